@@ -1,0 +1,43 @@
+# cnai — the two fresh-machine commands are `make reports` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.cnai-installed
+JOBS ?= 2
+
+.PHONY: install data registry reports test lint lab clean bench
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name cnai --display-name "Python (cnai)"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+data: install
+	$(BIN)/cnai data pull
+
+registry: data
+	$(BIN)/cnai registry build
+
+reports: registry
+	$(BIN)/cnai reports build --jobs $(JOBS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check cnai_helpers tests bench
+
+test: registry lint
+	$(BIN)/python -m pytest tests --nbmake notebooks
+
+lab: registry
+	$(BIN)/jupyter lab notebooks
+
+bench: registry
+	$(BIN)/python bench/bench_registry.py
+	$(BIN)/python bench/bench_reports.py
+
+clean:
+	rm -rf data/processed reports/*/ reports/index.html

@@ -1,0 +1,3 @@
+"""cnai_helpers: the logic behind cnai's notebooks (data pull, registry parsing, reports)."""
+
+__version__ = "0.1.0"

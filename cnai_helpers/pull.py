@@ -1,0 +1,138 @@
+"""`cnai data pull`: fetch raw files from a mirror or upstream, verify sha256, write atomically.
+
+Idempotent: a file already verified (same size and mtime as recorded in ``data/raw/.verified.json``)
+is skipped without re-hashing. A bad download never replaces a previously verified file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .atomic import atomic_path, write_text
+from .manifest import Source, sha256_file
+
+STAMP = ".verified.json"
+
+
+class PullError(RuntimeError):
+    """A source could not be fetched or verified."""
+
+
+@dataclass
+class PullResult:
+    source_id: str
+    status: str  # "skipped" | "fetched" | "failed"
+    origin: str = ""
+    message: str = ""
+
+
+def _load_stamps(raw_dir: Path) -> dict:
+    try:
+        return json.loads((raw_dir / STAMP).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _stamp_of(path: Path) -> list:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def is_verified(src: Source, raw_dir: Path, stamps: dict | None = None, deep: bool = False) -> bool:
+    """True if the local copy matches the manifest checksum (fast path: the stamp file)."""
+    target = src.raw_path(raw_dir)
+    if not target.exists():
+        return False
+    stamps = _load_stamps(raw_dir) if stamps is None else stamps
+    rec = stamps.get(src.path)
+    if not deep and rec and rec.get("sha256") == src.sha256 and rec.get("stat") == _stamp_of(target):
+        return True
+    return sha256_file(target) == src.sha256
+
+
+def _fetch_to(src: Source, tmp: Path, mirror: Path | None, timeout: float) -> str:
+    if mirror is not None:
+        candidate = Path(mirror) / src.path
+        if not candidate.exists():
+            raise PullError(
+                f"[{src.id}] not in the mirror: {candidate} does not exist. Check CNAI_DATA_MIRROR "
+                f"/ --mirror points at a copy of shared/data/raw, or unset it to download from {src.url}"
+            )
+        shutil.copyfile(candidate, tmp)
+        return f"mirror {candidate}"
+    try:
+        with urllib.request.urlopen(src.url, timeout=timeout) as resp, open(tmp, "wb") as out:
+            shutil.copyfileobj(resp, out)
+    except (urllib.error.URLError, OSError, TimeoutError) as e:
+        raise PullError(
+            f"[{src.id}] download failed from {src.url} ({e}). No mirror is set: set "
+            f"CNAI_DATA_MIRROR (or pass --mirror DIR) to a folder holding {src.path}, or retry online"
+        ) from e
+    return f"url {src.url}"
+
+
+def pull_source(src: Source, raw_dir: Path, mirror: Path | None, stamps: dict,
+                timeout: float = 60.0) -> PullResult:
+    target = src.raw_path(raw_dir)
+    if is_verified(src, raw_dir, stamps):
+        stamps[src.path] = {"sha256": src.sha256, "stat": _stamp_of(target)}
+        return PullResult(src.id, "skipped", message="already verified")
+    if src.local:
+        return PullResult(src.id, "failed", message=(
+            f"[{src.id}] local source {target} (added with `cnai registry add`) is missing or changed; "
+            "add the file again or remove its entry from data/local_sources.yaml"))
+    try:
+        with atomic_path(target) as tmp:
+            origin = _fetch_to(src, tmp, mirror, timeout)
+            got = sha256_file(tmp)
+            if got != src.sha256:
+                kept = " The previously verified copy is kept." if target.exists() else ""
+                raise PullError(
+                    f"[{src.id}] checksum mismatch for {src.path} from {origin}: expected sha256 "
+                    f"{src.sha256}, got {got}.{kept} If upstream published a new version on purpose, "
+                    "update sha256 and size in data/sources.yaml after checking the file; otherwise "
+                    "the mirror copy is corrupt: replace it."
+                )
+    except PullError as e:
+        return PullResult(src.id, "failed", message=str(e))
+    stamps[src.path] = {"sha256": src.sha256, "stat": _stamp_of(target)}
+    return PullResult(src.id, "fetched", origin=origin)
+
+
+def resolve_mirror(mirror: str | Path | None) -> Path | None:
+    m = mirror if mirror not in (None, "") else os.environ.get("CNAI_DATA_MIRROR") or None
+    if m is None:
+        return None
+    p = Path(m).expanduser()
+    if not p.is_absolute():
+        p = (Path.cwd() / p).resolve()
+    if not p.is_dir():
+        raise PullError(f"mirror folder {p} does not exist (from --mirror or CNAI_DATA_MIRROR)")
+    return p
+
+
+def pull(sources: list[Source], raw_dir: Path | None = None, mirror: str | Path | None = None,
+         only: list[str] | None = None, progress=None) -> list[PullResult]:
+    raw_dir = Path(raw_dir or paths.RAW)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    mirror_path = resolve_mirror(mirror)
+    if only:
+        unknown = sorted(set(only) - {s.id for s in sources})
+        if unknown:
+            raise PullError(f"unknown source id(s): {', '.join(unknown)} (see `cnai data status`)")
+        sources = [s for s in sources if s.id in set(only)]
+    stamps = _load_stamps(raw_dir)
+    results = []
+    for s in sources:
+        results.append(pull_source(s, raw_dir, mirror_path, stamps))
+        if progress:
+            progress(s)
+    write_text(raw_dir / STAMP, json.dumps(stamps, indent=1, sort_keys=True))
+    return results
