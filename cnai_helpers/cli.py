@@ -14,8 +14,9 @@ from rich.table import Table
 from . import paths
 
 app = typer.Typer(help="cnai: reproducible research on China's AI industry.", no_args_is_help=True)
-data_app = typer.Typer(help="Raw data: pull and verify the files in data/sources.yaml.",
-                       no_args_is_help=True)
+data_app = typer.Typer(
+    help="Raw data: pull and verify the files in data/sources.yaml.", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 
 console = Console()
@@ -29,9 +30,15 @@ def fail(message: str, code: int = 1) -> None:
 
 @data_app.command("pull")
 def data_pull(
-    mirror: Annotated[str | None, typer.Option(help="Folder mirroring shared/data/raw "
-                                               "(default: $CNAI_DATA_MIRROR, else upstream URLs)")] = None,
-    only: Annotated[list[str] | None, typer.Option(help="Pull only this source id (repeatable)")] = None,
+    mirror: Annotated[
+        str | None,
+        typer.Option(
+            help="Folder mirroring shared/data/raw (default: $CNAI_DATA_MIRROR, else upstream URLs)"
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Pull only this source id (repeatable)")
+    ] = None,
     manifest: Annotated[Path | None, typer.Option(help="Manifest file")] = None,
     raw_dir: Annotated[Path | None, typer.Option(help="Destination (default data/raw)")] = None,
 ) -> None:
@@ -48,8 +55,10 @@ def data_pull(
     for r in results:
         if r.status == "failed":
             err.print(f"[red]FAILED[/] {escape(r.message)}", highlight=False, soft_wrap=True)
-    console.print(f"{counts['fetched']} fetched, {counts['skipped']} already verified, "
-                  f"{counts['failed']} failed ({len(results)} sources)")
+    console.print(
+        f"{counts['fetched']} fetched, {counts['skipped']} already verified, "
+        f"{counts['failed']} failed ({len(results)} sources)"
+    )
     if counts["failed"]:
         raise typer.Exit(1)
 
@@ -70,9 +79,16 @@ def data_status(
     rows = []
     for s in sources:
         present = s.raw_path(raw).exists()
-        rows.append({"id": s.id, "format": s.format, "present": present,
-                     "verified": present and is_verified(s, raw, stamps),
-                     "licence": s.licence, "path": s.path})
+        rows.append(
+            {
+                "id": s.id,
+                "format": s.format,
+                "present": present,
+                "verified": present and is_verified(s, raw, stamps),
+                "licence": s.licence,
+                "path": s.path,
+            }
+        )
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -80,8 +96,13 @@ def data_status(
     for c in ("id", "format", "present", "verified", "licence"):
         t.add_column(c, overflow="fold")
     for r in rows:
-        t.add_row(r["id"], r["format"], "yes" if r["present"] else "[red]no[/]",
-                  "yes" if r["verified"] else "[red]no[/]", r["licence"][:40])
+        t.add_row(
+            r["id"],
+            r["format"],
+            "yes" if r["present"] else "[red]no[/]",
+            "yes" if r["verified"] else "[red]no[/]",
+            r["licence"][:40],
+        )
     console.print(t)
     n_ok = sum(r["verified"] for r in rows)
     console.print(f"{n_ok}/{len(rows)} verified")

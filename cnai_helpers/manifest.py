@@ -43,12 +43,13 @@ class Source:
 def _source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
     missing = [k for k in REQUIRED if entry.get(k) in (None, "")]
     if missing:
-        raise ManifestError(
-            f"{where}: source {entry.get('id', '?')!r} lacks {', '.join(missing)}"
-        )
+        raise ManifestError(f"{where}: source {entry.get('id', '?')!r} lacks {', '.join(missing)}")
     known = {f for f in Source.__dataclass_fields__ if f not in ("extra", "local")}
-    kwargs = {k: (str(v) if k in ("batch", "announcement_date") else v)
-              for k, v in entry.items() if k in known}
+    kwargs = {
+        k: (str(v) if k in ("batch", "announcement_date") else v)
+        for k, v in entry.items()
+        if k in known
+    }
     kwargs["size"] = int(kwargs["size"])
     extra = {k: v for k, v in entry.items() if k not in known}
     return Source(**kwargs, local=local, extra=extra)
@@ -88,7 +89,11 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def sources_by(fmt: str | None = None, registry: str | None = None,
-               manifest: Path | None = None) -> list[Source]:
-    return [s for s in load_manifest(manifest)
-            if (fmt is None or s.format == fmt) and (registry is None or s.registry == registry)]
+def sources_by(
+    fmt: str | None = None, registry: str | None = None, manifest: Path | None = None
+) -> list[Source]:
+    return [
+        s
+        for s in load_manifest(manifest)
+        if (fmt is None or s.format == fmt) and (registry is None or s.registry == registry)
+    ]

@@ -52,7 +52,12 @@ def is_verified(src: Source, raw_dir: Path, stamps: dict | None = None, deep: bo
         return False
     stamps = _load_stamps(raw_dir) if stamps is None else stamps
     rec = stamps.get(src.path)
-    if not deep and rec and rec.get("sha256") == src.sha256 and rec.get("stat") == _stamp_of(target):
+    if (
+        not deep
+        and rec
+        and rec.get("sha256") == src.sha256
+        and rec.get("stat") == _stamp_of(target)
+    ):
         return True
     return sha256_file(target) == src.sha256
 
@@ -78,16 +83,22 @@ def _fetch_to(src: Source, tmp: Path, mirror: Path | None, timeout: float) -> st
     return f"url {src.url}"
 
 
-def pull_source(src: Source, raw_dir: Path, mirror: Path | None, stamps: dict,
-                timeout: float = 60.0) -> PullResult:
+def pull_source(
+    src: Source, raw_dir: Path, mirror: Path | None, stamps: dict, timeout: float = 60.0
+) -> PullResult:
     target = src.raw_path(raw_dir)
     if is_verified(src, raw_dir, stamps):
         stamps[src.path] = {"sha256": src.sha256, "stat": _stamp_of(target)}
         return PullResult(src.id, "skipped", message="already verified")
     if src.local:
-        return PullResult(src.id, "failed", message=(
-            f"[{src.id}] local source {target} (added with `cnai registry add`) is missing or changed; "
-            "add the file again or remove its entry from data/local_sources.yaml"))
+        return PullResult(
+            src.id,
+            "failed",
+            message=(
+                f"[{src.id}] local source {target} (added with `cnai registry add`) is missing or changed; "
+                "add the file again or remove its entry from data/local_sources.yaml"
+            ),
+        )
     try:
         with atomic_path(target) as tmp:
             origin = _fetch_to(src, tmp, mirror, timeout)
@@ -118,8 +129,13 @@ def resolve_mirror(mirror: str | Path | None) -> Path | None:
     return p
 
 
-def pull(sources: list[Source], raw_dir: Path | None = None, mirror: str | Path | None = None,
-         only: list[str] | None = None, progress=None) -> list[PullResult]:
+def pull(
+    sources: list[Source],
+    raw_dir: Path | None = None,
+    mirror: str | Path | None = None,
+    only: list[str] | None = None,
+    progress=None,
+) -> list[PullResult]:
     raw_dir = Path(raw_dir or paths.RAW)
     raw_dir.mkdir(parents=True, exist_ok=True)
     mirror_path = resolve_mirror(mirror)

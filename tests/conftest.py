@@ -18,12 +18,19 @@ def make_manifest(mirror: Path, files: dict[str, bytes], dest: Path) -> Path:
         p = mirror / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(content)
-        entries.append({
-            "id": f"src_{i}", "format": "blob", "path": rel,
-            "url": f"http://127.0.0.1:9/{rel}",  # unroutable: forces mirror use in tests
-            "sha256": hashlib.sha256(content).hexdigest(), "size": len(content),
-            "publisher": "test", "licence": "CC0", "citation": "test fixture",
-        })
+        entries.append(
+            {
+                "id": f"src_{i}",
+                "format": "blob",
+                "path": rel,
+                "url": f"http://127.0.0.1:9/{rel}",  # unroutable: forces mirror use in tests
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "size": len(content),
+                "publisher": "test",
+                "licence": "CC0",
+                "citation": "test fixture",
+            }
+        )
     dest.write_text(yaml.safe_dump({"sources": entries}), encoding="utf-8")
     return dest
 

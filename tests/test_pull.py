@@ -109,8 +109,9 @@ def test_missing_mirror_folder(tiny_mirror, tmp_path):
 def test_status_reports_present_and_verified(tiny_mirror):
     mirror, manifest, raw = tiny_mirror
     pull(manifest, raw, "--mirror", str(mirror), "--only", "src_0")
-    r = runner.invoke(app, ["data", "status", "--manifest", str(manifest),
-                            "--raw-dir", str(raw), "--json"])
+    r = runner.invoke(
+        app, ["data", "status", "--manifest", str(manifest), "--raw-dir", str(raw), "--json"]
+    )
     rows = {x["id"]: x for x in json.loads(r.output)}
     assert rows["src_0"]["verified"] and not rows["src_1"]["present"]
     assert rows["src_0"]["licence"] == "CC0"

@@ -1,0 +1,9 @@
+"""The CAC algorithm registry: parsers of the official lists, number parsers, core tables."""
+
+REGISTRIES = (
+    "deep_synthesis",
+    "algorithm_recommendation",
+    "genai_filings",
+    "genai_registrations",
+    "genai_on_device",
+)

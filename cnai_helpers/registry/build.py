@@ -1,0 +1,478 @@
+"""Build the core tables from the raw files: listings -> filings, entities, batches, data quality.
+
+Output: ``data/processed/{listings,filings,entities,batches,data_quality}.parquet``, the same
+tables in ``data/processed/registry.duckdb``, and ``build_info.json`` with the fingerprint of the
+inputs (source checksums and file stats, parser code, corrections table). The whole folder is
+swapped in atomically: a failed build leaves the last good one in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+from ..atomic import atomic_dir
+from ..manifest import Source, load_manifest
+from . import REGISTRIES
+from .docx_lists import read_cac_docx
+from .genai import read_genai_json
+from .geography import province_names, region
+from .numbers import NumberError, name_key, parse_cac_number
+from .quality import Issue, to_frame
+from .schemas import SCHEMAS
+
+TABLES = ("listings", "filings", "entities", "batches", "data_quality")
+CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+# ---------------------------------------------------------------- fingerprint (OWID-style)
+
+
+def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
+    h = hashlib.sha256()
+    for s in sorted(sources, key=lambda s: s.id):
+        p = s.raw_path(raw_dir)
+        st = p.stat() if p.exists() else None
+        h.update(f"{s.id}|{s.sha256}|{s.path}|{st and (st.st_size, st.st_mtime_ns)}\n".encode())
+    for d in CODE_DIRS:
+        for f in sorted(d.glob("*.py")) + sorted(d.glob("*.csv")):
+            h.update(f.name.encode() + f.read_bytes())
+    if corrections.exists():
+        h.update(corrections.read_bytes())
+    return h.hexdigest()
+
+
+def registry_sources(manifest: Path | None = None) -> list[Source]:
+    return [s for s in load_manifest(manifest) if s.format in ("cac_docx", "genai_json")]
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _parse_docx(args):
+    path, sid, reg, batch = args
+    lst = read_cac_docx(path, source_id=sid)
+    issues = list(lst.issues)
+    if reg and lst.registry != reg:
+        issues.append(
+            Issue(
+                sid,
+                Path(path).name,
+                None,
+                reg,
+                batch,
+                "flagged",
+                f"file looks like {lst.registry}; manifest says {reg}; manifest used",
+            )
+        )
+    if batch and lst.batch != batch:
+        issues.append(
+            Issue(
+                sid,
+                Path(path).name,
+                None,
+                reg,
+                batch,
+                "flagged",
+                f"title says batch {lst.batch}; manifest says {batch}; manifest used",
+            )
+        )
+    df = lst.rows.assign(registry=reg or lst.registry, batch=batch or lst.batch, source_id=sid)
+    return df, issues
+
+
+def _enrich_cac(
+    df: pd.DataFrame, corrections: pd.DataFrame, issues: list[Issue], file_of: dict[str, str]
+) -> pd.DataFrame:
+    keep, out = [], []
+    corr = {
+        (r.registry, r.filing_number, r.field): (r.value, r.reason)
+        for r in corrections.itertuples()
+    }
+    for rec in df.to_dict("records"):
+        sid, row = rec["source_id"], rec["source_row"]
+        try:
+            n = parse_cac_number(rec["filing_number_raw"])
+        except NumberError as e:
+            issues.append(
+                Issue(
+                    sid,
+                    file_of[sid],
+                    row,
+                    rec["registry"],
+                    rec["batch"],
+                    "rejected",
+                    f"{e}; row not in the core tables",
+                    rec["filing_number_raw"],
+                )
+            )
+            continue
+        for p in n.problems:
+            issues.append(
+                Issue(sid, file_of[sid], row, rec["registry"], rec["batch"], "flagged", p, n.number)
+            )
+        code = n.region_code
+        fix = corr.get((rec["registry"], n.number, "region_code"))
+        if fix:
+            code = str(fix[0])
+            issues.append(
+                Issue(
+                    sid,
+                    file_of[sid],
+                    row,
+                    rec["registry"],
+                    rec["batch"],
+                    "repaired",
+                    f"region code {n.region_code} -> {code} (corrections.csv: {fix[1]})",
+                    n.number,
+                )
+            )
+        reg = region(code)
+        if not reg.valid:
+            issues.append(
+                Issue(
+                    sid,
+                    file_of[sid],
+                    row,
+                    rec["registry"],
+                    rec["batch"],
+                    "flagged",
+                    f"region prefix {code} is not a GB/T 2260 province; province 'unknown'",
+                    n.number,
+                )
+            )
+        rec.update(
+            filing_number=n.number,
+            region_code=code if reg.valid else None,
+            filing_year=n.filing_year,
+            serial=n.serial,
+            province_code=reg.province_code,
+            city_code=reg.city_code,
+            city_zh=reg.city_zh,
+            city_en=reg.city_en,
+            district_code=reg.district_code,
+            district_zh=reg.district_zh,
+            lon=reg.lon,
+            lat=reg.lat,
+        )
+        out.append(rec)
+        keep.append(True)
+    return pd.DataFrame(out)
+
+
+def parse_all(
+    sources: list[Source],
+    raw_dir: Path,
+    jobs: int | None = None,
+    corrections_path: Path | None = None,
+):
+    """Parse every registry source. Returns (listings, batch metadata, issues)."""
+    corrections_path = corrections_path or paths.DATA / "corrections.csv"
+    corrections = (
+        pd.read_csv(corrections_path, dtype=str)
+        if corrections_path.exists()
+        else pd.DataFrame(columns=["registry", "filing_number", "field", "value", "reason"])
+    )
+    issues: list[Issue] = []
+    docx_sources = [s for s in sources if s.format == "cac_docx"]
+    for s in sources:
+        if not s.raw_path(raw_dir).exists():
+            raise BuildError(
+                f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: run `cnai data pull`"
+            )
+    args = [(str(s.raw_path(raw_dir)), s.id, s.registry, s.batch) for s in docx_sources]
+    jobs = jobs or min(len(args), os.cpu_count() or 1, 4)
+    if jobs > 1 and len(args) > 1:
+        with ProcessPoolExecutor(jobs) as ex:
+            parsed = list(ex.map(_parse_docx, args))
+    else:
+        parsed = [_parse_docx(a) for a in args]
+    frames = []
+    for df, iss in parsed:
+        frames.append(df)
+        issues.extend(iss)
+    file_of = {s.id: Path(s.path).name for s in sources}
+    cac = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    cac = _enrich_cac(cac, corrections, issues, file_of) if len(cac) else cac
+
+    batch_meta = [
+        {
+            "registry": s.registry,
+            "batch": s.batch,
+            "source_id": s.id,
+            "title": s.title,
+            "announcement_url": s.announcement_url,
+            "announcement_date": s.announcement_date,
+        }
+        for s in docx_sources
+    ]
+    genai_frames = []
+    for s in sources:
+        if s.format != "genai_json":
+            continue
+        g = read_genai_json(s.raw_path(raw_dir), source_id=s.id)
+        issues.extend(g.issues)
+        rows = g.rows.assign(source_id=s.id)
+        genai_frames.append(rows)
+        for b in g.batches.to_dict("records"):
+            for reg in sorted(rows.loc[rows["batch"] == b["batch"], "registry"].unique()):
+                batch_meta.append(
+                    {
+                        "registry": reg,
+                        "batch": b["batch"],
+                        "source_id": s.id,
+                        "title": b["title"],
+                        "announcement_url": b["announcement_url"],
+                        "announcement_date": None,
+                    }
+                )
+    genai = pd.concat(genai_frames, ignore_index=True) if genai_frames else pd.DataFrame()
+    listings = pd.concat([cac, genai], ignore_index=True)
+    return listings, pd.DataFrame(batch_meta), issues
+
+
+# ---------------------------------------------------------------- core tables
+
+LISTING_COLUMNS = [
+    "registry",
+    "batch",
+    "source_id",
+    "source_row",
+    "seq",
+    "filing_number",
+    "filing_key",
+    "algorithm_name",
+    "role_or_category",
+    "entity_name",
+    "entity_key",
+    "application_product",
+    "main_use",
+    "remarks",
+    "region_code",
+    "province_code",
+    "province_zh",
+    "province_en",
+    "city_code",
+    "city_zh",
+    "city_en",
+    "district_code",
+    "district_zh",
+    "lon",
+    "lat",
+    "filing_year",
+    "serial",
+    "filing_date",
+    "filing_date_note",
+    "locality_zh",
+    "scene",
+    "number_kind",
+    "name_token",
+]
+
+
+def _finish_listings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    for c in LISTING_COLUMNS:
+        if c not in lst.columns:
+            lst[c] = None
+    lst["filing_key"] = lst["filing_number"].map(name_key)
+    lst["entity_key"] = lst["entity_name"].map(name_key)
+    # a stray leading character on a company name: the key minus its first character is a
+    # known entity that files elsewhere -> use that entity
+    counts = lst["entity_key"].value_counts()
+    known = set(counts.index)
+    for key in counts[counts <= 2].index:
+        if len(key) > 6 and key[1:] in known and counts[key[1:]] >= 1:
+            mask = lst["entity_key"] == key
+            for r in lst[mask].itertuples():
+                issues.append(
+                    Issue(
+                        r.source_id,
+                        r.source_id,
+                        r.source_row,
+                        r.registry,
+                        r.batch,
+                        "repaired",
+                        f"entity name {r.entity_name!r} has a stray "
+                        f"leading character; matched to {key[1:]!r}",
+                        r.filing_number,
+                    )
+                )
+            lst.loc[mask, "entity_key"] = key[1:]
+            lst.loc[mask, "entity_name"] = lst.loc[mask, "entity_name"].str[1:]
+    names = province_names()
+    lst["province_zh"] = lst["province_code"].map(lambda c: names.get(c, {}).get("zh"))
+    lst["province_en"] = lst["province_code"].map(lambda c: names.get(c, {}).get("en"))
+    lst["filing_year"] = pd.array(lst["filing_year"], dtype="Int64")
+    lst["source_row"] = lst["source_row"].astype(int)
+    lst["lon"] = lst["lon"].astype(float)
+    lst["lat"] = lst["lat"].astype(float)
+    for c in LISTING_COLUMNS:
+        if c not in ("source_row", "filing_year", "lon", "lat"):
+            lst[c] = lst[c].astype(object).where(lst[c].notna(), None)
+    return lst[LISTING_COLUMNS].sort_values(
+        ["registry", "batch", "source_id", "source_row"], ignore_index=True
+    )
+
+
+def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    lst = lst.sort_values(["registry", "filing_key", "batch", "source_row"])
+    dup_in_batch = lst.duplicated(["registry", "filing_key", "batch"], keep="first")
+    for r in lst[dup_in_batch].itertuples():
+        issues.append(
+            Issue(
+                r.source_id,
+                r.source_id,
+                r.source_row,
+                r.registry,
+                r.batch,
+                "flagged",
+                "filing number listed twice in the same batch; counted once",
+                r.filing_number,
+            )
+        )
+    grp = lst.groupby(["registry", "filing_key"], sort=False)
+    batches = grp["batch"].agg(lambda b: ";".join(sorted(set(b))))
+    first = lst.drop_duplicates(["registry", "filing_key"], keep="first").set_index(
+        ["registry", "filing_key"]
+    )
+    first = first.rename(columns={"batch": "first_batch"})
+    first["batches"] = batches
+    first["n_batches"] = batches.str.count(";") + 1
+    first["n_listings"] = grp.size()
+    for r in first[first["n_batches"] > 1].reset_index().itertuples():
+        issues.append(
+            Issue(
+                r.source_id,
+                r.source_id,
+                r.source_row,
+                r.registry,
+                r.first_batch,
+                "flagged",
+                f"filing listed in {r.n_batches} batches ({r.batches}); "
+                "counted once, in its first batch",
+                r.filing_number,
+            )
+        )
+    return first.reset_index().sort_values(
+        ["registry", "first_batch", "filing_key"], ignore_index=True
+    )
+
+
+def make_entities(filings: pd.DataFrame) -> pd.DataFrame:
+    f = filings
+    counts = pd.crosstab(f["entity_key"], f["registry"])
+    for reg in REGISTRIES:
+        if reg not in counts.columns:
+            counts[reg] = 0
+    counts = counts[list(REGISTRIES)].add_prefix("n_")
+    name = f.groupby("entity_key")["entity_name"].agg(lambda s: s.value_counts().index[0])
+    prov = f.groupby("entity_key")["province_code"].agg(lambda s: s.value_counts().index[0])
+    nprov = f.groupby("entity_key")["province_code"].nunique()
+    first = f.groupby("entity_key")["first_batch"].min()
+    out = pd.DataFrame(
+        {"entity_name": name, "province_code": prov, "n_provinces": nprov, "first_batch": first}
+    ).join(counts)
+    out["n_filings"] = counts.sum(axis=1)
+    names = province_names()
+    out["province_en"] = out["province_code"].map(lambda c: names.get(c, {}).get("en"))
+    return out.reset_index().sort_values("n_filings", ascending=False, ignore_index=True)
+
+
+def make_batches(lst: pd.DataFrame, filings: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    rows = lst.groupby(["registry", "batch"]).size().rename("rows")
+    new = filings.groupby(["registry", "first_batch"]).size()
+    new.index = new.index.set_names(["registry", "batch"])
+    b = meta.drop_duplicates(["registry", "batch"]).set_index(["registry", "batch"])
+    b = b.join(rows, how="outer").join(new.rename("new_filings"), how="outer")
+    b[["rows", "new_filings"]] = b[["rows", "new_filings"]].fillna(0).astype(int)
+    b = b.reset_index().sort_values(["registry", "batch"], ignore_index=True)
+    b["cumulative_filings"] = b.groupby("registry")["new_filings"].cumsum().astype(int)
+    return b
+
+
+def build_tables(
+    sources: list[Source],
+    raw_dir: Path,
+    jobs: int | None = None,
+    corrections_path: Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    lst, meta, issues = parse_all(sources, raw_dir, jobs, corrections_path)
+    lst = _finish_listings(lst, issues)
+    filings = make_filings(lst, issues)
+    tables = {
+        "listings": lst,
+        "filings": filings,
+        "entities": make_entities(filings),
+        "batches": make_batches(lst, filings, meta),
+        "data_quality": to_frame(issues),
+    }
+    for name, schema in SCHEMAS.items():
+        try:
+            tables[name] = schema.validate(tables[name], lazy=True)
+        except Exception as e:  # pandera SchemaErrors: report which table and checks
+            raise BuildError(f"core table {name!r} failed validation:\n{e}") from e
+    return tables
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, info: dict) -> None:
+    import duckdb
+
+    with atomic_dir(out_dir) as tmp:
+        for name, df in tables.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        con = duckdb.connect(str(tmp / "registry.duckdb"))
+        try:
+            for name in tables:
+                con.execute(
+                    f"CREATE TABLE {name} AS SELECT * FROM "
+                    f"read_parquet('{(tmp / f'{name}.parquet').as_posix()}')"
+                )
+        finally:
+            con.close()
+        (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False))
+
+
+def build(
+    raw_dir: Path | None = None,
+    out_dir: Path | None = None,
+    manifest: Path | None = None,
+    jobs: int | None = None,
+    force: bool = True,
+) -> dict:
+    raw_dir = Path(raw_dir or paths.RAW)
+    out_dir = Path(out_dir or paths.PROCESSED)
+    corrections = paths.DATA / "corrections.csv"
+    sources = registry_sources(manifest)
+    fp = fingerprint(sources, raw_dir, corrections)
+    if not force and current_fingerprint(out_dir) == fp:
+        return json.loads((out_dir / "build_info.json").read_text())
+    t0 = time.perf_counter()
+    tables = build_tables(sources, raw_dir, jobs, corrections)
+    info = {
+        "fingerprint": fp,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "sources": {s.id: s.sha256 for s in sources},
+        "rows": {k: len(v) for k, v in tables.items()},
+    }
+    write_tables(tables, out_dir, info)
+    return info
+
+
+def current_fingerprint(out_dir: Path | None = None) -> str | None:
+    try:
+        info = json.loads((Path(out_dir or paths.PROCESSED) / "build_info.json").read_text())
+        return info.get("fingerprint")
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None

@@ -1,0 +1,256 @@
+"""Parser of the CAC's official Word attachments (境内…算法备案清单).
+
+Reads the table XML directly through python-docx's element tree (``w:tr``/``w:tc``) rather than
+``table.rows[i].cells``: it is several times faster on 800-row tables and lets the parser see
+merged cells (``gridSpan``) for what they are. Quirks handled here, each recorded in the
+data-quality table: merged cells, repeated header rows, empty rows, blank 序号, line breaks and
+full-width characters, filing numbers in the wrong column, unparseable numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .numbers import CAC_RE, clean_text, compact
+from .quality import Issue
+
+HEADER_MAP = {
+    "序号": "seq",
+    "算法名称": "algorithm_name",
+    "角色": "role_or_category",
+    "算法类别": "role_or_category",
+    "主体名称": "entity_name",
+    "应用产品": "application_product",
+    "主要用途": "main_use",
+    "备案编号": "filing_number_raw",
+    "备注": "remarks",
+}
+REQUIRED = ("algorithm_name", "entity_name", "filing_number_raw")
+FIELDS = (
+    "seq",
+    "algorithm_name",
+    "role_or_category",
+    "entity_name",
+    "application_product",
+    "main_use",
+    "filing_number_raw",
+    "remarks",
+)
+TITLE_RE = re.compile(r"(境内[^()]*?算法备案清单)\s*\((\d{4})年(\d{1,2})月\)")
+REGISTRY_BY_TITLE = {"深度合成": "deep_synthesis", "互联网信息服务": "algorithm_recommendation"}
+
+
+class ListFormatError(ValueError):
+    """The file is not a CAC algorithm list we can read."""
+
+
+@dataclass
+class CacList:
+    file: str
+    title: str | None
+    registry: str
+    batch: str
+    rows: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _tc_text(tc, W_T, W_BR, W_P, W_TAB) -> str:
+    parts: list[str] = []
+    first_p = True
+    for el in tc.iter(W_T, W_BR, W_P, W_TAB):  # tag filter runs in lxml's C code
+        tag = el.tag
+        if tag == W_T:
+            parts.append(el.text or "")
+        elif tag == W_P:
+            if not first_p:
+                parts.append("\n")
+            first_p = False
+        else:
+            parts.append("\n" if tag == W_BR else " ")
+    text = "".join(parts)
+    return clean_text(text) if text else ""
+
+
+def _grid_cells(tr, ns) -> list[tuple[int, int, str]]:
+    """[(grid_start, span, text)] for the cells of one table row."""
+    out, col = [], 0
+    for tc in tr.iterchildren(ns["tc"]):
+        span = 1
+        pr = tc.find(ns["tcPr"])
+        if pr is not None:
+            gs = pr.find(ns["gridSpan"])
+            if gs is not None:
+                span = int(gs.get(ns["val"], "1"))
+        out.append((col, span, _tc_text(tc, ns["t"], ns["br"], ns["p"], ns["tab"])))
+        col += span
+    return out
+
+
+def _open(path: Path):
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        return docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise ListFormatError(
+            f"{path}: not a readable Word (.docx) file ({type(e).__name__}: {e}). "
+            "Download the attachment again from the CAC announcement page."
+        ) from e
+
+
+def detect_title(doc) -> tuple[str | None, str | None, str | None]:
+    """(title, registry, batch 'YYYY-MM') from the list's title paragraph."""
+    for p in doc.paragraphs[:20]:
+        m = TITLE_RE.search(compact(p.text))
+        if m:
+            title = f"{m.group(1)}（{m.group(2)}年{int(m.group(3))}月）"
+            reg = next((r for k, r in REGISTRY_BY_TITLE.items() if k in m.group(1)), None)
+            return title, reg, f"{m.group(2)}-{int(m.group(3)):02d}"
+    return None, None, None
+
+
+def _header_columns(cells) -> dict[str, list[int]]:
+    """field -> grid columns it covers, from a header row."""
+    cols: dict[str, list[int]] = {}
+    for start, span, text in cells:
+        key = HEADER_MAP.get(compact(text))
+        if key:
+            cols.setdefault(key, []).extend(range(start, start + span))
+    return cols
+
+
+def _is_header(cells) -> bool:
+    names = {compact(t) for _, _, t in cells}
+    return "备案编号" in names and "主体名称" in names
+
+
+def read_cac_docx(
+    path: Path | str,
+    source_id: str | None = None,
+    registry: str | None = None,
+    batch: str | None = None,
+) -> CacList:
+    """Parse one CAC list. ``registry``/``batch`` default to what the file itself says."""
+    from docx.oxml.ns import qn
+
+    path = Path(path)
+    src = source_id or path.name
+    doc = _open(path)
+    ns = {k: qn(f"w:{k}") for k in ("tr", "tc", "tcPr", "gridSpan", "val", "t", "br", "p", "tab")}
+    title, reg_title, batch_title = detect_title(doc)
+
+    tables = []
+    for tbl in doc.tables:
+        trs = list(tbl._tbl.iterchildren(ns["tr"]))
+        if trs and _is_header(_grid_cells(trs[0], ns)):
+            tables.append(trs)
+    if not tables:
+        raise ListFormatError(
+            f"{path}: no table with the CAC list header (序号, 算法名称, 主体名称, …, 备案编号). "
+            "Is this a 境内…算法备案清单 attachment?"
+        )
+    header_cells = _grid_cells(tables[0][0], ns)
+    cols = _header_columns(header_cells)
+    missing = [f for f in REQUIRED if f not in cols]
+    if missing:
+        raise ListFormatError(f"{path}: header row lacks columns {missing}")
+    header_names = {compact(t) for _, _, t in header_cells}
+    reg_header = (
+        "deep_synthesis"
+        if "角色" in header_names
+        else "algorithm_recommendation"
+        if "算法类别" in header_names
+        else None
+    )
+    registry = registry or reg_header or reg_title
+    batch = batch or batch_title
+    if registry is None:
+        raise ListFormatError(
+            f"{path}: cannot tell the registry (no 角色/算法类别 column, no title)"
+        )
+    if batch is None:
+        raise ListFormatError(
+            f"{path}: no title paragraph like '…清单（2026年5月）' to read the batch month from; "
+            "pass --batch YYYY-MM"
+        )
+    issues: list[Issue] = []
+
+    def issue(row, action, reason, number=None):
+        issues.append(Issue(src, str(path.name), row, registry, batch, action, reason, number))
+
+    if reg_header and reg_title and reg_header != reg_title:
+        issue(
+            None, "flagged", f"header says {reg_header}, title says {reg_title}; using {registry}"
+        )
+
+    records = []
+    n_blank_seq = 0
+    row_no = 0
+    for t_index, trs in enumerate(tables):
+        for i, tr in enumerate(trs):
+            row_no += 1
+            cells = _grid_cells(tr, ns)
+            if t_index == 0 and i == 0:
+                continue
+            if _is_header(cells):
+                issue(row_no, "rejected", "repeated header row inside the table")
+                continue
+            texts = [t for _, _, t in cells]
+            if not any(texts):
+                issue(row_no, "rejected", "empty row")
+                continue
+            rec = {}
+            for f, gcols in cols.items():
+                vals = []
+                for start, span, text in cells:
+                    if any(start <= g < start + span for g in gcols) and text and text not in vals:
+                        vals.append(text)
+                rec[f] = "\n".join(vals)
+            spans = [s for _, s, _ in cells if s > 1]
+            if spans and len(header_cells) == len(cells):
+                pass  # same merge pattern as the header: nothing to repair
+            elif spans:
+                issue(
+                    row_no,
+                    "repaired",
+                    "merged cell (gridSpan) mapped to its header column",
+                    compact(rec.get("filing_number_raw")),
+                )
+            # a filing number in the wrong column: swap it back
+            if not CAC_RE.match(compact(rec.get("filing_number_raw"))):
+                other = next(
+                    (
+                        f
+                        for f in FIELDS
+                        if f in rec and f != "filing_number_raw" and CAC_RE.match(compact(rec[f]))
+                    ),
+                    None,
+                )
+                if other:
+                    rec[other], rec["filing_number_raw"] = rec["filing_number_raw"], rec[other]
+                    issue(
+                        row_no,
+                        "repaired",
+                        f"filing number found in column {other}; swapped with 备案编号",
+                        compact(rec["filing_number_raw"]),
+                    )
+            if not rec.get("seq"):
+                n_blank_seq += 1
+            rec["source_row"] = row_no
+            records.append(rec)
+    if n_blank_seq:
+        issue(
+            None,
+            "note",
+            f"序号 blank in {n_blank_seq} rows (Word auto-numbering); table order used instead",
+        )
+    df = pd.DataFrame(records, columns=[*FIELDS, "source_row"])
+    for f in FIELDS:
+        df[f] = df[f].fillna("").astype(str)
+    return CacList(str(path), title, registry, batch, df, issues)

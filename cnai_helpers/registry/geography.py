@@ -1,0 +1,150 @@
+"""Administrative geography: GB/T 2260 codes -> province / prefecture city / district names
+(Chinese and English) and coordinates.
+
+Provinces come from the committed ``cnai_helpers/data/provinces.csv``; prefecture cities and
+districts (names, longitude, latitude) from the ``cpca`` package's ``adcodes.csv``; English names
+of cities and districts are pinyin (``pypinyin``), with administrative suffixes dropped.
+"""
+
+from __future__ import annotations
+
+import importlib.resources as ir
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+MUNICIPALITIES = {"11", "12", "31", "50"}
+SUFFIXES = ("自治州", "自治县", "地区", "新区", "林区", "市", "区", "县", "盟", "旗")
+
+
+@cache
+def provinces() -> pd.DataFrame:
+    path = ir.files("cnai_helpers") / "data" / "provinces.csv"
+    with path.open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str)
+
+
+@cache
+def adcodes() -> pd.DataFrame:
+    """Every division in cpca's table: code6, name_zh, lon, lat."""
+    path = ir.files("cpca") / "resources" / "adcodes.csv"
+    with path.open(encoding="utf-8") as fh:
+        a = pd.read_csv(fh, dtype={"adcode": str})
+    a["code6"] = a["adcode"].str[:6]
+    return a.rename(columns={"name": "name_zh", "longitude": "lon", "latitude": "lat"})[
+        ["code6", "name_zh", "lon", "lat"]
+    ].drop_duplicates("code6")
+
+
+def pinyin_name(name_zh: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    base = name_zh
+    for s in SUFFIXES:
+        if base.endswith(s) and len(base) > len(s) + 1:
+            base = base[: -len(s)]
+            break
+    return "".join(lazy_pinyin(base)).capitalize()
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str | None
+    province_code: str  # 2-digit, or "unknown"
+    province_zh: str | None
+    province_en: str | None
+    city_code: str | None
+    city_zh: str | None
+    city_en: str | None
+    district_code: str | None
+    district_zh: str | None
+    lon: float | None
+    lat: float | None
+    valid: bool  # province code is a real GB/T 2260 province
+
+
+@cache
+def _tables():
+    prov = provinces().set_index("province_code")
+    ad = adcodes().set_index("code6")
+    return prov, ad
+
+
+@cache
+def region(code: str | None) -> Region:
+    """Resolve a 6-digit division code. Unknown districts fall back to their city, unknown cities
+    to their province; an invalid province gives ``province_code="unknown"``, ``valid=False``."""
+    prov, ad = _tables()
+    if not code or len(code) != 6 or not code.isdigit() or code[:2] not in prov.index:
+        return Region(code, "unknown", None, None, None, None, None, None, None, None, None, False)
+    p = prov.loc[code[:2]]
+    pcode = code[:2]
+    city_code = code[:4] + "00"
+    if pcode in MUNICIPALITIES:
+        city_code, city_zh, city_en = pcode + "0100", p["name_zh"], p["name_en"]
+    elif code[2:4] == "90" and code in ad.index:  # county-level city directly under the province
+        city_code, city_zh = code, ad.loc[code, "name_zh"]
+        city_en = pinyin_name(city_zh)
+    elif city_code in ad.index:
+        city_zh = ad.loc[city_code, "name_zh"]
+        city_en = pinyin_name(city_zh)
+    else:
+        city_code, city_zh, city_en = None, None, None
+    district_code = code if code[4:] != "00" else None
+    district_zh = ad.loc[code, "name_zh"] if district_code and code in ad.index else None
+    for c in (code, city_code, pcode + "0000"):
+        if c and c in ad.index:
+            lon, lat = float(ad.loc[c, "lon"]), float(ad.loc[c, "lat"])
+            break
+    else:  # pragma: no cover - every province is in the table
+        lon = lat = None
+    if pcode in MUNICIPALITIES:
+        lon, lat = float(ad.loc[pcode + "0000", "lon"]), float(ad.loc[pcode + "0000", "lat"])
+        if district_code and code in ad.index:
+            lon, lat = float(ad.loc[code, "lon"]), float(ad.loc[code, "lat"])
+    return Region(
+        code,
+        pcode,
+        p["name_zh"],
+        p["name_en"],
+        city_code,
+        city_zh,
+        city_en,
+        district_code,
+        district_zh,
+        lon,
+        lat,
+        True,
+    )
+
+
+@cache
+def province_by_name(name_zh: str) -> str | None:
+    """属地 (e.g. 北京市, 广西壮族自治区, 北京) -> 2-digit code; 国资委 -> 'central_soe'."""
+    if name_zh == "国资委":
+        return "central_soe"
+    df = provinces()
+    hit = df[(df["name_zh"] == name_zh) | (df["short_zh"] == name_zh)]
+    return hit["province_code"].iloc[0] if len(hit) else None
+
+
+@cache
+def province_by_prefix(prefix: str) -> str | None:
+    """Pinyin prefix of a generative-AI number (case-insensitive) -> 2-digit code."""
+    p = prefix.casefold()
+    if p == "zhongyangqiye":
+        return "central_soe"
+    df = provinces()
+    hit = df[df["genai_prefix"].str.casefold() == p]
+    if not len(hit):
+        hit = df[df["name_en"].str.casefold().str.replace(" ", "") == p]
+    return hit["province_code"].iloc[0] if len(hit) else None
+
+
+def province_names() -> dict[str, dict[str, str]]:
+    """2-digit code -> {'zh': ..., 'en': ...} (plus central_soe / unknown)."""
+    out = {r.province_code: {"zh": r.name_zh, "en": r.name_en} for r in provinces().itertuples()}
+    out["central_soe"] = {"zh": "国资委（中央企业）", "en": "Central SOEs (SASAC)"}
+    out["unknown"] = {"zh": "未知", "en": "Unknown"}
+    return out
