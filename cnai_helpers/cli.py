@@ -118,5 +118,88 @@ def data_hash(file: Path) -> None:
     print(f"sha256: {sha256_file(file)}\nsize: {file.stat().st_size}")
 
 
+registry_app = typer.Typer(
+    help="The CAC registry database: build, stats, add a new list.", no_args_is_help=True
+)
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("build")
+def registry_build(
+    force: Annotated[bool, typer.Option(help="Rebuild even if inputs are unchanged")] = False,
+    jobs: Annotated[int | None, typer.Option(help="Parallel parser processes")] = None,
+) -> None:
+    """Parse every registry source into the core tables in data/processed/."""
+    from .manifest import ManifestError
+    from .registry.build import BuildError, build
+
+    try:
+        info = build(jobs=jobs, force=force)
+    except (BuildError, ManifestError) as e:
+        fail(str(e))
+    rows = ", ".join(f"{k} {v}" for k, v in info["rows"].items())
+    console.print(f"registry tables ({info['built_at']}, {info['seconds']} s): {rows}")
+
+
+@registry_app.command("stats")
+def registry_stats_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Per registry and batch: rows, new unique filings, cumulative unique filings; per province."""
+    from .loaders import load_batches, load_filings
+    from .registry.stats import registry_stats
+
+    stats = registry_stats(load_filings(), load_batches())
+    if as_json:
+        print(json.dumps(stats, ensure_ascii=False, indent=1))
+        return
+    for reg, d in stats["registries"].items():
+        t = Table(title=f"{reg}: {d['filings']} unique filings")
+        for c in ("batch", "rows", "new_filings", "cumulative_filings"):
+            t.add_column(c, justify="right")
+        for b in d["batches"]:
+            t.add_row(
+                b["batch"], str(b["rows"]), str(b["new_filings"]), str(b["cumulative_filings"])
+            )
+        console.print(t)
+        top = sorted(d["by_province"].items(), key=lambda kv: -kv[1])[:8]
+        console.print("  top provinces: " + ", ".join(f"{k} {v}" for k, v in top))
+
+
+@registry_app.command("add")
+def registry_add(
+    file: Path,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and report only")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    batch: Annotated[
+        str | None, typer.Option(help="Batch month YYYY-MM (default: from the list's title)")
+    ] = None,
+) -> None:
+    """Ingest a CAC Word list (境内…算法备案清单) that the manifest does not know."""
+    import re
+
+    from .loaders import load_filings
+    from .registry.add import AddError, add_file
+    from .registry.docx_lists import ListFormatError
+
+    if batch is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", batch):
+        fail(f"--batch {batch!r}: expected YYYY-MM")
+    try:
+        report = add_file(file, batch=batch, dry_run=dry_run, existing=load_filings())
+    except (AddError, ListFormatError) as e:
+        fail(str(e))
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    verb = "would add" if dry_run else "added"
+    console.print(
+        f"{verb} {report['registry']} batch {report['batch']}: {report['rows']} rows, "
+        f"{report['new_filings']} new filings, {report['known_filings']} already known, "
+        f"{len(report['problems'])} problems"
+    )
+    for p in report["problems"]:
+        console.print(f"  row {p['row']}: {p['action']}: {escape(p['reason'])}", highlight=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

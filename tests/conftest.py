@@ -57,3 +57,10 @@ def real_raw() -> Path:
             pytest.fail(f"real data not pulled in CI: {missing[:5]}")
         pytest.skip("real data not pulled; run `cnai data pull`")
     return paths.RAW
+
+
+from hypothesis import settings  # noqa: E402
+
+# first calls load the division tables; CI machines vary in speed
+settings.register_profile("cnai", deadline=None, max_examples=200)
+settings.load_profile("cnai")

@@ -369,6 +369,13 @@ def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     )
 
 
+def _mode(df: pd.DataFrame, key: str, col: str) -> pd.Series:
+    """Most frequent value of ``col`` per ``key`` (ties: the first in sort order), vectorised."""
+    c = df.groupby([key, col], dropna=False).size().rename("n").reset_index()
+    c = c.sort_values([key, "n", col], ascending=[True, False, True], kind="stable")
+    return c.drop_duplicates(key).set_index(key)[col]
+
+
 def make_entities(filings: pd.DataFrame) -> pd.DataFrame:
     f = filings
     counts = pd.crosstab(f["entity_key"], f["registry"])
@@ -376,8 +383,8 @@ def make_entities(filings: pd.DataFrame) -> pd.DataFrame:
         if reg not in counts.columns:
             counts[reg] = 0
     counts = counts[list(REGISTRIES)].add_prefix("n_")
-    name = f.groupby("entity_key")["entity_name"].agg(lambda s: s.value_counts().index[0])
-    prov = f.groupby("entity_key")["province_code"].agg(lambda s: s.value_counts().index[0])
+    name = _mode(f, "entity_key", "entity_name")
+    prov = _mode(f, "entity_key", "province_code")
     nprov = f.groupby("entity_key")["province_code"].nunique()
     first = f.groupby("entity_key")["first_batch"].min()
     out = pd.DataFrame(

@@ -31,4 +31,6 @@ def to_frame(issues: list[Issue]) -> pd.DataFrame:
     cols = list(Issue.__dataclass_fields__)
     df = pd.DataFrame([asdict(i) for i in issues], columns=cols)
     df["row"] = df["row"].astype("Int64")
+    for c in ("source", "file", "action", "reason"):  # never null: a plain string dtype
+        df[c] = df[c].astype(str)
     return df

@@ -1,0 +1,93 @@
+"""Loaders: the only way notebooks read data. Tables are rebuilt automatically when the raw files,
+the parser code or the corrections table change."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .registry import REGISTRIES
+
+
+def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
+    """Build the core tables if missing or stale; return their folder."""
+    from .registry.build import build, current_fingerprint, fingerprint, registry_sources
+
+    out = Path(processed or paths.PROCESSED)
+    sources = registry_sources()
+    if current_fingerprint(out) != fingerprint(sources, paths.RAW, paths.DATA / "corrections.csv"):
+        if not quiet:
+            print(
+                "cnai: raw data or parser changed; rebuilding the registry tables…", file=sys.stderr
+            )
+        build(out_dir=out)
+    return out
+
+
+def load_table(name: str, processed: Path | None = None) -> pd.DataFrame:
+    from .registry.build import TABLES
+
+    if name not in TABLES:
+        raise ValueError(f"unknown table {name!r}; choose from {TABLES}")
+    folder = ensure_registry(processed)
+    return pd.read_parquet(folder / f"{name}.parquet")
+
+
+def _check_registry(registry: str | None) -> None:
+    if registry is not None and registry not in REGISTRIES:
+        raise ValueError(f"unknown registry {registry!r}; choose from {REGISTRIES}")
+
+
+def _batch_filter(df: pd.DataFrame, col: str, batch_from: str | None, batch_to: str | None):
+    if batch_from:
+        df = df[df[col] >= batch_from]
+    if batch_to:
+        df = df[df[col] <= batch_to]
+    return df
+
+
+def load_filings(
+    registry: str | None = None, batch_from: str | None = None, batch_to: str | None = None
+) -> pd.DataFrame:
+    """One row per unique filing per registry, with the batch it first appeared in
+    (``first_batch``) and all batches it appears in (``batches``)."""
+    _check_registry(registry)
+    df = load_table("filings")
+    if registry:
+        df = df[df["registry"] == registry]
+    return _batch_filter(df, "first_batch", batch_from, batch_to).reset_index(drop=True)
+
+
+def load_listings(
+    registry: str | None = None, batch_from: str | None = None, batch_to: str | None = None
+) -> pd.DataFrame:
+    """Every row of every list, as published (one filing can be listed in several batches)."""
+    _check_registry(registry)
+    df = load_table("listings")
+    if registry:
+        df = df[df["registry"] == registry]
+    return _batch_filter(df, "batch", batch_from, batch_to).reset_index(drop=True)
+
+
+def load_entities() -> pd.DataFrame:
+    """One row per filer (主体名称 / 备案单位), with filings per registry."""
+    return load_table("entities")
+
+
+def load_batches(registry: str | None = None) -> pd.DataFrame:
+    _check_registry(registry)
+    df = load_table("batches")
+    return (df[df["registry"] == registry] if registry else df).reset_index(drop=True)
+
+
+def load_data_quality() -> pd.DataFrame:
+    return load_table("data_quality")
+
+
+def registry_build_info() -> dict:
+    import json
+
+    return json.loads((ensure_registry() / "build_info.json").read_text())

@@ -1,0 +1,117 @@
+"""Tiny fixtures built in the tests: CAC Word lists (python-docx) and generative-AI JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+DS_HEADER = ["序号", "算法名称", "角色", "主体名称", "应用产品", "主要用途", "备案编号", "备注"]
+REC_HEADER = [
+    "序号",
+    "算法名称",
+    "算法类别",
+    "主体名称",
+    "应用产品",
+    "主要用途",
+    "备案编号",
+    "备注",
+]
+
+
+def ds_row(i: int, number: str, entity: str = "北京示例科技有限公司", seq: str | None = None):
+    return [
+        str(i) if seq is None else seq,
+        f"示例合成算法{i}",
+        "服务提供者",
+        entity,
+        f"示例App{i}",
+        "应用于文本生成场景",
+        number,
+        "",
+    ]
+
+
+def num(region: str = "110108", entity: str = "123456789", year: int = 24, serial: int = 1):
+    return f"网信算备{region}{entity}{year:02d}{serial:04d}号"
+
+
+def make_docx(
+    path: Path,
+    rows: list[list[str]],
+    header: list[str] | None = None,
+    title: str | None = "境内深度合成服务算法备案清单（2024年10月）",
+    merge_header_col: int | None = None,
+) -> Path:
+    """Write a CAC-like list. ``merge_header_col``: that header cell spans two grid columns
+    and every data row gets an extra cell there (the 2024-06 quirk)."""
+    header = header or DS_HEADER
+    d = docx.Document()
+    d.add_paragraph("附件")
+    if title:
+        d.add_paragraph(title)
+    ncols = len(header) + (1 if merge_header_col is not None else 0)
+    t = d.add_table(rows=1 + len(rows), cols=ncols)
+    if merge_header_col is not None:
+        a = t.rows[0].cells[merge_header_col]
+        b = t.rows[0].cells[merge_header_col + 1]
+        merged = a.merge(b)
+        hdr_cells = [c for j, c in enumerate(t.rows[0].cells) if j != merge_header_col + 1]
+        hdr_cells[merge_header_col] = merged
+        for cell, text in zip(hdr_cells, header, strict=True):
+            cell.text = text
+        for r, values in zip(t.rows[1:], rows, strict=True):
+            vals = list(values)
+            vals.insert(merge_header_col + 1, "")
+            for cell, text in zip(r.cells, vals, strict=True):
+                cell.text = text
+    else:
+        for cell, text in zip(t.rows[0].cells, header, strict=True):
+            cell.text = text
+        for r, values in zip(t.rows[1:], rows, strict=True):
+            for cell, text in zip(r.cells, values, strict=True):
+                cell.text = text
+    d.save(str(path))
+    return path
+
+
+def add_line_break(path: Path, row: int, col: int) -> None:
+    """Insert a <w:br/> in the middle of a cell's text."""
+    d = docx.Document(str(path))
+    cell = d.tables[0].rows[row].cells[col]
+    run = cell.paragraphs[0].runs[0]
+    br = OxmlElement("w:br")
+    run._r.append(br)
+    t = OxmlElement("w:t")
+    t.text = "第二行"
+    run._r.append(t)
+    d.save(str(path))
+
+
+def has_grid_span(path: Path) -> bool:
+    d = docx.Document(str(path))
+    return any(el.tag == qn("w:gridSpan") for el in d.tables[0]._tbl.iter())
+
+
+def genai_json(path: Path, batches: list[dict]) -> Path:
+    path.write_text(
+        json.dumps({"meta": {}, "batches": batches}, ensure_ascii=False), encoding="utf-8"
+    )
+    return path
+
+
+def genai_row(seq, loc, name, company, number, date, kind, new_header=False, **extra):
+    r = {
+        "序号": seq,
+        "属地": loc,
+        ("大模型名称" if new_header else "模型名称"): name,
+        "备案单位": company,
+        ("备案编号" if new_header else "备案号"): number,
+        "备案时间": date,
+        "_kind": kind,
+    }
+    r.update(extra)
+    return r
