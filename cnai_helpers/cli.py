@@ -201,5 +201,123 @@ def registry_add(
         console.print(f"  row {p['row']}: {p['action']}: {escape(p['reason'])}", highlight=False)
 
 
+reports_app = typer.Typer(
+    help="The report site: build notebooks into reports/.", no_args_is_help=True
+)
+app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("list")
+def reports_list(
+    site: Annotated[Path | None, typer.Option(help="Site definition (default site.yaml)")] = None,
+) -> None:
+    """The reports in the site definition, with their last build status."""
+    from .reports.build import read_build
+    from .reports.site import SiteError, load_site
+
+    try:
+        reports = load_site(site)
+    except SiteError as e:
+        fail(str(e))
+    t = Table(title="cnai reports")
+    for c in ("id", "notebook", "parameters", "status"):
+        t.add_column(c, overflow="fold")
+    for r in reports:
+        b = read_build(paths.REPORTS, r.id)
+        t.add_row(
+            r.id,
+            r.notebook,
+            json.dumps(r.parameters, ensure_ascii=False),
+            b.get("status", "not built"),
+        )
+    console.print(t)
+
+
+@reports_app.command("build")
+def reports_build(
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Build only this report id (repeatable; * wildcards allowed)"),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Reports run in parallel")] = 1,
+    force: Annotated[bool, typer.Option(help="Re-run even if nothing changed")] = False,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="KEY=VALUE parameter override for the selected reports"),
+    ] = None,
+    site: Annotated[Path | None, typer.Option(help="Site definition (default site.yaml)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default reports/)")] = None,
+    timeout: Annotated[int, typer.Option(help="Per-cell timeout, seconds")] = 600,
+) -> None:
+    """Execute the notebooks with papermill and publish the HTML site."""
+    import dataclasses
+    import fnmatch
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .reports.build import build_reports, summary
+    from .reports.params import ParameterError, parse_cli_value
+    from .reports.site import SiteError, load_site
+
+    try:
+        reports = load_site(site)
+    except SiteError as e:
+        fail(str(e))
+    if only:
+        selected = [r for r in reports if any(fnmatch.fnmatch(r.id, p) for p in only)]
+        unknown = [p for p in only if not any(fnmatch.fnmatch(r.id, p) for r in reports)]
+        if unknown:
+            fail(f"no report matches {unknown}; see `cnai reports list`")
+        reports = selected
+    overrides = {}
+    for kv in param or []:
+        if "=" not in kv:
+            fail(f"-p {kv!r}: expected KEY=VALUE")
+        k, v = kv.split("=", 1)
+        overrides[k.strip()] = parse_cli_value(v)
+    if overrides:
+        reports = [
+            dataclasses.replace(r, parameters={**r.parameters, **overrides}) for r in reports
+        ]
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as prog:
+        task = prog.add_task("reports", total=len(reports))
+
+        def tick(status):
+            mark = "ok" if status.get("status") == "ok" else "[red]FAILED[/]"
+            prog.console.print(f"  {mark} {status['id']} ({status.get('seconds', 0)} s)")
+            prog.advance(task)
+
+        try:
+            statuses = build_reports(
+                reports, out_root=out, jobs=jobs, force=force, timeout=timeout, progress=tick
+            )
+        except ParameterError as e:
+            fail(str(e), code=2)
+        except RuntimeError as e:
+            fail(str(e))
+        prog.update(task, completed=len(reports))
+    s = summary(statuses)
+    console.print(
+        f"{len(s['built'])} built, {len(s['skipped'])} up to date, "
+        f"{len(s['failed'])} failed -> {(out or paths.REPORTS) / 'index.html'}"
+    )
+    for st in statuses:
+        if st.get("status") == "failed" and not st.get("skipped"):
+            err.print(
+                f"[red]FAILED[/] {st['id']}: {escape(str(st.get('error')))}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if s["failed"]:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -3,28 +3,12 @@ the parser code or the corrections table change."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from . import paths
 from .registry import REGISTRIES
-
-
-def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
-    """Build the core tables if missing or stale; return their folder."""
-    from .registry.build import build, current_fingerprint, fingerprint, registry_sources
-
-    out = Path(processed or paths.PROCESSED)
-    sources = registry_sources()
-    if current_fingerprint(out) != fingerprint(sources, paths.RAW, paths.DATA / "corrections.csv"):
-        if not quiet:
-            print(
-                "cnai: raw data or parser changed; rebuilding the registry tables…", file=sys.stderr
-            )
-        build(out_dir=out)
-    return out
+from .registry.fingerprint import ensure_registry
 
 
 def load_table(name: str, processed: Path | None = None) -> pd.DataFrame:

@@ -8,7 +8,6 @@ swapped in atomically: a failed build leaves the last good one in place.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -19,9 +18,10 @@ import pandas as pd
 
 from .. import paths
 from ..atomic import atomic_dir
-from ..manifest import Source, load_manifest
+from ..manifest import Source
 from . import REGISTRIES
 from .docx_lists import read_cac_docx
+from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .genai import read_genai_json
 from .geography import province_names, region
 from .numbers import NumberError, name_key, parse_cac_number
@@ -29,32 +29,10 @@ from .quality import Issue, to_frame
 from .schemas import SCHEMAS
 
 TABLES = ("listings", "filings", "entities", "batches", "data_quality")
-CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
 
 
 class BuildError(RuntimeError):
     pass
-
-
-# ---------------------------------------------------------------- fingerprint (OWID-style)
-
-
-def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
-    h = hashlib.sha256()
-    for s in sorted(sources, key=lambda s: s.id):
-        p = s.raw_path(raw_dir)
-        st = p.stat() if p.exists() else None
-        h.update(f"{s.id}|{s.sha256}|{s.path}|{st and (st.st_size, st.st_mtime_ns)}\n".encode())
-    for d in CODE_DIRS:
-        for f in sorted(d.glob("*.py")) + sorted(d.glob("*.csv")):
-            h.update(f.name.encode() + f.read_bytes())
-    if corrections.exists():
-        h.update(corrections.read_bytes())
-    return h.hexdigest()
-
-
-def registry_sources(manifest: Path | None = None) -> list[Source]:
-    return [s for s in load_manifest(manifest) if s.format in ("cac_docx", "genai_json")]
 
 
 # ---------------------------------------------------------------- parsing
@@ -475,11 +453,3 @@ def build(
     }
     write_tables(tables, out_dir, info)
     return info
-
-
-def current_fingerprint(out_dir: Path | None = None) -> str | None:
-    try:
-        info = json.loads((Path(out_dir or paths.PROCESSED) / "build_info.json").read_text())
-        return info.get("fingerprint")
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None

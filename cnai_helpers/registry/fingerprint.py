@@ -1,0 +1,61 @@
+"""When must the core tables be rebuilt? (OWID etl's idea: a checksum of the inputs and code.)
+
+Kept free of pandas so that checking is fast (a no-op report build must take a second or two).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from .. import paths
+from ..manifest import Source, load_manifest
+
+CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
+
+
+def registry_sources(manifest: Path | None = None) -> list[Source]:
+    return [s for s in load_manifest(manifest) if s.format in ("cac_docx", "genai_json")]
+
+
+def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
+    """Checksum of the inputs: source checksums and file stats, parser code, corrections."""
+    h = hashlib.sha256()
+    for s in sorted(sources, key=lambda s: s.id):
+        p = s.raw_path(raw_dir)
+        st = p.stat() if p.exists() else None
+        h.update(f"{s.id}|{s.sha256}|{s.path}|{st and (st.st_size, st.st_mtime_ns)}\n".encode())
+    for d in CODE_DIRS:
+        for f in sorted(d.glob("*.py")) + sorted(d.glob("*.csv")):
+            h.update(f.name.encode() + f.read_bytes())
+    if corrections.exists():
+        h.update(corrections.read_bytes())
+    return h.hexdigest()
+
+
+def current_fingerprint(out_dir: Path | None = None) -> str | None:
+    try:
+        info = json.loads((Path(out_dir or paths.PROCESSED) / "build_info.json").read_text())
+        return info.get("fingerprint")
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def is_stale(out_dir: Path | None = None) -> bool:
+    fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "corrections.csv")
+    return current_fingerprint(out_dir) != fp
+
+
+def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
+    """Build the core tables if missing or stale; return their folder."""
+    out = Path(processed or paths.PROCESSED)
+    if is_stale(out):
+        from .build import build
+
+        if not quiet:
+            print("cnai: raw data or parser changed; rebuilding the registry tables…",
+                  file=sys.stderr)
+        build(out_dir=out)
+    return out

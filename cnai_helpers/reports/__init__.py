@@ -1,0 +1,1 @@
+"""The report pipeline: site definition -> papermill -> HTML site with provenance."""

@@ -1,0 +1,59 @@
+"""What a report was built from: git commit, data checksums, parameters, package versions."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import platform
+import subprocess
+import time
+from importlib import metadata
+
+from .. import paths
+from ..manifest import load_manifest
+
+PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient",
+            "duckdb", "pyarrow", "pandera", "python-docx")
+
+
+def git_state() -> dict:
+    def run(*args):
+        r = subprocess.run(["git", *args], cwd=paths.ROOT, capture_output=True, text=True)
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    commit = run("rev-parse", "HEAD")
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit or "unknown", "dirty": bool(status) if status is not None else None}
+
+
+def package_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def sources_for(patterns: tuple[str, ...]) -> dict[str, str]:
+    """Source id -> sha256 for the manifest sources matching the report's patterns."""
+    return {s.id: s.sha256 for s in load_manifest()
+            if any(fnmatch.fnmatch(s.id, p) for p in patterns)}
+
+
+def helper_hash() -> str:
+    """Checksum of the helper package's source (a change re-runs every report)."""
+    h = hashlib.sha256()
+    pkg = paths.ROOT / "cnai_helpers"
+    for f in sorted(pkg.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".csv", ".yaml", ".html", ".css") \
+                and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
+    for f in sorted(paths.DATA.glob("*.csv")) + sorted(paths.DATA.glob("*.yaml")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())  # curated tables and the manifest
+    return h.hexdigest()
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

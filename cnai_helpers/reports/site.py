@@ -1,0 +1,87 @@
+"""The site definition (site.yaml): which reports to build, from which notebook, with which
+parameters. An entry with ``fan_out`` expands into one report per value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import paths
+
+
+class SiteError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    notebook: str
+    title: str
+    question: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    stage: int = 0  # reports of a higher stage run after all lower ones (e.g. the claims ledger)
+    sources: tuple[str, ...] = ("*",)
+    notebooks_dir: str | None = None  # default: the project's notebooks/
+
+    @property
+    def notebook_path(self) -> Path:
+        return Path(self.notebooks_dir or paths.NOTEBOOKS) / self.notebook
+
+
+def _fan_out_values(spec: dict, where: str) -> list[dict]:
+    if "values" in spec:
+        return [v if isinstance(v, dict) else {"value": v, "label": str(v)} for v in spec["values"]]
+    if "values_from" in spec:
+        from . import fanout
+
+        fn = getattr(fanout, spec["values_from"], None)
+        if fn is None:
+            raise SiteError(f"{where}: unknown values_from {spec['values_from']!r} "
+                            f"(functions in cnai_helpers/reports/fanout.py)")
+        return fn(**spec.get("args", {}))
+    raise SiteError(f"{where}: fan_out needs 'values' or 'values_from'")
+
+
+def load_site(path: Path | None = None, expand: bool = True,
+              notebooks_dir: Path | None = None) -> list[Report]:
+    path = Path(path or paths.SITE)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise SiteError(f"{path}: site definition not found") from e
+    out: list[Report] = []
+    nb_dir = Path(notebooks_dir) if notebooks_dir else path.parent / doc.get("notebooks_dir",
+                                                                             "notebooks")
+    for i, e in enumerate(doc.get("reports") or [], start=1):
+        where = f"{path.name} entry {i}"
+        missing = [k for k in ("id", "notebook", "title", "question") if not e.get(k)]
+        if missing:
+            raise SiteError(f"{where}: missing {', '.join(missing)}")
+        base = dict(notebook=e["notebook"], stage=int(e.get("stage", 0)),
+                    sources=tuple(e.get("sources", ["*"])),
+                    notebooks_dir=str(nb_dir))
+        params = dict(e.get("parameters") or {})
+        if "fan_out" in e:
+            spec = e["fan_out"]
+            if not expand:
+                out.append(Report(id=e["id"], title=e["title"], question=e["question"],
+                                  parameters=params, **base))
+                continue
+            for v in _fan_out_values(spec, where):
+                fmt = {"value": v["value"], "label": v.get("label", v["value"])}
+                out.append(Report(
+                    id=e["id"].format(**fmt), title=e["title"].format(**fmt),
+                    question=e["question"].format(**fmt),
+                    parameters={**params, spec["parameter"]: v["value"]}, **base))
+        else:
+            out.append(Report(id=e["id"], title=e["title"], question=e["question"],
+                              parameters=params, **base))
+    ids = [r.id for r in out]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise SiteError(f"{path.name}: duplicate report ids {dup}")
+    return out
