@@ -55,7 +55,8 @@ def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
         from .build import build
 
         if not quiet:
-            print("cnai: raw data or parser changed; rebuilding the registry tables…",
-                  file=sys.stderr)
+            print(
+                "cnai: raw data or parser changed; rebuilding the registry tables…", file=sys.stderr
+            )
         build(out_dir=out)
     return out

@@ -1,0 +1,224 @@
+"""The report pipeline on small notebooks written in the test."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from typer.testing import CliRunner
+
+from cnai_helpers.cli import app
+from cnai_helpers.reports import build as rbuild
+from cnai_helpers.reports.build import build_reports, summary
+from cnai_helpers.reports.params import ParameterError
+from cnai_helpers.reports.site import load_site
+
+runner = CliRunner()
+
+PARAMS = """x: int = 1  # a number
+label: str = "a"  # a label
+fail: bool = False  # raise in the analysis cell
+"""
+BODY = """
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+from cnai_helpers.results import record
+from cnai_helpers.display import md
+from cnai_helpers.plotting import finish, set_theme
+set_theme()
+record("x_squared", x * x, "x squared")
+record("label", label, "the label")
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3], [x, 2 * x, 3 * x])
+finish(fig, "A line", "test data")
+md("Filer: **{name}**", name="<script>alert(1)</script>公司")
+"""
+
+
+def write_nb(path, body=BODY, params=PARAMS):
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "cnai",
+        "display_name": "Python (cnai)",
+        "language": "python",
+    }
+    p = new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        new_markdown_cell("# Test report\n\nIntro."),
+        p,
+        new_markdown_cell("## Findings"),
+        new_code_cell(body),
+        new_code_cell("if fail:\n    raise ValueError('boom on purpose')"),
+        new_markdown_cell("## Caveats\n\nNone."),
+    ]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def site(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    write_nb(nbs / "t.ipynb")
+    doc = {
+        "reports": [
+            {
+                "id": "one",
+                "notebook": "t.ipynb",
+                "title": "One <b>",
+                "question": "Q1?",
+                "parameters": {"x": 2},
+            },
+            {
+                "id": "sq-{value}",
+                "notebook": "t.ipynb",
+                "title": "Sq {label}",
+                "question": "Q?",
+                "fan_out": {"parameter": "x", "values": [3, 4]},
+            },
+        ]
+    }
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
+    return tmp_path
+
+
+def build(site, **kw):
+    reports = load_site(site / "site.yaml")
+    only = kw.pop("only", None)
+    if only:
+        reports = [r for r in reports if r.id in only]
+    params = kw.pop("params", None)
+    if params:
+        import dataclasses
+
+        reports = [dataclasses.replace(r, parameters={**r.parameters, **params}) for r in reports]
+    return build_reports(reports, out_root=site / "reports", ensure_data=False, **kw)
+
+
+def test_fan_out_expands(site):
+    ids = [r.id for r in load_site(site / "site.yaml")]
+    assert ids == ["one", "sq-3", "sq-4"]
+    assert load_site(site / "site.yaml")[1].parameters == {"x": 3}
+
+
+@pytest.mark.parametrize(
+    "params,needle",
+    [
+        ({"y": 1}, "unknown parameter 'y'"),
+        ({"x": "two"}, "'x' must be int"),
+        ({"fail": 1}, "'fail' must be bool"),
+    ],
+)
+def test_parameter_validation_before_anything_runs(site, params, needle):
+    with pytest.raises(ParameterError, match=needle):
+        build(site, params=params)
+    assert not (site / "reports" / "one").exists()
+
+
+def test_cli_bad_parameter_exit_code(site):
+    r = runner.invoke(
+        app,
+        [
+            "reports",
+            "build",
+            "--site",
+            str(site / "site.yaml"),
+            "--out",
+            str(site / "reports"),
+            "-p",
+            "nope=1",
+        ],
+    )
+    assert r.exit_code == 2 and "unknown parameter 'nope'" in r.output
+
+
+def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatch):
+    statuses = build(site, jobs=2)
+    assert summary(statuses)["built"] == ["one", "sq-3", "sq-4"]
+    out = site / "reports"
+    assert json.loads((out / "sq-4/results.json").read_text()) == {"x_squared": 16, "label": "a"}
+    html = (out / "one/index.html").read_text()
+    assert "data:image/png;base64" in html, "figure not embedded"
+    assert 'class="cnai-toc"' in html and 'href="#Findings"' in html
+    assert "record(" not in html, "code cells should be hidden"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    assert 'id="provenance"' in html and "cac_ds_2024_10" in html
+    assert '"x": 2' in html or "&quot;x&quot;: 2" in html
+    index = (out / "index.html").read_text()
+    assert "One &lt;b&gt;" in index and 'href="sq-3/index.html"' in index
+    # incremental: nothing changed -> nothing runs
+    again = build(site, jobs=2)
+    assert summary(again)["skipped"] == ["one", "sq-3", "sq-4"]
+    # parameters changed -> that report re-runs
+    assert summary(build(site, params={"label": "b"}, only=["one"]))["built"] == ["one"]
+    # notebook changed -> all its reports re-run
+    nb = site / "notebooks/t.ipynb"
+    write_nb(nb, body=BODY + "\n# edited\n")
+    assert summary(build(site, jobs=2))["built"] == ["one", "sq-3", "sq-4"]
+    # helper package changed -> re-run
+    monkeypatch.setattr(rbuild, "helper_hash", lambda: "changed")
+    assert summary(build(site, only=["sq-3"]))["built"] == ["sq-3"]
+    # data checksums changed -> re-run
+    monkeypatch.setattr(rbuild, "sources_for", lambda patterns: {"cac_ds_x": "0" * 64})
+    assert summary(build(site, only=["sq-3"]))["built"] == ["sq-3"]
+    assert summary(build(site, only=["sq-3"]))["skipped"] == ["sq-3"]
+
+
+def test_failing_report_keeps_last_good_and_others_build(site):
+    build(site, only=["one"])
+    out = site / "reports"
+    good = (out / "one/index.html").read_bytes()
+    r = runner.invoke(
+        app,
+        [
+            "reports",
+            "build",
+            "--site",
+            str(site / "site.yaml"),
+            "--out",
+            str(out),
+            "--only",
+            "one",
+            "--only",
+            "sq-3",
+            "-p",
+            "fail=true",
+            "--jobs",
+            "2",
+        ],
+    )
+    assert r.exit_code == 1
+    assert "FAILED" in r.output and "boom on purpose" in r.output
+    assert (out / "one/index.html").read_bytes() == good, "last good HTML replaced"
+    err = (out / "one/error.html").read_text()
+    assert "ValueError" in err and "boom on purpose" in err
+    assert "cnai-failed" in err and "Traceback" in err or "traceback" in err.lower()
+    status = json.loads((out / "one/build.json").read_text())
+    assert status["status"] == "failed" and status["last_good"]
+    index = (out / "index.html").read_text()
+    assert "failed — stale" in index and "one/error.html" in index
+    # the other report in the same run was executed (and failed the same way on purpose);
+    # a third, not selected, is untouched. Now fix and rebuild: page replaced, error cleared.
+    r = runner.invoke(
+        app,
+        ["reports", "build", "--site", str(site / "site.yaml"), "--out", str(out), "--only", "one"],
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads((out / "one/build.json").read_text())["status"] == "ok"
+
+
+def test_failing_notebook_does_not_stop_others(site):
+    nbs = site / "notebooks"
+    write_nb(nbs / "bad.ipynb", body="raise RuntimeError('always fails')")
+    doc = yaml.safe_load((site / "site.yaml").read_text())
+    doc["reports"].append({"id": "bad", "notebook": "bad.ipynb", "title": "Bad", "question": "?"})
+    (site / "site.yaml").write_text(yaml.safe_dump(doc))
+    statuses = build(site, jobs=2)
+    s = summary(statuses)
+    assert s["failed"] == ["bad"] and s["built"] == ["one", "sq-3", "sq-4"]
+    assert (site / "reports/bad/error.html").exists()
+    assert not (site / "reports/bad/index.html").exists()
