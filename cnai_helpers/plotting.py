@@ -49,12 +49,17 @@ def caption(text: str):
     return HTML(f"<p class='cnai-caption'>{html.escape(text)}</p>")
 
 
-def finish(fig, title: str, source: str):
-    """Title the figure, show it, and show its source caption."""
-    from IPython.display import display
+def finish(fig, title: str, source: str, dpi: int = 110):
+    """Title the figure, show it as an embedded PNG (whatever the matplotlib backend), and show
+    its source caption under it."""
+    import io
+
+    from IPython.display import Image, display
 
     fig.suptitle(title)
     fig.tight_layout()
-    display(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))
     display(caption(f"Source: {source}"))

@@ -9,6 +9,7 @@ import re
 import jinja2
 
 STYLE = """
+<link rel="icon" href="data:,">
 <style>
  body { max-width: 1100px; margin: 0 auto; }
  nav.cnai-toc { background:#f6f8fa; border:1px solid #d0d7de; padding:.6em 1.2em; margin:1em 0;
@@ -24,6 +25,10 @@ STYLE = """
 </style>
 """
 
+# nbconvert's lab template loads require.js and MathJax from a CDN; the reports use neither, and a
+# published page must work offline and without third-party requests.
+CDN_SCRIPT_RE = re.compile(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>\s*', re.S)
+MATHJAX_CONFIG_RE = re.compile(r'<script type="text/x-mathjax-config">.*?</script>\s*', re.S)
 HEADING_RE = re.compile(r'<h([23])\s+id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
 
@@ -76,6 +81,7 @@ def notebook_html(nb, prov: dict, failed: str | None = None, show_code: bool = F
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
+    body = MATHJAX_CONFIG_RE.sub("", CDN_SCRIPT_RE.sub("", body))
     banner = ""
     if failed:
         banner = (f'<div class="cnai-banner failed" id="cnai-failed"><strong>This report failed '
@@ -90,6 +96,7 @@ def notebook_html(nb, prov: dict, failed: str | None = None, show_code: bool = F
 
 INDEX = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>cnai reports</title>
+<link rel="icon" href="data:,">
 <style>
  body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
  .card { border:1px solid #d0d7de; border-radius:6px; padding:.8em 1.2em; margin:1em 0; }
