@@ -1,0 +1,1 @@
+"""Analysis functions used by the notebooks (unit-tested in tests/)."""

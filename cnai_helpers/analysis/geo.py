@@ -1,0 +1,238 @@
+"""Geographic concentration of filings: shares, hubs, metro radius, HHI, Gini, Lorenz, location
+quotients. Inputs are core-table frames (one row per unique filing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..registry.geography import adcodes, pinyin_name, provinces, region
+
+EARTH_RADIUS_KM = 6371.0088
+# Mainland provinces: the CAC registry covers these (not Hong Kong, Macao, Taiwan)
+MAINLAND = [c for c in provinces()["province_code"] if c not in ("71", "81", "82")]
+
+
+def city_code(name: str) -> str:
+    """Prefecture-city code from an English (pinyin) or Chinese name: 'Shenzhen' -> '440300'."""
+    key = name.strip().casefold().replace(" ", "")
+    prov = provinces()
+    muni = prov[prov["province_code"].isin(["11", "12", "31", "50"])]
+    for r in muni.itertuples():
+        if key in (r.name_en.casefold(), r.name_zh, r.short_zh):
+            return f"{r.province_code}0100"
+    a = adcodes()
+    cities = a[a["code6"].str.endswith("00") & ~a["code6"].str.endswith("0000")]
+    for r in cities.itertuples():
+        if key in (r.name_zh, r.name_zh.rstrip("市")) or key == pinyin_name(r.name_zh).casefold():
+            return r.code6
+    raise ValueError(f"unknown city {name!r} (use the pinyin or Chinese name, e.g. 'Hangzhou')")
+
+
+def city_centre(code: str) -> tuple[float, float]:
+    r = region(code)
+    if r.lat is None:
+        raise ValueError(f"no coordinates for {code}")
+    return r.lat, r.lon
+
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+def shares(f: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Counts and shares of unique filings by a column (unknown values kept as 'unknown')."""
+    c = f[by].fillna("unknown").value_counts()
+    return pd.DataFrame({by: c.index, "filings": c.to_numpy(), "share": (c / c.sum()).to_numpy()})
+
+
+def share_in(f: pd.DataFrame, column: str, values: Iterable[str]) -> float:
+    return float(f[column].isin(list(values)).mean()) if len(f) else float("nan")
+
+
+def distance_to_nearest(f: pd.DataFrame, centres: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Distance (km) from each filing's location (district or city centroid) to the nearest
+    centre; NaN where the filing has no coordinates."""
+    lat, lon = f["lat"].to_numpy(float), f["lon"].to_numpy(float)
+    d = np.full(len(f), np.inf)
+    for clat, clon in centres:
+        d = np.fmin(d, haversine_km(lat, lon, clat, clon))
+    d[np.isnan(lat)] = np.nan
+    return d
+
+
+def share_within(f: pd.DataFrame, centres, radius_km: float) -> float:
+    """Share of filings within ``radius_km`` of any centre (denominator: all filings; filings
+    without coordinates count as outside)."""
+    if not len(f):
+        return float("nan")
+    d = distance_to_nearest(f, centres)
+    return float(np.nansum(d <= radius_km) / len(f))
+
+
+def radius_curve(f: pd.DataFrame, centres, radii: Iterable[float]) -> pd.DataFrame:
+    d = distance_to_nearest(f, centres)
+    rows = [{"radius_km": r, "share": float(np.nansum(d <= r) / len(f))} for r in radii]
+    return pd.DataFrame(rows)
+
+
+def hhi(shares_: Iterable[float]) -> float:
+    """Herfindahl–Hirschman index in points (0–10,000): sum of squared percentage shares."""
+    s = np.asarray(list(shares_), dtype=float)
+    return float(np.sum((100 * s) ** 2))
+
+
+def lorenz(counts: Iterable[float]) -> pd.DataFrame:
+    """Lorenz curve: cumulative share of units (ascending) vs cumulative share of filings."""
+    x = np.sort(np.asarray(list(counts), dtype=float))
+    cum = np.concatenate([[0.0], np.cumsum(x)]) / x.sum()
+    units = np.linspace(0, 1, len(x) + 1)
+    return pd.DataFrame({"share_of_units": units, "share_of_filings": cum})
+
+
+def gini(counts: Iterable[float]) -> float:
+    """Gini coefficient of counts (0 = equal, → 1 = all in one unit); zeros count."""
+    x = np.sort(np.asarray(list(counts), dtype=float))
+    n = len(x)
+    if n == 0 or x.sum() == 0:
+        return float("nan")
+    i = np.arange(1, n + 1)
+    return float((2 * np.sum(i * x) / (n * x.sum())) - (n + 1) / n)
+
+
+def province_counts(f: pd.DataFrame) -> pd.Series:
+    """Filings per mainland province, zeros included (central SOEs / unknown excluded)."""
+    return f["province_code"].value_counts().reindex(MAINLAND, fill_value=0)
+
+
+def top_k_share(counts: pd.Series, k: int) -> float:
+    return float(counts.sort_values(ascending=False).head(k).sum() / counts.sum())
+
+
+def concentration_by_batch(
+    f: pd.DataFrame,
+    hub_cities: Sequence[str],
+    hub_provinces: Sequence[str],
+    cumulative: bool = True,
+) -> pd.DataFrame:
+    """Per batch: HHI, Gini, top-5 share, hub-city and hub-province shares, of the filings new
+    in that batch (``cumulative=False``) or of all filings up to it (``cumulative=True``)."""
+    rows = []
+    for b in sorted(f["first_batch"].unique()):
+        sub = f[f["first_batch"] <= b] if cumulative else f[f["first_batch"] == b]
+        pc = province_counts(sub)
+        rows.append(
+            {
+                "batch": b,
+                "filings": len(sub),
+                "hhi": hhi(pc / pc.sum()),
+                "gini": gini(pc),
+                "top5_share": top_k_share(pc, 5),
+                "hub_city_share": share_in(sub, "city_code", hub_cities),
+                "hub_province_share": share_in(sub, "province_code", hub_provinces),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ use cases (keyword rules)
+
+USE_CASE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    # order matters only for reading; a filing can match several use cases
+    "speech & voice": (
+        "语音",
+        "声音",
+        "音色",
+        "配音",
+        "播报",
+        "TTS",
+        "语音合成",
+        "语音识别",
+        "音频",
+    ),
+    "music": ("音乐", "歌曲", "歌声", "作曲"),
+    "image": ("图像", "图片", "绘画", "照片", "头像", "海报", "修图", "文生图", "图生图"),
+    "video": ("视频", "动画", "短片"),
+    "digital human": ("数字人", "虚拟人", "虚拟形象", "数字分身"),
+    "3D": ("三维", "3D", "建模"),
+    "code": ("代码", "编程"),
+    "text & dialogue": ("文本", "对话", "问答", "写作", "文案", "客服", "聊天", "翻译", "摘要"),
+}
+
+
+def use_cases(text: str) -> list[str]:
+    """Use cases whose keywords occur in ``text`` (algorithm name + main use)."""
+    t = text or ""
+    t_up = t.upper()
+    return [
+        u
+        for u, kws in USE_CASE_KEYWORDS.items()
+        if any((k.upper() in t_up) if k.isascii() else (k in t) for k in kws)
+    ]
+
+
+def use_case_matrix(f: pd.DataFrame) -> pd.DataFrame:
+    """One boolean column per use case, indexed like ``f``."""
+    text = (
+        f["algorithm_name"].fillna("")
+        + " "
+        + f.get("main_use", pd.Series("", index=f.index)).fillna("")
+    )
+    found = text.map(use_cases)
+    return pd.DataFrame(
+        {u: found.map(lambda xs, u=u: u in xs) for u in USE_CASE_KEYWORDS}, index=f.index
+    )
+
+
+def location_quotients(
+    f: pd.DataFrame, by: str = "province_code", min_filings: int = 30
+) -> pd.DataFrame:
+    """LQ = (share of a use case among a unit's filings) / (its share among all filings).
+    LQ > 1: the unit specialises in that use case. Units with fewer filings are dropped."""
+    m = use_case_matrix(f)
+    m[by] = f[by].to_numpy()
+    counts = m.groupby(by).sum()
+    n = m.groupby(by).size()
+    counts = counts[n >= min_filings]
+    n = n[n >= min_filings]
+    national = m[list(USE_CASE_KEYWORDS)].mean()
+    return (counts.div(n, axis=0)).div(national.replace(0, np.nan), axis=1)
+
+
+def verdict_on_share_claim(
+    claim: float, definitions: dict[str, float | None], tolerance: float = 0.05
+) -> tuple[str, str]:
+    """Status and one sentence on a 'share in the hubs' claim, given the share measured under
+    each definition (name -> share, None where the data cannot measure it).
+
+    supported: the strictest measurable definition (the first) is within ``tolerance`` of the
+    claim or above it; depends on definition: some broader definition is; contradicted: none is.
+    """
+    measured = {k: v for k, v in definitions.items() if v is not None and not np.isnan(v)}
+    if not measured:
+        return "not testable", "None of the definitions can be measured with this registry."
+    parts = "; ".join(f"{k} {v:.1%}" for k, v in measured.items())
+    first_name, first = next(iter(measured.items()))
+    close = [k for k, v in measured.items() if v >= claim - tolerance]
+    if first >= claim - tolerance:
+        return "supported", (
+            f"Supported: even the strictest definition ({first_name}) gives "
+            f"{first:.1%} against the claimed {claim:.0%} ({parts})."
+        )
+    if close:
+        return "depends on definition", (
+            f"Depends on the definition: the claimed {claim:.0%} holds only for "
+            f"{', '.join(close)}; stricter definitions give less ({parts})."
+        )
+    return "contradicted", (
+        f"Contradicted: no definition reaches {claim:.0%} within {tolerance:.0%} ({parts})."
+    )

@@ -1,0 +1,127 @@
+"""Geographic concentration functions on small frames with hand-computed answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cnai_helpers.analysis import geo
+
+
+def frame(rows):
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "province_code",
+            "city_code",
+            "lat",
+            "lon",
+            "algorithm_name",
+            "main_use",
+            "first_batch",
+        ],
+    )
+
+
+def test_city_codes_by_pinyin_and_chinese():
+    assert geo.city_code("Shenzhen") == "440300"
+    assert geo.city_code("深圳") == "440300"
+    assert geo.city_code("beijing") == "110100"
+    assert geo.city_code("Hefei") == "340100"
+    with pytest.raises(ValueError, match="unknown city"):
+        geo.city_code("Atlantis")
+
+
+def test_haversine_known_distance():
+    # Beijing to Shanghai is about 1,070 km great-circle
+    d = geo.haversine_km(39.9042, 116.4074, 31.2304, 121.4737)
+    assert 1050 < float(d) < 1090
+    assert float(geo.haversine_km(30, 120, 30, 120)) == 0
+
+
+def test_hhi_gini_lorenz_top_k():
+    assert geo.hhi([1.0]) == 10_000
+    assert geo.hhi([0.5, 0.5]) == 5_000
+    assert geo.gini([1, 1, 1, 1]) == 0
+    assert geo.gini([0, 0, 0, 4]) == pytest.approx(0.75)
+    lz = geo.lorenz([1, 3])
+    assert list(lz["share_of_filings"]) == [0, 0.25, 1]
+    assert geo.top_k_share(pd.Series([5, 3, 2]), 2) == 0.8
+    assert math.isnan(geo.gini([0, 0]))
+
+
+def test_shares_hubs_and_radius():
+    f = frame(
+        [
+            ("11", "110100", 39.96, 116.30, "a", "", "2024-01"),  # Haidian, ~10 km from centre
+            ("13", "130600", 38.87, 115.46, "b", "", "2024-01"),  # Baoding, ~140 km
+            ("44", "440300", 22.53, 113.93, "c", "", "2024-02"),  # Shenzhen Nanshan
+            ("51", "510100", 30.57, 104.06, "d", "", "2024-02"),  # Chengdu, far
+            ("central_soe", None, np.nan, np.nan, "e", "", "2024-02"),
+        ]
+    )
+    hubs = ["110100", "440300"]
+    centres = [geo.city_centre(c) for c in hubs]
+    assert geo.share_in(f, "city_code", hubs) == 0.4
+    assert geo.share_within(f, centres, 50) == 0.4
+    assert geo.share_within(f, centres, 200) == 0.6
+    curve = geo.radius_curve(f, centres, [0, 50, 200, 3000])
+    assert list(curve["share"]) == [0, 0.4, 0.6, 0.8]  # no coordinates: never inside
+    s = geo.shares(f, "province_code")
+    assert s["share"].sum() == pytest.approx(1) and s["filings"].sum() == 5
+    pc = geo.province_counts(f)
+    assert pc.sum() == 4 and pc["11"] == 1 and pc["65"] == 0 and len(pc) == 31
+
+
+def test_concentration_by_batch_cumulative_and_new():
+    f = frame(
+        [
+            ("11", "110100", 39.9, 116.4, "", "", "2024-01"),
+            ("11", "110100", 39.9, 116.4, "", "", "2024-01"),
+            ("51", "510100", 30.6, 104.1, "", "", "2024-02"),
+            ("52", "520100", 26.6, 106.7, "", "", "2024-02"),
+        ]
+    )
+    cum = geo.concentration_by_batch(f, ["110100"], ["11"], cumulative=True)
+    assert list(cum["filings"]) == [2, 4]
+    assert list(cum["hub_city_share"]) == [1.0, 0.5]
+    assert cum["hhi"].iloc[0] == 10_000 and cum["hhi"].iloc[1] == pytest.approx(3750)
+    new = geo.concentration_by_batch(f, ["110100"], ["11"], cumulative=False)
+    assert list(new["hub_city_share"]) == [1.0, 0.0]
+
+
+def test_use_case_keywords_and_location_quotients():
+    assert geo.use_cases("智能语音合成算法") == ["speech & voice"]
+    assert set(geo.use_cases("数字人视频生成")) == {"video", "digital human"}
+    assert geo.use_cases("tts engine") == ["speech & voice"]
+    assert geo.use_cases("推荐排序") == []
+    f = frame(
+        [("34", None, np.nan, np.nan, "语音合成", "", "x")] * 3
+        + [("34", None, np.nan, np.nan, "图像生成", "", "x")]
+        + [("11", None, np.nan, np.nan, "图像生成", "", "x")] * 4
+    )
+    lq = geo.location_quotients(f, min_filings=1)
+    # Anhui: 3/4 speech vs national 3/8 -> LQ 2; Beijing has none -> 0
+    assert lq.loc["34", "speech & voice"] == pytest.approx(2.0)
+    assert lq.loc["11", "speech & voice"] == 0
+    assert lq.loc["11", "image"] == pytest.approx(1 / (5 / 8))
+
+
+@pytest.mark.parametrize(
+    "defs,status",
+    [
+        ({"hub cities": 0.81, "hub provinces": 0.9}, "supported"),
+        (
+            {"hub cities": 0.58, "hub provinces": 0.75, "within 150 km": 0.78},
+            "depends on definition",
+        ),
+        ({"hub cities": 0.40, "hub provinces": 0.55}, "contradicted"),
+        ({"hub cities": None}, "not testable"),
+    ],
+)
+def test_verdict(defs, status):
+    s, sentence = geo.verdict_on_share_claim(0.8, defs)
+    assert s == status and sentence
