@@ -11,7 +11,8 @@ def md(template: str, **values: Any):
     ``md("Top filer: **{name}**", name=entity)`` renders ``<script>`` as text."""
     from IPython.display import Markdown
 
-    safe = {k: html.escape(str(v)) for k, v in values.items()}
+    # escape HTML, and "$" so that two prices in one sentence are not read as LaTeX math
+    safe = {k: html.escape(str(v)).replace("$", "&#36;") for k, v in values.items()}
     return Markdown(template.format(**safe))
 
 

@@ -37,6 +37,8 @@ def _plain(value: Any) -> Any:
 def fmt(value: Any, kind: str | None = None) -> str:
     if value is None:
         return "n/a"
+    if kind == "raw":
+        return str(value)
     if kind == "pct" and isinstance(value, (int, float)):
         return f"{value:.1%}"
     if isinstance(value, float):
@@ -55,7 +57,8 @@ def record(name: str, value: Any, description: str = "", kind: str | None = None
     try:
         from IPython.display import display
 
-        text = f"**{html.escape(description or name)}**: {html.escape(fmt(plain, kind))}"
+        shown = html.escape(fmt(plain, kind)).replace("$", "&#36;")
+        text = f"**{html.escape(description or name).replace('$', '&#36;')}**: {shown}"
         display(
             {
                 MIME: {"name": name, "value": plain, "description": description},

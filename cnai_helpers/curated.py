@@ -1,0 +1,75 @@
+"""Curated tables the project writes itself (data/*.csv): loaded and checked row by row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+
+
+class CuratedTableError(ValueError):
+    pass
+
+
+def _read(name: str, required: tuple[str, ...], path: Path | None = None) -> pd.DataFrame:
+    path = Path(path or paths.DATA / name)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError as e:
+        raise CuratedTableError(f"{path}: curated table missing") from e
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise CuratedTableError(f"{path}: columns {missing} missing")
+    return df
+
+
+def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) -> pd.DataFrame:
+    """data/compute_assumptions.csv with numbers parsed and prices in USD (CNY converted at
+    ``fx_cny_per_usd``). Every row needs a source URL and low <= central <= high."""
+    df = _read(
+        "compute_assumptions.csv",
+        ("chip", "parameter", "low", "central", "high", "unit", "currency", "source_url"),
+        path,
+    )
+    where = path or paths.DATA / "compute_assumptions.csv"
+    out = df.copy()
+    nums = {c: [] for c in ("low", "central", "high")}
+    units = []
+    for i, r in df.iterrows():
+        row = i + 2  # header is line 1
+        try:
+            lo, ce, hi = float(r["low"]), float(r["central"]), float(r["high"])
+        except ValueError as e:
+            raise CuratedTableError(
+                f"{where} line {row} ({r['chip']} {r['parameter']}): "
+                f"low/central/high must be numbers ({e})"
+            ) from e
+        if not lo <= ce <= hi:
+            raise CuratedTableError(
+                f"{where} line {row} ({r['chip']} {r['parameter']}): "
+                f"need low <= central <= high, got {lo}, {ce}, {hi}"
+            )
+        if not r["source_url"].startswith("http"):
+            raise CuratedTableError(f"{where} line {row}: no source_url")
+        rate = {"": 1.0, "USD": 1.0, "CNY": 1.0 / fx_cny_per_usd}.get(r["currency"])
+        if rate is None:
+            raise CuratedTableError(f"{where} line {row}: unknown currency {r['currency']!r}")
+        for c, v in (("low", lo), ("central", ce), ("high", hi)):
+            nums[c].append(v * rate)
+        units.append(
+            r["unit"] + (f", USD at {fx_cny_per_usd} CNY/USD" if r["currency"] == "CNY" else "")
+        )
+    for c, v in nums.items():
+        out[c] = v
+    out["unit"] = units
+    return out
+
+
+def chip_ranges(assumptions: pd.DataFrame, chip: str) -> dict[str, tuple[float, float, float]]:
+    rows = assumptions[assumptions["chip"] == chip]
+    if rows.empty:
+        known = sorted(set(assumptions["chip"]) - {"*"})
+        raise CuratedTableError(f"no assumptions for chip {chip!r}; known: {known}")
+    return {r.parameter: (r.low, r.central, r.high) for r in rows.itertuples()}
