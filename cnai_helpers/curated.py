@@ -73,3 +73,51 @@ def chip_ranges(assumptions: pd.DataFrame, chip: str) -> dict[str, tuple[float, 
         known = sorted(set(assumptions["chip"]) - {"*"})
         raise CuratedTableError(f"no assumptions for chip {chip!r}; known: {known}")
     return {r.parameter: (r.low, r.central, r.high) for r in rows.itertuples()}
+
+
+def load_lab_financials(path: Path | None = None) -> pd.DataFrame:
+    """data/lab_financials.csv, checked: numeric value, known scale/currency/status, a source."""
+    df = _read(
+        "lab_financials.csv",
+        (
+            "lab",
+            "metric",
+            "period",
+            "period_months",
+            "value",
+            "scale",
+            "currency",
+            "status",
+            "source_url",
+        ),
+        path,
+    )
+    where = path or paths.DATA / "lab_financials.csv"
+    for i, r in df.iterrows():
+        line = i + 2
+        try:
+            float(r["value"])
+            int(r["period_months"])
+        except ValueError as e:
+            raise CuratedTableError(
+                f"{where} line {line} ({r['lab']} {r['metric']} {r['period']}): {e}"
+            ) from e
+        if r["scale"] not in ("", "thousand", "million", "billion"):
+            raise CuratedTableError(f"{where} line {line}: unknown scale {r['scale']!r}")
+        if r["currency"] not in ("CNY", "USD", "HKD"):
+            raise CuratedTableError(f"{where} line {line}: unknown currency {r['currency']!r}")
+        if r["status"] not in ("used", "alternative", "unverified", "target"):
+            raise CuratedTableError(f"{where} line {line}: unknown status {r['status']!r}")
+        if not r["source_url"].startswith("http"):
+            raise CuratedTableError(f"{where} line {line}: no source_url")
+    df["period_months"] = df["period_months"].astype(int)
+    return df
+
+
+def load_table(name: str) -> pd.DataFrame:
+    """Any other curated table (lab_strategy, api_prices, market_facts), with a source per row."""
+    df = _read(f"{name}.csv", ("source_url",))
+    bad = df[~df["source_url"].str.startswith("http")]
+    if len(bad):
+        raise CuratedTableError(f"data/{name}.csv line {bad.index[0] + 2}: no source_url")
+    return df
