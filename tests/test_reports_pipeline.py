@@ -227,3 +227,25 @@ def test_failing_notebook_does_not_stop_others(site):
     assert s["failed"] == ["bad"] and s["built"] == ["one", "sq-3", "sq-4"]
     assert (site / "reports/bad/error.html").exists()
     assert not (site / "reports/bad/index.html").exists()
+
+
+def test_later_stage_reruns_when_upstream_results_change(site):
+    doc = yaml.safe_load((site / "site.yaml").read_text())
+    doc["reports"] = [
+        doc["reports"][0],
+        {"id": "ledger", "notebook": "t.ipynb", "title": "L", "question": "?", "stage": 1},
+    ]
+    (site / "site.yaml").write_text(yaml.safe_dump(doc))
+    assert summary(build(site, jobs=2))["built"] == ["one", "ledger"]
+    assert summary(build(site))["skipped"] == ["one", "ledger"]
+    # a new figure upstream (x changes x_squared) -> the later stage re-runs too
+    doc["reports"][0]["parameters"] = {"x": 7}
+    (site / "site.yaml").write_text(yaml.safe_dump(doc))
+    assert summary(build(site))["built"] == ["one", "ledger"]
+    # a change that leaves upstream figures identical does not re-run the ledger
+    write_nb(site / "notebooks" / "t.ipynb", body=BODY + "\n# comment only\n")
+    doc["reports"][1]["notebook"] = "t2.ipynb"
+    write_nb(site / "notebooks" / "t2.ipynb")
+    (site / "site.yaml").write_text(yaml.safe_dump(doc))
+    build(site)
+    assert summary(build(site))["skipped"] == ["one", "ledger"]

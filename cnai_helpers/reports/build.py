@@ -113,14 +113,28 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
     return status
 
 
-def plan(reports: list[Report], out_root: Path, force: bool) -> tuple[list[dict], list[dict]]:
+def upstream_results(out_root: Path, reports: list[Report], stage: int) -> dict[str, str]:
+    """Checksums of the results.json of every lower-stage report: a later-stage report (the
+    claims ledger) re-runs when any figure it reads changes."""
+    out = {}
+    for r in reports:
+        if r.stage < stage:
+            p = out_root / r.id / "results.json"
+            out[r.id] = hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "missing"
+    return out
+
+
+def plan(reports: list[Report], out_root: Path, force: bool,
+         upstream: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
     """(to_run, skipped): each a dict describing the report with its fingerprint."""
     helpers = helper_hash()
     to_run, skipped = [], []
     for r in reports:
         data = sources_for(r.sources)
+        if upstream:
+            data = {**data, **{f"report:{k}": v for k, v in upstream.items()}}
         fp = fingerprint(r, helpers, data)
-        d = {**asdict(r), "fingerprint": fp, "sources_used": data,
+        d = {**asdict(r), "fingerprint": fp, "sources_used": sources_for(r.sources),
              "notebook_path": str(r.notebook_path)}
         prev = read_build(out_root, r.id)
         fresh = (prev.get("status") == "ok" and prev.get("fingerprint") == fp
@@ -143,32 +157,36 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
         from ..registry.fingerprint import ensure_registry
 
         ensure_registry()  # once, here: parallel kernels must not race to rebuild it
-    to_run, skipped = plan(reports, out_root, force)
-    results: dict[str, dict] = {d["id"]: {**read_build(out_root, d["id"]), "skipped": True}
-                                for d in skipped}
-    if to_run:
-        ensure_kernel()
-        base = {"git": git_state(), "packages": package_versions()}
-        stages = sorted({d["stage"] for d in to_run})
+    results: dict[str, dict] = {}
+    base = None
+    for stage in sorted({r.stage for r in reports}):
+        stage_reports = [r for r in reports if r.stage == stage]
+        upstream = upstream_results(out_root, reports, stage) if stage > 0 else None
+        to_run, skipped = plan(stage_reports, out_root, force, upstream)
+        for d in skipped:
+            results[d["id"]] = {**read_build(out_root, d["id"]), "skipped": True}
+        if not to_run:
+            continue
+        if base is None:
+            ensure_kernel()
+            base = {"git": git_state(), "packages": package_versions()}
+        workers = max(1, min(jobs, len(to_run)))
+        if workers == 1:
+            for d in to_run:
+                results[d["id"]] = _execute(d, str(out_root), {**base, "sources":
+                                            d["sources_used"]}, timeout)
+                if progress:
+                    progress(results[d["id"]])
+            continue
         ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
-        for stage in stages:
-            batch = [d for d in to_run if d["stage"] == stage]
-            workers = max(1, min(jobs, len(batch)))
-            if workers == 1:
-                for d in batch:
-                    results[d["id"]] = _execute(d, str(out_root), {**base, "sources":
-                                                d["sources_used"]}, timeout)
-                    if progress:
-                        progress(results[d["id"]])
-                continue
-            with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
-                futs = {ex.submit(_execute, d, str(out_root),
-                                  {**base, "sources": d["sources_used"]}, timeout): d["id"]
-                        for d in batch}
-                for f in as_completed(futs):
-                    results[futs[f]] = f.result()
-                    if progress:
-                        progress(results[futs[f]])
+        with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+            futs = {ex.submit(_execute, d, str(out_root),
+                              {**base, "sources": d["sources_used"]}, timeout): d["id"]
+                    for d in to_run}
+            for f in as_completed(futs):
+                results[futs[f]] = f.result()
+                if progress:
+                    progress(results[futs[f]])
     write_index(out_root, reports)
     return [results[r.id] for r in reports]
 
