@@ -450,6 +450,11 @@ def build(
         "seconds": round(time.perf_counter() - t0, 2),
         "sources": {s.id: s.sha256 for s in sources},
         "rows": {k: len(v) for k, v in tables.items()},
+        # per registry and province: lets light callers (site fan-out) avoid loading tables
+        "filings_by_province": {
+            reg: {k: int(v) for k, v in g["province_code"].value_counts().items()}
+            for reg, g in tables["filings"].groupby("registry")
+        },
     }
     write_tables(tables, out_dir, info)
     return info
