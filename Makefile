@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnai-installed
 JOBS ?= 2
 
-.PHONY: install data registry reports test lint lab clean bench
+.PHONY: install sysdeps data registry reports test lint lab clean bench
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,21 +16,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+sysdeps:
+	scripts/install-system-deps.sh
+
 data: install
 	$(BIN)/cnai data pull
 
 registry: data
 	$(BIN)/cnai registry build
 
-reports: registry
+reports: sysdeps registry
 	$(BIN)/cnai reports build --jobs $(JOBS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check cnai_helpers tests bench
 
-test: registry lint
-	$(BIN)/python -m pytest tests --nbmake notebooks
+test: sysdeps registry lint
+	CI=$${CI:-true} $(BIN)/python -m pytest tests --nbmake notebooks
 
 lab: registry
 	$(BIN)/jupyter lab notebooks
