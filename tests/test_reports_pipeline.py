@@ -100,6 +100,22 @@ def build(site, **kw):
     return build_reports(reports, out_root=site / "reports", ensure_data=False, **kw)
 
 
+def cli_build(site, *args):
+    """`cnai reports build` on the test site, through the real command line."""
+    return runner.invoke(
+        app,
+        [
+            "reports",
+            "build",
+            "--site",
+            str(site / "site.yaml"),
+            "--out",
+            str(site / "reports"),
+            *args,
+        ],
+    )
+
+
 def test_fan_out_expands(site):
     ids = [r.id for r in load_site(site / "site.yaml")]
     assert ids == ["one", "sq-3", "sq-4"]
@@ -121,19 +137,7 @@ def test_parameter_validation_before_anything_runs(site, params, needle):
 
 
 def test_cli_bad_parameter_exit_code(site):
-    r = runner.invoke(
-        app,
-        [
-            "reports",
-            "build",
-            "--site",
-            str(site / "site.yaml"),
-            "--out",
-            str(site / "reports"),
-            "-p",
-            "nope=1",
-        ],
-    )
+    r = cli_build(site, "-p", "nope=1")
     assert r.exit_code == 2 and "unknown parameter 'nope'" in r.output
 
 
@@ -177,25 +181,7 @@ def test_failing_report_keeps_last_good_and_others_build(site):
     build(site, only=["one"])
     out = site / "reports"
     good = (out / "one/index.html").read_bytes()
-    r = runner.invoke(
-        app,
-        [
-            "reports",
-            "build",
-            "--site",
-            str(site / "site.yaml"),
-            "--out",
-            str(out),
-            "--only",
-            "one",
-            "--only",
-            "sq-3",
-            "-p",
-            "fail=true",
-            "--jobs",
-            "2",
-        ],
-    )
+    r = cli_build(site, "--only", "one", "--only", "sq-3", "-p", "fail=true", "--jobs", "2")
     assert r.exit_code == 1
     assert "FAILED" in r.output and "boom on purpose" in r.output
     assert (out / "one/index.html").read_bytes() == good, "last good HTML replaced"
@@ -208,10 +194,7 @@ def test_failing_report_keeps_last_good_and_others_build(site):
     assert "failed — stale" in index and "one/error.html" in index
     # the other report in the same run was executed (and failed the same way on purpose);
     # a third, not selected, is untouched. Now fix and rebuild: page replaced, error cleared.
-    r = runner.invoke(
-        app,
-        ["reports", "build", "--site", str(site / "site.yaml"), "--out", str(out), "--only", "one"],
-    )
+    r = cli_build(site, "--only", "one")
     assert r.exit_code == 0, r.output
     assert json.loads((out / "one/build.json").read_text())["status"] == "ok"
 

@@ -42,30 +42,23 @@ def _parse_docx(args):
     path, sid, reg, batch = args
     lst = read_cac_docx(path, source_id=sid)
     issues = list(lst.issues)
-    if reg and lst.registry != reg:
-        issues.append(
-            Issue(
-                sid,
-                Path(path).name,
-                None,
-                reg,
-                batch,
-                "flagged",
-                f"file looks like {lst.registry}; manifest says {reg}; manifest used",
+    checks = (
+        ("registry", reg, lst.registry, f"file looks like {lst.registry}"),
+        ("batch", batch, lst.batch, f"title says batch {lst.batch}"),
+    )
+    for what, declared, found, said in checks:
+        if declared and found != declared:
+            issues.append(
+                Issue(
+                    sid,
+                    Path(path).name,
+                    None,
+                    reg,
+                    batch,
+                    "flagged",
+                    f"{said}; manifest says {what} {declared}; manifest used",
+                )
             )
-        )
-    if batch and lst.batch != batch:
-        issues.append(
-            Issue(
-                sid,
-                Path(path).name,
-                None,
-                reg,
-                batch,
-                "flagged",
-                f"title says batch {lst.batch}; manifest says {batch}; manifest used",
-            )
-        )
     df = lst.rows.assign(registry=reg or lst.registry, batch=batch or lst.batch, source_id=sid)
     return df, issues
 
@@ -73,62 +66,50 @@ def _parse_docx(args):
 def _enrich_cac(
     df: pd.DataFrame, corrections: pd.DataFrame, issues: list[Issue], file_of: dict[str, str]
 ) -> pd.DataFrame:
-    keep, out = [], []
+    out = []
     corr = {
         (r.registry, r.filing_number, r.field): (r.value, r.reason)
         for r in corrections.itertuples()
     }
     for rec in df.to_dict("records"):
-        sid, row = rec["source_id"], rec["source_row"]
+        sid = rec["source_id"]
+
+        def note(action, reason, number, _rec=rec, _sid=sid):
+            issues.append(
+                Issue(
+                    _sid,
+                    file_of[_sid],
+                    _rec["source_row"],
+                    _rec["registry"],
+                    _rec["batch"],
+                    action,
+                    reason,
+                    number,
+                )
+            )
+
         try:
             n = parse_cac_number(rec["filing_number_raw"])
         except NumberError as e:
-            issues.append(
-                Issue(
-                    sid,
-                    file_of[sid],
-                    row,
-                    rec["registry"],
-                    rec["batch"],
-                    "rejected",
-                    f"{e}; row not in the core tables",
-                    rec["filing_number_raw"],
-                )
-            )
+            note("rejected", f"{e}; row not in the core tables", rec["filing_number_raw"])
             continue
         for p in n.problems:
-            issues.append(
-                Issue(sid, file_of[sid], row, rec["registry"], rec["batch"], "flagged", p, n.number)
-            )
+            note("flagged", p, n.number)
         code = n.region_code
         fix = corr.get((rec["registry"], n.number, "region_code"))
         if fix:
             code = str(fix[0])
-            issues.append(
-                Issue(
-                    sid,
-                    file_of[sid],
-                    row,
-                    rec["registry"],
-                    rec["batch"],
-                    "repaired",
-                    f"region code {n.region_code} -> {code} (corrections.csv: {fix[1]})",
-                    n.number,
-                )
+            note(
+                "repaired",
+                f"region code {n.region_code} -> {code} (corrections.csv: {fix[1]})",
+                n.number,
             )
         reg = region(code)
         if not reg.valid:
-            issues.append(
-                Issue(
-                    sid,
-                    file_of[sid],
-                    row,
-                    rec["registry"],
-                    rec["batch"],
-                    "flagged",
-                    f"region prefix {code} is not a GB/T 2260 province; province 'unknown'",
-                    n.number,
-                )
+            note(
+                "flagged",
+                f"region prefix {code} is not a GB/T 2260 province; province 'unknown'",
+                n.number,
             )
         rec.update(
             filing_number=n.number,
@@ -145,7 +126,6 @@ def _enrich_cac(
             lat=reg.lat,
         )
         out.append(rec)
-        keep.append(True)
     return pd.DataFrame(out)
 
 
@@ -274,16 +254,11 @@ def _finish_listings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
             mask = lst["entity_key"] == key
             for r in lst[mask].itertuples():
                 issues.append(
-                    Issue(
-                        r.source_id,
-                        r.source_id,
-                        r.source_row,
-                        r.registry,
-                        r.batch,
+                    _row_issue(
+                        r,
                         "repaired",
                         f"entity name {r.entity_name!r} has a stray "
                         f"leading character; matched to {key[1:]!r}",
-                        r.filing_number,
                     )
                 )
             lst.loc[mask, "entity_key"] = key[1:]
@@ -303,21 +278,26 @@ def _finish_listings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     )
 
 
+def _row_issue(r, action: str, reason: str, batch: str | None = None) -> Issue:
+    """A data-quality record for one listing row (a namedtuple from ``itertuples``)."""
+    return Issue(
+        r.source_id,
+        r.source_id,
+        r.source_row,
+        r.registry,
+        batch or r.batch,
+        action,
+        reason,
+        r.filing_number,
+    )
+
+
 def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     lst = lst.sort_values(["registry", "filing_key", "batch", "source_row"])
     dup_in_batch = lst.duplicated(["registry", "filing_key", "batch"], keep="first")
     for r in lst[dup_in_batch].itertuples():
         issues.append(
-            Issue(
-                r.source_id,
-                r.source_id,
-                r.source_row,
-                r.registry,
-                r.batch,
-                "flagged",
-                "filing number listed twice in the same batch; counted once",
-                r.filing_number,
-            )
+            _row_issue(r, "flagged", "filing number listed twice in the same batch; counted once")
         )
     grp = lst.groupby(["registry", "filing_key"], sort=False)
     batches = grp["batch"].agg(lambda b: ";".join(sorted(set(b))))
@@ -330,16 +310,12 @@ def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     first["n_listings"] = grp.size()
     for r in first[first["n_batches"] > 1].reset_index().itertuples():
         issues.append(
-            Issue(
-                r.source_id,
-                r.source_id,
-                r.source_row,
-                r.registry,
-                r.first_batch,
+            _row_issue(
+                r,
                 "flagged",
                 f"filing listed in {r.n_batches} batches ({r.batches}); "
                 "counted once, in its first batch",
-                r.filing_number,
+                batch=r.first_batch,
             )
         )
     return first.reset_index().sort_values(
