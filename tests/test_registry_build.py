@@ -251,3 +251,44 @@ def test_registry_add_bad_file_changes_nothing(project, tmp_path, content):
     assert (project / "data/processed/filings.parquet").read_bytes() == before
     assert not (project / "data/local_sources.yaml").exists()
     assert not (project / "data/raw/local").exists()
+
+
+def test_enrich_invalid_region_22_digits_and_corrections():
+    from cnai_helpers.registry.build import _enrich_cac
+
+    rows = pd.DataFrame(
+        {
+            "source_id": ["s"] * 4,
+            "source_row": [2, 3, 4, 5],
+            "registry": ["deep_synthesis"] * 4,
+            "batch": ["2025-09"] * 4,
+            "filing_number_raw": [
+                num("406301", serial=1),
+                num("406301", serial=2),
+                "网信算备1101082242366066220017号",
+                "garbage",
+            ],
+        }
+    )
+    corrections = pd.DataFrame(
+        [
+            {
+                "registry": "deep_synthesis",
+                "filing_number": num("406301", serial=2),
+                "field": "region_code",
+                "value": "460000",
+                "reason": "test fix",
+            }
+        ]
+    )
+    issues = []
+    out = _enrich_cac(rows, corrections, issues, {"s": "s.docx"}).set_index("source_row")
+    assert out.loc[2, "province_code"] == "unknown" and pd.isna(out.loc[2, "region_code"])
+    assert out.loc[3, "province_code"] == "46"  # corrected, with the reason recorded
+    assert out.loc[4, "filing_year"] == 2022 and out.loc[4, "province_code"] == "11"
+    assert 5 not in out.index
+    reasons = {(i.row, i.action): i.reason for i in issues}
+    assert "not a GB/T 2260 province" in reasons[(2, "flagged")]
+    assert "test fix" in reasons[(3, "repaired")]
+    assert "22 digits" in reasons[(4, "flagged")]
+    assert "not a 网信算备 number" in reasons[(5, "rejected")]
