@@ -61,7 +61,7 @@ def record(name: str, value: Any, description: str = "", kind: str | None = None
         text = f"**{html.escape(description or name).replace('$', '&#36;')}**: {shown}"
         display(
             {
-                MIME: {"name": name, "value": plain, "description": description},
+                MIME: {"name": name, "value": plain, "description": description, "kind": kind},
                 "text/markdown": text,
                 "text/plain": f"{name} = {plain!r}",
             },
@@ -83,3 +83,14 @@ def collect(nb) -> tuple[dict[str, Any], dict[str, str]]:
                 values[rec["name"]] = rec["value"]
                 descriptions[rec["name"]] = rec.get("description", "")
     return values, descriptions
+
+
+def collect_kinds(nb) -> dict[str, str]:
+    """Display kinds ('pct', 'raw', ...) recorded with each key figure."""
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            rec = o.get("data", {}).get(MIME)
+            if rec and rec.get("kind"):
+                out[rec["name"]] = rec["kind"]
+    return out

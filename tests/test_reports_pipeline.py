@@ -33,6 +33,7 @@ from cnai_helpers.plotting import finish, set_theme
 set_theme()
 record("x_squared", x * x, "x squared")
 record("label", label, "the label")
+record("share", 0.25, "a share", kind="pct")
 fig, ax = plt.subplots()
 ax.plot([1, 2, 3], [x, 2 * x, 3 * x])
 finish(fig, "A line", "test data")
@@ -145,7 +146,11 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
     statuses = build(site, jobs=2)
     assert summary(statuses)["built"] == ["one", "sq-3", "sq-4"]
     out = site / "reports"
-    assert json.loads((out / "sq-4/results.json").read_text()) == {"x_squared": 16, "label": "a"}
+    assert json.loads((out / "sq-4/results.json").read_text()) == {
+        "x_squared": 16,
+        "label": "a",
+        "share": 0.25,
+    }
     html = (out / "one/index.html").read_text()
     assert (
         '<img alt="No description has been provided for this image" src="data:image/png;base64'
@@ -159,6 +164,7 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
     assert '"x": 2' in html or "&quot;x&quot;: 2" in html
     index = (out / "index.html").read_text()
     assert "One &lt;b&gt;" in index and 'href="sq-3/index.html"' in index
+    assert "25.0%" in index, "key figures formatted by their kind"
     # incremental: nothing changed -> nothing runs
     again = build(site, jobs=2)
     assert summary(again)["skipped"] == ["one", "sq-3", "sq-4"]

@@ -52,7 +52,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
     import nbformat
     import papermill as pm
 
-    from ..results import collect
+    from ..results import collect, collect_kinds
     from .kernel import KERNEL_NAME, IPCKernelManager
 
     out_root_p = Path(out_root)
@@ -91,7 +91,8 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
                 (tmp / "results.json").write_text(
                     json.dumps(values, indent=1, ensure_ascii=False), encoding="utf-8")
                 status.update(status="ok", last_good=prov["built_at"], results=values,
-                              descriptions=descriptions, provenance=prov)
+                              descriptions=descriptions, kinds=collect_kinds(nb),
+                              provenance=prov)
                 (tmp / BUILD_FILE).write_text(json.dumps(status, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
         else:
@@ -103,7 +104,8 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
             status.update(status="failed", error=error, fingerprint=None,
                           last_good=previous.get("last_good"),
                           results=previous.get("results", {}),
-                          descriptions=previous.get("descriptions", {}))
+                          descriptions=previous.get("descriptions", {}),
+                          kinds=previous.get("kinds", {}))
             write_text(dest / BUILD_FILE, json.dumps(status, indent=1, ensure_ascii=False))
     except Exception as e:  # rendering failed: report it, keep the last good page
         status.update(status="failed", error=f"rendering: {type(e).__name__}: {e}",
@@ -206,7 +208,9 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
         else:
             css, text = "missing", "not built"
         descriptions = b.get("descriptions", {})
-        figures = [(k, fmt(v), descriptions.get(k, "")) for k, v in b.get("results", {}).items()
+        kinds = b.get("kinds", {})
+        figures = [(k, fmt(v, kinds.get(k)), descriptions.get(k, ""))
+                   for k, v in b.get("results", {}).items()
                    if not isinstance(v, (list, dict))][:8]
         entries.append({"id": r.id, "title": r.title, "question": r.question,
                         "has_page": has_page, "css": css, "status_text": text,
