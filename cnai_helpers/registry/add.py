@@ -18,7 +18,7 @@ import yaml
 from .. import paths
 from ..atomic import write_text
 from ..manifest import load_manifest, sha256_file
-from .build import _enrich_cac, build
+from .build import _enrich_cac, build, load_corrections
 from .docx_lists import ListFormatError, read_cac_docx
 from .numbers import name_key
 from .stats import province_counts
@@ -39,13 +39,7 @@ def inspect_file(
         raise ListFormatError(f"{file}: the list table has a header but no data rows")
     issues = list(lst.issues)
     df = lst.rows.assign(registry=lst.registry, batch=lst.batch, source_id=f"local:{file.name}")
-    corr_path = paths.DATA / "corrections.csv"
-    corr = (
-        pd.read_csv(corr_path, dtype=str)
-        if corr_path.exists()
-        else pd.DataFrame(columns=["registry", "filing_number", "field", "value", "reason"])
-    )
-    df = _enrich_cac(df, corr, issues, {f"local:{file.name}": file.name})
+    df = _enrich_cac(df, load_corrections(), issues, {f"local:{file.name}": file.name})
     if df.empty:
         raise ListFormatError(f"{file}: no row has a readable 网信算备 filing number")
     df["filing_key"] = df["filing_number"].map(name_key)

@@ -129,6 +129,14 @@ def _enrich_cac(
     return pd.DataFrame(out)
 
 
+def load_corrections(path: Path | None = None) -> pd.DataFrame:
+    """data/corrections.csv (reviewed repairs to the official lists, a reason per row)."""
+    path = Path(path or paths.DATA / "corrections.csv")
+    if not path.exists():
+        return pd.DataFrame(columns=["registry", "filing_number", "field", "value", "reason"])
+    return pd.read_csv(path, dtype=str)
+
+
 def parse_all(
     sources: list[Source],
     raw_dir: Path,
@@ -136,12 +144,7 @@ def parse_all(
     corrections_path: Path | None = None,
 ):
     """Parse every registry source. Returns (listings, batch metadata, issues)."""
-    corrections_path = corrections_path or paths.DATA / "corrections.csv"
-    corrections = (
-        pd.read_csv(corrections_path, dtype=str)
-        if corrections_path.exists()
-        else pd.DataFrame(columns=["registry", "filing_number", "field", "value", "reason"])
-    )
+    corrections = load_corrections(corrections_path)
     issues: list[Issue] = []
     docx_sources = [s for s in sources if s.format == "cac_docx"]
     for s in sources:

@@ -132,11 +132,10 @@ def plan(reports: list[Report], out_root: Path, force: bool,
     helpers = helper_hash()
     to_run, skipped = [], []
     for r in reports:
-        data = sources_for(r.sources)
-        if upstream:
-            data = {**data, **{f"report:{k}": v for k, v in upstream.items()}}
+        used = sources_for(r.sources)
+        data = {**used, **{f"report:{k}": v for k, v in (upstream or {}).items()}}
         fp = fingerprint(r, helpers, data)
-        d = {**asdict(r), "fingerprint": fp, "sources_used": sources_for(r.sources),
+        d = {**asdict(r), "fingerprint": fp, "sources_used": used,
              "notebook_path": str(r.notebook_path)}
         prev = read_build(out_root, r.id)
         fresh = (prev.get("status") == "ok" and prev.get("fingerprint") == fp
