@@ -22,6 +22,10 @@ def _read(name: str, required: tuple[str, ...], path: Path | None = None) -> pd.
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise CuratedTableError(f"{path}: columns {missing} missing")
+    if "source_url" in df.columns:  # every curated figure carries its source
+        bad = df.index[~df["source_url"].str.startswith("http")]
+        if len(bad):
+            raise CuratedTableError(f"{path} line {bad[0] + 2}: no source_url")
     return df
 
 
@@ -51,8 +55,6 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
                 f"{where} line {row} ({r['chip']} {r['parameter']}): "
                 f"need low <= central <= high, got {lo}, {ce}, {hi}"
             )
-        if not r["source_url"].startswith("http"):
-            raise CuratedTableError(f"{where} line {row}: no source_url")
         rate = {"": 1.0, "USD": 1.0, "CNY": 1.0 / fx_cny_per_usd}.get(r["currency"])
         if rate is None:
             raise CuratedTableError(f"{where} line {row}: unknown currency {r['currency']!r}")
@@ -108,16 +110,10 @@ def load_lab_financials(path: Path | None = None) -> pd.DataFrame:
             raise CuratedTableError(f"{where} line {line}: unknown currency {r['currency']!r}")
         if r["status"] not in ("used", "alternative", "unverified", "target"):
             raise CuratedTableError(f"{where} line {line}: unknown status {r['status']!r}")
-        if not r["source_url"].startswith("http"):
-            raise CuratedTableError(f"{where} line {line}: no source_url")
     df["period_months"] = df["period_months"].astype(int)
     return df
 
 
 def load_table(name: str) -> pd.DataFrame:
     """Any other curated table (lab_strategy, api_prices, market_facts), with a source per row."""
-    df = _read(f"{name}.csv", ("source_url",))
-    bad = df[~df["source_url"].str.startswith("http")]
-    if len(bad):
-        raise CuratedTableError(f"data/{name}.csv line {bad.index[0] + 2}: no source_url")
-    return df
+    return _read(f"{name}.csv", ("source_url",))

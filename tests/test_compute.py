@@ -104,3 +104,12 @@ def test_curated_assumptions_bad_row_named(tmp_path):
     )
     with pytest.raises(curated.CuratedTableError, match="must be numbers"):
         curated.load_compute_assumptions(7.0, path=p)
+
+
+def test_curated_row_without_source_is_named(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text(
+        "chip,parameter,low,central,high,unit,currency,source_url\nA,mfu,0.3,0.4,0.6,fraction,,\n"
+    )
+    with pytest.raises(curated.CuratedTableError, match="line 2: no source_url"):
+        curated.load_compute_assumptions(7.0, path=p)

@@ -212,10 +212,8 @@ def read_cac_docx(
                     if any(start <= g < start + span for g in gcols) and text and text not in vals:
                         vals.append(text)
                 rec[f] = "\n".join(vals)
-            spans = [s for _, s, _ in cells if s > 1]
-            if spans and len(header_cells) == len(cells):
-                pass  # same merge pattern as the header: nothing to repair
-            elif spans:
+            # a merge the header does not share (same cell count = same pattern: nothing to do)
+            if any(s > 1 for _, s, _ in cells) and len(header_cells) != len(cells):
                 issue(
                     row_no,
                     "repaired",
