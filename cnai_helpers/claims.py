@@ -1,26 +1,26 @@
 """The claims ledger: every quantitative claim in the source articles (data/claims.csv) with the
-figure and status the project's reports give it."""
+status the reports that test it gave it.
+
+A claim's status is decided once, in the report that tests it, by a rule of
+:mod:`cnai_helpers.evidence`, and recorded in that report's results (``"verdicts"``). The ledger
+only reads those verdicts: it never re-decides. A claim tested by several reports (one per
+registry, one per chip) gets one ledger row per report and a combined status
+(:func:`cnai_helpers.evidence.across_definitions`). A claim no report tests is ``not_testable``
+with the reason written in the table. A report that has not been built, or whose last build
+failed, is shown as such: its old figures are never used silently.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 
 from . import paths
+from .evidence import LABELS, NOT_TESTABLE, STATUSES, Verdict, across_definitions
 
-STATUSES = ("supported", "contradicted", "depends on definition", "not testable with our data")
-# report verdict_status values -> the ledger's four statuses
-NORMALISE = {
-    "supported": "supported",
-    "contradicted": "contradicted",
-    "not supported by specifications": "contradicted",
-    "depends on definition": "depends on definition",
-    "depends on assumptions": "depends on definition",
-    "partly supported": "depends on definition",
-    "not testable": "not testable with our data",
-}
 REQUIRED = (
     "claim_id",
     "article",
@@ -28,39 +28,75 @@ REQUIRED = (
     "claimed_value",
     "unit",
     "report_ids",
-    "result_key",
-    "status_key",
-    "comparison",
-    "tolerance",
+    "figure",
+    "basis",
     "section",
     "note",
 )
+BASES = ("computed", "curated", "none")
+NOT_BUILT = "report_not_built"
+FAILED = "report_failed"
+MISSING = "verdict_missing"
+PENDING = (NOT_BUILT, FAILED, MISSING)
+PENDING_LABELS = {
+    NOT_BUILT: "report not built",
+    FAILED: "report failed (figures stale)",
+    MISSING: "no verdict in the report",
+}
 
 
-def load_claims(path=None) -> pd.DataFrame:
-    p = path or paths.DATA / "claims.csv"
-    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+class ClaimsError(ValueError):
+    pass
+
+
+def load_claims(path: Path | None = None) -> pd.DataFrame:
+    p = Path(path or paths.DATA / "claims.csv")
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except FileNotFoundError as e:
+        raise ClaimsError(f"{p}: claims table missing") from e
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
-        raise ValueError(f"{p}: columns {missing} missing")
+        raise ClaimsError(f"{p}: columns {missing} missing")
     dup = df["claim_id"][df["claim_id"].duplicated()].tolist()
     if dup:
-        raise ValueError(f"{p}: duplicate claim ids {dup}")
+        raise ClaimsError(f"{p}: duplicate claim ids {dup}")
     for i, r in df.iterrows():
-        if r["comparison"] not in ("status", "within", "greater_than", "less_than", "none"):
-            raise ValueError(f"{p} line {i + 2}: unknown comparison {r['comparison']!r}")
-        if r["comparison"] != "none" and not r["report_ids"]:
-            raise ValueError(f"{p} line {i + 2}: a testable claim needs report_ids")
+        where = f"{p} line {i + 2} ({r['claim_id']})"
+        if r["basis"] not in BASES:
+            raise ClaimsError(f"{where}: basis must be one of {', '.join(BASES)}")
+        if (r["basis"] == "none") != (not r["report_ids"]):
+            raise ClaimsError(
+                f"{where}: a claim with basis {r['basis']!r} "
+                + ("has no report" if r["basis"] != "none" else "must not name a report")
+            )
+        if r["basis"] == "none" and not r["note"]:
+            raise ClaimsError(
+                f"{where}: an untestable claim needs a note saying what data would test it"
+            )
     return df
 
 
-def load_report_results(report_id: str, reports_dir=None) -> dict | None:
-    """A built report's results.json (None if the report has not been built)."""
-    d = (reports_dir or paths.REPORTS) / report_id
+def report_ids(claim: pd.Series) -> list[str]:
+    return [x for x in claim["report_ids"].split(";") if x]
+
+
+def load_report_results(report_id: str, results_dir: Path | None = None) -> dict | None:
+    """A built report's results (None if the report has not been built). The report's
+    build.json says whether its last build failed: then ``{"_failed": error}`` is returned
+    with the stale figures, which the ledger shows as stale instead of using."""
+    d = Path(results_dir or paths.REPORTS) / report_id
     try:
-        return json.loads((d / "results.json").read_text(encoding="utf-8"))
+        res = json.loads((d / "results.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+    try:
+        build = json.loads((d / "build.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        build = {}
+    if build.get("status") == "failed":
+        return {**res, "_failed": build.get("error") or "failed"}
+    return res
 
 
 def anchor(section: str) -> str:
@@ -68,33 +104,189 @@ def anchor(section: str) -> str:
     return re.sub(r"\s+", "-", section.strip())
 
 
+def verdict_in(results: dict | None, claim_id: str) -> tuple[str, dict | None]:
+    """(state, verdict dict) of one claim in one report's results."""
+    if results is None:
+        return NOT_BUILT, None
+    if results.get("_failed"):
+        return FAILED, None
+    for v in results.get("verdicts", []):
+        if v.get("claim") == claim_id:
+            return v["status"], v
+    return MISSING, None
+
+
 def assess(claim: pd.Series, results: dict[str, dict | None]) -> dict:
-    """Measured value and status of one claim from its reports' results."""
-    ids = [x for x in claim["report_ids"].split(";") if x]
-    if claim["comparison"] == "none":
-        return {"measured": None, "status": "not testable with our data", "built": True}
-    built = {i: results.get(i) for i in ids}
-    if any(v is None for v in built.values()):
-        return {"measured": None, "status": "report not built", "built": False}
-    measured = [built[i].get(claim["result_key"]) for i in ids] if claim["result_key"] else []
-    value = measured[0] if measured else None
-    if claim["comparison"] == "status":
-        raw = [
-            NORMALISE.get(str(built[i].get(claim["status_key"])), "not testable with our data")
-            for i in ids
-        ]
-        status = raw[0] if len(set(raw)) == 1 else "depends on definition"
-    else:
-        if value is None:
-            return {"measured": None, "status": "not testable with our data", "built": True}
-        target = float(claim["claimed_value"])
-        tol = float(claim["tolerance"] or 0)
-        v = float(value)
-        if claim["comparison"] == "within":
-            ok = abs(v - target) <= tol * abs(target)
-        elif claim["comparison"] == "greater_than":
-            ok = v > target
+    """Per-report verdicts and the combined status of one claim."""
+    cid = claim["claim_id"]
+    if claim["basis"] == "none":
+        return {"status": NOT_TESTABLE, "reason": claim["note"], "per_report": [], "value": None}
+    per = []
+    for rid in report_ids(claim):
+        state, v = verdict_in(results.get(rid), cid)
+        if v is not None and v.get("basis") != claim["basis"]:
+            raise ClaimsError(
+                f"claims.csv {cid}: declared basis {claim['basis']!r} but report "
+                f"{rid!r} recorded a {v.get('basis')!r} verdict"
+            )
+        per.append(
+            {
+                "report": rid,
+                "status": state,
+                "value": v and v.get("value"),
+                "figure": (v and v.get("figure")) or claim["figure"],
+                "reason": v["reason"] if v else PENDING_LABELS[state],
+                "basis": v.get("basis") if v else claim["basis"],
+            }
+        )
+    pending = [p for p in per if p["status"] in PENDING]
+    if pending:
+        return {
+            "status": pending[0]["status"],
+            "reason": "; ".join(f"{p['report']}: {p['reason']}" for p in pending),
+            "per_report": per,
+            "value": None,
+        }
+    if len(per) == 1:
+        p = per[0]
+        return {
+            "status": p["status"],
+            "reason": p["reason"],
+            "per_report": per,
+            "value": p["value"],
+        }
+    combined = across_definitions(
+        {p["report"]: Verdict(p["status"], p["reason"], basis=p["basis"]) for p in per},
+        what=f"claim {cid}",
+    )
+    return {
+        "status": combined.status,
+        "reason": combined.reason,
+        "per_report": per,
+        "value": per[0]["value"],
+    }
+
+
+def ledger(claims: pd.DataFrame, results: dict[str, dict | None]) -> pd.DataFrame:
+    """One row per claim and testing report (a claim with no report: one row)."""
+    rows = []
+    for _, c in claims.iterrows():
+        a = assess(c, results)
+        for p in a["per_report"] or [
+            {
+                "report": "",
+                "status": a["status"],
+                "value": None,
+                "figure": "",
+                "reason": a["reason"],
+                "basis": c["basis"],
+            }
+        ]:
+            rows.append(
+                {
+                    "claim": c["claim_id"],
+                    "source": c["article"],
+                    "wording": c["quote"],
+                    "claimed": c["claimed_value"],
+                    "unit": c["unit"],
+                    "report": p["report"],
+                    "figure": p["figure"],
+                    "value": p["value"],
+                    "status": p["status"],
+                    "basis": p["basis"],
+                    "reason": p["reason"],
+                    "claim_status": a["status"],
+                    "section": c["section"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def counts(claims: pd.DataFrame, results: dict[str, dict | None]) -> dict[str, int]:
+    """Claims per combined status (each claim counted once)."""
+    st = [assess(c, results)["status"] for _, c in claims.iterrows()]
+    out = {"n_claims": len(st)}
+    names = {
+        "supported": "n_supported",
+        "contradicted": "n_contradicted",
+        "depends_on_definition": "n_definition_dependent",
+        "not_testable": "n_untestable",
+        "source_traced": "n_source_traced",
+    }
+    for s in STATUSES:
+        out[names[s]] = sum(x == s for x in st)
+    out["n_pending"] = sum(x in PENDING for x in st)
+    return out
+
+
+def label(status: str) -> str:
+    return LABELS.get(status) or PENDING_LABELS.get(status, status)
+
+
+def claim_records(rows: pd.DataFrame) -> list[dict]:
+    """The ledger as a list for results.json: id, status, basis, report, figure, value."""
+    from .results import _plain
+
+    return [
+        {
+            "id": r["claim"],
+            "status": r["status"],
+            "claim_status": r["claim_status"],
+            "basis": r["basis"],
+            "report": r["report"],
+            "figure": r["figure"],
+            "value": _plain(r["value"]),
+        }
+        for _, r in rows.iterrows()
+    ]
+
+
+def _figure_text(r: pd.Series) -> str:
+    from .results import fmt
+
+    v = r["value"]
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    unit = r["unit"]
+    kind = {"share": "share", "year": "year", "x": "ratio"}.get(unit)
+    return fmt(v, kind) if kind else fmt(v) + (f" {unit}" if unit else "")
+
+
+def ledger_html(rows: pd.DataFrame):
+    """The ledger as an escaped HTML table, one row per claim and testing report, each with a
+    link to the section of the report that decides it."""
+    import html
+
+    from IPython.display import HTML
+
+    from .results import fmt
+
+    head = ("claim", "source", "wording", "claimed", "project figure", "status", "why", "report")
+    out = [
+        "<table class='cnai-ledger'><thead><tr>",
+        *(f"<th>{h}</th>" for h in head),
+        "</tr></thead><tbody>",
+    ]
+    for _, r in rows.iterrows():
+        claimed = r["claimed"]
+        if claimed and r["unit"] == "share":
+            claimed = fmt(float(claimed), "share")
+        elif claimed:
+            claimed = f"{claimed} {r['unit']}".strip()
+        if r["report"] == "claims":
+            link = "<a href='#Claims-checked-here'>here</a>"
+        elif r["report"]:
+            href = f"../{r['report']}/index.html#{anchor(r['section'])}"
+            link = f"<a href='{html.escape(href)}'>{html.escape(r['report'])}</a>"
         else:
-            ok = v < target
-        status = "supported" if ok else "contradicted"
-    return {"measured": value, "measured_all": measured, "status": status, "built": True}
+            link = ""
+        cells = [r["claim"], r["source"], r["wording"], claimed, _figure_text(r)]
+        out.append(
+            "<tr>"
+            + "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
+            + f"<td class='status-{html.escape(r['status'])}'>"
+            f"{html.escape(label(r['status']))}</td>"
+            f"<td>{html.escape(r['reason'])}</td><td>{link}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return HTML("".join(out))

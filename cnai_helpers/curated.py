@@ -117,3 +117,10 @@ def load_lab_financials(path: Path | None = None) -> pd.DataFrame:
 def load_table(name: str) -> pd.DataFrame:
     """Any other curated table (lab_strategy, api_prices, market_facts), with a source per row."""
     return _read(f"{name}.csv", ("source_url",))
+
+
+def load_labelled_sample(path: Path | None = None) -> pd.DataFrame:
+    """data/labelled_sample.csv: filings labelled by hand (organisation type, sector, note)."""
+    return _read(
+        "labelled_sample.csv", ("filing_number", "entity_name", "org_type", "sector"), path
+    )

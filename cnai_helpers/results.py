@@ -1,8 +1,14 @@
-"""Key figures of a report: ``record(name, value, description)`` in a notebook.
+"""Key figures of a report: ``record(name, value, description, kind=...)`` in a notebook.
 
 The value is displayed in the notebook (markdown, so the reader sees it where it is computed) and
 carried in the same output under a custom MIME type, from which the report pipeline writes
 ``results.json``. The number in the text and in the JSON are the same object.
+
+Each figure knows what it is: its ``kind`` (share, count, money, ratio, year, number, text), a
+``unit`` where one applies (``USD m``, ``km``, ``x``), and its ``basis``: ``computed`` from
+primary data, or ``curated`` (restated from a curated table; ``source`` names the table and row).
+Claims are judged with :mod:`cnai_helpers.evidence` and recorded with :func:`record_verdict`;
+``results.json`` stays a flat object of figures and gains a ``"verdicts"`` list.
 """
 
 from __future__ import annotations
@@ -13,8 +19,12 @@ import re
 from typing import Any
 
 MIME = "application/vnd.cnai.result+json"
+VERDICT_MIME = "application/vnd.cnai.verdict+json"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+KINDS = ("share", "count", "money", "ratio", "year", "number", "text")
+ALIASES = {"pct": "share", "raw": "text"}  # older names, still accepted
 RESULTS: dict[str, Any] = {}
+VERDICTS: list[dict] = []
 
 
 def _plain(value: Any) -> Any:
@@ -34,63 +44,169 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"record(): value of type {type(value).__name__} is not a JSON figure")
 
 
-def fmt(value: Any, kind: str | None = None) -> str:
+def infer_kind(value: Any) -> str:
+    if isinstance(value, (bool, str, list, dict)) or value is None:
+        return "text"
+    if isinstance(value, int):
+        return "count"
+    return "number"
+
+
+def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
+    """A figure formatted for people: 68.0%, 1,234, USD 5.6 m, 1.45x, 2029."""
+    kind = ALIASES.get(kind or "", kind)
     if value is None:
         return "n/a"
-    if kind == "raw":
+    if isinstance(value, (bool, str)) or kind == "text":
         return str(value)
-    if kind == "pct" and isinstance(value, (int, float)):
-        return f"{value:.1%}"
+    if kind == "year":
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if kind == "share":
+        return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
+    if kind == "ratio":
+        return f"{value:,.2f}x"
+    if kind == "count":
+        return f"{int(round(value)):,}" + (f" {unit}" if unit else "")
     if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+        if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-3):
+            mant, exp = f"{value:.2e}".split("e")
+            text = f"{mant} × 10^{int(exp)}"
+        elif abs(value) >= 100:
+            text = f"{value:,.0f}"
+        else:
+            text = f"{value:,.3g}"
+    else:
+        text = f"{value:,}"
+    if kind == "money" and unit:
+        cur, _, scale = unit.partition(" ")
+        return f"{cur} {text}" + (f" {scale}" if scale else "")
+    return text + (f" {unit}" if unit else "")
 
 
-def record(name: str, value: Any, description: str = "", kind: str | None = None) -> None:
-    """Record a key figure for results.json and show it where it is computed."""
+def record(
+    name: str,
+    value: Any,
+    description: str = "",
+    kind: str | None = None,
+    *,
+    unit: str | None = None,
+    basis: str = "computed",
+    source: str | None = None,
+) -> None:
+    """Record a key figure for results.json and show it where it is computed.
+
+    ``kind``: share, count, money, ratio, year, number or text (inferred when omitted);
+    ``unit``: e.g. ``USD m`` for money, ``km``; ``basis``: ``computed`` or ``curated``
+    (a curated figure names its ``source``: ``"market_facts.csv: ChatGPT genai_web_traffic_share
+    2025-12"``)."""
     if not NAME_RE.match(name):
         raise ValueError(f"record(): name {name!r} must be snake_case")
     plain = _plain(value)
+    kind = ALIASES.get(kind or "", kind) or infer_kind(plain)
+    if kind not in KINDS:
+        raise ValueError(f"record({name!r}): kind {kind!r} not one of {', '.join(KINDS)}")
+    if basis not in ("computed", "curated"):
+        raise ValueError(f"record({name!r}): basis must be computed or curated")
+    if basis == "curated" and not source:
+        raise ValueError(f"record({name!r}): a curated figure names its source table and row")
+    if kind == "money" and not unit:
+        raise ValueError(f"record({name!r}): money needs a unit with its currency, e.g. 'USD m'")
     RESULTS[name] = plain
+    meta = {
+        "name": name,
+        "value": plain,
+        "description": description,
+        "kind": kind,
+        "unit": unit,
+        "basis": basis,
+        "source": source,
+    }
+    if isinstance(plain, (list, dict)):
+        shown = f"{len(plain)} entries (in results.json)"
+    else:
+        shown = html.escape(fmt(plain, kind, unit)).replace("$", "&#36;")
+    label = html.escape(description or name).replace("$", "&#36;")
+    note = (
+        f" <small>(restated from {html.escape(source or '')})</small>" if basis == "curated" else ""
+    )
+    _display(
+        {
+            MIME: meta,
+            "text/markdown": f"**{label}**: {shown}{note}",
+            "text/plain": f"{name} = {plain!r}",
+        }
+    )
+
+
+def record_verdict(verdict, show: bool = True) -> None:
+    """Record a :class:`cnai_helpers.evidence.Verdict` about a claim (its ``claim`` set to the
+    data/claims.csv id) and show its status and reason."""
+    from .evidence import Verdict
+
+    if not isinstance(verdict, Verdict):
+        raise TypeError("record_verdict() takes an evidence.Verdict")
+    if not verdict.claim:
+        raise ValueError("record_verdict(): the verdict names no claim (use .about(claim_id))")
+    d = {k: _plain(v) for k, v in verdict.as_dict().items()}
+    VERDICTS.append(d)
+    text = (
+        f"**Claim `{html.escape(verdict.claim)}`: {html.escape(verdict.label)}.** "
+        f"{html.escape(verdict.reason)}"
+    ).replace("$", "&#36;")
+    _display(
+        {
+            VERDICT_MIME: d,
+            "text/markdown": text if show else "",
+            "text/plain": f"verdict {verdict.claim} = {verdict.status}",
+        }
+    )
+
+
+def _display(bundle: dict) -> None:
     try:
         from IPython.display import display
 
-        shown = html.escape(fmt(plain, kind)).replace("$", "&#36;")
-        text = f"**{html.escape(description or name).replace('$', '&#36;')}**: {shown}"
-        display(
-            {
-                MIME: {"name": name, "value": plain, "description": description, "kind": kind},
-                "text/markdown": text,
-                "text/plain": f"{name} = {plain!r}",
-            },
-            raw=True,
-        )
+        display(bundle, raw=True)
     except ImportError:  # pragma: no cover - IPython is a dependency
         pass
 
 
-def collect(nb) -> tuple[dict[str, Any], dict[str, str]]:
-    """(values, descriptions) recorded in an executed notebook, in recording order."""
-    values: dict[str, Any] = {}
-    descriptions: dict[str, str] = {}
+def _records(nb, mime: str):
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if MIME in data:
-                rec = data[MIME]
-                values[rec["name"]] = rec["value"]
-                descriptions[rec["name"]] = rec.get("description", "")
+            rec = out.get("data", {}).get(mime)
+            if rec:
+                yield rec
+
+
+def collect(nb) -> tuple[dict[str, Any], dict[str, str]]:
+    """(values, descriptions) recorded in an executed notebook, in recording order; values
+    carry the ``"verdicts"`` list when the notebook recorded any."""
+    values: dict[str, Any] = {}
+    descriptions: dict[str, str] = {}
+    for rec in _records(nb, MIME):
+        values[rec["name"]] = rec["value"]
+        descriptions[rec["name"]] = rec.get("description", "")
+    verdicts = collect_verdicts(nb)
+    if verdicts:
+        values["verdicts"] = verdicts
     return values, descriptions
 
 
+def collect_verdicts(nb) -> list[dict]:
+    """Verdicts recorded in an executed notebook; a claim recorded twice keeps the last."""
+    by_claim = {rec["claim"]: rec for rec in _records(nb, VERDICT_MIME)}
+    return list(by_claim.values())
+
+
 def collect_kinds(nb) -> dict[str, str]:
-    """Display kinds ('pct', 'raw', ...) recorded with each key figure."""
-    out = {}
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            rec = o.get("data", {}).get(MIME)
-            if rec and rec.get("kind"):
-                out[rec["name"]] = rec["kind"]
-    return out
+    """Kind of each key figure (share, count, money, ...)."""
+    return {rec["name"]: rec["kind"] for rec in _records(nb, MIME) if rec.get("kind")}
+
+
+def collect_meta(nb) -> dict[str, dict]:
+    """Everything recorded about each key figure: kind, unit, basis, source, description."""
+    return {
+        rec["name"]: {k: rec.get(k) for k in ("kind", "unit", "basis", "source", "description")}
+        for rec in _records(nb, MIME)
+    }

@@ -110,18 +110,6 @@ def test_use_case_keywords_and_location_quotients():
     assert lq.loc["11", "image"] == pytest.approx(1 / (5 / 8))
 
 
-@pytest.mark.parametrize(
-    "defs,status",
-    [
-        ({"hub cities": 0.81, "hub provinces": 0.9}, "supported"),
-        (
-            {"hub cities": 0.58, "hub provinces": 0.75, "within 150 km": 0.78},
-            "depends on definition",
-        ),
-        ({"hub cities": 0.40, "hub provinces": 0.55}, "contradicted"),
-        ({"hub cities": None}, "not testable"),
-    ],
-)
-def test_verdict(defs, status):
-    s, sentence = geo.verdict_on_share_claim(0.8, defs)
-    assert s == status and sentence
+def test_weighted_mean_weights_by_filings():
+    d = pd.DataFrame({"share": [0.0, 1.0], "filings": [1, 3]})
+    assert geo.weighted_mean(d, "share") == pytest.approx(0.75)

@@ -350,3 +350,34 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def corrected_share(observed: float, precision: float, recall: float) -> float:
+    """A rule-based share corrected for the rules' measured errors: observed × precision /
+    recall (NaN when the recall is unknown or zero)."""
+    if not (recall and recall > 0) or math.isnan(recall) or math.isnan(precision):
+        return float("nan")
+    return observed * precision / recall
+
+
+def share_row(label: str, k: int, n: int, claim: float, pr: dict) -> dict:
+    """One measured share against its claim: the share, its Wilson interval, the share
+    corrected for the rules' precision/recall, and the range spanned by the rules-only and the
+    corrected share (the measurement uncertainty a verdict must allow for)."""
+    lo, hi = wilson_interval(int(k), n)
+    obs = k / n if n else float("nan")
+    corr = corrected_share(obs, pr["precision"], pr["recall"])
+    rng = (obs, obs) if math.isnan(corr) else (min(obs, corr), max(obs, corr))
+    return {
+        "measure": label,
+        "filings": int(k),
+        "share": obs,
+        "ci_low": lo,
+        "ci_high": hi,
+        "corrected share": corr,
+        "range_low": rng[0],
+        "range_high": rng[1],
+        "claim": claim,
+        "rule precision": pr["precision"],
+        "rule recall": pr["recall"],
+    }

@@ -150,3 +150,71 @@ def tornado(
             }
         )
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
+
+
+# ------------------------------------------------------------------ inputs from the assumptions
+
+
+def central(ranges: Mapping[str, tuple[float, float, float]]) -> dict[str, float]:
+    """The central value of each (low, central, high) range."""
+    return {k: v[1] for k, v in ranges.items()}
+
+
+def chip_inputs(values: Mapping, prefix: str = "") -> dict:
+    """A chip's inputs to :func:`run_cost` from assumption values (optionally prefixed, as in
+    the Monte Carlo's flat sample dict: ``dom_peak_tflops``)."""
+    return {
+        "peak_tflops": values[f"{prefix}peak_tflops"],
+        "mfu": values[f"{prefix}mfu"],
+        "board_power_w": values[f"{prefix}board_power_w"],
+        "unit_price_usd": values[f"{prefix}unit_price"],
+    }
+
+
+def econ_inputs(values: Mapping, country: str) -> dict:
+    """Economic inputs to :func:`run_cost` for a country (``cn`` or ``us``)."""
+    return {
+        "pue": values["pue"],
+        "electricity_usd_per_kwh": values[f"electricity_{country}_usd_per_kwh"],
+        "system_multiplier": values["system_multiplier"],
+        "lifetime_years": values["lifetime_years"],
+        "utilisation": values["utilisation"],
+    }
+
+
+def sample_ranges(dom: Mapping, nv: Mapping, econ: Mapping) -> dict:
+    """One flat dict of input ranges for :func:`monte_carlo` and :func:`tornado`: the domestic
+    chip's (``dom_``), the Nvidia chip's (``nv_``) and the shared economic inputs. Rental prices
+    are left out: the model prices bought hardware."""
+    out = {f"dom_{k}": v for k, v in dom.items() if k != "rental_usd_per_chip_hour"}
+    out |= {f"nv_{k}": v for k, v in nv.items() if k != "rental_usd_per_chip_hour"}
+    return out | dict(econ)
+
+
+def pair_model(training_flop: float) -> Callable[[Mapping], dict]:
+    """The penalty model on a flat input dict (scalars or sample arrays): the domestic chip in
+    China against the Nvidia chip in the US."""
+
+    def model(x: Mapping) -> dict:
+        p = penalty(
+            training_flop,
+            chip_inputs(x, "dom_"),
+            chip_inputs(x, "nv_"),
+            econ_inputs(x, "cn"),
+            econ_inputs(x, "us"),
+        )
+        return {
+            "chip_hour_ratio": p["chip_hour_ratio"],
+            "energy_ratio": p["energy_ratio"],
+            "cost_ratio": p["cost_ratio"],
+            "domestic_usd": p["domestic"]["total_usd"],
+            "nvidia_usd": p["nvidia"]["total_usd"],
+        }
+
+    return model
+
+
+def centred(rng: tuple[float, float, float], value: float) -> tuple[float, float, float]:
+    """A (low, central, high) range re-centred on a chosen central value, widened to include it."""
+    lo, _, hi = rng
+    return (min(lo, value), value, max(hi, value))

@@ -208,31 +208,6 @@ def location_quotients(
     return (counts.div(n, axis=0)).div(national.replace(0, np.nan), axis=1)
 
 
-def verdict_on_share_claim(
-    claim: float, definitions: dict[str, float | None], tolerance: float = 0.05
-) -> tuple[str, str]:
-    """Status and one sentence on a 'share in the hubs' claim, given the share measured under
-    each definition (name -> share, None where the data cannot measure it).
-
-    supported: the strictest measurable definition (the first) is within ``tolerance`` of the
-    claim or above it; depends on definition: some broader definition is; contradicted: none is.
-    """
-    measured = {k: v for k, v in definitions.items() if v is not None and not np.isnan(v)}
-    if not measured:
-        return "not testable", "None of the definitions can be measured with this registry."
-    parts = "; ".join(f"{k} {v:.1%}" for k, v in measured.items())
-    first_name, first = next(iter(measured.items()))
-    close = [k for k, v in measured.items() if v >= claim - tolerance]
-    if first >= claim - tolerance:
-        return "supported", (
-            f"Supported: even the strictest definition ({first_name}) gives "
-            f"{first:.1%} against the claimed {claim:.0%} ({parts})."
-        )
-    if close:
-        return "depends on definition", (
-            f"Depends on the definition: the claimed {claim:.0%} holds only for "
-            f"{', '.join(close)}; stricter definitions give less ({parts})."
-        )
-    return "contradicted", (
-        f"Contradicted: no definition reaches {claim:.0%} within {tolerance:.0%} ({parts})."
-    )
+def weighted_mean(d: pd.DataFrame, column: str, weights: str = "filings") -> float:
+    """Mean of ``column`` over batches weighted by their filings (a batch-size-fair average)."""
+    return float(np.average(d[column], weights=d[weights]))

@@ -138,3 +138,56 @@ def period_end(label: str) -> str:
     if m := re.fullmatch(r"(\d{4})-(\d{2})(-\d{2})?", s):
         return f"{m.group(1)}-{m.group(2)}"
     raise ValueError(f"unknown period label {label!r}")
+
+
+# ------------------------------------------------------------------ figures for the report
+
+
+def figure(fin: pd.DataFrame, lab: str, metric: str, period: str) -> float | None:
+    """One used figure (native currency, millions) of a lab, or None if not disclosed."""
+    r = fin[
+        (fin["lab"] == lab)
+        & (fin["metric"] == metric)
+        & (fin["period"] == period)
+        & (fin["status"] == "used")
+    ]
+    return float(r["value_m"].iloc[0]) if len(r) else None
+
+
+def fact(
+    market: pd.DataFrame, entity: str, metric: str, period: str | None = None
+) -> tuple[float | None, str]:
+    """(value in millions, or as published for unscaled figures; where it comes from) of one
+    row of data/market_facts.csv. The second item names the table row and its source URL, for
+    figures recorded with ``basis="curated"``."""
+    r = market[(market["entity"] == entity) & (market["metric"] == metric)]
+    if period is not None:
+        r = r[r["period"] == period]
+    if r.empty:
+        return None, f"market_facts.csv: no row for {entity} {metric} {period or ''}".strip()
+    row = r.iloc[0]
+    value = float(row["value"])
+    if row.get("scale", ""):
+        value = float(to_millions(value, row["scale"]))
+    where = f"market_facts.csv: {entity}, {metric}, {row['period']} ({row['source_url']})"
+    return value, where
+
+
+def revenue_usd(ratios: pd.DataFrame, period: str) -> dict[str, float]:
+    """Revenue in USD millions per lab for one period (labs without it are left out);
+    ``ratios`` is :func:`loss_ratios` with a ``revenue_usd_m`` column."""
+    r = ratios[ratios["period"] == period].dropna(subset=["revenue_usd_m"])
+    return {str(k): float(v) for k, v in zip(r["lab"], r["revenue_usd_m"], strict=True)}
+
+
+def split_by_strategy(
+    values: dict[str, float],
+    strategy: pd.DataFrame,
+    open_labels: tuple[str, ...] = ("open", "mixed"),
+) -> tuple[dict, dict]:
+    """(open-weight labs, closed labs) of a lab -> value dict, by the strategy labels of
+    data/lab_strategy.csv. A lab with no label is left out of both."""
+    label = dict(zip(strategy["lab"], strategy["open_weights_strategy"], strict=True))
+    open_ = {k: v for k, v in values.items() if label.get(k) in open_labels}
+    closed = {k: v for k, v in values.items() if label.get(k) == "closed"}
+    return open_, closed
