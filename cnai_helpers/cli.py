@@ -146,24 +146,37 @@ def registry_stats_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Per registry and batch: rows, new unique filings, cumulative unique filings; per province."""
-    from .loaders import load_batches, load_filings
+    from .loaders import load_batches, load_cancellations, load_filings
     from .registry.stats import registry_stats
 
-    stats = registry_stats(load_filings(), load_batches())
+    stats = registry_stats(load_filings(), load_batches(), load_cancellations())
     if as_json:
         print(json.dumps(stats, ensure_ascii=False, indent=1))
         return
     for reg, d in stats["registries"].items():
-        t = Table(title=f"{reg}: {d['filings']} unique filings")
-        for c in ("batch", "rows", "new_filings", "cumulative_filings"):
+        t = Table(
+            title=f"{reg}: {d['filings']} unique filings, {d['cancelled']} cancelled, "
+            f"{d['active_filings']} active"
+        )
+        for c in ("batch", "rows", "new_filings", "cumulative_filings", "cancelled_to_date"):
             t.add_column(c, justify="right")
         for b in d["batches"]:
             t.add_row(
-                b["batch"], str(b["rows"]), str(b["new_filings"]), str(b["cumulative_filings"])
+                b["batch"],
+                str(b["rows"]),
+                str(b["new_filings"]),
+                str(b["cumulative_filings"]),
+                str(b["cancelled_to_date"]),
             )
         console.print(t)
         top = sorted(d["by_province"].items(), key=lambda kv: -kv[1])[:8]
         console.print("  top provinces: " + ", ".join(f"{k} {v}" for k, v in top))
+    c = stats["cancellations"]
+    console.print(
+        f"cancellations: {c['total']} ({', '.join(f'{k} {v}' for k, v in c['by_registry'].items())}"
+        f"); in no published list {c['not_listed']}; series field disagrees "
+        f"{c['series_mismatch']}; listed in both registries {c['listed_in_both']}"
+    )
 
 
 @registry_app.command("add")

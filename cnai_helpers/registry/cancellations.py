@@ -88,10 +88,8 @@ def cancel_month(value: object) -> str | None:
 
 
 def empty_frame() -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    df["record"] = df["record"].astype(int)
-    df["listed"] = df["listed"].astype(bool)
-    return df
+    types = {"record": int, "listed": bool}
+    return pd.DataFrame({c: pd.Series(dtype=types.get(c, str)) for c in COLUMNS})
 
 
 def parse_notices(doc: object, file: str, source_id: str) -> CancelList:
@@ -140,7 +138,9 @@ def _record(r, where, j, notice, date, source_id, file, issues) -> dict:
         raise CancelFormatError(f"{where}: code {r.get('code')!r}: {'; '.join(num.problems)}")
     month = cancel_month(r.get("cancel")) if r.get("cancel") else date[:7]
     if month is None:
-        raise CancelFormatError(f"{where}: cancel {r.get('cancel')!r} is not a month like 2025年7月")
+        raise CancelFormatError(
+            f"{where}: cancel {r.get('cancel')!r} is not a month like 2025年7月"
+        )
     if month != date[:7]:
         issues.append(
             Issue(
@@ -199,9 +199,7 @@ def read_cancel_csv(path: Path | str, source_id: str | None = None) -> CancelLis
     notices: dict[tuple, dict] = {}
     for row in table:
         key = (row["notice_date"], row["notice_title"], row["notice_url"])
-        n = notices.setdefault(
-            key, {"date": key[0], "title": key[1], "url": key[2], "records": []}
-        )
+        n = notices.setdefault(key, {"date": key[0], "title": key[1], "url": key[2], "records": []})
         n["records"].append({k: row.get(k, "") for k in FIELDS})
     return parse_notices({"notices": list(notices.values())}, path.name, source_id or path.name)
 
@@ -234,7 +232,7 @@ def join_cancellations(
     Returns (cancellations, filings). Data-quality rows for numbers in no list, numbers listed in
     both registries and numbers cancelled twice are appended to ``issues``."""
     filings = filings.copy()
-    filings["cancelled_month"] = None
+    filings["cancelled_month"] = pd.Series(None, index=filings.index, dtype=str)
     if cancels.empty:
         return empty_frame(), filings
     algo = filings[filings["registry"].isin(ALGO_REGISTRIES)]
@@ -319,16 +317,18 @@ def active_by_batch(filings: pd.DataFrame, batches: pd.DataFrame) -> pd.DataFram
     """Per registry and batch: cumulative filings, cancellations to date (cancel month <= batch
     month, among filings listed up to that batch) and active filings."""
     b = batches[["registry", "batch", "cumulative_filings"]].copy()
-    cancelled = filings["cancelled_month"] if "cancelled_month" in filings else None
-    counts = []
-    for r in b.itertuples():
-        if cancelled is None:
-            counts.append(0)
-            continue
-        f = filings["registry"] == r.registry
-        counts.append(
-            int((f & (filings["first_batch"] <= r.batch) & (cancelled <= r.batch)).sum())
+    empty = pd.Series(None, index=filings.index, dtype=str)
+    cancelled = filings.get("cancelled_month", empty)
+    counts = [
+        int(
+            (
+                (filings["registry"] == r.registry)
+                & (filings["first_batch"] <= r.batch)
+                & (cancelled <= r.batch)
+            ).sum()
         )
+        for r in b.itertuples()
+    ]
     b["cancelled_to_date"] = counts
     b["active_filings"] = b["cumulative_filings"] - b["cancelled_to_date"]
     return b.sort_values(["registry", "batch"], ignore_index=True)
