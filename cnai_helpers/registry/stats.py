@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import REGISTRIES
-from .cancellations import active_by_batch
+from .cancellations import active_by_batch, empty_frame
 
 
 def province_counts(filings: pd.DataFrame) -> dict[str, int]:
@@ -16,10 +16,7 @@ def province_counts(filings: pd.DataFrame) -> dict[str, int]:
 def cancellation_stats(cancellations: pd.DataFrame | None) -> dict:
     """Totals of the cancellations table: per attributed registry, numbers in no published list,
     numbers whose series field names another registry, numbers listed in both registries."""
-    c = cancellations if cancellations is not None else pd.DataFrame()
-    if c.empty:
-        return {"total": 0, "by_registry": {}, "not_listed": 0, "series_mismatch": 0,
-                "listed_in_both": 0}  # fmt: skip
+    c = cancellations if cancellations is not None else empty_frame()
     return {
         "total": int(len(c)),
         "by_registry": {k: int(v) for k, v in c["registry"].value_counts().sort_index().items()},
