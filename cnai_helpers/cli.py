@@ -214,6 +214,36 @@ def registry_add(
         console.print(f"  row {p['row']}: {p['action']}: {escape(p['reason'])}", highlight=False)
 
 
+@registry_app.command("add-cancellations")
+def registry_add_cancellations(
+    file: Path,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and report only")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Ingest a cancellation notice (注销公告) given as JSON or CSV rows; see README.md."""
+    from .loaders import load_cancellations, load_filings
+    from .registry.add_cancellations import AddCancellationsError, add_cancellations
+    from .registry.build import BuildError
+    from .registry.cancellations import CancelFormatError
+
+    try:
+        report = add_cancellations(file, load_filings(), load_cancellations(), dry_run=dry_run)
+    except (AddCancellationsError, CancelFormatError, BuildError) as e:
+        fail(str(e))
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    verb = "would add" if dry_run else "added"
+    regs = ", ".join(f"{k} {v}" for k, v in report["by_registry"].items())
+    console.print(
+        f"{verb} {report['cancelled']} cancellations from {report['notices']} notice(s) ({regs}); "
+        f"{len(report['not_listed'])} in no published list, "
+        f"{len(report['already_cancelled'])} already cancelled"
+    )
+    for p in report["problems"]:
+        console.print(f"  record {p['row']}: {escape(p['reason'])}", highlight=False)
+
+
 reports_app = typer.Typer(
     help="The report site: build notebooks into reports/.", no_args_is_help=True
 )

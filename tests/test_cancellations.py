@@ -289,3 +289,76 @@ def test_malformed_cancellation_file_fails_build_and_keeps_tables(project):
     assert "cancel.json: notice 3 (2026-01-07" in r.output and "record 1" in r.output
     assert "Traceback" not in r.output
     assert (project / "data/processed/filings.parquet").read_bytes() == before
+
+
+def _new_notice_csv(path, *codes):
+    rows = [
+        {
+            "notice_date": "2026-09-10",
+            "notice_title": "关于注销“丁”等算法备案编号的公告",
+            "notice_url": "https://beian.cac.gov.cn/api/file/fileDownLoad?noticeId=notice_x",
+            "name": "丁算法",
+            "role": "服务提供者",
+            "entity": "示例有限公司",
+            "product": "--",
+            "code": code,
+            "cancel": "2026年9月",
+        }
+        for code in codes
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_add_cancellations_dry_run_then_real(project, tmp_path):
+    build(jobs=1)
+    new = _new_notice_csv(tmp_path / "notice.csv", DS_D, DS_A)
+    r = runner.invoke(app, ["registry", "add-cancellations", str(new), "--dry-run", "--json"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output)
+    assert (rep["cancelled"], rep["notices"], rep["by_registry"]) == (
+        2,
+        1,
+        {"deep_synthesis": 2},
+    )
+    assert rep["already_cancelled"] == [DS_A] and rep["not_listed"] == []
+    assert not (project / "data/local_sources.yaml").exists(), "dry run changed something"
+    r = runner.invoke(app, ["registry", "add-cancellations", str(new)])
+    assert r.exit_code == 0, r.output
+    f = pd.read_parquet(project / "data/processed/filings.parquet")
+    cm = f.set_index(["registry", "filing_number"])["cancelled_month"]
+    assert cm[("deep_synthesis", DS_D)] == "2026-09"
+    assert cm[("deep_synthesis", DS_A)] == "2025-07", "earliest cancellation kept"
+    c = pd.read_parquet(project / "data/processed/cancellations.parquet")
+    assert len(c) == 8
+    r = runner.invoke(app, ["registry", "add-cancellations", str(new)])
+    assert r.exit_code == 1 and "already ingested" in r.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("n.csv", "a,b\n1,2\n", "expected a header with code"),
+        ("n.json", "{not json", "not valid JSON"),
+        ("n.txt", "x", "expected a .json or .csv"),
+    ],
+)
+def test_add_cancellations_bad_file_changes_nothing(project, tmp_path, name, content, message):
+    build(jobs=1)
+    before = (project / "data/processed/filings.parquet").read_bytes()
+    bad = tmp_path / name
+    bad.write_text(content, encoding="utf-8")
+    r = runner.invoke(app, ["registry", "add-cancellations", str(bad)])
+    assert r.exit_code == 1 and name in r.output and message in r.output, r.output
+    assert "Traceback" not in r.output
+    assert (project / "data/processed/filings.parquet").read_bytes() == before
+    assert not (project / "data/local_sources.yaml").exists()
+    assert not (project / "data/raw/local").exists()
+
+
+def test_add_cancellations_malformed_record_names_it(project, tmp_path):
+    build(jobs=1)
+    bad = _new_notice_csv(tmp_path / "notice.csv", DS_D, "网信算备99号")
+    r = runner.invoke(app, ["registry", "add-cancellations", str(bad), "--dry-run"])
+    assert r.exit_code == 1
+    assert "notice.csv: notice 1 (2026-09-10" in r.output and "record 2" in r.output

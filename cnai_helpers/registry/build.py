@@ -393,7 +393,7 @@ def build_tables(
 
 def _cancellations(sources, raw_dir, filings, issues):
     """The cancellations table, and ``filings.cancelled_month`` (see registry/cancellations.py)."""
-    srcs = [s for s in sources if s.format == cancellations.FORMAT]
+    srcs = [s for s in sources if s.format in cancellations.FORMATS]
     try:
         rows, parse_issues = cancellations.read_sources(srcs, raw_dir)
     except cancellations.CancelFormatError as e:

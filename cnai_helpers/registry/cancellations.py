@@ -33,6 +33,7 @@ from .numbers import NumberError, clean_text, name_key, parse_cac_number
 from .quality import Issue
 
 FORMAT = "cac_cancel_json"
+FORMATS = (FORMAT, "cac_cancel_csv")  # the manifest formats read by this module
 ALGO_REGISTRIES = ("deep_synthesis", "algorithm_recommendation")
 SERIES_REGISTRY = {
     "01": "deep_synthesis",
@@ -303,7 +304,8 @@ def read_sources(sources, raw_dir: Path) -> tuple[pd.DataFrame, list[Issue]]:
     """Parse every cancellation source of the manifest into one frame."""
     frames, issues = [], []
     for s in sources:
-        c = read_cancellations(s.raw_path(raw_dir), source_id=s.id)
+        reader = read_cancel_csv if s.format == "cac_cancel_csv" else read_cancel_json
+        c = reader(s.raw_path(raw_dir), source_id=s.id)
         frames.append(c.rows)
         issues.extend(c.issues)
     frames = [f for f in frames if len(f)]

@@ -20,7 +20,7 @@ def registry_sources(manifest: Path | None = None) -> list[Source]:
     return [
         s
         for s in load_manifest(manifest)
-        if s.format in ("cac_docx", "genai_json", "cac_cancel_json")
+        if s.format in ("cac_docx", "genai_json", "cac_cancel_json", "cac_cancel_csv")
     ]
 
 
