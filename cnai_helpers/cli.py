@@ -146,24 +146,37 @@ def registry_stats_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Per registry and batch: rows, new unique filings, cumulative unique filings; per province."""
-    from .loaders import load_batches, load_filings
+    from .loaders import load_batches, load_cancellations, load_filings
     from .registry.stats import registry_stats
 
-    stats = registry_stats(load_filings(), load_batches())
+    stats = registry_stats(load_filings(), load_batches(), load_cancellations())
     if as_json:
         print(json.dumps(stats, ensure_ascii=False, indent=1))
         return
     for reg, d in stats["registries"].items():
-        t = Table(title=f"{reg}: {d['filings']} unique filings")
-        for c in ("batch", "rows", "new_filings", "cumulative_filings"):
+        t = Table(
+            title=f"{reg}: {d['filings']} unique filings, {d['cancelled']} cancelled, "
+            f"{d['active_filings']} active"
+        )
+        for c in ("batch", "rows", "new_filings", "cumulative_filings", "cancelled_to_date"):
             t.add_column(c, justify="right")
         for b in d["batches"]:
             t.add_row(
-                b["batch"], str(b["rows"]), str(b["new_filings"]), str(b["cumulative_filings"])
+                b["batch"],
+                str(b["rows"]),
+                str(b["new_filings"]),
+                str(b["cumulative_filings"]),
+                str(b["cancelled_to_date"]),
             )
         console.print(t)
         top = sorted(d["by_province"].items(), key=lambda kv: -kv[1])[:8]
         console.print("  top provinces: " + ", ".join(f"{k} {v}" for k, v in top))
+    c = stats["cancellations"]
+    console.print(
+        f"cancellations: {c['total']} ({', '.join(f'{k} {v}' for k, v in c['by_registry'].items())}"
+        f"); in no published list {c['not_listed']}; series field disagrees "
+        f"{c['series_mismatch']}; listed in both registries {c['listed_in_both']}"
+    )
 
 
 @registry_app.command("add")
@@ -199,6 +212,36 @@ def registry_add(
     )
     for p in report["problems"]:
         console.print(f"  row {p['row']}: {p['action']}: {escape(p['reason'])}", highlight=False)
+
+
+@registry_app.command("add-cancellations")
+def registry_add_cancellations(
+    file: Path,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and report only")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Ingest a cancellation notice (注销公告) given as JSON or CSV rows; see README.md."""
+    from .loaders import load_cancellations, load_filings
+    from .registry.add_cancellations import AddCancellationsError, add_cancellations
+    from .registry.build import BuildError
+    from .registry.cancellations import CancelFormatError
+
+    try:
+        report = add_cancellations(file, load_filings(), load_cancellations(), dry_run=dry_run)
+    except (AddCancellationsError, CancelFormatError, BuildError) as e:
+        fail(str(e))
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    verb = "would add" if dry_run else "added"
+    regs = ", ".join(f"{k} {v}" for k, v in report["by_registry"].items())
+    console.print(
+        f"{verb} {report['cancelled']} cancellations from {report['notices']} notice(s) ({regs}); "
+        f"{len(report['not_listed'])} in no published list, "
+        f"{len(report['already_cancelled'])} already cancelled"
+    )
+    for p in report["problems"]:
+        console.print(f"  record {p['row']}: {escape(p['reason'])}", highlight=False)
 
 
 reports_app = typer.Typer(

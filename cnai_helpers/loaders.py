@@ -67,6 +67,15 @@ def load_batches(registry: str | None = None) -> pd.DataFrame:
     return (df[df["registry"] == registry] if registry else df).reset_index(drop=True)
 
 
+def load_cancellations(registry: str | None = None) -> pd.DataFrame:
+    """One row per cancelled filing number per notice (注销公告): notice date, title and URL, the
+    number, the registry it is attributed to, filer and ``cancel_month`` (YYYY-MM). Active
+    filings are those of ``load_filings()`` whose ``cancelled_month`` is null."""
+    _check_registry(registry)
+    df = load_table("cancellations")
+    return (df[df["registry"] == registry] if registry else df).reset_index(drop=True)
+
+
 def load_data_quality() -> pd.DataFrame:
     return load_table("data_quality")
 

@@ -199,7 +199,9 @@ def test_registry_stats_json_shape(project):
         "rows": 2,
         "new_filings": 1,
         "cumulative_filings": 4,
+        "cancelled_to_date": 0,
     }
+    assert (ds["cancelled"], ds["active_filings"]) == (0, 4)  # no cancellation source here
 
 
 def test_registry_add_dry_run_then_real(project, tmp_path):

@@ -7,7 +7,13 @@ import json
 import docx
 import pytest
 
-from cnai_helpers.loaders import load_batches, load_data_quality, load_filings, load_listings
+from cnai_helpers.loaders import (
+    load_batches,
+    load_cancellations,
+    load_data_quality,
+    load_filings,
+    load_listings,
+)
 from cnai_helpers.manifest import load_manifest
 
 pytestmark = pytest.mark.mirror
@@ -76,3 +82,35 @@ def test_batches_cover_every_manifest_batch():
         if s.format == "cac_docx":
             row = b[(b["registry"] == s.registry) & (b["batch"] == s.batch)]
             assert len(row) == 1 and int(row["rows"].iloc[0]) > 0, s.id
+
+
+def test_cancellations_all_found_in_published_lists():
+    c = load_cancellations()
+    assert len(c) == 57
+    assert c["registry"].value_counts().to_dict() == {
+        "deep_synthesis": 46,
+        "algorithm_recommendation": 11,
+    }
+    assert c["listed"].all(), c.loc[~c["listed"], "filing_number"].tolist()
+    assert c["notice_url"].str.startswith("https://beian.cac.gov.cn/").all()
+    assert c["notice_date"].nunique() == 7
+    f = load_filings()
+    assert f["cancelled_month"].notna().sum() == 57
+
+
+def test_stats_json_active_is_filings_minus_cancelled():
+    from typer.testing import CliRunner
+
+    from cnai_helpers.cli import app
+
+    r = CliRunner().invoke(app, ["registry", "stats", "--json"])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    regs = s["registries"]
+    for d in regs.values():
+        assert d["active_filings"] == d["filings"] - d["cancelled"]
+        for b in d["batches"]:
+            assert 0 <= b["cancelled_to_date"] <= b["cumulative_filings"]
+    assert regs["deep_synthesis"]["cancelled"] == 46
+    assert regs["algorithm_recommendation"]["cancelled"] == 11
+    assert s["cancellations"]["total"] == 57 and s["cancellations"]["not_listed"] == 0

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import paths
 from ..atomic import atomic_dir
 from ..manifest import Source
-from . import REGISTRIES
+from . import REGISTRIES, cancellations
 from .docx_lists import read_cac_docx
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .genai import read_genai_json
@@ -28,7 +28,7 @@ from .numbers import NumberError, name_key, parse_cac_number
 from .quality import Issue, to_frame
 from .schemas import SCHEMAS
 
-TABLES = ("listings", "filings", "entities", "batches", "data_quality")
+TABLES = ("listings", "filings", "entities", "batches", "data_quality", "cancellations")
 
 
 class BuildError(RuntimeError):
@@ -374,12 +374,14 @@ def build_tables(
     lst, meta, issues = parse_all(sources, raw_dir, jobs, corrections_path)
     lst = _finish_listings(lst, issues)
     filings = make_filings(lst, issues)
+    cancels, filings = _cancellations(sources, raw_dir, filings, issues)
     tables = {
         "listings": lst,
         "filings": filings,
         "entities": make_entities(filings),
         "batches": make_batches(lst, filings, meta),
         "data_quality": to_frame(issues),
+        "cancellations": cancels,
     }
     for name, schema in SCHEMAS.items():
         try:
@@ -387,6 +389,18 @@ def build_tables(
         except Exception as e:  # pandera SchemaErrors: report which table and checks
             raise BuildError(f"core table {name!r} failed validation:\n{e}") from e
     return tables
+
+
+def _cancellations(sources, raw_dir, filings, issues):
+    """The cancellations table, and ``filings.cancelled_month`` (see registry/cancellations.py)."""
+    srcs = [s for s in sources if s.format in cancellations.FORMATS]
+    try:
+        rows, parse_issues = cancellations.read_sources(srcs, raw_dir)
+    except cancellations.CancelFormatError as e:
+        raise BuildError(f"{e}; fix the file or its manifest entry") from e
+    issues.extend(parse_issues)
+    file_of = {s.id: Path(s.path).name for s in srcs}
+    return cancellations.join_cancellations(rows, filings, issues, file_of)
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, info: dict) -> None:

@@ -17,7 +17,11 @@ CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
 
 
 def registry_sources(manifest: Path | None = None) -> list[Source]:
-    return [s for s in load_manifest(manifest) if s.format in ("cac_docx", "genai_json")]
+    return [
+        s
+        for s in load_manifest(manifest)
+        if s.format in ("cac_docx", "genai_json", "cac_cancel_json", "cac_cancel_csv")
+    ]
 
 
 def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:

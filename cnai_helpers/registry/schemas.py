@@ -37,6 +37,7 @@ filings = pa.DataFrameSchema(
         "first_batch": pa.Column(str, pa.Check.str_matches(BATCH)),
         "n_batches": pa.Column(int, pa.Check.ge(1)),
         "province_code": pa.Column(str, pa.Check.str_matches(PROVINCE)),
+        "cancelled_month": pa.Column(str, pa.Check.str_matches(BATCH), nullable=True),
     },
     unique=["registry", "filing_key"],
     strict=False,
@@ -72,10 +73,33 @@ data_quality = pa.DataFrameSchema(
     strict=False,
 )
 
+ALGO = ("deep_synthesis", "algorithm_recommendation")
+
+cancellations = pa.DataFrameSchema(
+    {
+        "notice_date": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$")),
+        "notice_title": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "notice_url": pa.Column(str, pa.Check.str_matches(r"^https?://")),
+        "record": pa.Column(int, pa.Check.ge(1)),
+        "filing_number": pa.Column(str, pa.Check.str_matches(r"^网信算备\d{21}号$")),
+        "registry": pa.Column(str, pa.Check.isin(ALGO), nullable=True),
+        "series_registry": pa.Column(str, pa.Check.isin(ALGO), nullable=True),
+        "listed": pa.Column(bool),
+        "algorithm_name": pa.Column(str),
+        "filer": pa.Column(str),
+        "role": pa.Column(str),
+        "product": pa.Column(str),
+        "cancel_month": pa.Column(str, pa.Check.str_matches(BATCH)),
+    },
+    unique=["source_id", "notice_date", "record"],
+    strict=False,
+)
+
 SCHEMAS = {
     "listings": listings,
     "filings": filings,
     "entities": entities,
     "batches": batches,
     "data_quality": data_quality,
+    "cancellations": cancellations,
 }

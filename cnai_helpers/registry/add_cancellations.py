@@ -1,0 +1,104 @@
+"""`cnai registry add-cancellations FILE`: ingest a newly published cancellation notice.
+
+FILE is a JSON in the lawdatify shape (``{"notices": [{date, title, url, records: [...]}]}``) or a
+CSV with one row per cancelled number (notice_date, notice_title, notice_url, name, role, entity,
+product, code, cancel). A dry run parses it and matches the numbers against the current filings;
+a real run copies the file into ``data/raw/local/cancellations/`` as a local source (sha256 in
+``data/local_sources.yaml``, like ``registry add``) and rebuilds. Anything that fails leaves the
+manifest, raw folder and tables as they were.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .. import paths
+from ..atomic import write_text
+from ..manifest import load_manifest, sha256_file
+from .build import build
+from .cancellations import CancelFormatError, join_cancellations, read_cancellations
+
+
+class AddCancellationsError(ValueError):
+    pass
+
+
+def inspect(file: Path, filings: pd.DataFrame, known: pd.DataFrame | None = None) -> dict:
+    file = Path(file)
+    if not file.is_file():
+        raise AddCancellationsError(f"{file}: no such file")
+    if file.suffix.lower() not in (".json", ".csv"):
+        raise AddCancellationsError(f"{file}: expected a .json or .csv file of notice rows")
+    c = read_cancellations(file, source_id=f"local:{file.name}")
+    if c.rows.empty:
+        raise CancelFormatError(f"{file}: no cancelled numbers in the file")
+    issues = list(c.issues)
+    rows, _ = join_cancellations(c.rows, filings, issues, {f"local:{file.name}": file.name})
+    before = set(known["filing_key"]) if known is not None and len(known) else set()
+    return {
+        "notices": int(rows["notice_date"].nunique()),
+        "cancelled": int(len(rows)),
+        "by_registry": {k: int(v) for k, v in rows["registry"].value_counts().items()},
+        "not_listed": rows.loc[~rows["listed"], "filing_number"].tolist(),
+        "already_cancelled": rows.loc[rows["filing_key"].isin(before), "filing_number"].tolist(),
+        "problems": [
+            {"row": i.row, "reason": i.reason, "filing_number": i.filing_number} for i in issues
+        ],
+    }
+
+
+def add_cancellations(
+    file: Path,
+    filings: pd.DataFrame,
+    known: pd.DataFrame | None = None,
+    dry_run: bool = False,
+) -> dict:
+    file = Path(file)
+    report = inspect(file, filings, known)
+    sha = sha256_file(file)
+    same = [s for s in load_manifest() if s.sha256 == sha]
+    if same:
+        raise AddCancellationsError(f"{file}: already ingested as source {same[0].id!r}")
+    report["dry_run"] = dry_run
+    if dry_run:
+        return report
+    ext = file.suffix.lower().lstrip(".")
+    sid = f"local_cancellations_{sha[:8]}"
+    rel = f"local/cancellations/{sha[:8]}.{ext}"
+    target = paths.RAW / rel
+    local_yaml = paths.LOCAL_SOURCES
+    old_yaml = local_yaml.read_text(encoding="utf-8") if local_yaml.exists() else None
+    doc = yaml.safe_load(old_yaml or "") or {}
+    doc.setdefault("sources", []).append(
+        {
+            "id": sid,
+            "format": f"cac_cancel_{ext}",
+            "path": rel,
+            "url": file.resolve().as_uri(),
+            "sha256": sha,
+            "size": file.stat().st_size,
+            "title": "关于注销…算法备案编号的公告 (added locally)",
+            "publisher": "Cyberspace Administration of China",
+            "licence": "Official public notice",
+            "citation": f"Cyberspace Administration of China, cancellation notice(s) "
+            f"(added locally from {file.name})",
+        }
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(file, target)
+    try:
+        write_text(local_yaml, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+        build()
+    except Exception:
+        target.unlink(missing_ok=True)
+        if old_yaml is None:
+            local_yaml.unlink(missing_ok=True)
+        else:
+            write_text(local_yaml, old_yaml)
+        raise
+    report["source_id"] = sid
+    return report
