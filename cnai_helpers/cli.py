@@ -212,9 +212,8 @@ def registry_add(
             + (f" (source id {report['source_id']})" if "source_id" in report else "")
         )
         for p in report["problems"]:
-            console.print(
-                f"  row {p['row']}: {p['action']}: {escape(p['reason'])}", highlight=False
-            )
+            where = "whole list" if p["row"] is None else f"row {p['row']}"
+            console.print(f"  {where}: {p['action']}: {escape(p['reason'])}", highlight=False)
     if refused:
         fail(f"{file}: would be refused: {'; '.join(report['needs_force'])}; pass --force")
 
