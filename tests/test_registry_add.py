@@ -115,7 +115,7 @@ def test_interrupted_add_then_build_and_add_again(project, tmp_path, monkeypatch
         build_mod, "build_tables", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt)
     )
     r = cli("add", new)
-    assert r.exit_code != 0
+    assert r.exit_code == 130, r.output  # typer: interrupted
     monkeypatch.setattr(build_mod, "build_tables", rb_build.build_tables)
     assert cli("build", "--force").exit_code == 0
     r = cli("add", new, "--json")
