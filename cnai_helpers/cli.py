@@ -187,31 +187,66 @@ def registry_add(
     batch: Annotated[
         str | None, typer.Option(help="Batch month YYYY-MM (default: from the list's title)")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Add a list that looks damaged (over 20% unreadable filing numbers, "
+            "--batch contradicting the title)",
+        ),
+    ] = False,
 ) -> None:
-    """Ingest a CAC Word list (境内…算法备案清单) that the manifest does not know."""
+    """Ingest a CAC Word list (境内…算法备案清单) that the manifest does not know.
+
+    A dry run of a list that would need --force prints its report and exits 1."""
     import re
 
     from .loaders import load_filings
+    from .manifest import ManifestError
     from .registry.add import AddError, add_file
+    from .registry.build import BuildError
     from .registry.docx_lists import ListFormatError
 
     if batch is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", batch):
         fail(f"--batch {batch!r}: expected YYYY-MM")
     try:
-        report = add_file(file, batch=batch, dry_run=dry_run, existing=load_filings())
-    except (AddError, ListFormatError) as e:
+        report = add_file(file, batch=batch, dry_run=dry_run, existing=load_filings(), force=force)
+    except (AddError, ListFormatError, BuildError, ManifestError) as e:
         fail(str(e))
+    refused = report["needs_force"] and not force
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
-        return
-    verb = "would add" if dry_run else "added"
-    console.print(
-        f"{verb} {report['registry']} batch {report['batch']}: {report['rows']} rows, "
-        f"{report['new_filings']} new filings, {report['known_filings']} already known, "
-        f"{len(report['problems'])} problems"
-    )
-    for p in report["problems"]:
-        console.print(f"  row {p['row']}: {p['action']}: {escape(p['reason'])}", highlight=False)
+    else:
+        verb = "would add" if dry_run else "added"
+        console.print(
+            f"{verb} {report['registry']} batch {report['batch']}: {report['rows']} rows, "
+            f"{report['new_filings']} new filings, {report['known_filings']} already known, "
+            f"{len(report['problems'])} problems"
+            + (f" (source id {report['source_id']})" if "source_id" in report else "")
+        )
+        for p in report["problems"]:
+            where = "whole list" if p["row"] is None else f"row {p['row']}"
+            console.print(f"  {where}: {p['action']}: {escape(p['reason'])}", highlight=False)
+    if refused:
+        fail(f"{file}: would be refused: {'; '.join(report['needs_force'])}; pass --force")
+
+
+@registry_app.command("remove")
+def registry_remove(
+    source_id: Annotated[str, typer.Argument(help="A source id recorded by `registry add`")],
+) -> None:
+    """Undo `registry add`: drop the local source, its copied file, and rebuild the tables."""
+    from .manifest import ManifestError
+    from .registry.add import AddError, remove_source
+    from .registry.build import BuildError
+    from .registry.docx_lists import ListFormatError
+
+    try:
+        out = remove_source(source_id)
+    except (AddError, BuildError, ManifestError, ListFormatError) as e:
+        fail(str(e))
+    where = f"; deleted {out['removed_file']}" if out["removed_file"] else ""
+    console.print(f"removed local source {source_id}{where}; registry tables rebuilt")
 
 
 @registry_app.command("add-cancellations")

@@ -1,9 +1,15 @@
-"""`cnai registry add FILE`: ingest a CAC Word list the manifest does not know.
+"""`cnai registry add FILE` / `cnai registry remove SOURCE_ID`: lists the manifest does not know.
 
 The registry comes from the table header, the batch month from the title paragraph (or
 ``batch=``). A dry run parses and compares with the current database; a real run copies the file
 into ``data/raw/local/`` as a local source (sha256 recorded in ``data/local_sources.yaml``) and
-rebuilds. Anything that fails leaves the manifest, raw folder and tables exactly as they were.
+rebuilds.
+
+The add is atomic: the tables are built with the new source held in memory, the YAML entry is
+written only once they are complete (just before the new tables folder is swapped in), and any
+exit before that, Ctrl-C included, deletes the copied file and restores the YAML. A list that
+looks damaged (too many unreadable filing numbers, ``--batch`` contradicting its title) is refused
+unless ``force``.
 """
 
 from __future__ import annotations
@@ -16,16 +22,35 @@ import pandas as pd
 import yaml
 
 from .. import paths
-from ..atomic import write_text
-from ..manifest import load_manifest, sha256_file
+from ..atomic import atomic_path, write_text
+from ..manifest import ManifestError, Source, _source_from_dict, load_manifest, sha256_file
 from .build import _enrich_cac, build, load_corrections
 from .docx_lists import ListFormatError, read_cac_docx
+from .fingerprint import registry_sources
 from .numbers import name_key
 from .stats import province_counts
+
+# Refuse a list when more than this share of its data rows has no readable filing number:
+# real lists reject none or a handful; a majority of garbage means a damaged or foreign file.
+MAX_REJECTED_SHARE = 0.20
+REGISTRY_FORMATS = ("cac_docx", "genai_json")  # the formats fingerprint.registry_sources keeps
 
 
 class AddError(ValueError):
     pass
+
+
+def _refusals(registry_rows: int, rejected: int, batch: str | None, title_batch: str | None):
+    """Reasons the add needs ``--force`` (each one line)."""
+    out = []
+    if registry_rows and rejected / registry_rows > MAX_REJECTED_SHARE:
+        out.append(
+            f"{rejected} of {registry_rows} rows ({rejected / registry_rows:.0%}) have no "
+            f"readable 网信算备 filing number, more than the {MAX_REJECTED_SHARE:.0%} allowed"
+        )
+    if batch and title_batch and batch != title_batch:
+        out.append(f"--batch {batch} disagrees with the list's title, which says {title_batch}")
+    return out
 
 
 def inspect_file(
@@ -39,31 +64,36 @@ def inspect_file(
         raise ListFormatError(f"{file}: the list table has a header but no data rows")
     issues = list(lst.issues)
     df = lst.rows.assign(registry=lst.registry, batch=lst.batch, source_id=f"local:{file.name}")
+    n_parser_issues = len(issues)
     df = _enrich_cac(df, load_corrections(), issues, {f"local:{file.name}": file.name})
     if df.empty:
         raise ListFormatError(f"{file}: no row has a readable 网信算备 filing number")
+    rejected = sum(i.action == "rejected" for i in issues[n_parser_issues:])
+    refusals = _refusals(len(lst.rows), rejected, batch, lst.title_batch)
     df["filing_key"] = df["filing_number"].map(name_key)
     unique = df.drop_duplicates("filing_key")
     known_keys: set[str] = set()
     if existing is not None and len(existing):
         known_keys = set(existing.loc[existing["registry"] == lst.registry, "filing_key"])
     known = unique["filing_key"].isin(known_keys)
+    problems = [
+        {k: v for k, v in asdict(i).items() if k in ("row", "action", "reason", "filing_number")}
+        for i in issues
+    ]
+    problems += [
+        {"row": None, "action": "refused", "reason": r, "filing_number": None} for r in refusals
+    ]
     return {
         "registry": lst.registry,
         "batch": lst.batch,
         "title": lst.title,
         "rows": int(len(lst.rows)),
+        "rejected_rows": int(rejected),
         "new_filings": int((~known).sum()),
         "known_filings": int(known.sum()),
         "by_province": province_counts(unique),
-        "problems": [
-            {
-                k: v
-                for k, v in asdict(i).items()
-                if k in ("row", "action", "reason", "filing_number")
-            }
-            for i in issues
-        ],
+        "problems": problems,
+        "needs_force": refusals,
     }
 
 
@@ -72,7 +102,10 @@ def add_file(
     batch: str | None = None,
     dry_run: bool = False,
     existing: pd.DataFrame | None = None,
+    force: bool = False,
 ) -> dict:
+    """Inspect ``file`` and, unless ``dry_run``, ingest it. A dry run returns the report even
+    when the add would need ``force`` (``report["needs_force"]``); a real run raises."""
     file = Path(file)
     report = inspect_file(file, batch, existing)
     sha = sha256_file(file)
@@ -89,42 +122,141 @@ def add_file(
     report["dry_run"] = dry_run
     if dry_run:
         return report
-    sid = f"local_{report['registry']}_{report['batch'].replace('-', '_')}_{sha[:8]}"
-    rel = f"local/{report['registry']}/{report['batch']}-{sha[:8]}.docx"
-    target = paths.RAW / rel
-    local_yaml = paths.LOCAL_SOURCES
-    old_yaml = local_yaml.read_text(encoding="utf-8") if local_yaml.exists() else None
-    doc = yaml.safe_load(old_yaml or "") or {}
-    doc.setdefault("sources", []).append(
-        {
-            "id": sid,
-            "format": "cac_docx",
-            "registry": report["registry"],
-            "batch": report["batch"],
-            "path": rel,
-            "url": file.resolve().as_uri(),
-            "sha256": sha,
-            "size": file.stat().st_size,
-            "title": report["title"],
-            "publisher": "Cyberspace Administration of China",
-            "licence": "Official public notice",
-            "announcement_url": "",
-            "announcement_date": "",
-            "citation": f"Cyberspace Administration of China, {report['title']} (added locally "
-            f"from {file.name})",
-        }
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, target)
-    try:
-        write_text(local_yaml, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
-        build()
-    except Exception:
-        target.unlink(missing_ok=True)
-        if old_yaml is None:
-            local_yaml.unlink(missing_ok=True)
-        else:
-            write_text(local_yaml, old_yaml)
-        raise
-    report["source_id"] = sid
+    if report["needs_force"] and not force:
+        raise AddError(
+            f"{file}: refused: {'; '.join(report['needs_force'])}; pass --force to add it"
+        )
+    report["source_id"] = _ingest(file, report, sha, sources)
     return report
+
+
+def _entry(file: Path, report: dict, sha: str) -> dict:
+    reg, batch = report["registry"], report["batch"]
+    title = report["title"] or f"{reg} list {batch}"
+    return {
+        "id": f"local_{reg}_{batch.replace('-', '_')}_{sha[:8]}",
+        "format": "cac_docx",
+        "registry": reg,
+        "batch": batch,
+        "path": f"local/{reg}/{batch}-{sha[:8]}.docx",
+        "url": file.resolve().as_uri(),
+        "sha256": sha,
+        "size": file.stat().st_size,
+        "title": title,
+        "publisher": "Cyberspace Administration of China",
+        "licence": "Official public notice",
+        "announcement_url": "",
+        "announcement_date": "",
+        "citation": f"Cyberspace Administration of China, {title} (added locally from {file.name})",
+    }
+
+
+def _read_local() -> tuple[str | None, list[dict]]:
+    """(text of data/local_sources.yaml or None, its entries)."""
+    local_yaml = paths.LOCAL_SOURCES
+    text = local_yaml.read_text(encoding="utf-8") if local_yaml.exists() else None
+    try:
+        doc = yaml.safe_load(text or "") or {}
+    except yaml.YAMLError as e:
+        raise AddError(f"{local_yaml}: not valid YAML ({e}); fix or delete the file") from e
+    entries = doc.get("sources") if isinstance(doc, dict) else None
+    if not isinstance(entries or [], list):
+        raise AddError(f"{local_yaml}: expected a mapping with a 'sources' list")
+    return text, list(entries or [])
+
+
+def _write_local(entries: list[dict]) -> None:
+    if entries:
+        doc = {"sources": entries}
+        write_text(paths.LOCAL_SOURCES, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    else:
+        paths.LOCAL_SOURCES.unlink(missing_ok=True)
+
+
+def _restore_local(text: str | None) -> None:
+    if text is None:
+        paths.LOCAL_SOURCES.unlink(missing_ok=True)
+    else:
+        write_text(paths.LOCAL_SOURCES, text)
+
+
+def _prune_empty_dirs(start: Path, stop: Path) -> None:
+    """Remove empty folders from ``start`` up to, not including, ``stop``'s parent."""
+    d = start
+    while d != stop.parent and d.is_relative_to(stop) and d.is_dir() and not any(d.iterdir()):
+        d.rmdir()
+        d = d.parent
+
+
+def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
+    old_text, entries = _read_local()
+    entry = _entry(file, report, sha)
+    new = _source_from_dict(entry, str(paths.LOCAL_SOURCES), local=True)
+    target = paths.RAW / entry["path"]
+    existed = target.exists()
+    wrote_yaml = False
+
+    def record() -> None:
+        nonlocal wrote_yaml
+        wrote_yaml = True
+        _write_local([*entries, entry])
+
+    try:
+        with atomic_path(target) as tmp:
+            shutil.copyfile(file, tmp)
+        build(sources=[*registry_sources(), new], before_swap=record)
+    except BaseException:  # Ctrl-C included: leave the project exactly as it was
+        if wrote_yaml:
+            _restore_local(old_text)
+        if not existed:
+            target.unlink(missing_ok=True)
+            _prune_empty_dirs(target.parent, paths.RAW / "local")
+        raise
+    return entry["id"]
+
+
+def remove_source(source_id: str) -> dict:
+    """Undo ``registry add``: drop the local source's entry and raw copy, rebuild the tables.
+    Works when the entry is broken (its raw file missing), which blocks every build."""
+    old_text, entries = _read_local()
+    match = [e for e in entries if isinstance(e, dict) and e.get("id") == source_id]
+    if not match:
+        try:
+            committed = {s.id for s in load_manifest(include_local=False)}
+        except ManifestError:
+            committed = set()
+        if source_id in committed:
+            raise AddError(
+                f"{source_id!r} is not a local source: it is listed in {paths.MANIFEST.name}; "
+                "only lists added with `cnai registry add` can be removed"
+            )
+        ids = ", ".join(str(e.get("id")) for e in entries if isinstance(e, dict)) or "none"
+        raise AddError(f"no local source {source_id!r} (local sources: {ids})")
+    keep = [e for e in entries if e is not match[0]]
+    try:
+        kept = [_source_from_dict(e, str(paths.LOCAL_SOURCES), local=True) for e in keep]
+        committed = load_manifest(include_local=False)
+    except (ManifestError, AttributeError) as e:
+        raise AddError(f"cannot read the remaining sources: {e}") from e
+    sources = [s for s in [*committed, *kept] if s.format in REGISTRY_FORMATS]
+    wrote_yaml = False
+
+    def record() -> None:
+        nonlocal wrote_yaml
+        wrote_yaml = True
+        _write_local(keep)
+
+    try:
+        build(sources=sources, before_swap=record)
+    except BaseException:
+        if wrote_yaml:
+            _restore_local(old_text)
+        raise
+    raw = (paths.RAW / str(match[0].get("path", ""))).resolve()
+    local_root = (paths.RAW / "local").resolve()
+    removed_file = None
+    if raw.is_relative_to(local_root) and raw.is_file():
+        raw.unlink()
+        removed_file = str(raw)
+        _prune_empty_dirs(raw.parent, local_root)
+    return {"source_id": source_id, "removed_file": removed_file}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -40,11 +41,12 @@ class BuildError(RuntimeError):
 
 def _parse_docx(args):
     path, sid, reg, batch = args
-    lst = read_cac_docx(path, source_id=sid)
+    # the manifest's batch also serves lists with no title (``registry add --batch``)
+    lst = read_cac_docx(path, source_id=sid, batch=batch)
     issues = list(lst.issues)
     checks = (
         ("registry", reg, lst.registry, f"file looks like {lst.registry}"),
-        ("batch", batch, lst.batch, f"title says batch {lst.batch}"),
+        ("batch", batch, lst.title_batch or batch, f"title says batch {lst.title_batch}"),
     )
     for what, declared, found, said in checks:
         if declared and found != declared:
@@ -403,7 +405,13 @@ def _cancellations(sources, raw_dir, filings, issues):
     return cancellations.join_cancellations(rows, filings, issues, file_of)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, info: dict) -> None:
+def write_tables(
+    tables: dict[str, pd.DataFrame],
+    out_dir: Path,
+    info: dict,
+    before_swap: Callable[[], None] | None = None,
+) -> None:
+    """Write the tables into a fresh folder and swap it in; ``before_swap`` runs just before."""
     import duckdb
 
     with atomic_dir(out_dir) as tmp:
@@ -419,6 +427,8 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, info: dict) -> 
         finally:
             con.close()
         (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False))
+        if before_swap is not None:
+            before_swap()
 
 
 def build(
@@ -427,11 +437,16 @@ def build(
     manifest: Path | None = None,
     jobs: int | None = None,
     force: bool = True,
+    sources: list[Source] | None = None,
+    before_swap: Callable[[], None] | None = None,
 ) -> dict:
+    """Build the core tables. ``sources`` replaces the manifest's registry sources (``registry
+    add``/``remove`` build the new source list before recording it, in ``before_swap``)."""
     raw_dir = Path(raw_dir or paths.RAW)
     out_dir = Path(out_dir or paths.PROCESSED)
     corrections = paths.DATA / "corrections.csv"
-    sources = registry_sources(manifest)
+    if sources is None:
+        sources = registry_sources(manifest)
     fp = fingerprint(sources, raw_dir, corrections)
     if not force and current_fingerprint(out_dir) == fp:
         return json.loads((out_dir / "build_info.json").read_text())
@@ -449,5 +464,5 @@ def build(
             for reg, g in tables["filings"].groupby("registry")
         },
     }
-    write_tables(tables, out_dir, info)
+    write_tables(tables, out_dir, info, before_swap)
     return info

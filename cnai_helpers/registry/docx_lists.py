@@ -44,6 +44,13 @@ FIELDS = (
 TITLE_RE = re.compile(r"(境内[^()]*?算法备案清单)\s*\((\d{4})年(\d{1,2})月\)")
 REGISTRY_BY_TITLE = {"深度合成": "deep_synthesis", "互联网信息服务": "algorithm_recommendation"}
 
+# Limits checked on the zip directory before anything is unpacked. The largest real CAC list
+# unpacks to ~6.5 MB with a compression ratio of ~30 (word/document.xml of the 2026-03 list).
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # all members together
+MAX_COMPRESSION_RATIO = 100  # uncompressed / compressed size of one member …
+RATIO_CHECK_MIN_BYTES = 1024 * 1024  # … checked for members larger than this
+MAX_GRID_SPAN = 64  # Word tables have at most 63 columns
+
 
 class ListFormatError(ValueError):
     """The file is not a CAC algorithm list we can read."""
@@ -57,6 +64,7 @@ class CacList:
     batch: str
     rows: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
+    title_batch: str | None = None  # the month the title paragraph states, if any
 
 
 def _tc_text(tc, W_T, W_BR, W_P, W_TAB) -> str:
@@ -76,6 +84,13 @@ def _tc_text(tc, W_T, W_BR, W_P, W_TAB) -> str:
     return clean_text(text) if text else ""
 
 
+def _span(gs, ns) -> int:
+    value = gs.get(ns["val"], "1")
+    if not (value.isdigit() and 1 <= int(value) <= MAX_GRID_SPAN):
+        raise ListFormatError(f"table cell with an impossible column span (gridSpan {value!r})")
+    return int(value)
+
+
 def _grid_cells(tr, ns) -> list[tuple[int, int, str]]:
     """[(grid_start, span, text)] for the cells of one table row."""
     out, col = [], 0
@@ -85,23 +100,50 @@ def _grid_cells(tr, ns) -> list[tuple[int, int, str]]:
         if pr is not None:
             gs = pr.find(ns["gridSpan"])
             if gs is not None:
-                span = int(gs.get(ns["val"], "1"))
+                span = _span(gs, ns)
         out.append((col, span, _tc_text(tc, ns["t"], ns["br"], ns["p"], ns["tab"])))
         col += span
     return out
 
 
+def _unreadable(path: Path, e: Exception) -> ListFormatError:
+    return ListFormatError(
+        f"{path}: not a readable Word (.docx) file ({type(e).__name__}: {e}). "
+        "Download the attachment again from the CAC announcement page."
+    )
+
+
+def check_zip_sizes(path: Path) -> None:
+    """Refuse a zip bomb from its directory alone, before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise _unreadable(path, e) from e
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ListFormatError(
+            f"{path}: unpacks to {total / 2**20:.0f} MB, over the "
+            f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MB limit for a CAC list; refusing to parse it"
+        )
+    for i in infos:
+        ratio = i.file_size / max(i.compress_size, 1)
+        if i.file_size > RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            raise ListFormatError(
+                f"{path}: member {i.filename} has a compression ratio of {ratio:.0f} "
+                f"({i.file_size / 2**20:.1f} MB unpacked), over the limit of "
+                f"{MAX_COMPRESSION_RATIO} for a CAC list; refusing to parse it"
+            )
+
+
 def _open(path: Path):
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
+    check_zip_sizes(path)
     try:
         return docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise ListFormatError(
-            f"{path}: not a readable Word (.docx) file ({type(e).__name__}: {e}). "
-            "Download the attachment again from the CAC announcement page."
-        ) from e
+    except Exception as e:  # hostile input: python-docx/lxml raise many kinds (XMLSyntaxError…)
+        raise _unreadable(path, e) from e
 
 
 def detect_title(doc) -> tuple[str | None, str | None, str | None]:
@@ -137,11 +179,22 @@ def read_cac_docx(
     batch: str | None = None,
 ) -> CacList:
     """Parse one CAC list. ``registry``/``batch`` default to what the file itself says."""
-    from docx.oxml.ns import qn
-
     path = Path(path)
     src = source_id or path.name
     doc = _open(path)
+    try:
+        return _read(path, src, doc, registry, batch)
+    except ListFormatError as e:
+        if str(e).startswith(str(path)):
+            raise
+        raise ListFormatError(f"{path}: {e}") from e
+    except Exception as e:  # hostile content python-docx accepted but cannot walk
+        raise _unreadable(path, e) from e
+
+
+def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) -> CacList:
+    from docx.oxml.ns import qn
+
     ns = {k: qn(f"w:{k}") for k in ("tr", "tc", "tcPr", "gridSpan", "val", "t", "br", "p", "tab")}
     title, reg_title, batch_title = detect_title(doc)
 
@@ -251,4 +304,4 @@ def read_cac_docx(
     df = pd.DataFrame(records, columns=[*FIELDS, "source_row"])
     for f in FIELDS:
         df[f] = df[f].fillna("").astype(str)
-    return CacList(str(path), title, registry, batch, df, issues)
+    return CacList(str(path), title, registry, batch, df, issues, title_batch=batch_title)
