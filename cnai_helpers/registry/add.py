@@ -17,6 +17,7 @@ import yaml
 
 from .. import paths
 from ..atomic import write_text
+from ..errors import CnaiError
 from ..manifest import load_manifest, sha256_file
 from .build import _enrich_cac, build, load_corrections
 from .docx_lists import ListFormatError, read_cac_docx
@@ -24,7 +25,7 @@ from .numbers import name_key
 from .stats import province_counts
 
 
-class AddError(ValueError):
+class AddError(CnaiError, ValueError):
     pass
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import CnaiError
 from .numbers import CAC_RE, clean_text, compact
 from .quality import Issue
 
@@ -45,7 +46,7 @@ TITLE_RE = re.compile(r"(境内[^()]*?算法备案清单)\s*\((\d{4})年(\d{1,2}
 REGISTRY_BY_TITLE = {"深度合成": "deep_synthesis", "互联网信息服务": "algorithm_recommendation"}
 
 
-class ListFormatError(ValueError):
+class ListFormatError(CnaiError, ValueError):
     """The file is not a CAC algorithm list we can read."""
 
 
@@ -91,12 +92,14 @@ def _grid_cells(tr, ns) -> list[tuple[int, int, str]]:
     return out
 
 
-def _open(path: Path):
+def _open(path: Path, data: bytes | None = None):
+    import io
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        return docx.Document(str(path))
+        return docx.Document(io.BytesIO(data) if data is not None else str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
         raise ListFormatError(
             f"{path}: not a readable Word (.docx) file ({type(e).__name__}: {e}). "
@@ -135,13 +138,15 @@ def read_cac_docx(
     source_id: str | None = None,
     registry: str | None = None,
     batch: str | None = None,
+    data: bytes | None = None,
 ) -> CacList:
-    """Parse one CAC list. ``registry``/``batch`` default to what the file itself says."""
+    """Parse one CAC list. ``registry``/``batch`` default to what the file itself says.
+    ``data``: the file's bytes, already read (and checked) by the caller."""
     from docx.oxml.ns import qn
 
     path = Path(path)
     src = source_id or path.name
-    doc = _open(path)
+    doc = _open(path, data)
     ns = {k: qn(f"w:{k}") for k in ("tr", "tc", "tcPr", "gridSpan", "val", "t", "br", "p", "tab")}
     title, reg_title, batch_title = detect_title(doc)
 

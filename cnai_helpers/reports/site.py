@@ -10,9 +10,10 @@ from typing import Any
 import yaml
 
 from .. import paths
+from ..errors import CnaiError
 
 
-class SiteError(ValueError):
+class SiteError(CnaiError, ValueError):
     pass
 
 
