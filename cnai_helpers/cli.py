@@ -66,9 +66,7 @@ app = typer.Typer(
 def _root(
     debug: Annotated[
         bool,
-        typer.Option(
-            "--debug", help="Show the traceback of expected errors (also: CNAI_DEBUG=1)"
-        ),
+        typer.Option("--debug", help="Show the traceback of expected errors (also: CNAI_DEBUG=1)"),
     ] = False,
 ) -> None:
     """cnai: reproducible research on China's AI industry."""

@@ -47,7 +47,9 @@ def _load_stamps(raw_dir: Path) -> dict:
     return {
         k: v
         for k, v in doc.items()
-        if isinstance(v, dict) and isinstance(v.get("sha256"), str) and isinstance(v.get("stat"), list)
+        if isinstance(v, dict)
+        and isinstance(v.get("sha256"), str)
+        and isinstance(v.get("stat"), list)
     }
 
 

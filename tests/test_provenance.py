@@ -116,7 +116,9 @@ def test_build_refuses_tampered_local_source(project):  # noqa: F811
     }
     (project / "data/local_sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}))
     assert build(jobs=1)["rows"]["listings"] > 0
-    make_docx(f, [ds_row(1, num("310104", serial=8))], title="境内深度合成服务算法备案清单（2024年12月）")
+    make_docx(
+        f, [ds_row(1, num("310104", serial=8))], title="境内深度合成服务算法备案清单（2024年12月）"
+    )
     with pytest.raises(BuildError) as e:
         build(jobs=1)
     assert "[local_ds]" in str(e.value) and "local_sources.yaml" in str(e.value)

@@ -179,9 +179,7 @@ def parse_all(
     docx_sources = [s for s in sources if s.format == "cac_docx"]
     for s in sources:
         if not s.raw_path(raw_dir).exists():
-            raise BuildError(
-                f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: {restore_hint(s)}"
-            )
+            raise BuildError(f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: {restore_hint(s)}")
     genai_data = {}
     problems = []
     for s in sources:  # checked before any parsing starts; the bytes hashed are the bytes parsed
