@@ -51,7 +51,6 @@ class CnaiGroup(TyperGroup):
             if message is None or debug_enabled(ctx):
                 raise
             err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-            err.print("(run with --debug for the traceback)", style="dim", highlight=False)
             raise typer.Exit(1) from None
 
 
@@ -190,10 +189,13 @@ def data_verify(
         print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1))
     else:
         for r in bad:
-            err.print(f"[red]{r.status.upper()}[/] {escape(r.message)}", highlight=False)
+            err.print(
+                f"[red]{r.status.upper()}[/] {escape(r.message)}", highlight=False, soft_wrap=True
+            )
         console.print(
             f"{len(results) - len(bad)}/{len(results)} sources match their sha256"
-            + (f"; {len(bad)} missing or changed (the fix is on each line above)" if bad else "")
+            + (f"; {len(bad)} missing or changed (the fix is on each line above)" if bad else ""),
+            soft_wrap=True,
         )
     if bad:
         raise typer.Exit(1)
@@ -351,7 +353,7 @@ def reports_build(
     from .reports.site import SiteError, load_site
 
     try:
-        reports = load_site(site)
+        reports = load_site(site, only=only)
     except SiteError as e:
         fail(str(e))
     if only:

@@ -160,11 +160,12 @@ def load_corrections(path: Path | None = None) -> pd.DataFrame:
 
 
 def _refuse(problems: list[str]) -> None:
+    """Stop before any table is written if a raw file differs from its recorded checksum."""
+    if len(problems) == 1:
+        raise BuildError(f"refusing to build the registry: {problems[0]}")
     if problems:
-        raise BuildError(
-            "\n".join(problems) + "\nRefusing to build tables from raw files that differ from "
-            "their recorded checksums (nothing was changed in data/processed)."
-        )
+        head = f"refusing to build the registry from {len(problems)} changed raw files:"
+        raise BuildError("\n".join([head, *problems]))
 
 
 def parse_all(

@@ -5,6 +5,7 @@ Kept free of pandas so that checking is fast (a no-op report build must take a s
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import sys
@@ -56,6 +57,13 @@ def current_fingerprint(out_dir: Path | None = None) -> str | None:
 def is_stale(out_dir: Path | None = None) -> bool:
     fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "corrections.csv")
     return current_fingerprint(out_dir) != fp
+
+
+def needs_registry(patterns: tuple[str, ...] | list[str]) -> bool:
+    """Does a report whose site.yaml ``sources:`` are ``patterns`` read the registry tables?
+    ("cac_*" and the default "*" do; "epoch_*" does not.)"""
+    ids = [s.id for s in registry_sources()]
+    return any(fnmatch.fnmatchcase(i, p) for i in ids for p in patterns)
 
 
 def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
