@@ -43,8 +43,8 @@ class Source:
 
 def _fix_hint(f: Path, is_local: bool) -> str:
     if is_local:
-        return f"fix {f}, or delete it and re-add your lists with `cnai registry add FILE`"
-    return f"fix {f} (`git diff {f.name}` shows local edits; `git checkout` restores it)"
+        return "fix it, or delete it and re-add your lists with `cnai registry add FILE`"
+    return f"fix it (`git diff {f.name}` shows local edits; `git checkout {f.name}` restores it)"
 
 
 def _yaml_reason(e: Exception) -> str:

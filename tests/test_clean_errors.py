@@ -176,7 +176,8 @@ def test_reports_folder_not_writable(site_project, how):
     try:
         _unwritable(reports, how)
         assert_clean(invoke("reports", "build", "--only", "ep"), "reports")
-        assert_clean(invoke("reports", "list"), "reports")
+        if how == "file":  # a read-only reports/ is fine for listing; a file is not
+            assert_clean(invoke("reports", "list"), "reports")
     finally:
         if reports.is_dir():
             reports.chmod(0o755)
