@@ -34,7 +34,8 @@ def expected_error_message(e: BaseException) -> str | None:
         name = f"{e.filename} -> {e.filename2}" if e.filename2 is not None else str(e.filename)
         return (
             f"cannot use {name}: {e.strerror or type(e).__name__}\n"
-            "Check that the folder exists, is a folder (not a file) and that you may write to it."
+            "Check that the path exists, is a folder where a folder is expected (not a file) "
+            "and that you may read and write it."
         )
     return None
 

@@ -69,9 +69,11 @@ def _source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
         raise ManifestError(
             f"{where}: source {entry['id']!r} has size {entry['size']!r}, not a number of bytes"
         ) from e
-    bad = [k for k in ("id", "path", "sha256") if not isinstance(kwargs[k], str)]
+    bad = [k for k in ("id", "path", "sha256") if isinstance(kwargs[k], list | dict)]
     if bad:
         raise ManifestError(f"{where}: source {entry['id']!r}: {', '.join(bad)} must be text")
+    for k in ("id", "path", "sha256"):  # YAML reads an unquoted all-digit value as a number
+        kwargs[k] = str(kwargs[k])
     extra = {k: v for k, v in entry.items() if k not in known}
     return Source(**kwargs, local=local, extra=extra)
 

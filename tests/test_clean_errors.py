@@ -126,6 +126,10 @@ BROKEN_LOCAL = {
         "sources:\n  - {id: local_x, format: cac_docx, path: x.docx, url: u, sha256: ab, "
         "size: big, publisher: p, licence: l, citation: c}\n"
     ),
+    "sha256 a list": (
+        "sources:\n  - {id: local_x, format: cac_docx, path: x.docx, url: u, sha256: [ab], "
+        "size: 1, publisher: p, licence: l, citation: c}\n"
+    ),
     "not utf-8": b"sources: [\xff\xfe]\n",
 }
 

@@ -2,10 +2,10 @@
 
 Output: ``data/processed/{listings,filings,entities,batches,data_quality}.parquet``, the same
 tables in ``data/processed/registry.duckdb``, and ``build_info.json`` with the fingerprint of the
-inputs (recorded and actual checksums of the raw files, parser code, corrections table). Every raw
-file is hashed as it is read for parsing and must match its sha256 in the manifest (or
-``data/local_sources.yaml``): a changed file is refused, whatever ``.verified.json`` says. The whole folder is
-swapped in atomically: a failed build leaves the last good one in place.
+inputs (recorded and actual checksums of the raw files, parser code, corrections table). Every
+raw file is hashed as it is read for parsing and must match its sha256 in the manifest (or
+``data/local_sources.yaml``): a changed file is refused, whatever ``.verified.json`` says. The
+whole folder is swapped in atomically: a failed build leaves the last good one in place.
 """
 
 from __future__ import annotations
