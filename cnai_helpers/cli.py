@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,17 +11,76 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from . import paths
+from .errors import CnaiError
 
-app = typer.Typer(help="cnai: reproducible research on China's AI industry.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+def debug_enabled(ctx: typer.Context | None = None) -> bool:
+    """`cnai --debug …` or CNAI_DEBUG=1: show tracebacks of expected errors."""
+    flag = bool(ctx and ctx.params.get("debug"))
+    return flag or os.environ.get("CNAI_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def expected_error_message(e: BaseException) -> str | None:
+    """The one or two lines to print for an expected error; None for a bug (keep the traceback)."""
+    if isinstance(e, CnaiError):
+        return str(e)
+    if isinstance(e, OSError) and e.filename is not None:  # a project file or folder
+        name = f"{e.filename} -> {e.filename2}" if e.filename2 is not None else str(e.filename)
+        return (
+            f"cannot use {name}: {e.strerror or type(e).__name__}\n"
+            "Check that the path exists, is a folder where a folder is expected (not a file) "
+            "and that you may read and write it."
+        )
+    return None
+
+
+class CnaiGroup(TyperGroup):
+    """The root command: every subcommand runs inside this ``invoke``, so an expected error
+    raised anywhere (see cnai_helpers/errors.py) ends as a clean message and exit code 1."""
+
+    def invoke(self, ctx):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except (CnaiError, OSError) as e:
+            message = expected_error_message(e)
+            if message is None or debug_enabled(ctx):
+                raise
+            err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=CnaiGroup,
+    help="cnai: reproducible research on China's AI industry.",
+    no_args_is_help=True,
+)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of expected errors (also: CNAI_DEBUG=1)"),
+    ] = False,
+) -> None:
+    """cnai: reproducible research on China's AI industry."""
+
+
+def main() -> None:
+    """Console-script entry point (pyproject.toml ``[project.scripts]``)."""
+    app(prog_name="cnai")
+
+
 data_app = typer.Typer(
     help="Raw data: pull and verify the files in data/sources.yaml.", no_args_is_help=True
 )
 app.add_typer(data_app, name="data")
-
-console = Console()
-err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -105,7 +165,41 @@ def data_status(
         )
     console.print(t)
     n_ok = sum(r["verified"] for r in rows)
-    console.print(f"{n_ok}/{len(rows)} verified")
+    console.print(
+        f"{n_ok}/{len(rows)} verified (fast check of size, times and inode; "
+        "`cnai data verify` re-hashes every file)"
+    )
+
+
+@data_app.command("verify")
+def data_verify(
+    manifest: Annotated[Path | None, typer.Option(help="Manifest file")] = None,
+    raw_dir: Annotated[Path | None, typer.Option(help="Raw folder (default data/raw)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Re-hash every raw file against its sha256 (never trusting the stamp file); exit 1 if any
+    file is missing or differs."""
+    from dataclasses import asdict
+
+    from .manifest import load_manifest
+    from .pull import verify
+
+    results = verify(load_manifest(manifest), raw_dir)
+    bad = [r for r in results if r.status != "ok"]
+    if as_json:
+        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1))
+    else:
+        for r in bad:
+            err.print(
+                f"[red]{r.status.upper()}[/] {escape(r.message)}", highlight=False, soft_wrap=True
+            )
+        console.print(
+            f"{len(results) - len(bad)}/{len(results)} sources match their sha256"
+            + (f"; {len(bad)} missing or changed (the fix is on each line above)" if bad else ""),
+            soft_wrap=True,
+        )
+    if bad:
+        raise typer.Exit(1)
 
 
 @data_app.command("hash")
@@ -338,7 +432,7 @@ def reports_build(
     from .reports.site import SiteError, load_site
 
     try:
-        reports = load_site(site)
+        reports = load_site(site, only=only)
     except SiteError as e:
         fail(str(e))
     if only:
@@ -398,4 +492,4 @@ def reports_build(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .errors import CnaiError
 
 
-class CuratedTableError(ValueError):
+class CuratedTableError(CnaiError, ValueError):
     pass
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import yaml
 
 from . import paths
+from .errors import CnaiError
 
 REQUIRED = ("id", "format", "path", "url", "sha256", "size", "publisher", "licence", "citation")
 
 
-class ManifestError(ValueError):
+class ManifestError(CnaiError, ValueError):
     """The manifest file is malformed."""
 
 
@@ -40,6 +41,18 @@ class Source:
         return Path(raw_dir or paths.RAW) / self.path
 
 
+def _fix_hint(f: Path, is_local: bool) -> str:
+    if is_local:
+        return "fix it, or delete it and re-add your lists with `cnai registry add FILE`"
+    return f"fix it (`git diff {f.name}` shows local edits; `git checkout {f.name}` restores it)"
+
+
+def _yaml_reason(e: Exception) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
+
+
 def _source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
     missing = [k for k in REQUIRED if entry.get(k) in (None, "")]
     if missing:
@@ -50,7 +63,17 @@ def _source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
         for k, v in entry.items()
         if k in known
     }
-    kwargs["size"] = int(kwargs["size"])
+    try:
+        kwargs["size"] = int(kwargs["size"])
+    except (TypeError, ValueError) as e:
+        raise ManifestError(
+            f"{where}: source {entry['id']!r} has size {entry['size']!r}, not a number of bytes"
+        ) from e
+    bad = [k for k in ("id", "path", "sha256") if isinstance(kwargs[k], list | dict)]
+    if bad:
+        raise ManifestError(f"{where}: source {entry['id']!r}: {', '.join(bad)} must be text")
+    for k in ("id", "path", "sha256"):  # YAML reads an unquoted all-digit value as a number
+        kwargs[k] = str(kwargs[k])
     extra = {k: v for k, v in entry.items() if k not in known}
     return Source(**kwargs, local=local, extra=extra)
 
@@ -87,12 +110,26 @@ def _read_manifest(files: list[tuple[Path, bool]]) -> list[Source]:
             doc = yaml.load(f.read_text(encoding="utf-8"), Loader=_Loader) or {}
         except FileNotFoundError as e:
             raise ManifestError(f"{f}: manifest not found") from e
-        except yaml.YAMLError as e:
-            raise ManifestError(f"{f}: not valid YAML ({e})") from e
-        for i, entry in enumerate(doc.get("sources") or []):
-            s = _source_from_dict(entry, f"{f} entry {i + 1}", local=is_local)
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            raise ManifestError(
+                f"{f}: not valid YAML ({_yaml_reason(e)}); {_fix_hint(f, is_local)}"
+            ) from e
+        entries = doc.get("sources") if isinstance(doc, dict) else None
+        if not isinstance(doc, dict) or not isinstance(entries, list | None):
+            raise ManifestError(
+                f"{f}: expected a mapping with a 'sources:' list of entries; "
+                f"{_fix_hint(f, is_local)}"
+            )
+        for i, entry in enumerate(entries or []):
+            where = f"{f} entry {i + 1}"
+            try:
+                if not isinstance(entry, dict):
+                    raise ManifestError(f"{where}: expected a mapping (id, path, sha256, …)")
+                s = _source_from_dict(entry, where, local=is_local)
+            except ManifestError as e:
+                raise ManifestError(f"{e}; {_fix_hint(f, is_local)}") from e
             if s.id in seen:
-                raise ManifestError(f"{f} entry {i + 1}: duplicate source id {s.id!r}")
+                raise ManifestError(f"{where}: duplicate source id {s.id!r}")
             seen.add(s.id)
             out.append(s)
     return out
@@ -104,6 +141,25 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def restore_hint(src: Source) -> str:
+    """What to run when a source's raw file is missing or differs from its recorded checksum."""
+    if src.local:
+        return (
+            f"add the list again with `cnai registry add FILE`, or remove entry {src.id!r} "
+            f"from {paths.LOCAL_SOURCES.name}"
+        )
+    return f"run `cnai data pull --only {src.id}` to restore the published file"
+
+
+def mismatch_message(src: Source, path: Path, got: str) -> str:
+    """One line: which source, which file, what it hashes to, and the fix."""
+    where = paths.LOCAL_SOURCES.name if src.local else paths.MANIFEST.name
+    return (
+        f"[{src.id}] {path}: sha256 {got[:12]}… differs from {where} ({src.sha256[:12]}…); "
+        f"{restore_hint(src)}"
+    )
 
 
 def sources_by(

@@ -1,7 +1,8 @@
 """`cnai data pull`: fetch raw files from a mirror or upstream, verify sha256, write atomically.
 
-Idempotent: a file already verified (same size and mtime as recorded in ``data/raw/.verified.json``)
-is skipped without re-hashing. A bad download never replaces a previously verified file.
+Idempotent: a file already verified (same size, mtime, ctime and inode as recorded in
+``data/raw/.verified.json``) is skipped without re-hashing; `cnai data verify` re-hashes every
+file. A bad download never replaces a previously verified file.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from pathlib import Path
 
 from . import paths
 from .atomic import atomic_path, write_text
-from .manifest import Source, sha256_file
+from .errors import CnaiError
+from .manifest import Source, mismatch_message, restore_hint, sha256_file
 
 STAMP = ".verified.json"
 
 
-class PullError(RuntimeError):
+class PullError(CnaiError, RuntimeError):
     """A source could not be fetched or verified."""
 
 
@@ -34,15 +36,29 @@ class PullResult:
 
 
 def _load_stamps(raw_dir: Path) -> dict:
+    """The stamp file as {path: {"sha256": str, "stat": list}}. It is only a cache: an unreadable
+    file or entry (wrong shape, invalid JSON) counts as absent, so the file is re-hashed."""
     try:
-        return json.loads((raw_dir / STAMP).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        doc = json.loads((raw_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return {}
+    if not isinstance(doc, dict):
+        return {}
+    return {
+        k: v
+        for k, v in doc.items()
+        if isinstance(v, dict)
+        and isinstance(v.get("sha256"), str)
+        and isinstance(v.get("stat"), list)
+    }
 
 
 def _stamp_of(path: Path) -> list:
+    """What the fast check compares. ``ctime`` and the inode change on any write or replace and,
+    unlike ``mtime``, cannot be set back with ``os.utime``/``touch``: a bit flip with a restored
+    mtime is re-hashed."""
     st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def is_verified(src: Source, raw_dir: Path, stamps: dict | None = None, deep: bool = False) -> bool:
@@ -54,12 +70,49 @@ def is_verified(src: Source, raw_dir: Path, stamps: dict | None = None, deep: bo
     rec = stamps.get(src.path)
     if (
         not deep
-        and rec
+        and isinstance(rec, dict)
         and rec.get("sha256") == src.sha256
         and rec.get("stat") == _stamp_of(target)
     ):
         return True
     return sha256_file(target) == src.sha256
+
+
+@dataclass
+class VerifyResult:
+    source_id: str
+    path: str
+    status: str  # "ok" | "missing" | "mismatch"
+    sha256: str | None = None  # what the file hashes to (None if missing)
+    message: str = ""
+
+
+def verify(sources: list[Source], raw_dir: Path | None = None) -> list[VerifyResult]:
+    """Re-hash every source's raw file (never trusting the stamp file). Refreshes the stamps of
+    the files that match and drops those of the files that do not, so `cnai data pull` re-fetches
+    them."""
+    raw_dir = Path(raw_dir or paths.RAW)
+    stamps = _load_stamps(raw_dir)
+    out = []
+    for s in sources:
+        target = s.raw_path(raw_dir)
+        if not target.is_file():
+            stamps.pop(s.path, None)
+            msg = f"[{s.id}] {target}: missing; {restore_hint(s)}"
+            out.append(VerifyResult(s.id, s.path, "missing", message=msg))
+            continue
+        got = sha256_file(target)
+        if got == s.sha256:
+            stamps[s.path] = {"sha256": s.sha256, "stat": _stamp_of(target)}
+            out.append(VerifyResult(s.id, s.path, "ok", got))
+        else:
+            stamps.pop(s.path, None)
+            out.append(
+                VerifyResult(s.id, s.path, "mismatch", got, mismatch_message(s, target, got))
+            )
+    if raw_dir.is_dir():
+        write_text(raw_dir / STAMP, json.dumps(stamps, indent=1, sort_keys=True))
+    return out
 
 
 def _fetch_to(src: Source, tmp: Path, mirror: Path | None, timeout: float) -> str:

@@ -23,6 +23,7 @@ import yaml
 
 from .. import paths
 from ..atomic import atomic_path, write_text
+from ..errors import CnaiError
 from ..manifest import ManifestError, Source, _source_from_dict, load_manifest, sha256_file
 from .build import _enrich_cac, build, load_corrections
 from .docx_lists import ListFormatError, read_cac_docx
@@ -36,7 +37,7 @@ MAX_REJECTED_SHARE = 0.20
 REGISTRY_FORMATS = ("cac_docx", "genai_json")  # the formats fingerprint.registry_sources keeps
 
 
-class AddError(ValueError):
+class AddError(CnaiError, ValueError):
     pass
 
 

@@ -2,12 +2,15 @@
 
 Output: ``data/processed/{listings,filings,entities,batches,data_quality}.parquet``, the same
 tables in ``data/processed/registry.duckdb``, and ``build_info.json`` with the fingerprint of the
-inputs (source checksums and file stats, parser code, corrections table). The whole folder is
-swapped in atomically: a failed build leaves the last good one in place.
+inputs (recorded and actual checksums of the raw files, parser code, corrections table). Every
+raw file is hashed as it is read for parsing and must match its sha256 in the manifest (or
+``data/local_sources.yaml``): a changed file is refused, whatever ``.verified.json`` says. The
+whole folder is swapped in atomically: a failed build leaves the last good one in place.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -19,7 +22,8 @@ import pandas as pd
 
 from .. import paths
 from ..atomic import atomic_dir
-from ..manifest import Source
+from ..errors import CnaiError
+from ..manifest import Source, mismatch_message, restore_hint
 from . import REGISTRIES, cancellations
 from .docx_lists import read_cac_docx
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
@@ -32,17 +36,35 @@ from .schemas import SCHEMAS
 TABLES = ("listings", "filings", "entities", "batches", "data_quality", "cancellations")
 
 
-class BuildError(RuntimeError):
+class BuildError(CnaiError, RuntimeError):
     pass
 
 
 # ---------------------------------------------------------------- parsing
 
 
+def read_checked(src: Source, raw_dir: Path) -> tuple[bytes | None, str | None]:
+    """(bytes, None) if the raw file hashes to its recorded sha256, else (None, why): the check
+    runs on the very bytes that are then parsed, whatever the stamp file says."""
+    path = src.raw_path(raw_dir)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, f"[{src.id}] raw file {path} missing: {restore_hint(src)}"
+    got = hashlib.sha256(data).hexdigest()
+    if got != src.sha256:
+        return None, mismatch_message(src, path, got)
+    return data, None
+
+
 def _parse_docx(args):
-    path, sid, reg, batch = args
+    src, raw_dir = args
+    data, problem = read_checked(src, raw_dir)
+    if problem:
+        return None, [], problem
+    path, sid, reg, batch = str(src.raw_path(raw_dir)), src.id, src.registry, src.batch
     # the manifest's batch also serves lists with no title (``registry add --batch``)
-    lst = read_cac_docx(path, source_id=sid, batch=batch)
+    lst = read_cac_docx(path, source_id=sid, batch=batch, data=data)
     issues = list(lst.issues)
     checks = (
         ("registry", reg, lst.registry, f"file looks like {lst.registry}"),
@@ -62,7 +84,7 @@ def _parse_docx(args):
                 )
             )
     df = lst.rows.assign(registry=reg or lst.registry, batch=batch or lst.batch, source_id=sid)
-    return df, issues
+    return df, issues, None
 
 
 def _enrich_cac(
@@ -139,6 +161,15 @@ def load_corrections(path: Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str)
 
 
+def _refuse(problems: list[str]) -> None:
+    """Stop before any table is written if a raw file differs from its recorded checksum."""
+    if len(problems) == 1:
+        raise BuildError(f"refusing to build the registry: {problems[0]}")
+    if problems:
+        head = f"refusing to build the registry from {len(problems)} changed raw files:"
+        raise BuildError("\n".join([head, *problems]))
+
+
 def parse_all(
     sources: list[Source],
     raw_dir: Path,
@@ -151,18 +182,24 @@ def parse_all(
     docx_sources = [s for s in sources if s.format == "cac_docx"]
     for s in sources:
         if not s.raw_path(raw_dir).exists():
-            raise BuildError(
-                f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: run `cnai data pull`"
-            )
-    args = [(str(s.raw_path(raw_dir)), s.id, s.registry, s.batch) for s in docx_sources]
+            raise BuildError(f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: {restore_hint(s)}")
+    genai_data = {}
+    problems = []
+    for s in sources:  # checked before any parsing starts; the bytes hashed are the bytes parsed
+        if s.format == "genai_json":
+            genai_data[s.id], problem = read_checked(s, raw_dir)
+            problems += [problem] if problem else []
+    _refuse(problems)
+    args = [(s, raw_dir) for s in docx_sources]
     jobs = jobs or min(len(args), os.cpu_count() or 1, 4)
     if jobs > 1 and len(args) > 1:
         with ProcessPoolExecutor(jobs) as ex:
             parsed = list(ex.map(_parse_docx, args))
     else:
         parsed = [_parse_docx(a) for a in args]
+    _refuse([problem for _, _, problem in parsed if problem])
     frames = []
-    for df, iss in parsed:
+    for df, iss, _ in parsed:
         frames.append(df)
         issues.extend(iss)
     file_of = {s.id: Path(s.path).name for s in sources}
@@ -184,7 +221,7 @@ def parse_all(
     for s in sources:
         if s.format != "genai_json":
             continue
-        g = read_genai_json(s.raw_path(raw_dir), source_id=s.id)
+        g = read_genai_json(s.raw_path(raw_dir), source_id=s.id, data=genai_data[s.id])
         issues.extend(g.issues)
         rows = g.rows.assign(source_id=s.id)
         genai_frames.append(rows)
@@ -396,6 +433,7 @@ def build_tables(
 def _cancellations(sources, raw_dir, filings, issues):
     """The cancellations table, and ``filings.cancelled_month`` (see registry/cancellations.py)."""
     srcs = [s for s in sources if s.format in cancellations.FORMATS]
+    _refuse([problem for s in srcs for problem in [read_checked(s, raw_dir)[1]] if problem])
     try:
         rows, parse_issues = cancellations.read_sources(srcs, raw_dir)
     except cancellations.CancelFormatError as e:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import CnaiError
 from .numbers import CAC_RE, clean_text, compact
 from .quality import Issue
 
@@ -52,7 +53,7 @@ RATIO_CHECK_MIN_BYTES = 1024 * 1024  # … checked for members larger than this
 MAX_GRID_SPAN = 64  # Word tables have at most 63 columns
 
 
-class ListFormatError(ValueError):
+class ListFormatError(CnaiError, ValueError):
     """The file is not a CAC algorithm list we can read."""
 
 
@@ -113,10 +114,12 @@ def _unreadable(path: Path, e: Exception) -> ListFormatError:
     )
 
 
-def check_zip_sizes(path: Path) -> None:
+def check_zip_sizes(path: Path, data: bytes | None = None) -> None:
     """Refuse a zip bomb from its directory alone, before anything is unpacked."""
+    import io
+
     try:
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
         raise _unreadable(path, e) from e
@@ -136,12 +139,14 @@ def check_zip_sizes(path: Path) -> None:
             )
 
 
-def _open(path: Path):
+def _open(path: Path, data: bytes | None = None):
+    import io
+
     import docx
 
-    check_zip_sizes(path)
+    check_zip_sizes(path, data)
     try:
-        return docx.Document(str(path))
+        return docx.Document(io.BytesIO(data) if data is not None else str(path))
     except Exception as e:  # hostile input: python-docx/lxml raise many kinds (XMLSyntaxError…)
         raise _unreadable(path, e) from e
 
@@ -177,11 +182,13 @@ def read_cac_docx(
     source_id: str | None = None,
     registry: str | None = None,
     batch: str | None = None,
+    data: bytes | None = None,
 ) -> CacList:
-    """Parse one CAC list. ``registry``/``batch`` default to what the file itself says."""
+    """Parse one CAC list. ``registry``/``batch`` default to what the file itself says.
+    ``data``: the file's bytes, already read (and checked) by the caller."""
     path = Path(path)
     src = source_id or path.name
-    doc = _open(path)
+    doc = _open(path, data)
     try:
         return _read(path, src, doc, registry, batch)
     except ListFormatError as e:

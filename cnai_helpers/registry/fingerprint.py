@@ -5,6 +5,7 @@ Kept free of pandas so that checking is fast (a no-op report build must take a s
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import sys
@@ -24,13 +25,23 @@ def registry_sources(manifest: Path | None = None) -> list[Source]:
     ]
 
 
+def _content_sha256(path: Path) -> str | None:
+    """sha256 of the file's bytes (None if missing). Hashing every registry raw file (~3.4 MB)
+    costs about 10 ms, so staleness never rests on size and mtime, which ``os.utime`` restores."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
 def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
-    """Checksum of the inputs: source checksums and file stats, parser code, corrections."""
+    """Checksum of the inputs: recorded and actual checksums of the raw files, parser code,
+    corrections. A raw file whose bytes changed (whatever its mtime) makes the tables stale; the
+    rebuild then refuses it (registry/build.py checks every file against its recorded sha256)."""
     h = hashlib.sha256()
     for s in sorted(sources, key=lambda s: s.id):
-        p = s.raw_path(raw_dir)
-        st = p.stat() if p.exists() else None
-        h.update(f"{s.id}|{s.sha256}|{s.path}|{st and (st.st_size, st.st_mtime_ns)}\n".encode())
+        actual = _content_sha256(s.raw_path(raw_dir))
+        h.update(f"{s.id}|{s.sha256}|{s.path}|{actual}\n".encode())
     for d in CODE_DIRS:
         for f in sorted(d.glob("*.py")) + sorted(d.glob("*.csv")):
             h.update(f.name.encode() + f.read_bytes())
@@ -43,13 +54,20 @@ def current_fingerprint(out_dir: Path | None = None) -> str | None:
     try:
         info = json.loads((Path(out_dir or paths.PROCESSED) / "build_info.json").read_text())
         return info.get("fingerprint")
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return None  # no build yet, or an unreadable build_info.json: rebuild
 
 
 def is_stale(out_dir: Path | None = None) -> bool:
     fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "corrections.csv")
     return current_fingerprint(out_dir) != fp
+
+
+def needs_registry(patterns: tuple[str, ...] | list[str]) -> bool:
+    """Does a report whose site.yaml ``sources:`` are ``patterns`` read the registry tables?
+    ("cac_*" and the default "*" do; "epoch_*" does not.)"""
+    ids = [s.id for s in registry_sources()]
+    return any(fnmatch.fnmatchcase(i, p) for i in ids for p in patterns)
 
 
 def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import CnaiError
 from .geography import province_by_name
 from .numbers import clean_text, compact, parse_genai_number
 from .quality import Issue
@@ -43,7 +44,7 @@ ORG_RE = re.compile(
 DATE_RE = re.compile(r"(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})")
 
 
-class GenaiFormatError(ValueError):
+class GenaiFormatError(CnaiError, ValueError):
     pass
 
 
@@ -64,11 +65,14 @@ def _date(raw: str) -> tuple[str | None, str]:
     return f"{y:04d}-{mo:02d}-{d:02d}", note
 
 
-def read_genai_json(path: Path | str, source_id: str | None = None) -> GenaiList:
+def read_genai_json(
+    path: Path | str, source_id: str | None = None, data: bytes | None = None
+) -> GenaiList:
+    """Parse the lawdatify JSON. ``data``: the file's bytes, already read by the caller."""
     path = Path(path)
     src = source_id or path.name
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(data.decode("utf-8") if data is not None else path.read_text("utf-8"))
         batches = doc["batches"]
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise GenaiFormatError(f"{path}: not valid JSON ({e})") from e

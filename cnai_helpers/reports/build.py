@@ -154,9 +154,9 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
     out_root.mkdir(parents=True, exist_ok=True)
     for r in reports:  # validate everything before anything runs
         validate(r.notebook_path, r.parameters, r.id)
-    if ensure_data:
-        from ..registry.fingerprint import ensure_registry
+    from ..registry.fingerprint import ensure_registry, needs_registry
 
+    if ensure_data and any(needs_registry(r.sources) for r in reports):
         ensure_registry()  # once, here: parallel kernels must not race to rebuild it
     results: dict[str, dict] = {}
     base = None

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from ..errors import CnaiError
+
 TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,),
     "float": (float, int),
@@ -17,7 +19,7 @@ TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-class ParameterError(ValueError):
+class ParameterError(CnaiError, ValueError):
     pass
 
 

@@ -3,16 +3,19 @@ parameters. An entry with ``fan_out`` expands into one report per value."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .. import paths
+from ..errors import CnaiError
 
 
-class SiteError(ValueError):
+class SiteError(CnaiError, ValueError):
     pass
 
 
@@ -46,8 +49,34 @@ def _fan_out_values(spec: dict, where: str) -> list[dict]:
     raise SiteError(f"{where}: fan_out needs 'values' or 'values_from'")
 
 
+def _glob_tokens(glob: str) -> tuple[str, ...]:
+    """'*', '?' or one literal character per token; a [set] counts as '?' (may overlap more)."""
+    return tuple("?" if t.startswith("[") else t for t in re.findall(r"\[[^\]]*\]|.", glob))
+
+
+@lru_cache(maxsize=4096)
+def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if not a or not b:
+        return all(t == "*" for t in a + b)
+    if a[0] == "*":
+        return _overlap(a[1:], b) or _overlap(a, b[1:])
+    if b[0] == "*":
+        return _overlap(a, b[1:]) or _overlap(a[1:], b)
+    return (a[0] == b[0] or "?" in (a[0], b[0])) and _overlap(a[1:], b[1:])
+
+
+def may_select(id_template: str, patterns: list[str]) -> bool:
+    """Could any of the ``--only`` patterns match a report id made from ``id_template``
+    ("province-{value}")? Decided without computing the fan-out's values."""
+    template = _glob_tokens(re.sub(r"\{[^}]*\}", "*", id_template))
+    return any(_overlap(_glob_tokens(p), template) for p in patterns)
+
+
 def load_site(path: Path | None = None, expand: bool = True,
-              notebooks_dir: Path | None = None) -> list[Report]:
+              notebooks_dir: Path | None = None, only: list[str] | None = None) -> list[Report]:
+    """The reports of the site definition. ``only`` (``--only`` patterns): fan-out entries that
+    cannot produce a matching id are left out unexpanded, so their values (which may need the
+    registry tables) are not computed."""
     path = Path(path or paths.SITE)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -66,6 +95,8 @@ def load_site(path: Path | None = None, expand: bool = True,
                     notebooks_dir=str(nb_dir))
         params = dict(e.get("parameters") or {})
         if "fan_out" in e:
+            if expand and only and not may_select(e["id"], only):
+                continue
             spec = e["fan_out"]
             if not expand:
                 out.append(Report(id=e["id"], title=e["title"], question=e["question"],
