@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cnai_helpers import paths
 from cnai_helpers.cli import app
-from cnai_helpers.registry.build import build
+from cnai_helpers.registry.build import BuildError, build
 from cnai_helpers.registry.cancellations import (
     CancelFormatError,
     active_by_batch,
@@ -362,3 +362,14 @@ def test_add_cancellations_malformed_record_names_it(project, tmp_path):
     r = runner.invoke(app, ["registry", "add-cancellations", str(bad), "--dry-run"])
     assert r.exit_code == 1
     assert "notice.csv: notice 1 (2026-09-10" in r.output and "record 2" in r.output
+
+
+def test_tampered_cancellation_file_is_refused(project):
+    """The cancellation notices are checksum-verified before parsing, like the lists."""
+    p = project / "data/raw/cancel.json"
+    p.write_text(
+        p.read_text(encoding="utf-8").replace("2025年7月", "2025年8月", 1), encoding="utf-8"
+    )
+    with pytest.raises(BuildError, match=r"\[cancel\].*cancel\.json.*differs"):
+        build(jobs=1)
+    assert not (project / "data/processed/build_info.json").exists()
