@@ -10,7 +10,8 @@ others, keeps its last good page and gets an error page.
 A report built with parameters other than the site definition's (``-p``) is a variant: it goes
 to ``_variants/<id>--<hash>/`` and never replaces the published page, its results or the index.
 Stale temporaries of killed runs are removed at the start of a build (see ``atomic``). On
-SIGINT/SIGTERM the workers and their kernels are shut down before the interruption propagates.
+SIGINT/SIGTERM the worker processes and their kernels are stopped, their work folders removed,
+and the interruption propagates (nothing is published by an interrupted report).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
-import os
 import re
 import shutil
 import signal
@@ -170,25 +170,22 @@ def _raise_interrupted(signum, frame):
 
 
 def _worker_init() -> None:
-    """In each worker: SIGTERM unwinds like Ctrl-C, so papermill shuts its kernel down; SIGINT
-    (Ctrl-C reaches the whole process group) is left to the parent, which stops the workers."""
-    signal.signal(signal.SIGTERM, _raise_interrupted)
+    """Ctrl-C reaches the whole process group: workers leave it to the parent, which stops
+    them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _execute_in_worker(*args) -> dict:
-    try:
-        return _execute(*args)
-    except KeyboardInterrupt:  # _execute's cleanup has run; do not wait for another task
-        os._exit(128 + signal.SIGTERM)
+def _worker_families(pids) -> list:
+    """The worker processes and everything they started (kernels). Not multiprocessing's
+    resource tracker: it must outlive the workers to release their semaphores."""
+    import psutil  # a dependency of ipykernel
 
-
-def _descendants() -> list:
-    try:
-        import psutil  # a dependency of ipykernel
-    except ImportError:  # pragma: no cover
-        return []
-    return psutil.Process().children(recursive=True)
+    procs = []
+    for pid in pids:
+        with suppress(psutil.NoSuchProcess):
+            p = psutil.Process(pid)
+            procs += [p, *p.children(recursive=True)]
+    return procs
 
 
 def _reap(procs: list, grace: float = 10.0) -> None:
@@ -220,7 +217,7 @@ def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, 
     ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
     ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
     try:
-        futs = {ex.submit(_execute_in_worker, d, str(out_root),
+        futs = {ex.submit(_execute, d, str(out_root),
                           {**base, "sources": d["sources_used"]}, timeout): d["folder"]
                 for d in to_run}
         for f in as_completed(futs):
@@ -228,10 +225,8 @@ def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, 
             if progress:
                 progress(results[futs[f]])
     except BaseException:
-        family = _descendants()  # before the workers go: their kernels would be orphaned
-        workers_ = [p for p in family if p.pid in {w.pid for w in ex._processes.values()}]
-        _reap(workers_)  # SIGTERM: each worker shuts its kernel down
-        _reap(family)  # then whatever is left (a kernel whose worker was killed)
+        # workers and their kernels, collected before a kernel can be orphaned
+        _reap(_worker_families(list(ex._processes or {})))
         ex.shutdown(wait=False, cancel_futures=True)
         raise
     ex.shutdown(wait=True)
@@ -258,7 +253,7 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
     try:
         results = _run_stages(reports, out_root, jobs, force, timeout, progress)
     except KeyboardInterrupt:
-        _reap(_descendants())  # kernels of an in-process run that nbclient did not stop
+        clean_stale_temporaries(out_root, reports)  # work folders of the stopped workers
         raise
     finally:
         for s, h in previous.items():
@@ -286,14 +281,9 @@ def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, t
 
             ensure_kernel()
             base = {"git": git_state(), "packages": package_versions()}
+        # always in worker processes, even one: the main thread stays free to take Ctrl-C
+        # (nbclient waits in a zmq poll that swallows it)
         workers = max(1, min(jobs, len(to_run)))
-        if workers == 1:
-            for d in to_run:
-                results[d["folder"]] = _execute(d, str(out_root), {**base, "sources":
-                                                d["sources_used"]}, timeout)
-                if progress:
-                    progress(results[d["folder"]])
-            continue
         _run_parallel(to_run, out_root, base, timeout, workers, results, progress)
     return results
 
