@@ -239,9 +239,7 @@ def reports_build(
         list[str] | None,
         typer.Option(help="Build only this report id (repeatable; * wildcards allowed)"),
     ] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="Reports run in parallel")
-    ] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Reports run in parallel")] = 1,
     force: Annotated[bool, typer.Option(help="Re-run even if nothing changed")] = False,
     param: Annotated[
         list[str] | None,

@@ -139,7 +139,7 @@ def test_parse_constraint(comment, expected):
 
 
 def test_malformed_declaration_names_the_parameter(tmp_path):
-    write_nb(tmp_path / "t.ipynb", params='x: int = 1  # [range: 1...]\n')
+    write_nb(tmp_path / "t.ipynb", params="x: int = 1  # [range: 1...]\n")
     with pytest.raises(ParameterError, match="'x'.*range"):
         validate(tmp_path / "t.ipynb", {"x": 2})
 
@@ -264,8 +264,7 @@ def umask022():
 
 def modes(root):
     return {
-        str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode)
-        for p in [root, *root.rglob("*")]
+        str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in [root, *root.rglob("*")]
     }
 
 
@@ -373,8 +372,11 @@ def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, j
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     write_nb(nbs / "s.ipynb", body="import time\ntime.sleep(nap)", params=SLEEPY)
-    doc = {"reports": [{"id": f"s{i}", "notebook": "s.ipynb", "title": "S", "question": "?"}
-                       for i in (1, 2)]}
+    doc = {
+        "reports": [
+            {"id": f"s{i}", "notebook": "s.ipynb", "title": "S", "question": "?"} for i in (1, 2)
+        ]
+    }
     (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
     assert cli_build(tmp_path).exit_code == 0
     page = (tmp_path / "reports/s1/index.html").read_bytes()
@@ -382,16 +384,25 @@ def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, j
         r["parameters"] = {"nap": 300}
     (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
     env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
-    cmd = [sys.executable, "-m", "cnai_helpers.cli", "reports", "build", "--jobs", jobs,
-           "--site", str(tmp_path / "site.yaml"), "--out", str(tmp_path / "reports")]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "cnai_helpers.cli",
+        "reports",
+        "build",
+        "--jobs",
+        jobs,
+        "--site",
+        str(tmp_path / "site.yaml"),
+        "--out",
+        str(tmp_path / "reports"),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 90
         kernels = []
         while time.time() < deadline and len(kernels) < int(jobs):
-            kernels = [p for p in descendants(proc.pid)
-                       if "ipykernel" in " ".join(p.cmdline())]
+            kernels = [p for p in descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
             time.sleep(0.5)
         assert len(kernels) == int(jobs), "kernels never started"
         time.sleep(3)  # the sleeping cell is running
@@ -418,8 +429,17 @@ def test_relative_out_is_resolved_from_the_current_directory(site, monkeypatch, 
     work.mkdir()
     monkeypatch.chdir(work)
     r = runner.invoke(
-        app, ["reports", "build", "--site", str(site / "site.yaml"), "--only", "one",
-              "--out", "rel/site"]
+        app,
+        [
+            "reports",
+            "build",
+            "--site",
+            str(site / "site.yaml"),
+            "--only",
+            "one",
+            "--out",
+            "rel/site",
+        ],
     )
     assert r.exit_code == 0, r.output
     assert (work / "rel/site/one/index.html").exists()
@@ -431,9 +451,7 @@ def test_relative_out_is_resolved_from_the_current_directory(site, monkeypatch, 
 def test_out_pointing_at_a_file_is_a_clean_error(site):
     f = site / "afile"
     f.write_text("x")
-    r = runner.invoke(
-        app, ["reports", "build", "--site", str(site / "site.yaml"), "--out", str(f)]
-    )
+    r = runner.invoke(app, ["reports", "build", "--site", str(site / "site.yaml"), "--out", str(f)])
     assert r.exit_code == 2, r.output
     assert "not a folder" in one_line_error(r)
     assert f.read_text() == "x"
