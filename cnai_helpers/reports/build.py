@@ -239,9 +239,9 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
     report of the site definition, listed in the index (default: ``reports``). The index is
     rewritten only when a published (non-variant) report was part of the run."""
     out_root = Path(out_root or paths.REPORTS).resolve()
-    out_root.mkdir(parents=True, exist_ok=True)
     for r in reports:  # validate everything before anything runs
         validate(r.notebook_path, r.parameters, r.id)
+    out_root.mkdir(parents=True, exist_ok=True)
     if ensure_data:
         from ..registry.fingerprint import ensure_registry
 

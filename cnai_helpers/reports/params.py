@@ -191,8 +191,10 @@ def validate(notebook: Path, params: dict[str, Any], report_id: str = "") -> Non
         except ValueError as e:
             raise ParameterError(f"{notebook.name}: parameter {name!r}: {e}") from e
         problem = _check_type(name, spec, value)
-        if problem is None and constraint is not None and TYPES.get(spec["type"]) is not None:
-            problem = _check_constraint(name, constraint, value)
-        if problem:
+        if problem is not None:
             allowed = f" (allowed: [{constraint.kind}: {constraint.text}])" if constraint else ""
             raise ParameterError(f"{where}: {problem}{allowed}")
+        if constraint is not None and TYPES.get(spec["type"]) is not None:
+            problem = _check_constraint(name, constraint, value)
+            if problem:
+                raise ParameterError(f"{where}: {problem}")
