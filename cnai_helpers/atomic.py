@@ -1,16 +1,101 @@
 """Atomic writes: write to a temporary file beside the target, then rename.
 
-A failed run never leaves a half-written file, and the last good file stays in place.
+A failed run never leaves a half-written file, and the last good file stays in place. Files and
+folders get the modes the process umask gives a plain ``open``/``mkdir`` (0644/0755 under umask
+022), not mkstemp's private 0600/0700, so a web server running as another user can serve them.
+
+Temporary names carry the creating process id (``.<name>.tmp-<pid>-<random>``). A killed run
+leaves them behind; the next atomic write beside them (or ``clean_stale``) removes those whose
+process is gone, and those without a process id (older versions) once they are an hour old.
+A temporary of a running process is never removed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+LEGACY_MAX_AGE_S = 3600  # a temporary without a pid is stale after an hour
+PID_RE = re.compile(r"\.tmp-(\d+)-[A-Za-z0-9_]+(\.tmp)?$")
+LEGACY_RE = re.compile(r"^\.(.+)\.[A-Za-z0-9_]{8}(\.tmp)?$")
+
+
+def umask() -> int:
+    """The process umask, read without changing it where /proc allows."""
+    with suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _tmp_prefix(name: str) -> str:
+    return f".{name}.tmp-{os.getpid()}-"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def is_stale(path: Path, legacy: re.Pattern | None = LEGACY_RE) -> bool:
+    """A temporary of a process that is gone, or a pid-less (legacy) one older than an hour."""
+    m = PID_RE.search(path.name)
+    if m:
+        return not pid_alive(int(m.group(1)))
+    if legacy is not None and legacy.match(path.name):
+        try:
+            return time.time() - path.lstat().st_mtime > LEGACY_MAX_AGE_S
+        except FileNotFoundError:
+            return False
+    return False
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with suppress(FileNotFoundError):
+            path.unlink()
+
+
+def clean_stale(folder: Path, glob: str, legacy: re.Pattern | None = LEGACY_RE) -> list[Path]:
+    """Remove the stale temporaries matching ``glob`` in ``folder``; return what was removed."""
+    removed = []
+    with suppress(FileNotFoundError, NotADirectoryError):
+        for p in Path(folder).glob(glob):
+            if is_stale(p, legacy):
+                _remove(p)
+                removed.append(p)
+    return removed
+
+
+def _clean_siblings(target: Path) -> None:
+    clean_stale(target.parent, f".{glob_escape(target.name)}.*")
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?[])", r"[\1]", name)
+
+
+def make_temp_dir(parent: Path, name: str) -> Path:
+    """A fresh ``parent/.<name>.tmp-<pid>-<random>`` folder with the umask's mode."""
+    tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(name), dir=parent))
+    os.chmod(tmp, 0o777 & ~umask())
+    return tmp
 
 
 @contextmanager
@@ -18,11 +103,13 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path in the target's directory; rename it over ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _clean_siblings(target)
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target.name), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~umask())
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
@@ -44,7 +131,8 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a fresh temporary directory; on success swap it in place of ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    _clean_siblings(target)
+    tmp = make_temp_dir(target.parent, target.name)
     try:
         yield tmp
         old = None

@@ -411,30 +411,43 @@ def reports_build(
         list[str] | None,
         typer.Option(help="Build only this report id (repeatable; * wildcards allowed)"),
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Reports run in parallel")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Reports run in parallel")] = 1,
     force: Annotated[bool, typer.Option(help="Re-run even if nothing changed")] = False,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="KEY=VALUE parameter override for the selected reports"),
+        typer.Option(
+            "--param",
+            "-p",
+            help="KEY=VALUE parameter override for the selected reports; the result is a "
+            "variant in <out>/_variants/<id>--<hash>/, never the published page",
+        ),
     ] = None,
     site: Annotated[Path | None, typer.Option(help="Site definition (default site.yaml)")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default reports/)")] = None,
-    timeout: Annotated[int, typer.Option(help="Per-cell timeout, seconds")] = 600,
+    timeout: Annotated[int, typer.Option(min=1, help="Per-cell timeout, seconds")] = 600,
 ) -> None:
     """Execute the notebooks with papermill and publish the HTML site."""
-    import dataclasses
     import fnmatch
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .reports.build import build_reports, summary
     from .reports.params import ParameterError, parse_cli_value
-    from .reports.site import SiteError, load_site
+    from .reports.site import SiteError, load_site, with_overrides
 
+    out = (out or paths.REPORTS).expanduser().resolve()  # once: kernels run in notebooks/
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a folder", code=2)
     try:
-        reports = load_site(site, only=only)
+        try:
+            site_reports = load_site(site)
+        except SiteError:
+            raise
+        except CnaiError:  # a fan-out needs the registry and cannot be expanded: build --only
+            site_reports = load_site(site, only=only)
     except SiteError as e:
         fail(str(e))
+    reports = site_reports
     if only:
         selected = [r for r in reports if any(fnmatch.fnmatch(r.id, p) for p in only)]
         unknown = [p for p in only if not any(fnmatch.fnmatch(r.id, p) for r in reports)]
@@ -447,17 +460,14 @@ def reports_build(
             fail(f"-p {kv!r}: expected KEY=VALUE")
         k, v = kv.split("=", 1)
         overrides[k.strip()] = parse_cli_value(v)
-    if overrides:
-        reports = [
-            dataclasses.replace(r, parameters={**r.parameters, **overrides}) for r in reports
-        ]
+    reports = [with_overrides(r, overrides) for r in reports]
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
-        transient=False,
+        transient=not err.is_terminal,  # piped: only the per-report lines, no final bar
     ) as prog:
         task = prog.add_task("reports", total=len(reports))
 
@@ -468,18 +478,44 @@ def reports_build(
 
         try:
             statuses = build_reports(
-                reports, out_root=out, jobs=jobs, force=force, timeout=timeout, progress=tick
+                reports,
+                out_root=out,
+                jobs=jobs,
+                force=force,
+                timeout=timeout,
+                progress=tick,
+                site=site_reports,
             )
         except ParameterError as e:
             fail(str(e), code=2)
-        except RuntimeError as e:
+        except KeyboardInterrupt as e:
+            prog.stop()
+            signum = getattr(e, "signum", 2)
+            fail(
+                "interrupted: kernels stopped, published pages unchanged "
+                "(the report being built keeps its last good page)",
+                code=128 + signum,
+            )
+        except (RuntimeError, OSError) as e:
             fail(str(e))
         prog.update(task, completed=len(reports))
     s = summary(statuses)
+    published = any(not r.is_variant for r in reports)
+    where = f" -> {out / 'index.html'}" if published else ""
     console.print(
         f"{len(s['built'])} built, {len(s['skipped'])} up to date, "
-        f"{len(s['failed'])} failed -> {(out or paths.REPORTS) / 'index.html'}"
+        f"{len(s['failed'])} failed{where}",
+        highlight=False,
+        soft_wrap=True,
     )
+    for r in reports:
+        if r.is_variant:
+            changed = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+            console.print(
+                f"variant of {r.id} ({changed}): {out / r.out_folder / 'index.html'}",
+                highlight=False,
+                soft_wrap=True,
+            )
     for st in statuses:
         if st.get("status") == "failed" and not st.get("skipped"):
             err.print(

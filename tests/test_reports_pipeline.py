@@ -187,7 +187,13 @@ def test_failing_report_keeps_last_good_and_others_build(site):
     build(site, only=["one"])
     out = site / "reports"
     good = (out / "one/index.html").read_bytes()
-    r = cli_build(site, "--only", "one", "--only", "sq-3", "-p", "fail=true", "--jobs", "2")
+    # the site definition (not a -p override, which builds a variant) makes them fail
+    doc = yaml.safe_load((site / "site.yaml").read_text())
+    original = yaml.safe_dump(doc)
+    doc["reports"][0]["parameters"]["fail"] = True
+    doc["reports"][1]["parameters"] = {"fail": True}
+    (site / "site.yaml").write_text(yaml.safe_dump(doc))
+    r = cli_build(site, "--only", "one", "--only", "sq-3", "--jobs", "2")
     assert r.exit_code == 1
     assert "FAILED" in r.output and "boom on purpose" in r.output
     assert (out / "one/index.html").read_bytes() == good, "last good HTML replaced"
@@ -200,6 +206,7 @@ def test_failing_report_keeps_last_good_and_others_build(site):
     assert "failed — stale" in index and "one/error.html" in index
     # the other report in the same run was executed (and failed the same way on purpose);
     # a third, not selected, is untouched. Now fix and rebuild: page replaced, error cleared.
+    (site / "site.yaml").write_text(original)
     r = cli_build(site, "--only", "one")
     assert r.exit_code == 0, r.output
     assert json.loads((out / "one/build.json").read_text())["status"] == "ok"

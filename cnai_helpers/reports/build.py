@@ -6,6 +6,12 @@ folder as working directory; rendered in-process with nbconvert; written to ``re
 by an atomic directory swap. Incremental: a report re-runs only when its notebook, parameters,
 helper package, curated tables or data checksums change. A failing report does not stop the
 others, keeps its last good page and gets an error page.
+
+A report built with parameters other than the site definition's (``-p``) is a variant: it goes
+to ``_variants/<id>--<hash>/`` and never replaces the published page, its results or the index.
+Stale temporaries of killed runs are removed at the start of a build (see ``atomic``). On
+SIGINT/SIGTERM the worker processes and their kernels are stopped, their work folders removed,
+and the interruption propagates (nothing is published by an interrupted report).
 """
 
 from __future__ import annotations
@@ -13,22 +19,26 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
+import re
 import shutil
-import tempfile
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..atomic import atomic_dir, write_text
+from ..atomic import atomic_dir, clean_stale, make_temp_dir, write_text
 from .params import validate
 from .provenance import git_state, helper_hash, now_iso, package_versions, sources_for
 from .render import index_html, notebook_html
-from .site import Report
+from .site import VARIANTS, Report
 
 BUILD_FILE = "build.json"
+LEGACY_WORK_RE = re.compile(r"^\.build-.+-[A-Za-z0-9_]{8}$")  # work folders before pids in names
 
 
 def fingerprint(report: Report, helpers: str, data: dict[str, str]) -> str:
@@ -40,9 +50,10 @@ def fingerprint(report: Report, helpers: str, data: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def read_build(out_root: Path, report_id: str) -> dict:
+def read_build(out_root: Path, folder: str) -> dict:
+    """The build.json of the report published in ``out_root/folder`` ({} if none)."""
     try:
-        return json.loads((out_root / report_id / BUILD_FILE).read_text(encoding="utf-8"))
+        return json.loads((out_root / folder / BUILD_FILE).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
 
@@ -59,7 +70,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
     rid = report["id"]
     nb_path = Path(report["notebook_path"])
     t0 = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix=f".build-{rid}-", dir=out_root_p))
+    work = make_temp_dir(out_root_p, f"build-{rid}")
     executed = work / f"{rid}.ipynb"
     error = None
     try:
@@ -79,7 +90,9 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
     status = {"id": rid, "fingerprint": report["fingerprint"], "built_at": prov["built_at"],
               "seconds": seconds, "parameters": report["parameters"],
               "title": report["title"], "question": report["question"]}
-    dest = out_root_p / rid
+    if report["folder"] != rid:
+        status["variant_of"] = rid
+    dest = out_root_p / report["folder"]
     try:
         nb = nbformat.read(executed, as_version=4) if executed.exists() else None
         if error is None:
@@ -96,7 +109,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
                 (tmp / BUILD_FILE).write_text(json.dumps(status, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
         else:
-            previous = read_build(out_root_p, rid)
+            previous = read_build(out_root_p, report["folder"])
             dest.mkdir(parents=True, exist_ok=True)
             if nb is not None:
                 write_text(dest / "error.html", notebook_html(nb, prov, failed=error))
@@ -136,28 +149,123 @@ def plan(reports: list[Report], out_root: Path, force: bool,
         data = {**used, **{f"report:{k}": v for k, v in (upstream or {}).items()}}
         fp = fingerprint(r, helpers, data)
         d = {**asdict(r), "fingerprint": fp, "sources_used": used,
-             "notebook_path": str(r.notebook_path)}
-        prev = read_build(out_root, r.id)
+             "notebook_path": str(r.notebook_path), "folder": r.out_folder}
+        prev = read_build(out_root, r.out_folder)
         fresh = (prev.get("status") == "ok" and prev.get("fingerprint") == fp
-                 and (out_root / r.id / "index.html").exists())
+                 and (out_root / r.out_folder / "index.html").exists())
         (skipped if fresh and not force else to_run).append(d)
     return to_run, skipped
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM during a build; ``signum`` says which."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+def _worker_init() -> None:
+    """Ctrl-C reaches the whole process group: workers leave it to the parent, which stops
+    them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_families(pids) -> list:
+    """The worker processes and everything they started (kernels). Not multiprocessing's
+    resource tracker: it must outlive the workers to release their semaphores."""
+    import psutil  # a dependency of ipykernel
+
+    procs = []
+    for pid in pids:
+        with suppress(psutil.NoSuchProcess):
+            p = psutil.Process(pid)
+            procs += [p, *p.children(recursive=True)]
+    return procs
+
+
+def _reap(procs: list, grace: float = 10.0) -> None:
+    """Terminate what is left of ``procs`` (workers, kernels); kill what ignores SIGTERM."""
+    if not procs:
+        return
+    import psutil
+
+    gone = (psutil.NoSuchProcess, psutil.AccessDenied)
+    for p in procs:
+        with suppress(*gone):
+            p.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        with suppress(*gone):
+            p.kill()
+    psutil.wait_procs(alive, timeout=grace)
+
+
+def clean_stale_temporaries(out_root: Path, reports: list[Report]) -> None:
+    """Work folders and half-written files of killed runs (see ``atomic`` for the rule)."""
+    clean_stale(out_root, ".build-*", legacy=LEGACY_WORK_RE)
+    for folder in {out_root, out_root / VARIANTS, *(out_root / r.out_folder for r in reports)}:
+        clean_stale(folder, ".*")
+
+
+def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, workers: int,
+                  results: dict, progress) -> None:
+    ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
+    ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+    try:
+        futs = {ex.submit(_execute, d, str(out_root),
+                          {**base, "sources": d["sources_used"]}, timeout): d["folder"]
+                for d in to_run}
+        for f in as_completed(futs):
+            results[futs[f]] = f.result()
+            if progress:
+                progress(results[futs[f]])
+    except BaseException:
+        # workers and their kernels, collected before a kernel can be orphaned
+        _reap(_worker_families(list(ex._processes or {})))
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
+
+
 def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int = 1,
                   force: bool = False, timeout: int = 600, progress=None,
-                  ensure_data: bool = True) -> list[dict]:
-    """Validate, then run what is stale; returns one status dict per report."""
-    from .kernel import ensure_kernel
-
-    out_root = Path(out_root or paths.REPORTS)
-    out_root.mkdir(parents=True, exist_ok=True)
+                  ensure_data: bool = True, site: list[Report] | None = None) -> list[dict]:
+    """Validate, then run what is stale; returns one status dict per report. ``site``: every
+    report of the site definition, listed in the index (default: ``reports``). The index is
+    rewritten only when a published (non-variant) report was part of the run."""
+    out_root = Path(out_root or paths.REPORTS).resolve()
     for r in reports:  # validate everything before anything runs
         validate(r.notebook_path, r.parameters, r.id)
+    out_root.mkdir(parents=True, exist_ok=True)
     from ..registry.fingerprint import ensure_registry, needs_registry
 
     if ensure_data and any(needs_registry(r.sources) for r in reports):
         ensure_registry()  # once, here: parallel kernels must not race to rebuild it
+    clean_stale_temporaries(out_root, reports)
+    # SIGTERM unwinds like Ctrl-C (SIGINT already raises KeyboardInterrupt)
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted)} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        results = _run_stages(reports, out_root, jobs, force, timeout, progress)
+    except KeyboardInterrupt:
+        clean_stale_temporaries(out_root, reports)  # work folders of the stopped workers
+        raise
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    if any(not r.is_variant for r in reports) or not reports:
+        published = [r for r in (site if site is not None else reports) if not r.is_variant]
+        write_index(out_root, published)
+    return [results[r.out_folder] for r in reports]
+
+
+def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, timeout: int,
+                progress) -> dict[str, dict]:
     results: dict[str, dict] = {}
     base = None
     for stage in sorted({r.stage for r in reports}):
@@ -165,31 +273,19 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
         upstream = upstream_results(out_root, reports, stage) if stage > 0 else None
         to_run, skipped = plan(stage_reports, out_root, force, upstream)
         for d in skipped:
-            results[d["id"]] = {**read_build(out_root, d["id"]), "skipped": True}
+            results[d["folder"]] = {**read_build(out_root, d["folder"]), "skipped": True}
         if not to_run:
             continue
         if base is None:
+            from .kernel import ensure_kernel
+
             ensure_kernel()
             base = {"git": git_state(), "packages": package_versions()}
+        # always in worker processes, even one: the main thread stays free to take Ctrl-C
+        # (nbclient waits in a zmq poll that swallows it)
         workers = max(1, min(jobs, len(to_run)))
-        if workers == 1:
-            for d in to_run:
-                results[d["id"]] = _execute(d, str(out_root), {**base, "sources":
-                                            d["sources_used"]}, timeout)
-                if progress:
-                    progress(results[d["id"]])
-            continue
-        ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
-        with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
-            futs = {ex.submit(_execute, d, str(out_root),
-                              {**base, "sources": d["sources_used"]}, timeout): d["id"]
-                    for d in to_run}
-            for f in as_completed(futs):
-                results[futs[f]] = f.result()
-                if progress:
-                    progress(results[futs[f]])
-    write_index(out_root, reports)
-    return [results[r.id] for r in reports]
+        _run_parallel(to_run, out_root, base, timeout, workers, results, progress)
+    return results
 
 
 def write_index(out_root: Path, reports: list[Report]) -> None:

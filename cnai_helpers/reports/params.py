@@ -1,7 +1,22 @@
-"""Parameter validation against a notebook's ``parameters`` cell, before anything runs."""
+"""Parameter validation against a notebook's ``parameters`` cell, before anything runs.
+
+Besides its type annotation, a parameter may declare the values it accepts at the end of its
+comment, in one of three forms (checked before any notebook runs; a violation exits 2):
+
+    pue: float = 1.42  # data-centre PUE [range: 1.0..3.0]          (inclusive; ``1..`` or ``..9``
+                                                                     leave one side open)
+    registry: str = "deep_synthesis"  # [choices: deep_synthesis, genai_filings]
+    batch_from: str = ""  # YYYY-MM or empty [pattern: (\\d{4}-\\d{2})?]   (a full-match regex)
+
+For a ``list`` parameter, ``choices`` and ``pattern`` apply to every element. Float parameters
+must also be finite (no NaN or infinity), declared range or not.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +32,64 @@ TYPES: dict[str, tuple[type, ...]] = {
     "list": (list, tuple),
     "dict": (dict,),
 }
+DECLARATION_RE = re.compile(r"\[(range|choices|pattern):\s*(.*)\]\s*$")
+# YAML 1.1 (PyYAML) reads 1e25 and -1e-3 as strings: a float needs a dot there
+SCIENTIFIC_RE = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+")
+INT_RE = re.compile(r"[-+]?\d+")
 
 
 class ParameterError(CnaiError, ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Constraint:
+    kind: str  # "range" | "choices" | "pattern"
+    value: Any  # (low, high) with None for an open side | tuple of str | regex source
+    text: str  # as declared, for messages
+
+
+def _number(text: str) -> int | float | None:
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if INT_RE.fullmatch(text) else float(text)
+
+
+def parse_constraint(comment: str | None) -> Constraint | None:
+    """The ``[range: a..b]``, ``[choices: x, y]`` or ``[pattern: regex]`` at the end of a
+    parameter's comment; None when there is none. ValueError when it is malformed."""
+    m = DECLARATION_RE.search(comment or "")
+    if not m:
+        return None
+    kind, text = m.group(1), m.group(2).strip()
+    if kind == "range":
+        parts = text.split("..")
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            low, high = _number(parts[0]), _number(parts[1])
+        except ValueError:
+            raise ValueError(f"[range: {text}] is not LOW..HIGH (numbers, one may be empty)")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"[range: {text}] has LOW > HIGH")
+        return Constraint("range", (low, high), text)
+    if kind == "choices":
+        choices = tuple(c.strip() for c in text.split(",") if c.strip())
+        if not choices:
+            raise ValueError("[choices: ] lists no value")
+        return Constraint("choices", choices, ", ".join(choices))
+    try:
+        re.compile(text)
+    except re.error as e:
+        raise ValueError(f"[pattern: {text}] is not a regular expression ({e})") from e
+    return Constraint("pattern", text, text)
+
+
 def notebook_parameters(notebook: Path, cache: Path | None = None) -> dict[str, dict]:
-    """name -> {'type': inferred type name, 'default': source text}, from papermill's
-    inspection of the ``parameters`` cell. Cached by the notebook's sha256, because importing
-    papermill costs seconds (jsonschema's format checkers) and a no-op build must not."""
+    """name -> {'type': inferred type name, 'default': source text, 'help': the comment}, from
+    papermill's inspection of the ``parameters`` cell. Cached by the notebook's sha256, because
+    importing papermill costs seconds (jsonschema's format checkers) and a no-op build must not."""
     import hashlib
     import json
 
@@ -42,12 +105,14 @@ def notebook_parameters(notebook: Path, cache: Path | None = None) -> dict[str, 
         cached = json.loads(cache.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         cached = {}
-    if key in cached:
+    if key in cached and all("help" in v for v in cached[key].values()):
         return cached[key]
     import papermill as pm
 
-    found = {k: {"type": v["inferred_type_name"], "default": v["default"]}
-             for k, v in pm.inspect_notebook(str(notebook)).items()}
+    found = {
+        k: {"type": v["inferred_type_name"], "default": v["default"], "help": v.get("help", "")}
+        for k, v in pm.inspect_notebook(str(notebook)).items()
+    }
     cached[key] = found
     cache.parent.mkdir(parents=True, exist_ok=True)
     write_text(cache, json.dumps(cached, indent=1))
@@ -55,14 +120,64 @@ def notebook_parameters(notebook: Path, cache: Path | None = None) -> dict[str, 
 
 
 def parse_cli_value(text: str) -> Any:
-    """``-p KEY=VALUE`` values are YAML scalars: 50 -> int, 0.5 -> float, a,b -> str."""
+    """``-p KEY=VALUE`` values are YAML scalars: 50 -> int, 0.5 -> float, a,b -> str, null ->
+    None; scientific notation (1e25, -1e-3, 1E+25) -> float."""
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+    if isinstance(value, str) and SCIENTIFIC_RE.fullmatch(value.strip()):
+        return float(value)
+    return value
+
+
+def _is_nonfinite_text(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return not math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _check_type(name: str, spec: dict, value: Any) -> str | None:
+    """The problem with ``value``'s type, or None."""
+    tname = spec["type"]
+    ok = TYPES.get(tname)
+    if ok is None:
+        return None  # an unannotated parameter (e.g. ``x = None``): no type to check
+    if value is None and spec["default"] == "None":
+        return None
+    if tname == "float" and (
+        _is_nonfinite_text(value)
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
+        return f"parameter {name!r} must be a finite number, got {value!r}"
+    if isinstance(value, bool) and tname != "bool":
+        ok = ()
+    if not isinstance(value, ok):
+        return (f"parameter {name!r} must be {tname} (default {spec['default']}), "
+                f"got {type(value).__name__} {value!r}")
+    return None
+
+
+def _check_constraint(name: str, c: Constraint, value: Any) -> str | None:
+    if c.kind == "range":
+        low, high = c.value
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"parameter {name!r} = {value!r} is outside {c.text}"
+        return None
+    items = value if isinstance(value, (list, tuple)) else [value]
+    for item in items:
+        if c.kind == "choices" and item not in c.value:
+            return f"parameter {name!r} = {item!r} is not one of {c.text}"
+        if c.kind == "pattern" and not (isinstance(item, str) and re.fullmatch(c.value, item)):
+            return f"parameter {name!r} = {item!r} does not match {c.text}"
+    return None
 
 
 def validate(notebook: Path, params: dict[str, Any], report_id: str = "") -> None:
+    """Names, types, finiteness and declared ranges/choices/patterns, or ParameterError."""
     declared = notebook_parameters(notebook)
     if not declared:
         raise ParameterError(f"{notebook.name}: no cell tagged 'parameters'")
@@ -72,13 +187,16 @@ def validate(notebook: Path, params: dict[str, Any], report_id: str = "") -> Non
             raise ParameterError(
                 f"{where}: unknown parameter {name!r}; the notebook declares "
                 f"{', '.join(sorted(declared))}")
-        tname = declared[name]["type"]
-        ok = TYPES.get(tname)
-        if ok is None or value is None:
-            continue  # None default or an unannotated expression: no type to check
-        if isinstance(value, bool) and tname != "bool":
-            ok = ()
-        if not isinstance(value, ok):
-            raise ParameterError(
-                f"{where}: parameter {name!r} must be {tname} (default "
-                f"{declared[name]['default']}), got {type(value).__name__} {value!r}")
+        spec = declared[name]
+        try:
+            constraint = parse_constraint(spec.get("help"))
+        except ValueError as e:
+            raise ParameterError(f"{notebook.name}: parameter {name!r}: {e}") from e
+        problem = _check_type(name, spec, value)
+        if problem is not None:
+            allowed = f" (allowed: [{constraint.kind}: {constraint.text}])" if constraint else ""
+            raise ParameterError(f"{where}: {problem}{allowed}")
+        if constraint is not None and TYPES.get(spec["type"]) is not None:
+            problem = _check_constraint(name, constraint, value)
+            if problem:
+                raise ParameterError(f"{where}: {problem}")

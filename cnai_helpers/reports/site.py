@@ -29,10 +29,39 @@ class Report:
     stage: int = 0  # reports of a higher stage run after all lower ones (e.g. the claims ledger)
     sources: tuple[str, ...] = ("*",)
     notebooks_dir: str | None = None  # default: the project's notebooks/
+    folder: str | None = None  # output folder under the site root (default: the id)
 
     @property
     def notebook_path(self) -> Path:
         return Path(self.notebooks_dir or paths.NOTEBOOKS) / self.notebook
+
+    @property
+    def out_folder(self) -> str:
+        return self.folder or self.id
+
+    @property
+    def is_variant(self) -> bool:
+        return self.out_folder != self.id
+
+
+VARIANTS = "_variants"
+
+
+def with_overrides(report: Report, overrides: dict[str, Any]) -> Report:
+    """The report with ``-p`` overrides. Parameters that differ from the site definition's make a
+    variant, published apart in ``_variants/<id>--<hash of the parameters>/`` so the site keeps
+    showing the site definition's parameters."""
+    import dataclasses
+    import hashlib
+    import json
+
+    params = {**report.parameters, **overrides}
+    if params == report.parameters:
+        return report
+    key = json.dumps(params, sort_keys=True, ensure_ascii=False, default=repr)
+    short = hashlib.sha256(key.encode()).hexdigest()[:10]
+    return dataclasses.replace(report, parameters=params,
+                               folder=f"{VARIANTS}/{report.id}--{short}")
 
 
 def _fan_out_values(spec: dict, where: str) -> list[dict]:

@@ -1,0 +1,457 @@
+"""Hardening of `cnai reports build`: parameter values, ranges, the index, variants, file modes,
+stale temporary folders, interruption and the output folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from test_reports_pipeline import cli_build, write_nb
+from typer.testing import CliRunner
+
+from cnai_helpers import atomic, paths
+from cnai_helpers.cli import app
+from cnai_helpers.registry import REGISTRIES
+from cnai_helpers.reports.params import (
+    ParameterError,
+    notebook_parameters,
+    parse_cli_value,
+    parse_constraint,
+    validate,
+)
+
+runner = CliRunner()
+
+PARAMS = """x: int = 2  # a number [range: 1..100]
+label: str = "a"  # a label [choices: a, b, c]
+ratio: float = 0.5  # a share [range: 0.0..1.0]
+month: str = ""  # YYYY-MM or empty [pattern: (\\d{4}-\\d{2})?]
+big: float = 1e24  # scientific default [range: 1e20..1e30]
+opt = None  # no type: anything goes
+fail: bool = False  # raise in the analysis cell
+"""
+
+
+@pytest.fixture
+def site(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    write_nb(nbs / "t.ipynb", params=PARAMS)
+    doc = {
+        "reports": [
+            {"id": "one", "notebook": "t.ipynb", "title": "One", "question": "Q1?"},
+            {
+                "id": "sq-{value}",
+                "notebook": "t.ipynb",
+                "title": "Sq {label}",
+                "question": "Q?",
+                "fan_out": {"parameter": "x", "values": [3, 4]},
+            },
+        ]
+    }
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
+    return tmp_path
+
+
+def one_line_error(result) -> str:
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+# 1-3: values, ranges, choices, scientific notation ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override,needle",
+    [
+        ("label=null", "'label' must be str"),
+        ("x=null", "'x' must be int"),
+        ("x=~", "'x' must be int"),
+        ("ratio=null", "'ratio' must be float"),
+        ("x=0", "'x' = 0 is outside 1..100"),
+        ("x=101", "'x' = 101 is outside 1..100"),
+        ("ratio=-1.0", "outside 0.0..1.0"),
+        ("ratio=.nan", "'ratio' must be a finite number"),
+        ("ratio=nan", "'ratio' must be a finite number"),
+        ("ratio=inf", "'ratio' must be a finite number"),
+        ("ratio=-.inf", "'ratio' must be a finite number"),
+        ("big=1e31", "outside 1e20..1e30"),
+        ("label=d", "'label' = 'd' is not one of a, b, c"),
+        ("month=2024-1", "'month' = '2024-1' does not match"),
+    ],
+)
+def test_bad_values_rejected_before_anything_runs(site, override, needle):
+    r = cli_build(site, "--only", "one", "-p", override)
+    assert r.exit_code == 2, r.output
+    line = one_line_error(r)
+    assert needle in line and "'one'" in line, line
+    assert not (site / "reports" / "one").exists()
+    assert not (site / "reports" / "_variants").exists()
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [("1e25", 1e25), ("-1e-3", -1e-3), ("1E+25", 1e25), ("3.4078e24", 3.4078e24), ("2", 2)],
+)
+def test_scientific_notation_parses_as_float(text, value):
+    v = parse_cli_value(text)
+    assert v == value and type(v) is type(value)
+
+
+def test_none_accepted_only_for_none_default_and_scientific_float(site):
+    nb = site / "notebooks" / "t.ipynb"
+    validate(nb, {"opt": None, "big": parse_cli_value("1e25"), "ratio": 1}, "one")
+    with pytest.raises(ParameterError, match="'big' = 1e\\+31 is outside"):
+        validate(nb, {"big": parse_cli_value("1E+31")}, "one")
+
+
+def test_site_definition_values_are_checked_too(site):
+    doc = yaml.safe_load((site / "site.yaml").read_text())
+    doc["reports"][0]["parameters"] = {"x": 500}
+    (site / "site.yaml").write_text(yaml.safe_dump(doc))
+    r = cli_build(site)
+    assert r.exit_code == 2 and "'x' = 500 is outside 1..100" in r.output
+    assert not (site / "reports" / "one").exists()
+
+
+@pytest.mark.parametrize(
+    "comment,expected",
+    [
+        ("PUE [range: 1.0..3.0]", ("range", (1.0, 3.0))),
+        ("[range: 1..]", ("range", (1, None))),
+        ("[range: ..1e3]", ("range", (None, 1000.0))),
+        ("reg [choices: a, b c, d]", ("choices", ("a", "b c", "d"))),
+        ("no declaration", None),
+    ],
+)
+def test_parse_constraint(comment, expected):
+    c = parse_constraint(comment)
+    assert (None if c is None else (c.kind, c.value)) == expected
+
+
+def test_malformed_declaration_names_the_parameter(tmp_path):
+    write_nb(tmp_path / "t.ipynb", params="x: int = 1  # [range: 1...]\n")
+    with pytest.raises(ParameterError, match="'x'.*range"):
+        validate(tmp_path / "t.ipynb", {"x": 2})
+
+
+def test_real_notebooks_declare_ranges_and_their_defaults_satisfy_them(tmp_path):
+    cache = tmp_path / "cache.json"
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        declared = notebook_parameters(nb, cache=cache)
+        for name, d in declared.items():
+            c = parse_constraint(d["help"])
+            if d["type"] in ("int", "float"):
+                assert c is not None and c.kind == "range", f"{nb.name}: {name} has no range"
+            if name in ("registry", "compare_registry"):
+                assert c is not None and c.kind == "choices", f"{nb.name}: {name}"
+                assert set(c.value) <= set(REGISTRIES)
+            if d["type"] == "str" and c is None:
+                pytest.fail(f"{nb.name}: str parameter {name} without choices/pattern")
+        # every default passes its own declaration
+        import ast
+
+        defaults = {k: ast.literal_eval(d["default"]) for k, d in declared.items()}
+        validate(nb, defaults, nb.stem)
+
+
+@pytest.mark.parametrize(
+    "only,override,needle",
+    [
+        ("registry-genai_registrations", "registry=null", "'registry' must be str"),
+        ("registry-genai_registrations", "registry=all", "is not one of deep_synthesis"),
+        ("compute", "n_samples=0", "'n_samples' = 0 is outside"),
+        ("compute", "pue=-1.0", "'pue' = -1.0 is outside 1.0..3.0"),
+        ("compute", "penalty_low=.nan", "'penalty_low' must be a finite number"),
+        ("compute", "training_flop=nan", "'training_flop' must be a finite number"),
+    ],
+)
+def test_real_site_rejects_bad_overrides(tmp_path, only, override, needle):
+    r = runner.invoke(
+        app, ["reports", "build", "--only", only, "-p", override, "--out", str(tmp_path / "o")]
+    )
+    assert r.exit_code == 2, r.output
+    assert needle in one_line_error(r) and only in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_real_compute_accepts_scientific_training_flop():
+    nb = paths.NOTEBOOKS / "compute_cost_penalty.ipynb"
+    validate(nb, {"training_flop": parse_cli_value("1e25")}, "compute")
+
+
+# 4: --jobs / --timeout -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["--jobs", "0"], ["--jobs", "-3"], ["--timeout", "0"]])
+def test_jobs_and_timeout_must_be_positive(site, args):
+    r = cli_build(site, *args)
+    assert r.exit_code == 2, r.output
+    assert not (site / "reports").exists()
+
+
+# 5-6: index lists every report; overrides build a variant -------------------------------------
+
+
+def test_index_lists_every_report_after_partial_build(site):
+    r = cli_build(site, "--only", "one")
+    assert r.exit_code == 0, r.output
+    index = (site / "reports/index.html").read_text()
+    assert 'id="report-one"' in index and 'href="one/index.html"' in index
+    for rid in ("sq-3", "sq-4"):
+        assert f'id="report-{rid}"' in index, f"{rid} missing from the index"
+    assert "not built" in index
+    assert cli_build(site).exit_code == 0
+    r = cli_build(site, "--only", "sq-3", "--force")
+    assert r.exit_code == 0, r.output
+    index = (site / "reports/index.html").read_text()
+    for rid in ("one", "sq-3", "sq-4"):
+        assert f'href="{rid}/index.html"' in index
+    assert "not built" not in index
+
+
+def test_override_builds_a_variant_and_leaves_the_published_site(site):
+    assert cli_build(site).exit_code == 0
+    out = site / "reports"
+    published = {
+        p: (out / p).read_bytes()
+        for p in ("one/index.html", "one/results.json", "one/build.json", "index.html")
+    }
+    r = cli_build(site, "--only", "one", "-p", "label=b")
+    assert r.exit_code == 0, r.output
+    variants = list((out / "_variants").glob("one--*"))
+    assert len(variants) == 1
+    v = variants[0]
+    assert str(v) in r.output.replace("\n", ""), "the CLI says where the variant went"
+    assert json.loads((v / "results.json").read_text())["label"] == "b"
+    assert json.loads((v / "build.json").read_text())["variant_of"] == "one"
+    assert (v / "index.html").exists()
+    for p, content in published.items():
+        assert (out / p).read_bytes() == content, f"{p} touched by an override build"
+    # incremental: the same override again is up to date; another one is a second variant
+    r = cli_build(site, "--only", "one", "-p", "label=b")
+    assert r.exit_code == 0 and "1 up to date" in r.output, r.output
+    assert cli_build(site, "--only", "one", "-p", "label=c").exit_code == 0
+    assert len(list((out / "_variants").glob("one--*"))) == 2
+    # a failing variant leaves the published page and its status alone
+    r = cli_build(site, "--only", "one", "-p", "fail=true")
+    assert r.exit_code == 1
+    for p, content in published.items():
+        assert (out / p).read_bytes() == content, f"{p} touched by a failed override build"
+    # overriding with the site definition's own values is the published report
+    r = cli_build(site, "--only", "sq-3", "-p", "x=3")
+    assert r.exit_code == 0 and "1 up to date" in r.output, r.output
+
+
+# 7: file modes honour the umask ----------------------------------------------------------------
+
+
+@pytest.fixture
+def umask022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def modes(root):
+    return {
+        str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in [root, *root.rglob("*")]
+    }
+
+
+def test_published_files_honour_umask(site, umask022):
+    assert cli_build(site, "--only", "one").exit_code == 0
+    assert cli_build(site, "--only", "one", "-p", "label=b").exit_code == 0
+    got = modes(site / "reports")
+    bad = {
+        k: oct(m)
+        for k, m in got.items()
+        if m != (0o755 if (site / "reports" / k).is_dir() else 0o644)
+    }
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("mask,fmode,dmode", [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)])
+def test_atomic_writes_honour_umask(tmp_path, mask, fmode, dmode):
+    old = os.umask(mask)
+    try:
+        atomic.write_text(tmp_path / "f.txt", "x")
+        atomic.write_bytes(tmp_path / "b.bin", b"x")
+        with atomic.atomic_dir(tmp_path / "d") as d:
+            (d / "inner.txt").write_text("y")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == fmode
+    assert stat.S_IMODE((tmp_path / "b.bin").stat().st_mode) == fmode
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == dmode
+    assert stat.S_IMODE((tmp_path / "d/inner.txt").stat().st_mode) == fmode
+
+
+# 8: stale temporary folders, interruption ------------------------------------------------------
+
+
+def dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def make_old(path, hours=2):
+    t = time.time() - hours * 3600
+    os.utime(path, (t, t))
+
+
+def test_stale_temporaries_are_cleaned_at_the_next_run(site):
+    out = site / "reports"
+    out.mkdir()
+    dead, live = dead_pid(), os.getpid()
+    stale = [
+        out / f".build-one.tmp-{dead}-abc123",
+        out / f".one.tmp-{dead}-x1y2z3",
+        out / ".build-one-q7w8e9r0",  # legacy name without a pid, 2 h old
+        out / ".sq-3.a1b2c3d4",  # legacy atomic_dir temp, 2 h old
+    ]
+    keep = [
+        out / f".build-sq-3.tmp-{live}-abc123",  # a live run's
+        out / ".build-sq-4-q7w8e9r1",  # legacy but recent: may belong to a running build
+        out / ".keep-me",  # not a temporary name
+    ]
+    for p in stale + keep:
+        p.mkdir()
+        (p / "x").write_text("x")
+    stale_file = out / f".index.html.tmp-{dead}-abcd.tmp"
+    stale_file.write_text("half")
+    for p in stale[2:]:
+        make_old(p)
+    make_old(keep[2])
+    assert cli_build(site, "--only", "one").exit_code == 0
+    left = [p.name for p in stale + [stale_file] if p.exists()]
+    assert not left, f"stale temporaries left: {left}"
+    assert all(p.exists() for p in keep)
+
+
+def test_atomic_dir_cleans_stale_siblings(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    old = data / f".processed.tmp-{dead_pid()}-zz9"
+    old.mkdir()
+    legacy = data / ".processed.ab12cd34"
+    legacy.mkdir()
+    make_old(legacy)
+    with atomic.atomic_dir(data / "processed") as d:
+        (d / "t.parquet").write_bytes(b"1")
+    assert not old.exists() and not legacy.exists()
+    assert (data / "processed/t.parquet").exists()
+
+
+SLEEPY = """nap: float = 0.0  # seconds to sleep [range: 0..600]
+fail: bool = False  # unused
+"""
+
+
+def descendants(pid: int) -> list:
+    psutil = pytest.importorskip("psutil")
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, jobs):
+    psutil = pytest.importorskip("psutil")
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    write_nb(nbs / "s.ipynb", body="import time\ntime.sleep(nap)", params=SLEEPY)
+    doc = {
+        "reports": [
+            {"id": f"s{i}", "notebook": "s.ipynb", "title": "S", "question": "?"} for i in (1, 2)
+        ]
+    }
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
+    assert cli_build(tmp_path).exit_code == 0
+    page = (tmp_path / "reports/s1/index.html").read_bytes()
+    for r in doc["reports"]:
+        r["parameters"] = {"nap": 300}
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "cnai_helpers.cli",
+        "reports",
+        "build",
+        "--jobs",
+        jobs,
+        "--site",
+        str(tmp_path / "site.yaml"),
+        "--out",
+        str(tmp_path / "reports"),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 90
+        kernels = []
+        while time.time() < deadline and len(kernels) < int(jobs):
+            kernels = [p for p in descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
+            time.sleep(0.5)
+        assert len(kernels) == int(jobs), "kernels never started"
+        time.sleep(3)  # the sleeping cell is running
+        family = descendants(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "interrupted" in lines[0].lower(), stderr
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert not alive, f"processes outlived the command: {[p.cmdline() for p in alive]}"
+    assert (tmp_path / "reports/s1/index.html").read_bytes() == page
+    assert not list((tmp_path / "reports").glob(".build-*"))
+
+
+# 9: --out --------------------------------------------------------------------------------------
+
+
+def test_relative_out_is_resolved_from_the_current_directory(site, monkeypatch, tmp_path):
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    r = runner.invoke(
+        app,
+        [
+            "reports",
+            "build",
+            "--site",
+            str(site / "site.yaml"),
+            "--only",
+            "one",
+            "--out",
+            "rel/site",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (work / "rel/site/one/index.html").exists()
+    assert (work / "rel/site/index.html").exists()
+    assert not (site / "rel").exists() and not (site / "notebooks/rel").exists()
+    assert str(work / "rel/site" / "index.html") in r.output.replace("\n", "")
+
+
+def test_out_pointing_at_a_file_is_a_clean_error(site):
+    f = site / "afile"
+    f.write_text("x")
+    r = runner.invoke(app, ["reports", "build", "--site", str(site / "site.yaml"), "--out", str(f)])
+    assert r.exit_code == 2, r.output
+    assert "not a folder" in one_line_error(r)
+    assert f.read_text() == "x"
