@@ -435,9 +435,12 @@ def reports_build(
     from .reports.params import ParameterError, parse_cli_value
     from .reports.site import SiteError, load_site, with_overrides
 
+    given = out is not None
     out = (out or paths.REPORTS).expanduser().resolve()  # once: kernels run in notebooks/
     if out.exists() and not out.is_dir():
-        fail(f"--out {out}: exists and is not a folder", code=2)
+        if given:
+            fail(f"--out {out}: exists and is not a folder", code=2)
+        fail(f"cannot use the reports folder {out}: it exists and is not a folder; move it aside")
     try:
         try:
             site_reports = load_site(site)
