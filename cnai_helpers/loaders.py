@@ -61,10 +61,14 @@ def load_entities() -> pd.DataFrame:
     return load_table("entities")
 
 
-def load_batches(registry: str | None = None) -> pd.DataFrame:
+def load_batches(
+    registry: str | None = None, batch_from: str | None = None, batch_to: str | None = None
+) -> pd.DataFrame:
+    """One row per published list (batch): rows, new and cumulative unique filings."""
     _check_registry(registry)
     df = load_table("batches")
-    return (df[df["registry"] == registry] if registry else df).reset_index(drop=True)
+    df = df[df["registry"] == registry] if registry else df
+    return _batch_filter(df, "batch", batch_from, batch_to).reset_index(drop=True)
 
 
 def load_cancellations(registry: str | None = None) -> pd.DataFrame:
@@ -76,8 +80,24 @@ def load_cancellations(registry: str | None = None) -> pd.DataFrame:
     return (df[df["registry"] == registry] if registry else df).reset_index(drop=True)
 
 
-def load_data_quality() -> pd.DataFrame:
-    return load_table("data_quality")
+def load_data_quality(
+    registry: str | None = None, batch_from: str | None = None, batch_to: str | None = None
+) -> pd.DataFrame:
+    """Every row of the raw files that is not a clean listing (rejected, repaired or flagged),
+    with file, row and reason. With ``registry``: the rows of that registry's source files that
+    concern it (rows with no registry of their own included), in the batches chosen."""
+    _check_registry(registry)
+    dq = load_table("data_quality")
+    if registry is None:
+        return dq
+    sources = set(load_table("listings").query("registry == @registry")["source_id"])
+    batches = set(load_batches(registry, batch_from, batch_to)["batch"])
+    keep = (
+        dq["source"].isin(sources)
+        & (dq["registry"].isna() | (dq["registry"] == registry))
+        & dq["batch"].isin(batches)
+    )
+    return dq[keep].reset_index(drop=True)
 
 
 def registry_build_info() -> dict:

@@ -113,3 +113,31 @@ def test_use_case_keywords_and_location_quotients():
 def test_weighted_mean_weights_by_filings():
     d = pd.DataFrame({"share": [0.0, 1.0], "filings": [1, 3]})
     assert geo.weighted_mean(d, "share") == pytest.approx(0.75)
+
+
+def test_use_case_profile_matches_location_quotients():
+    f = frame(
+        [("34", None, np.nan, np.nan, "语音合成", "", "x")] * 3
+        + [("34", None, np.nan, np.nan, "图像生成", "", "x")]
+        + [("11", None, np.nan, np.nan, "图像生成", "", "x")] * 4
+    )
+    p = geo.use_case_profile(f, "34")
+    assert p.loc["speech & voice", "province share"] == pytest.approx(0.75)
+    assert p.loc["speech & voice", "national share"] == pytest.approx(3 / 8)
+    assert p.loc["speech & voice", "location quotient"] == pytest.approx(2.0)
+    assert p.loc["image", "location quotient"] == pytest.approx((1 / 4) / (5 / 8))
+
+
+def test_hub_shares_by_definition_and_without_cities():
+    bj = (39.9042, 116.4074)
+    f = frame(
+        [("11", "110100", *bj, "a", "", "x")] * 2
+        + [("13", "130600", 38.87, 115.46, "a", "", "x")]  # Baoding: ~140 km from Beijing
+        + [("32", "320100", 32.06, 118.79, "a", "", "x")]  # Nanjing
+    )
+    s = geo.hub_shares(f, ["110100"], ["11"], "32", [bj], 150.0)
+    assert s["hub_cities"] == 0.5 and s["hub_provinces_4"] == 0.5
+    assert s["hub_provinces_5"] == 0.75 and s["hub_metro"] == 0.75
+    no_city = f.assign(city_code=None)
+    s = geo.hub_shares(no_city, ["110100"], ["11"], "32", [bj], 150.0)
+    assert s["hub_cities"] is None and s["hub_metro"] is None and s["hub_provinces_4"] == 0.5

@@ -101,13 +101,18 @@ def test_open_share_and_classification():
 def test_curated_financials_are_valid_and_bad_rows_are_named(tmp_path):
     f = curated.load_lab_financials()
     assert {"Zhipu", "MiniMax", "OpenAI"} <= set(f["lab"])
-    assert f["source_url"].str.startswith("http").all()
     p = tmp_path / "f.csv"
     p.write_text(
         "lab,metric,period,period_months,value,scale,currency,status,source_url\n"
         "Z,revenue,FY2024,12,lots,million,CNY,used,https://x\n"
     )
     with pytest.raises(curated.CuratedTableError, match=r"line 2 \(Z revenue FY2024\)"):
+        curated.load_lab_financials(p)
+    p.write_text(
+        "lab,metric,period,period_months,value,scale,currency,status,source_url\n"
+        "Z,revenue,FY2024,12,5,million,CNY,used,press release\n"
+    )
+    with pytest.raises(curated.CuratedTableError, match="line 2: no source_url"):
         curated.load_lab_financials(p)
 
 

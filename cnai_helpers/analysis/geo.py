@@ -211,3 +211,36 @@ def location_quotients(
 def weighted_mean(d: pd.DataFrame, column: str, weights: str = "filings") -> float:
     """Mean of ``column`` over batches weighted by their filings (a batch-size-fair average)."""
     return float(np.average(d[column], weights=d[weights]))
+
+
+def use_case_profile(f: pd.DataFrame, unit: str, by: str = "province_code") -> pd.DataFrame:
+    """One unit's (province's) use-case mix against the whole registry's: the unit's share of
+    filings matching each use case, the national share, and the location quotient (as in
+    :func:`location_quotients`)."""
+    m = use_case_matrix(f)
+    mine = m[f[by].to_numpy() == unit].mean()
+    national = m.mean()
+    lq = location_quotients(f, by=by, min_filings=0).loc[unit]
+    return pd.DataFrame(
+        {"province share": mine, "national share": national, "location quotient": lq}
+    )
+
+
+def hub_shares(
+    f: pd.DataFrame,
+    hub_codes: Sequence[str],
+    hub_provinces: Sequence[str],
+    extra_province: str,
+    centres: Sequence[tuple[float, float]],
+    radius_km: float,
+) -> dict[str, float | None]:
+    """The share of filings "in and around the hubs" under each definition: hub cities, hub
+    provinces, hub provinces plus one more, within ``radius_km`` of a hub centre. City-level
+    definitions are None when most filings have no city (the generative-AI lists)."""
+    city_ok = f["city_code"].notna().mean() > 0.5
+    return {
+        "hub_cities": share_in(f, "city_code", hub_codes) if city_ok else None,
+        "hub_provinces_4": share_in(f, "province_code", hub_provinces),
+        "hub_provinces_5": share_in(f, "province_code", [*hub_provinces, extra_province]),
+        "hub_metro": share_within(f, centres, radius_km) if city_ok else None,
+    }
