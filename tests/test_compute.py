@@ -299,3 +299,19 @@ def test_ratios_order_physically(real_central, architecture, precision):
     bf16 = cm.pair_model(1e24, "h800", architecture, "bf16")(x)["chip_hour_ratio"]
     fp8 = cm.pair_model(1e24, "h800", architecture, "fp8")(x)["chip_hour_ratio"]
     assert fp8 > bf16
+
+
+def test_draw_is_shared_and_seeded():
+    d1 = cm.draw({"a": (1.0, 2.0, 3.0)}, 100, seed=3)
+    d2 = cm.draw({"a": (1.0, 2.0, 3.0)}, 100, seed=3)
+    assert np.array_equal(d1["a"], d2["a"]) and d1["a"].shape == (100,)
+
+
+def test_plain_number_has_no_e_notation():
+    assert [cm.plain_number(v) for v in (25000.0, 989.4, 0.0713, 8.2e6)] == [
+        "25,000",
+        "989.4",
+        "0.0713",
+        "8,200,000",
+    ]
+    assert cm.plain_number(float("nan")) == "–"

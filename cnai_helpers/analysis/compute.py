@@ -349,3 +349,20 @@ def centred(rng: tuple[float, float, float], value: float) -> tuple[float, float
     """A (low, central, high) range re-centred on a chosen central value, widened to include it."""
     lo, _, hi = rng
     return (min(lo, value), value, max(hi, value))
+
+
+def draw(ranges: Mapping[str, tuple[float, float, float]], n: int, seed: int) -> dict:
+    """One seeded triangular draw of every input (as :func:`monte_carlo`), as arrays: every
+    model evaluated on the result shares the same draw of each input."""
+    df = monte_carlo(lambda x: {}, ranges, n, seed)
+    return {k: df[k].to_numpy() for k in ranges}
+
+
+def plain_number(v) -> str:
+    """A number for a table cell without e-notation: 25,000 / 989.4 / 0.0713."""
+    if isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)):
+        return "–" if v is None or not isinstance(v, str) else v
+    v = float(v)
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}" if abs(v) >= 1e-4 or v == 0 else f"{v:.2e}"
