@@ -30,12 +30,31 @@ def _read(name: str, required: tuple[str, ...], path: Path | None = None) -> pd.
     return df
 
 
+TIERS = ("primary", "secondary", "tertiary", "derived", "assumption")
+ROLES = ("central", "alternative")
+
+
 def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) -> pd.DataFrame:
     """data/compute_assumptions.csv with numbers parsed and prices in USD (CNY converted at
-    ``fx_cny_per_usd``). Every row needs a source URL and low <= central <= high."""
+    ``fx_cny_per_usd``). Every row needs a source URL, low <= central <= high, a source
+    ``tier`` (primary: datasheet/paper/filing; secondary: established analysts/press;
+    tertiary: anything else; derived: computed from other rows; assumption: stated by cnai)
+    and a ``role``: each (chip, parameter) has exactly one ``central`` row, which is not
+    tertiary; sources that disagree are kept as ``alternative`` rows."""
     df = _read(
         "compute_assumptions.csv",
-        ("chip", "parameter", "low", "central", "high", "unit", "currency", "source_url"),
+        (
+            "chip",
+            "parameter",
+            "low",
+            "central",
+            "high",
+            "unit",
+            "currency",
+            "tier",
+            "role",
+            "source_url",
+        ),
         path,
     )
     where = path or paths.DATA / "compute_assumptions.csv"
@@ -44,17 +63,21 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
     units = []
     for i, r in df.iterrows():
         row = i + 2  # header is line 1
+        what = f"{where} line {row} ({r['chip']} {r['parameter']})"
         try:
             lo, ce, hi = float(r["low"]), float(r["central"]), float(r["high"])
         except ValueError as e:
-            raise CuratedTableError(
-                f"{where} line {row} ({r['chip']} {r['parameter']}): "
-                f"low/central/high must be numbers ({e})"
-            ) from e
+            raise CuratedTableError(f"{what}: low/central/high must be numbers ({e})") from e
         if not lo <= ce <= hi:
+            raise CuratedTableError(f"{what}: need low <= central <= high, got {lo}, {ce}, {hi}")
+        if r["tier"] not in TIERS:
+            raise CuratedTableError(f"{what}: tier {r['tier']!r} is not one of {', '.join(TIERS)}")
+        if r["role"] not in ROLES:
+            raise CuratedTableError(f"{what}: role {r['role']!r} is not one of {', '.join(ROLES)}")
+        if r["role"] == "central" and r["tier"] == "tertiary":
             raise CuratedTableError(
-                f"{where} line {row} ({r['chip']} {r['parameter']}): "
-                f"need low <= central <= high, got {lo}, {ce}, {hi}"
+                f"{what}: a central value cannot rest on a tertiary source alone; "
+                "make this row an alternative and add a primary or secondary source"
             )
         rate = {"": 1.0, "USD": 1.0, "CNY": 1.0 / fx_cny_per_usd}.get(r["currency"])
         if rate is None:
@@ -64,6 +87,14 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
         units.append(
             r["unit"] + (f", USD at {fx_cny_per_usd} CNY/USD" if r["currency"] == "CNY" else "")
         )
+    n_central = df[df["role"] == "central"].groupby(["chip", "parameter"]).size()
+    params = df.groupby(["chip", "parameter"]).size().index
+    for chip, param in params:
+        n = int(n_central.get((chip, param), 0))
+        if n != 1:
+            raise CuratedTableError(
+                f"{where}: {chip} {param} has {n} rows with role 'central'; it needs exactly one"
+            )
     for c, v in nums.items():
         out[c] = v
     out["unit"] = units
@@ -71,11 +102,18 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
 
 
 def chip_ranges(assumptions: pd.DataFrame, chip: str) -> dict[str, tuple[float, float, float]]:
+    """(low, central, high) per parameter of a chip: the central row's central value, and the
+    range widened to every source's low and high (as wide as the sources disagree)."""
     rows = assumptions[assumptions["chip"] == chip]
     if rows.empty:
         known = sorted(set(assumptions["chip"]) - {"*"})
         raise CuratedTableError(f"no assumptions for chip {chip!r}; known: {known}")
-    return {r.parameter: (r.low, r.central, r.high) for r in rows.itertuples()}
+    out = {}
+    for param, g in rows.groupby("parameter", sort=False):
+        central = g.loc[g["role"] == "central", "central"]
+        ce = float(central.iloc[0]) if len(central) else float(g["central"].iloc[0])
+        out[param] = (min(float(g["low"].min()), ce), ce, max(float(g["high"].max()), ce))
+    return out
 
 
 def load_lab_financials(path: Path | None = None) -> pd.DataFrame:
