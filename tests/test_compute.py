@@ -93,23 +93,24 @@ def test_curated_assumptions_load_and_convert(tmp_path):
 def test_curated_assumptions_bad_row_named(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text(
-        "chip,parameter,low,central,high,unit,currency,source_url\n"
-        "A,mfu,0.5,0.4,0.6,fraction,,https://x\n"
+        "chip,parameter,low,central,high,unit,currency,source_url,source_date,note\n"
+        "A,mfu,0.5,0.4,0.6,fraction,,https://x,2025,\n"
     )
     with pytest.raises(curated.CuratedTableError, match=r"line 2 \(A mfu\).*low <= central"):
         curated.load_compute_assumptions(7.0, path=p)
     p.write_text(
-        "chip,parameter,low,central,high,unit,currency,source_url\n"
-        "A,mfu,x,0.4,0.6,fraction,,https://x\n"
+        "chip,parameter,low,central,high,unit,currency,source_url,source_date,note\n"
+        "A,mfu,x,0.4,0.6,fraction,,https://x,2025,\n"
     )
-    with pytest.raises(curated.CuratedTableError, match="must be numbers"):
+    with pytest.raises(curated.CuratedTableError, match=r"line 2 \(A mfu\): low must be a number"):
         curated.load_compute_assumptions(7.0, path=p)
 
 
 def test_curated_row_without_source_is_named(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text(
-        "chip,parameter,low,central,high,unit,currency,source_url\nA,mfu,0.3,0.4,0.6,fraction,,\n"
+        "chip,parameter,low,central,high,unit,currency,source_url,source_date,note\n"
+        "A,mfu,0.3,0.4,0.6,fraction,,,2025,\n"
     )
-    with pytest.raises(curated.CuratedTableError, match="line 2: no source_url"):
+    with pytest.raises(curated.CuratedTableError, match=r"c.csv line 2 \(A mfu\): no source_url"):
         curated.load_compute_assumptions(7.0, path=p)
