@@ -434,12 +434,15 @@ def overview(processed: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def examples(name: str, n: int = 2, processed: Path | None = None) -> pd.DataFrame:
-    """The first ``n`` rows of a table, transposed (one line per field), for the dictionary."""
+def examples(name: str, n: int = 2, processed: Path | None = None) -> pd.DataFrame | None:
+    """The first ``n`` rows of a table, transposed (one line per field), for the dictionary;
+    None for a core table not built yet (this never builds)."""
     t = table(name)
     if t.layer == "curated":
         df = read_curated(name)
     else:
-        folder = Path(processed or paths.PROCESSED)
-        df = pd.read_parquet(folder / f"{name}.parquet")
+        path = Path(processed or paths.PROCESSED) / f"{name}.parquet"
+        if not path.exists():
+            return None
+        df = pd.read_parquet(path)
     return df.head(n).T.rename(columns=lambda i: f"example {i + 1}")
