@@ -413,9 +413,10 @@ def row_counts(processed: Path | None = None) -> dict[str, int | None]:
     return out
 
 
-def overview(processed: Path | None = None) -> pd.DataFrame:
-    """One row per table: name, layer, file, rows, one row is, description, source rule."""
-    counts = row_counts(processed)
+def overview(processed: Path | None = None, counts: dict | None = None) -> pd.DataFrame:
+    """One row per table: name, layer, file, rows (``counts``, default :func:`row_counts`;
+    "not built" for a core table without a build), one row is, description, source rule."""
+    counts = row_counts(processed) if counts is None else counts
     rows = []
     for n, t in tables().items():
         rows.append(
@@ -425,7 +426,7 @@ def overview(processed: Path | None = None) -> pd.DataFrame:
                 "file": str(t.path.relative_to(paths.ROOT))
                 if t.path.is_relative_to(paths.ROOT)
                 else str(t.path),
-                "rows": counts[n],
+                "rows": "not built" if counts.get(n) is None else counts[n],
                 "one row is": t.grain,
                 "description": t.description,
                 "source rule": t.source_rule,
