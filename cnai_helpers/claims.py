@@ -1,4 +1,4 @@
-"""The claims ledger: every quantitative claim in the source articles (data/claims.csv) with the
+"""The claims ledger: every quantitative claim in the source articles (data/curated/claims.csv) with the
 status the reports that test it gave it.
 
 A claim's status is decided once, in the report that tests it, by a rule of
@@ -20,20 +20,10 @@ import pandas as pd
 
 from . import paths
 from .evidence import LABELS, NOT_TESTABLE, STATUSES, Verdict, across_definitions
+from .metadata import TableError, columns, read_curated, table
 
-REQUIRED = (
-    "claim_id",
-    "article",
-    "quote",
-    "claimed_value",
-    "unit",
-    "report_ids",
-    "figure",
-    "basis",
-    "section",
-    "note",
-)
-BASES = ("computed", "curated", "none")
+REQUIRED = tuple(columns("claims"))  # declared in cnai_helpers/tables.yaml
+BASES = table("claims").field("basis").allowed  # computed, curated, none
 NOT_BUILT = "report_not_built"
 FAILED = "report_failed"
 MISSING = "verdict_missing"
@@ -45,26 +35,20 @@ PENDING_LABELS = {
 }
 
 
-class ClaimsError(ValueError):
+class ClaimsError(TableError):
     pass
 
 
 def load_claims(path: Path | None = None) -> pd.DataFrame:
-    p = Path(path or paths.DATA / "claims.csv")
+    """data/curated/claims.csv, checked: the declared columns and values (cnai_helpers/tables.yaml,
+    unique claim ids among them), and that a claim names a report exactly when it has a basis."""
+    p = Path(path or table("claims").path)
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except FileNotFoundError as e:
-        raise ClaimsError(f"{p}: claims table missing") from e
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise ClaimsError(f"{p}: columns {missing} missing")
-    dup = df["claim_id"][df["claim_id"].duplicated()].tolist()
-    if dup:
-        raise ClaimsError(f"{p}: duplicate claim ids {dup}")
+        df = read_curated("claims", p)
+    except TableError as e:
+        raise ClaimsError(str(e)) from e
     for i, r in df.iterrows():
         where = f"{p} line {i + 2} ({r['claim_id']})"
-        if r["basis"] not in BASES:
-            raise ClaimsError(f"{where}: basis must be one of {', '.join(BASES)}")
         if (r["basis"] == "none") != (not r["report_ids"]):
             raise ClaimsError(
                 f"{where}: a claim with basis {r['basis']!r} "

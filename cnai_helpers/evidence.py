@@ -45,7 +45,7 @@ BASES = ("computed", "curated")
 
 @dataclass(frozen=True)
 class Verdict:
-    """A status with its reason. ``claim`` is a ``data/claims.csv`` id, ``figure`` the
+    """A status with its reason. ``claim`` is a ``data/curated/claims.csv`` id, ``figure`` the
     results.json key of the figure the status rests on, ``basis`` computed or curated."""
 
     status: str

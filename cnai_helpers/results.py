@@ -140,7 +140,7 @@ def record(
 
 def record_verdict(verdict, show: bool = True) -> None:
     """Record a :class:`cnai_helpers.evidence.Verdict` about a claim (its ``claim`` set to the
-    data/claims.csv id) and show its status and reason."""
+    data/curated/claims.csv id) and show its status and reason."""
     from .evidence import Verdict
 
     if not isinstance(verdict, Verdict):

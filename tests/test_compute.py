@@ -9,7 +9,7 @@ import pytest
 from cnai_helpers import curated
 from cnai_helpers.analysis import compute as cm
 
-HEAD = "chip,parameter,low,central,high,unit,currency,tier,role,source_url\n"
+HEAD = "chip,parameter,low,central,high,unit,currency,tier,role,source_url,source_date,note\n"
 CHIP = {"peak_tflops": 1000.0, "mfu": 0.5, "board_power_w": 700.0, "unit_price_usd": 8760.0}
 ECON = {
     "pue": 1.5,
@@ -91,33 +91,33 @@ def test_curated_assumptions_load_and_convert(tmp_path):
 
 def test_curated_assumptions_bad_row_named(tmp_path):
     p = tmp_path / "c.csv"
-    p.write_text(HEAD + "A,mfu,0.5,0.4,0.6,fraction,,primary,central,https://x\n")
+    p.write_text(HEAD + "A,mfu,0.5,0.4,0.6,fraction,,primary,central,https://x,2025,\n")
     with pytest.raises(curated.CuratedTableError, match=r"line 2 \(A mfu\).*low <= central"):
         curated.load_compute_assumptions(7.0, path=p)
-    p.write_text(HEAD + "A,mfu,x,0.4,0.6,fraction,,primary,central,https://x\n")
-    with pytest.raises(curated.CuratedTableError, match="must be numbers"):
+    p.write_text(HEAD + "A,mfu,x,0.4,0.6,fraction,,primary,central,https://x,2025,\n")
+    with pytest.raises(curated.CuratedTableError, match="low must be a number"):
         curated.load_compute_assumptions(7.0, path=p)
 
 
 def test_curated_row_without_source_is_named(tmp_path):
     p = tmp_path / "c.csv"
-    p.write_text(HEAD + "A,mfu,0.3,0.4,0.6,fraction,,primary,central,\n")
-    with pytest.raises(curated.CuratedTableError, match="line 2: no source_url"):
+    p.write_text(HEAD + "A,mfu,0.3,0.4,0.6,fraction,,primary,central,,2025,\n")
+    with pytest.raises(curated.CuratedTableError, match=r"c.csv line 2 \(A mfu central\): no source_url"):
         curated.load_compute_assumptions(7.0, path=p)
 
 
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ("A,mfu,0.3,0.4,0.6,fraction,,tertiary,central,https://x\n", "tertiary source alone"),
-        ("A,mfu,0.3,0.4,0.6,fraction,,blog,central,https://x\n", "tier 'blog' is not one of"),
-        ("A,mfu,0.3,0.4,0.6,fraction,,primary,main,https://x\n", "role 'main' is not one of"),
+        ("A,mfu,0.3,0.4,0.6,fraction,,tertiary,central,https://x,2025,\n", "tertiary source alone"),
+        ("A,mfu,0.3,0.4,0.6,fraction,,blog,central,https://x,2025,\n", "tier must be one of .*got 'blog'"),
+        ("A,mfu,0.3,0.4,0.6,fraction,,primary,main,https://x,2025,\n", "role must be one of .*got 'main'"),
         (
-            "A,mfu,0.3,0.4,0.6,fraction,,primary,central,https://x\n"
-            "A,mfu,0.3,0.5,0.6,fraction,,secondary,central,https://y\n",
+            "A,mfu,0.3,0.4,0.6,fraction,,primary,central,https://x,2025,\n"
+            "A,mfu,0.3,0.5,0.6,fraction,,secondary,central,https://y,2025,\n",
             "A mfu has 2 rows with role 'central'",
         ),
-        ("A,mfu,0.3,0.4,0.6,fraction,,secondary,alternative,https://x\n", "has 0 rows"),
+        ("A,mfu,0.3,0.4,0.6,fraction,,secondary,alternative,https://x,2025,\n", "has 0 rows"),
     ],
 )
 def test_curated_assumptions_refuse_bad_tiers_and_roles(tmp_path, rows, message):
@@ -130,9 +130,9 @@ def test_curated_assumptions_refuse_bad_tiers_and_roles(tmp_path, rows, message)
 def test_chip_ranges_widen_to_every_source(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text(
-        HEAD + "A,mfu,0.3,0.35,0.4,fraction,,primary,central,https://x\n"
-        "A,mfu,0.18,0.18,0.18,fraction,,derived,alternative,https://y\n"
-        "A,mfu,0.41,0.41,0.41,fraction,,tertiary,alternative,https://z\n"
+        HEAD + "A,mfu,0.3,0.35,0.4,fraction,,primary,central,https://x,2025,\n"
+        "A,mfu,0.18,0.18,0.18,fraction,,derived,alternative,https://y,2025,\n"
+        "A,mfu,0.41,0.41,0.41,fraction,,tertiary,alternative,https://z,2025,\n"
     )
     r = curated.chip_ranges(curated.load_compute_assumptions(7.0, path=p), "A")
     assert r["mfu"] == pytest.approx((0.18, 0.35, 0.41))

@@ -103,10 +103,12 @@ def test_curated_financials_are_valid_and_bad_rows_are_named(tmp_path):
     assert {"Zhipu", "MiniMax", "OpenAI"} <= set(f["lab"])
     p = tmp_path / "f.csv"
     p.write_text(
-        "lab,metric,period,period_months,value,scale,currency,status,source_url\n"
-        "Z,revenue,FY2024,12,lots,million,CNY,used,https://x\n"
+        "lab,metric,period,period_months,value,scale,currency,status,source_url,source_date,note\n"
+        "Z,revenue,FY2024,12,lots,million,CNY,used,https://x,2025,\n"
     )
-    with pytest.raises(curated.CuratedTableError, match=r"line 2 \(Z revenue FY2024\)"):
+    with pytest.raises(
+        curated.CuratedTableError, match=r"line 2 \(Z revenue FY2024\): value must be a number"
+    ):
         curated.load_lab_financials(p)
     p.write_text(
         "lab,metric,period,period_months,value,scale,currency,status,source_url\n"

@@ -1,6 +1,6 @@
 """Who files and what for: organisation type from the filer's name, sector from the filing's
 text. Documented keyword rules, a committed override table, and evaluation against a
-hand-labelled sample (data/labelled_sample.csv).
+hand-labelled sample (data/curated/labelled_sample.csv).
 
 A name alone cannot always tell ownership: a subsidiary of a central SOE can carry a neutral
 name (同方知网 belongs to China National Nuclear Corp.), and provincial SOEs rarely say so in
@@ -84,20 +84,12 @@ def org_type_by_rules(name: str, locality: str | None = None) -> str:
 
 
 def load_overrides(path=None) -> dict[str, tuple[str, str]]:
-    """data/entity_overrides.csv: entity_name -> (org_type, reason). Every row needs a reason
-    and a known type."""
-    from .. import paths
+    """data/curated/entity_overrides.csv: entity_name -> (org_type, reason). Every row needs a
+    known type, a reason and a source (declared in cnai_helpers/tables.yaml)."""
+    from ..metadata import read_curated
 
-    p = path or paths.DATA / "entity_overrides.csv"
-    df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    out = {}
-    for i, r in df.iterrows():
-        if r["org_type"] not in ORG_TYPES:
-            raise ValueError(f"{p} line {i + 2}: unknown org_type {r['org_type']!r}")
-        if len(r["reason"].strip()) < 10:
-            raise ValueError(f"{p} line {i + 2}: a reason is required")
-        out[r["entity_name"]] = (r["org_type"], r["reason"])
-    return out
+    df = read_curated("entity_overrides", path)
+    return {r.entity_name: (r.org_type, r.reason) for r in df.itertuples()}
 
 
 def classify_orgs(

@@ -158,7 +158,7 @@ def fact(
     market: pd.DataFrame, entity: str, metric: str, period: str | None = None
 ) -> tuple[float | None, str]:
     """(value in millions, or as published for unscaled figures; where it comes from) of one
-    row of data/market_facts.csv. The second item names the table row and its source URL, for
+    row of data/curated/market_facts.csv. The second item names the table row and its source URL, for
     figures recorded with ``basis="curated"``."""
     r = market[(market["entity"] == entity) & (market["metric"] == metric)]
     if period is not None:
@@ -186,7 +186,7 @@ def split_by_strategy(
     open_labels: tuple[str, ...] = ("open", "mixed"),
 ) -> tuple[dict, dict]:
     """(open-weight labs, closed labs) of a lab -> value dict, by the strategy labels of
-    data/lab_strategy.csv. A lab with no label is left out of both."""
+    data/curated/lab_strategy.csv. A lab with no label is left out of both."""
     label = dict(zip(strategy["lab"], strategy["open_weights_strategy"], strict=True))
     open_ = {k: v for k, v in values.items() if label.get(k) in open_labels}
     closed = {k: v for k, v in values.items() if label.get(k) == "closed"}

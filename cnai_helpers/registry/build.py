@@ -24,6 +24,7 @@ from .. import paths
 from ..atomic import atomic_dir
 from ..errors import CnaiError
 from ..manifest import Source, mismatch_message, restore_hint
+from ..metadata import columns, read_curated
 from . import REGISTRIES, cancellations
 from .docx_lists import read_cac_docx
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
@@ -154,11 +155,11 @@ def _enrich_cac(
 
 
 def load_corrections(path: Path | None = None) -> pd.DataFrame:
-    """data/corrections.csv (reviewed repairs to the official lists, a reason per row)."""
-    path = Path(path or paths.DATA / "corrections.csv")
+    """data/curated/corrections.csv (reviewed repairs to the official lists, a reason per row)."""
+    path = Path(path or paths.DATA / "curated" / "corrections.csv")
     if not path.exists():
-        return pd.DataFrame(columns=["registry", "filing_number", "field", "value", "reason"])
-    return pd.read_csv(path, dtype=str)
+        return pd.DataFrame(columns=columns("corrections"))
+    return read_curated("corrections", path)
 
 
 def _refuse(problems: list[str]) -> None:
@@ -244,41 +245,7 @@ def parse_all(
 
 # ---------------------------------------------------------------- core tables
 
-LISTING_COLUMNS = [
-    "registry",
-    "batch",
-    "source_id",
-    "source_row",
-    "seq",
-    "filing_number",
-    "filing_key",
-    "algorithm_name",
-    "role_or_category",
-    "entity_name",
-    "entity_key",
-    "application_product",
-    "main_use",
-    "remarks",
-    "region_code",
-    "province_code",
-    "province_zh",
-    "province_en",
-    "city_code",
-    "city_zh",
-    "city_en",
-    "district_code",
-    "district_zh",
-    "lon",
-    "lat",
-    "filing_year",
-    "serial",
-    "filing_date",
-    "filing_date_note",
-    "locality_zh",
-    "scene",
-    "number_kind",
-    "name_token",
-]
+LISTING_COLUMNS = columns("listings")  # declared in cnai_helpers/tables.yaml
 
 
 def _finish_listings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
@@ -482,7 +449,7 @@ def build(
     add``/``remove`` build the new source list before recording it, in ``before_swap``)."""
     raw_dir = Path(raw_dir or paths.RAW)
     out_dir = Path(out_dir or paths.PROCESSED)
-    corrections = paths.DATA / "corrections.csv"
+    corrections = paths.DATA / "curated" / "corrections.csv"
     if sources is None:
         sources = registry_sources(manifest)
     fp = fingerprint(sources, raw_dir, corrections)

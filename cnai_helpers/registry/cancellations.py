@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..metadata import columns
 from .numbers import NumberError, clean_text, name_key, parse_cac_number
 from .quality import Issue
 
@@ -39,25 +40,7 @@ SERIES_REGISTRY = {
     "01": "deep_synthesis",
     **{s: "algorithm_recommendation" for s in ("02", "03", "04", "05", "06")},
 }
-COLUMNS = [
-    "notice_date",
-    "notice_title",
-    "notice_url",
-    "notice_id",
-    "record",
-    "filing_number",
-    "filing_key",
-    "registry",
-    "series_registry",
-    "listed",
-    "listed_registries",
-    "algorithm_name",
-    "filer",
-    "role",
-    "product",
-    "cancel_month",
-    "source_id",
-]
+COLUMNS = columns("cancellations")  # declared in cnai_helpers/tables.yaml
 FIELDS = ("name", "role", "entity", "product", "code", "cancel")  # one notice record
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONTH_RE = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*月?$")

@@ -15,6 +15,8 @@ from .. import paths
 from ..manifest import Source, load_manifest
 
 CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
+# the tables' declaration (column order, schemas) and the code that reads it
+METADATA_FILES = tuple(Path(__file__).parent.parent / f for f in ("tables.yaml", "metadata.py"))
 
 
 def registry_sources(manifest: Path | None = None) -> list[Source]:
@@ -45,6 +47,8 @@ def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
     for d in CODE_DIRS:
         for f in sorted(d.glob("*.py")) + sorted(d.glob("*.csv")):
             h.update(f.name.encode() + f.read_bytes())
+    for f in METADATA_FILES:
+        h.update(f.name.encode() + f.read_bytes())
     if corrections.exists():
         h.update(corrections.read_bytes())
     return h.hexdigest()
@@ -59,7 +63,7 @@ def current_fingerprint(out_dir: Path | None = None) -> str | None:
 
 
 def is_stale(out_dir: Path | None = None) -> bool:
-    fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "corrections.csv")
+    fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "curated" / "corrections.csv")
     return current_fingerprint(out_dir) != fp
 
 

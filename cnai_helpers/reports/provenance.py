@@ -50,7 +50,7 @@ def helper_hash() -> str:
         if f.is_file() and f.suffix in (".py", ".csv", ".yaml", ".html", ".css") \
                 and "__pycache__" not in f.parts:
             h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
-    for f in sorted(paths.DATA.glob("*.csv")) + sorted(paths.DATA.glob("*.yaml")):
+    for f in sorted(paths.DATA.glob("curated/*.csv")) + sorted(paths.DATA.glob("*.yaml")):
         h.update(f.name.encode() + b"\0" + f.read_bytes())  # curated tables and the manifest
     return h.hexdigest()
 
