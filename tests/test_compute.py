@@ -102,7 +102,9 @@ def test_curated_assumptions_bad_row_named(tmp_path):
 def test_curated_row_without_source_is_named(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text(HEAD + "A,mfu,0.3,0.4,0.6,fraction,,primary,central,,2025,\n")
-    with pytest.raises(curated.CuratedTableError, match=r"c.csv line 2 \(A mfu central\): no source_url"):
+    with pytest.raises(
+        curated.CuratedTableError, match=r"c.csv line 2 \(A mfu central\): no source_url"
+    ):
         curated.load_compute_assumptions(7.0, path=p)
 
 
@@ -110,8 +112,14 @@ def test_curated_row_without_source_is_named(tmp_path):
     ("rows", "message"),
     [
         ("A,mfu,0.3,0.4,0.6,fraction,,tertiary,central,https://x,2025,\n", "tertiary source alone"),
-        ("A,mfu,0.3,0.4,0.6,fraction,,blog,central,https://x,2025,\n", "tier must be one of .*got 'blog'"),
-        ("A,mfu,0.3,0.4,0.6,fraction,,primary,main,https://x,2025,\n", "role must be one of .*got 'main'"),
+        (
+            "A,mfu,0.3,0.4,0.6,fraction,,blog,central,https://x,2025,\n",
+            "tier must be one of .*got 'blog'",
+        ),
+        (
+            "A,mfu,0.3,0.4,0.6,fraction,,primary,main,https://x,2025,\n",
+            "role must be one of .*got 'main'",
+        ),
         (
             "A,mfu,0.3,0.4,0.6,fraction,,primary,central,https://x,2025,\n"
             "A,mfu,0.3,0.5,0.6,fraction,,secondary,central,https://y,2025,\n",
