@@ -163,6 +163,11 @@ def test_committed_sample_is_reproduced_and_excludes_development(real_raw):
     script = paths.ROOT / "scripts" / "draw_evaluation_sample.py"
     r = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert r.returncode == 0 and "reproduced" in r.stdout, r.stdout + r.stderr
+    batches = [
+        pd.read_csv(paths.DATA / "evaluation_batches" / f"batch_{i}.csv", dtype=str)
+        for i in range(1, smp.N_BATCHES + 1)
+    ]
+    assert sorted(pd.concat(batches)["sample_id"]) == sorted(s["sample_id"])
 
 
 def test_script_refuses_a_different_sample_cleanly(tmp_path):
