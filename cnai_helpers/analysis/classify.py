@@ -1,6 +1,14 @@
 """Who files and what for: organisation type from the filer's name, sector from the filing's
-text. Documented keyword rules, a committed override table, and evaluation against a
-hand-labelled sample (data/curated/labelled_sample.csv).
+text. Documented keyword rules, a committed override table, and evaluation against hand labels.
+The definitions (and the labelling codebook) are data/definitions.md.
+data/curated/labelled_sample.csv (208 filings) is the development sample the rules were written against; precision and recall
+for the reports come from a separate, held-out evaluation sample drawn after the rules were
+frozen (cnai_helpers/analysis/sampling.py).
+
+Sectors: a vertical keyword wins; otherwise an explicit general-purpose signal makes a filing
+cross-sector; with neither, it is ``unclassified`` (reported separately, never folded into
+cross-sector). A horizontal-function flag (customer service, office work) gives the broad
+cross-sector definition.
 
 A name alone cannot always tell ownership: a subsidiary of a central SOE can carry a neutral
 name (同方知网 belongs to China National Nuclear Corp.), and provincial SOEs rarely say so in
@@ -12,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -113,56 +122,86 @@ def classify_orgs(
 
 # ------------------------------------------------------------------ sectors
 
-# Vertical sectors, in priority order (the first match wins). A filing matching none is
-# cross-sector: a general-purpose text, image, video, voice, 3D, digital-human or code tool.
+# Sectors follow data/definitions.md: the industry whose users a filing is built for, or
+# cross-sector (a general-purpose capability), or ``unclassified`` when the rules see neither.
+# Vertical sectors, in priority order (the first match wins).
 SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "legal": ("法律", "律师", "合同", "法务", "司法", "法条"),
+    "legal": (
+        "法律",
+        "律师",
+        "合同",
+        "法务",
+        "司法",
+        "法条",
+        "法规",
+        "诉讼",
+        "仲裁",
+        "判决",
+        "知识产权",
+        "专利",
+    ),
     "healthcare": (
-        "医疗",
-        "医院",
-        "医学",
-        "医生",
+        "医",
+        "药",
         "患者",
         "病历",
+        "疾病",
+        "慢病",
         "诊疗",
         "问诊",
         "导诊",
-        "药",
         "健康",
         "养生",
-        "中医",
         "体检",
         "舌",
         "营养",
         "护理",
+        "养老",
+        "康复",
         "兽医",
     ),
     "education": (
         "教育",
         "教学",
+        "教师",
+        "教辅",
+        "教培",
+        "教案",
         "学生",
         "课程",
         "课堂",
         "题库",
+        "习题",
+        "解题",
         "作业",
+        "批改",
         "考试",
+        "备考",
+        "作文",
         "口语",
         "英语",
+        "单词",
         "雅思",
         "托福",
         "留学",
         "论文",
+        "学术",
+        "科研",
         "招生",
         "高校",
+        "学校",
         "辅导",
         "学伴",
+        "学习机",
         "早教",
         "图书馆",
+        "培训",
     ),
     "finance": (
         "金融",
         "银行",
         "证券",
+        "券商",
         "期货",
         "保险",
         "理财",
@@ -171,11 +210,20 @@ SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
         "借贷",
         "贷款",
         "借条",
+        "授信",
+        "信用卡",
+        "支付",
         "财富",
+        "财经",
+        "财务",
+        "会计",
+        "记账",
         "股票",
         "投研",
+        "投资",
+        "资管",
         "财税",
-        "税务",
+        "税",
         "发票",
         "风控",
         "风险评估",
@@ -193,23 +241,61 @@ SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
         "法院",
         "检察",
         "公安",
+        "警务",
+        "交警",
         "消防",
         "应急",
+        "社保",
+        "人社",
+        "民政",
+        "信访",
+        "城市治理",
+        "执法",
+        "纪检",
     ),
-    "hr_recruitment": ("招聘", "求职", "简历", "人力资源", "面试", "用工", "职位"),
+    "hr_recruitment": (
+        "招聘",
+        "求职",
+        "简历",
+        "人力资源",
+        "面试",
+        "用工",
+        "职位",
+        "猎头",
+        "薪酬",
+        "就业",
+        "劳务",
+    ),
+    "automotive": (
+        "汽车",
+        "车载",
+        "车机",
+        "座舱",
+        "驾驶",
+        "智驾",
+        "车主",
+        "购车",
+    ),
     "energy_utilities": (
         "电力",
         "电网",
+        "发电",
+        "风电",
+        "储能",
         "能源",
         "石油",
         "石化",
+        "油气",
+        "天然气",
         "燃气",
+        "供热",
         "水务",
         "水利",
+        "供水",
         "光伏",
         "碳排",
         "碳足迹",
-        "新能源",
+        "碳中和",
         "核电",
         "煤炭",
         "矿山",
@@ -220,41 +306,70 @@ SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
         "制造",
         "工厂",
         "生产线",
+        "产线",
         "质检",
         "机械",
         "化工",
         "钢铁",
+        "冶金",
         "半导体",
         "芯片",
         "热成像",
         "安监",
+        "数控",
+        "故障诊断",
+        "设备运维",
     ),
     "transport_logistics": (
         "交通",
         "物流",
         "出行",
-        "车载",
-        "驾驶",
         "导航",
+        "地图",
         "航空",
         "民航",
         "铁路",
+        "地铁",
+        "公交",
+        "航运",
+        "船舶",
         "港口",
         "快递",
+        "货运",
+        "仓储",
         "运输",
+        "网约车",
+        "打车",
     ),
-    "agriculture": ("农业", "养殖", "种植", "畜牧", "农田", "遥感"),
+    "telecom": ("通信行业", "电信行业", "运营商", "基站", "网络运维"),
+    "agriculture": ("农", "渔业", "林业", "养殖", "种植", "畜", "作物", "遥感"),
     "real_estate_construction": (
         "房产",
+        "楼盘",
+        "租房",
+        "物业",
         "建筑",
         "装修",
+        "家装",
+        "室内设计",
         "家居",
         "地产",
         "工程管理",
         "酷家乐",
         "施工",
     ),
-    "tourism_hospitality": ("旅游", "酒店", "民宿", "文旅", "景区", "导游"),
+    "tourism_hospitality": (
+        "旅游",
+        "旅行",
+        "行程",
+        "攻略",
+        "酒店",
+        "民宿",
+        "文旅",
+        "景区",
+        "导游",
+        "餐饮",
+    ),
     "ecommerce_retail": (
         "电商",
         "商品",
@@ -262,6 +377,11 @@ SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
         "零售",
         "商家",
         "店铺",
+        "商城",
+        "淘宝",
+        "天猫",
+        "京东",
+        "拼多多",
         "营销",
         "广告",
         "带货",
@@ -270,40 +390,221 @@ SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
         "消费品",
         "试衣",
         "跨境",
+        "种草",
     ),
     "media_entertainment": (
         "游戏",
         "影视",
+        "电影",
         "娱乐",
         "新闻",
         "媒体",
+        "出版",
         "短剧",
         "剧本",
         "弹幕",
         "小说",
+        "网文",
+        "漫画",
+        "综艺",
+        "演出",
+        "票务",
         "推剧",
         "国学",
+        "占卜",
+        "塔罗",
+        "星座",
+        "命理",
         "辟谣",
     ),
 }
-SECTORS = ("cross_sector", *SECTOR_KEYWORDS, "other_vertical")
+# English words in names (generative-AI model names especially); case-sensitive on purpose.
+SECTOR_PATTERNS: dict[str, re.Pattern] = {
+    "legal": re.compile(r"Law(?:GPT|yer|[-_ ]|$)|Legal|LAW"),
+    "healthcare": re.compile(r"Med(?:ical|GPT|[-_ ]|$)|Health|Doctor|Clinic|Pharma|MED"),
+    "education": re.compile(r"Edu|EDU|Tutor|Teach|Homework|Exam(?!ple)"),
+    "finance": re.compile(r"Fin(?:GPT|ance|ancial|[-_ ]|$)|Bank|Stock|Insur|FIN"),
+    "government_services": re.compile(r"Gov"),
+    "agriculture": re.compile(r"Agri"),
+}
+# A general-purpose capability: foundation and chat models, assistants, and the generation or
+# editing of text, images, video, audio, speech, 3D or code for whoever uses it. Plain
+# "文本生成" is not enough: every deep-synthesis purpose text says it.
+CROSS_SECTOR_SIGNALS: tuple[str, ...] = (
+    "通用",
+    "大模型",
+    "大语言模型",
+    "基座",
+    "多模态",
+    "对话",
+    "聊天",
+    "问答",
+    "助手",
+    "智能体",
+    "写作",
+    "创作",
+    "文生图",
+    "文生视频",
+    "图像生成",
+    "图片生成",
+    "图像合成",
+    "图片合成",
+    "图像编辑",
+    "视频生成",
+    "视频合成",
+    "视频编辑",
+    "剪辑",
+    "音频生成",
+    "音频合成",
+    "语音合成",
+    "语音生成",
+    "语音识别",
+    "文本转语音",
+    "配音",
+    "变声",
+    "声音克隆",
+    "音色",
+    "音乐",
+    "歌声",
+    "歌曲",
+    "数字人",
+    "虚拟人",
+    "人脸融合",
+    "换脸",
+    "美颜",
+    "特效",
+    "写真",
+    "绘画",
+    "作图",
+    "修图",
+    "抠图",
+    "画质",
+    "3D",
+    "三维",
+    "翻译",
+    "代码",
+    "编程",
+    "搜索",
+    "企业端客户",
+)
+CROSS_SECTOR_PATTERN = re.compile(r"GPT|Chat|LLM|Copilot|Diffusion")
+# Business functions every industry has (definitions.md: the broad cross-sector definition).
+HORIZONTAL_FUNCTION: tuple[str, ...] = (
+    "客服",
+    "售后",
+    "办公",
+    "会议",
+    "纪要",
+    "文档",
+    "表格",
+    "幻灯片",
+    "PPT",
+    "邮件",
+    "知识库",
+    "填报",
+    "笔记",
+    "协同",
+)
+# "…领域" / "…行业": an industry named in the text. Generic ones ("各行业") signal cross-sector;
+# others that no vertical keyword matched leave the filing unclassified.
+DOMAIN_PHRASE = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,8})(?:领域|行业)")
+GENERIC_DOMAIN = re.compile(r"(各|多|跨|通用|千行百|不同|全|相关|生成|内容)$|^(各|多|跨|全)")
+
+SECTORS = (
+    "cross_sector",
+    *SECTOR_KEYWORDS,
+    "other_vertical",  # hand labels: an industry outside the taxonomy
+    "unknown",  # hand labels: cannot tell
+    "unclassified",  # rules: neither a vertical nor a general-purpose signal
+)
+SECTOR_SIGNALS = ("vertical", "general_purpose", "unknown_domain", "none")
+
+
+@dataclass(frozen=True)
+class SectorCall:
+    """One filing's sector by the rules, with the signal that decided it."""
+
+    sector: str
+    signal: str  # one of SECTOR_SIGNALS
+    horizontal_function: bool
+
+    @property
+    def is_cross_sector(self) -> bool:
+        return self.sector == "cross_sector"
+
+    @property
+    def is_cross_sector_broad(self) -> bool:
+        return self.sector == "cross_sector" or self.horizontal_function
+
+
+def _vertical(t: str) -> str | None:
+    for sector, kws in SECTOR_KEYWORDS.items():
+        pat = SECTOR_PATTERNS.get(sector)
+        if any(k in t for k in kws) or (pat is not None and pat.search(t)):
+            return sector
+    return None
+
+
+def _generic_domain(d: str) -> bool:
+    """A '…领域' phrase that names no industry: 'all industries', or a function or technique
+    ('智能填报领域', '对话生成领域')."""
+    return bool(
+        GENERIC_DOMAIN.search(d)
+        or any(k in d for k in HORIZONTAL_FUNCTION)
+        or any(k in d for k in CROSS_SECTOR_SIGNALS)
+    )
+
+
+def sector_call(*texts: str) -> SectorCall:
+    """Sector of one filing from its name, product and purpose text (any that exist): the first
+    vertical whose keywords match; else cross-sector when a general-purpose, horizontal-function
+    or 'all industries' signal matches; else ``unclassified`` (also when the text names an
+    industry the taxonomy lacks)."""
+    t = " ".join(x for x in texts if isinstance(x, str))
+    horizontal = any(k in t for k in HORIZONTAL_FUNCTION)
+    vertical = _vertical(t)
+    if vertical:
+        return SectorCall(vertical, "vertical", horizontal)
+    domains = [d for d in DOMAIN_PHRASE.findall(t) if not _generic_domain(d)]
+    if domains:
+        return SectorCall("unclassified", "unknown_domain", horizontal)
+    generic = any(d for d in DOMAIN_PHRASE.findall(t))
+    if (
+        horizontal
+        or generic
+        or any(k in t for k in CROSS_SECTOR_SIGNALS)
+        or CROSS_SECTOR_PATTERN.search(t)
+    ):
+        return SectorCall("cross_sector", "general_purpose", horizontal)
+    return SectorCall("unclassified", "none", horizontal)
 
 
 def sector_by_rules(*texts: str) -> str:
-    t = " ".join(x for x in texts if isinstance(x, str))
-    for sector, kws in SECTOR_KEYWORDS.items():
-        if any(k in t for k in kws):
-            return sector
-    return "cross_sector"
+    return sector_call(*texts).sector
+
+
+SECTOR_TEXT_COLUMNS = ("algorithm_name", "application_product", "main_use")
+
+
+def classify_sectors_detail(f: pd.DataFrame) -> pd.DataFrame:
+    """sector, sector_signal, horizontal_function, is_cross_sector (main definition) and
+    is_cross_sector_broad (horizontal functions counted too) for each filing."""
+    cols = [c for c in SECTOR_TEXT_COLUMNS if c in f]
+    calls = [sector_call(*row) for row in f[cols].itertuples(index=False)]
+    return pd.DataFrame(
+        {
+            "sector": [x.sector for x in calls],
+            "sector_signal": [x.signal for x in calls],
+            "horizontal_function": [x.horizontal_function for x in calls],
+            "is_cross_sector": [x.is_cross_sector for x in calls],
+            "is_cross_sector_broad": [x.is_cross_sector_broad for x in calls],
+        },
+        index=f.index,
+    )
 
 
 def classify_sectors(f: pd.DataFrame) -> pd.Series:
-    cols = [c for c in ("algorithm_name", "application_product", "main_use") if c in f]
-    return pd.Series(
-        [sector_by_rules(*row) for row in f[cols].itertuples(index=False)],
-        index=f.index,
-        name="sector",
-    )
+    return classify_sectors_detail(f)["sector"].rename("sector")
 
 
 # ------------------------------------------------------------------ evaluation and intervals
