@@ -33,8 +33,6 @@ from .numbers import NumberError, name_key, parse_cac_number
 from .quality import Issue, to_frame
 from .schemas import SCHEMAS
 
-TABLES = ("listings", "filings", "entities", "batches", "data_quality", "cancellations")
-
 
 class BuildError(CnaiError, RuntimeError):
     pass

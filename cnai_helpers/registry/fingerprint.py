@@ -8,10 +8,10 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 from .. import paths
+from ..errors import CnaiError
 from ..manifest import Source, load_manifest
 
 CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
@@ -70,15 +70,25 @@ def needs_registry(patterns: tuple[str, ...] | list[str]) -> bool:
     return any(fnmatch.fnmatchcase(i, p) for i in ids for p in patterns)
 
 
-def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
-    """Build the core tables if missing or stale; return their folder."""
-    out = Path(processed or paths.PROCESSED)
-    if is_stale(out):
-        from .build import build
+class StaleRegistryError(CnaiError):
+    """The core tables are missing or older than their inputs. Reading never builds them: the
+    command line (`cnai registry build`, `cnai reports build`) and the make targets do."""
 
-        if not quiet:
-            print(
-                "cnai: raw data or parser changed; rebuilding the registry tables…", file=sys.stderr
-            )
-        build(out_dir=out)
+
+def require_registry(out_dir: Path | None = None) -> Path:
+    """The folder of the core tables, if they are built and current; else StaleRegistryError.
+    Reads only: never builds, never writes."""
+    out = Path(out_dir or paths.PROCESSED)
+    # the inputs first: a broken manifest is named even before the first build
+    fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "corrections.csv")
+    built = current_fingerprint(out)
+    if built is None:
+        raise StaleRegistryError(
+            f"registry is not built: run `cnai registry build` (no {out / 'build_info.json'})"
+        )
+    if built != fp:
+        raise StaleRegistryError(
+            "registry is stale: run `cnai registry build` (the raw files, parser code or "
+            f"corrections changed since {out} was built)"
+        )
     return out

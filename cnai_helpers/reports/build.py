@@ -16,6 +16,7 @@ import multiprocessing as mp
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
@@ -146,18 +147,18 @@ def plan(reports: list[Report], out_root: Path, force: bool,
 
 def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int = 1,
                   force: bool = False, timeout: int = 600, progress=None,
-                  ensure_data: bool = True) -> list[dict]:
-    """Validate, then run what is stale; returns one status dict per report."""
+                  ensure_data: Callable[[list[Report]], object] | None = None) -> list[dict]:
+    """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
+    (the command line passes the registry build) runs once before any notebook: parallel
+    kernels read the data, they must not race to rebuild it."""
     from .kernel import ensure_kernel
 
     out_root = Path(out_root or paths.REPORTS)
     out_root.mkdir(parents=True, exist_ok=True)
     for r in reports:  # validate everything before anything runs
         validate(r.notebook_path, r.parameters, r.id)
-    from ..registry.fingerprint import ensure_registry, needs_registry
-
-    if ensure_data and any(needs_registry(r.sources) for r in reports):
-        ensure_registry()  # once, here: parallel kernels must not race to rebuild it
+    if ensure_data:
+        ensure_data(reports)
     results: dict[str, dict] = {}
     base = None
     for stage in sorted({r.stage for r in reports}):

@@ -1,0 +1,193 @@
+"""Layers that only point down (raw -> core -> analysis -> reports): reading never writes, the
+report machinery imports nothing from the registry, reference data lives in one place."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import cnai_helpers
+from cnai_helpers import loaders
+from cnai_helpers.cli import app
+from cnai_helpers.registry.build import build
+from tests.fixtures import ds_row, make_docx, num
+from tests.test_registry_build import project  # noqa: F401  (fixture: a tiny project)
+
+runner = CliRunner()
+PKG = Path(cnai_helpers.__file__).parent
+STALE = "registry is stale: run `cnai registry build`"
+NOT_BUILT = "registry is not built: run `cnai registry build`"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file and folder under ``folder`` (folders map to ""): equal = nothing written."""
+    return {
+        p.relative_to(folder).as_posix(): (
+            hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
+        )
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def change_a_list(root: Path) -> None:
+    """A new, correctly recorded version of one raw list: the tables are now stale."""
+    raw = root / "data/raw/ds/2024-10.docx"
+    make_docx(raw, [ds_row(1, num("330106", serial=9))])
+    doc = yaml.safe_load((root / "data/sources.yaml").read_text())
+    doc["sources"][1].update(sha256=hashlib.sha256(raw.read_bytes()).hexdigest())
+    (root / "data/sources.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+
+
+# ------------------------------------------------------------ 1. reading never writes
+
+
+def test_load_filings_on_missing_processed_raises_and_writes_nothing(project):  # noqa: F811
+    before = snapshot(project)
+    assert not (project / "data/processed").exists()
+    with pytest.raises(loaders.StaleRegistryError) as e:
+        loaders.load_filings()
+    assert NOT_BUILT in str(e.value)
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        loaders.load_filings,
+        loaders.load_listings,
+        loaders.load_entities,
+        loaders.load_batches,
+        loaders.load_cancellations,
+        loaders.load_data_quality,
+        loaders.registry_build_info,
+    ],
+)
+def test_every_loader_on_stale_tables_raises_and_writes_nothing(project, read):  # noqa: F811
+    build(jobs=1)
+    change_a_list(project)
+    before = snapshot(project)
+    with pytest.raises(loaders.StaleRegistryError, match=STALE):
+        read()
+    assert snapshot(project) == before
+
+
+def test_stats_says_stale_and_registry_build_fixes_it(project):  # noqa: F811
+    build(jobs=1)
+    change_a_list(project)
+    before = snapshot(project)
+    r = runner.invoke(app, ["registry", "stats"], env={"CNAI_DEBUG": ""})
+    assert r.exit_code == 1 and STALE in r.output and "Traceback" not in r.output, r.output
+    assert snapshot(project) == before
+    assert runner.invoke(app, ["registry", "build"]).exit_code == 0
+    r = runner.invoke(app, ["registry", "stats", "--json"])
+    assert r.exit_code == 0, r.output
+    assert len(loaders.load_filings("deep_synthesis")) == 4  # 3 of batch 1 + the new one
+
+
+def test_fingerprint_imports_nothing_from_build():
+    mods = imported_modules(PKG / "registry" / "fingerprint.py", "cnai_helpers.registry")
+    assert not [m for m in mods if m.startswith("cnai_helpers.registry.build")], mods
+
+
+# ------------------------------------------------------------ 2. reports/ never imports registry/
+
+
+def imported_modules(path: Path, package: str) -> list[str]:
+    """Absolute names of every module ``path`` imports (module level or inside functions);
+    ``package`` is the dotted package the file belongs to (resolves relative imports)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            out.append(mod)
+            out += [f"{mod}.{a.name}" for a in node.names]  # `from .. import registry`
+    return out
+
+
+def test_imported_modules_resolves_relative_imports(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text(
+        "from ..registry.fingerprint import x\nfrom .. import registry\n"
+        "def g():\n    import cnai_helpers.registry.build\n    from . import site\n"
+    )
+    mods = imported_modules(f, "cnai_helpers.reports")
+    assert "cnai_helpers.registry.fingerprint" in mods
+    assert "cnai_helpers.registry" in mods
+    assert "cnai_helpers.registry.build" in mods
+    assert "cnai_helpers.reports.site" in mods
+
+
+def test_reports_import_nothing_from_registry():
+    bad = {
+        p.name: m
+        for p in sorted((PKG / "reports").glob("*.py"))
+        for m in imported_modules(p, "cnai_helpers.reports")
+        if m == "cnai_helpers.registry" or m.startswith("cnai_helpers.registry.")
+    }
+    assert not bad, f"cnai_helpers/reports imports the registry layer: {bad}"
+
+
+def fan_out_site(root: Path, values_from: str) -> Path:
+    doc = {
+        "reports": [
+            {
+                "id": "p-{value}",
+                "notebook": "t.ipynb",
+                "title": "P {label}",
+                "question": "?",
+                "fan_out": {
+                    "parameter": "province",
+                    "values_from": values_from,
+                    "args": {"registry": "deep_synthesis", "min_filings": 2},
+                },
+            }
+        ]
+    }
+    (root / "site.yaml").write_text(yaml.safe_dump(doc))
+    return root / "site.yaml"
+
+
+@pytest.mark.parametrize(
+    "values_from",
+    ["provinces_with_min_filings", "cnai_helpers.loaders:provinces_with_min_filings"],
+)
+def test_fan_out_values_come_from_the_loaders(project, values_from):  # noqa: F811
+    from cnai_helpers.reports.site import load_site
+
+    build(jobs=1)
+    reports = load_site(fan_out_site(project, values_from))
+    # Beijing has 2 deep-synthesis filings in the tiny project; Guangdong and Zhejiang 1 each
+    assert [(r.id, r.title, r.parameters) for r in reports] == [
+        ("p-11", "P Beijing", {"province": "11"})
+    ]
+
+
+@pytest.mark.parametrize("values_from", ["nope", "cnai_helpers.nope:f", "cnai_helpers.paths:ROOT"])
+def test_unknown_fan_out_function_is_refused(project, values_from):  # noqa: F811
+    from cnai_helpers.reports.site import SiteError, load_site
+
+    with pytest.raises(SiteError, match=f"unknown values_from '{values_from}'"):
+        load_site(fan_out_site(project, values_from))
+
+
+def test_fan_out_on_stale_tables_says_stale_and_writes_nothing(project):  # noqa: F811
+    from cnai_helpers.reports.site import load_site
+
+    build(jobs=1)
+    change_a_list(project)
+    site = fan_out_site(project, "provinces_with_min_filings")
+    before = snapshot(project)
+    with pytest.raises(loaders.StaleRegistryError, match=STALE):
+        load_site(site)
+    assert snapshot(project) == before
