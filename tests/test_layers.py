@@ -191,3 +191,26 @@ def test_fan_out_on_stale_tables_says_stale_and_writes_nothing(project):  # noqa
     with pytest.raises(loaders.StaleRegistryError, match=STALE):
         load_site(site)
     assert snapshot(project) == before
+
+
+# ------------------------------------------------------------ 4. registry/build.py split by job
+
+
+@pytest.mark.parametrize("module", ["add.py", "add_cancellations.py", "build.py", "ensure.py"])
+def test_registry_modules_use_public_functions_only(module):
+    tree = ast.parse((PKG / "registry" / module).read_text(encoding="utf-8"))
+    private = [
+        f"{node.module}.{a.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for a in node.names
+        if a.name.startswith("_") and a.name != "__future__" and node.module != "__future__"
+    ]
+    assert not private, f"registry/{module} imports private names: {private}"
+
+
+def test_build_py_is_a_thin_orchestrator():
+    """Parsing, assembling and writing live in their own modules."""
+    tree = ast.parse((PKG / "registry" / "build.py").read_text(encoding="utf-8"))
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    assert defined == {"build", "build_tables"}, defined
