@@ -214,3 +214,44 @@ def test_build_py_is_a_thin_orchestrator():
     tree = ast.parse((PKG / "registry" / "build.py").read_text(encoding="utf-8"))
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     assert defined == {"build", "build_tables"}, defined
+
+
+def definitions(name: str) -> list[str]:
+    """Modules of the package that define a function or class called ``name``."""
+    return [
+        p.relative_to(PKG).as_posix()
+        for p in sorted(PKG.rglob("*.py"))
+        for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name == name
+    ]
+
+
+def test_one_province_count_function():
+    assert definitions("province_counts") == ["registry/stats.py"]
+
+
+def test_one_core_table_reader():
+    """Core tables are read by loaders.load_table only (curated.load_table reads the curated
+    CSVs; folding it into one curated reader belongs to the curated-tables work)."""
+    assert [m for m in definitions("load_table") if m != "curated.py"] == ["loaders.py"]
+    readers = [
+        p.relative_to(PKG).as_posix()
+        for p in sorted(PKG.rglob("*.py"))
+        if "pd.read_parquet(" in p.read_text(encoding="utf-8")
+    ]
+    assert readers == ["loaders.py"], readers
+
+
+def test_province_counts_views():
+    import pandas as pd
+
+    from cnai_helpers.analysis import geo
+    from cnai_helpers.registry import stats
+
+    f = pd.DataFrame({"province_code": ["11", "11", "44", "central_soe", None, "unknown"]})
+    every = stats.province_counts(f)
+    assert every.to_dict() == {"11": 2, "44": 1, "central_soe": 1, "unknown": 2}
+    assert list(every.index) == sorted(every.index)
+    mainland = geo.province_counts(f)
+    assert list(mainland.index) == geo.MAINLAND and len(mainland) == 31
+    assert (mainland["11"], mainland["44"], mainland["12"]) == (2, 1, 0)

@@ -4,11 +4,13 @@ quotients. Inputs are core-table frames (one row per unique filing)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from ..registry.geography import adcodes, pinyin_name, provinces, region
+from ..registry.stats import province_counts as _province_counts
 
 EARTH_RADIUS_KM = 6371.0088
 # Mainland provinces: the CAC registry covers these (not Hong Kong, Macao, Taiwan)
@@ -109,9 +111,9 @@ def gini(counts: Iterable[float]) -> float:
     return float((2 * np.sum(i * x) / (n * x.sum())) - (n + 1) / n)
 
 
-def province_counts(f: pd.DataFrame) -> pd.Series:
-    """Filings per mainland province, zeros included (central SOEs / unknown excluded)."""
-    return f["province_code"].value_counts().reindex(MAINLAND, fill_value=0)
+# Filings per mainland province, zeros included (central SOEs / unknown excluded): the registry's
+# one province count (registry/stats.py), restricted to the mainland.
+province_counts = partial(_province_counts, provinces=MAINLAND)
 
 
 def top_k_share(counts: pd.Series, k: int) -> float:

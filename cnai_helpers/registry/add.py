@@ -30,7 +30,7 @@ from .docx_lists import ListFormatError, read_cac_docx
 from .fingerprint import registry_sources
 from .numbers import name_key
 from .parse import enrich_cac, load_corrections
-from .stats import province_counts
+from .stats import as_dict, province_counts
 
 # Refuse a list when more than this share of its data rows has no readable filing number:
 # real lists reject none or a handful; a majority of garbage means a damaged or foreign file.
@@ -93,7 +93,7 @@ def inspect_file(
         "rejected_rows": int(rejected),
         "new_filings": int((~known).sum()),
         "known_filings": int(known.sum()),
-        "by_province": province_counts(unique),
+        "by_province": as_dict(province_counts(unique)),
         "problems": problems,
         "needs_force": refusals,
     }

@@ -13,6 +13,7 @@ import pandas as pd
 from ..atomic import atomic_dir
 from .parse import BuildError
 from .schemas import SCHEMAS
+from .stats import as_dict, province_counts
 
 
 def validate_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -27,10 +28,10 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def filings_by_province(filings: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Per registry and province (the code, unknown ones left out): unique filings. Stored in
+    """Per registry and province (unknown ones left out): unique filings. Stored in
     build_info.json, so light callers (the site's fan-out) need not load the tables."""
     return {
-        reg: {k: int(v) for k, v in g["province_code"].value_counts().items()}
+        reg: {k: v for k, v in as_dict(province_counts(g)).items() if k != "unknown"}
         for reg, g in filings.groupby("registry")
     }
 
