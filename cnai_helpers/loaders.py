@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import reference
 from .registry import REGISTRIES, TABLES
 from .registry.fingerprint import StaleRegistryError, require_registry
 
@@ -104,13 +105,9 @@ def provinces_with_min_filings(
     """One fan-out value (site.yaml ``values_from``) per province with at least ``min_filings``
     unique filings in ``registry``: ``{"value": code, "label": English name}``. Read from the
     counts stored with the build (no pandas: a no-op site build stays fast)."""
-    import csv
-    import importlib.resources as ir
-
     _check_registry(registry)
     counts = registry_build_info()["filings_by_province"].get(registry, {})
-    with (ir.files("cnai_helpers") / "data" / "provinces.csv").open(encoding="utf-8") as fh:
-        names = {r["province_code"]: r["name_en"] for r in csv.DictReader(fh)}
+    names = {r["province_code"]: r["name_en"] for r in reference.province_rows()}
     return [
         {"value": code, "label": names[code]}
         for code in sorted(counts)

@@ -255,3 +255,78 @@ def test_province_counts_views():
     mainland = geo.province_counts(f)
     assert list(mainland.index) == geo.MAINLAND and len(mainland) == 31
     assert (mainland["11"], mainland["44"], mainland["12"]) == (2, 1, 0)
+
+
+# ------------------------------------------------------------ 3. reference data in one place
+
+
+def literal_tables(path: Path) -> list[str]:
+    """Module-level assignments holding a reference table as Python literals: more than 40
+    string constants (a keyword taxonomy; a table's column list is shorter), or a regular
+    expression of more than 20 alternatives (a name list; a parser's pattern is shorter)."""
+    out = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+            continue
+        strings = [
+            n.value
+            for n in ast.walk(node.value)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
+        if len(strings) > 40 or any(s.count("|") > 20 for s in strings):
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            out.append(f"{path.relative_to(PKG).as_posix()}:{ast.unparse(target)}")
+    return out
+
+
+def test_no_reference_tables_as_python_literals():
+    found = [t for p in sorted(PKG.rglob("*.py")) for t in literal_tables(p)]
+    assert not found, f"move these to cnai_helpers/reference/: {found}"
+
+
+def test_reference_readers():
+    from cnai_helpers import reference
+    from cnai_helpers.analysis import classify, geo
+    from cnai_helpers.registry import geography
+
+    rows = reference.province_rows()
+    assert len(rows) == 34 and rows[0]["province_code"] == "11"
+    assert {r["province_code"] for r in rows} == set(geography.provinces()["province_code"])
+    assert classify.SECTOR_KEYWORDS is reference.sector_keywords()
+    assert list(classify.SECTORS)[1:3] == ["legal", "healthcare"]  # priority order kept
+    assert geo.USE_CASE_KEYWORDS is reference.use_case_keywords()
+    assert geo.use_cases("TTS 配音") == ["speech & voice"]
+    assert {"11", "12", "31", "50"} == geography.MUNICIPALITIES
+    assert geography.province_names()["central_soe"]["en"] == "Central SOEs (SASAC)"
+    assert geography.province_by_prefix("ZhongYangQiYe") == "central_soe"
+    assert classify.org_type_by_rules("某某（中国）投资有限公司") == "foreign"
+    assert classify.org_type_by_rules("某市公安局") == "government"
+    assert classify.org_type_by_rules("某某科技有限公司局") == "private"  # 公司局 is no bureau
+
+
+def test_reference_files_ship_with_the_package():
+    import fnmatch
+    import tomllib
+
+    conf = tomllib.loads((PKG.parent / "pyproject.toml").read_text())["tool"]["setuptools"]
+    globs = conf["package-data"]["cnai_helpers.reference"]
+    files = [p.name for p in (PKG / "reference").iterdir() if p.suffix in (".csv", ".yaml")]
+    assert len(files) == 5, files
+    assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
+
+
+def test_geography_reference_files_are_build_inputs(tmp_path, monkeypatch):
+    """Editing a geography reference file makes the core tables stale."""
+    from cnai_helpers import reference
+    from cnai_helpers.registry import fingerprint as fpm
+
+    copies = []
+    for f in fpm.REFERENCE_FILES:
+        copies.append(tmp_path / f.name)
+        copies[-1].write_bytes(f.read_bytes())
+    assert {f.name for f in copies} >= set(reference.GEOGRAPHY_FILES)
+    monkeypatch.setattr(fpm, "REFERENCE_FILES", tuple(copies))
+    before = fpm.fingerprint([], tmp_path, tmp_path / "corrections.csv")
+    geo_yaml = tmp_path / "geography.yaml"
+    geo_yaml.write_text(geo_yaml.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert fpm.fingerprint([], tmp_path, tmp_path / "corrections.csv") != before

@@ -10,11 +10,15 @@ import hashlib
 import json
 from pathlib import Path
 
-from .. import paths
+from .. import paths, reference
 from ..errors import CnaiError
 from ..manifest import Source, load_manifest
 
-CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
+CODE_DIR = Path(__file__).parent
+# the reference files the tables are built from, and the module that reads them
+REFERENCE_FILES = tuple(
+    Path(reference.__file__).parent / f for f in ("__init__.py", *reference.GEOGRAPHY_FILES)
+)
 
 
 def registry_sources(manifest: Path | None = None) -> list[Source]:
@@ -36,15 +40,14 @@ def _content_sha256(path: Path) -> str | None:
 
 def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
     """Checksum of the inputs: recorded and actual checksums of the raw files, parser code,
-    corrections. A raw file whose bytes changed (whatever its mtime) makes the tables stale; the
+    geography reference files, corrections. A raw file whose bytes changed (whatever its mtime) makes the tables stale; the
     rebuild then refuses it (registry/build.py checks every file against its recorded sha256)."""
     h = hashlib.sha256()
     for s in sorted(sources, key=lambda s: s.id):
         actual = _content_sha256(s.raw_path(raw_dir))
         h.update(f"{s.id}|{s.sha256}|{s.path}|{actual}\n".encode())
-    for d in CODE_DIRS:
-        for f in sorted(d.glob("*.py")) + sorted(d.glob("*.csv")):
-            h.update(f.name.encode() + f.read_bytes())
+    for f in [*sorted(CODE_DIR.glob("*.py")), *sorted(CODE_DIR.glob("*.csv")), *REFERENCE_FILES]:
+        h.update(f.name.encode() + f.read_bytes())
     if corrections.exists():
         h.update(corrections.read_bytes())
     return h.hexdigest()
