@@ -330,3 +330,23 @@ def test_geography_reference_files_are_build_inputs(tmp_path, monkeypatch):
     geo_yaml = tmp_path / "geography.yaml"
     geo_yaml.write_text(geo_yaml.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert fpm.fingerprint([], tmp_path, tmp_path / "corrections.csv") != before
+
+
+def test_add_dry_run_reads_and_real_add_builds(project, tmp_path):  # noqa: F811
+    build(jobs=1)
+    change_a_list(project)
+    new = make_docx(
+        tmp_path / "n.docx",
+        [ds_row(1, num("310104", serial=77))],
+        title="境内深度合成服务算法备案清单（2026年5月）",
+    )
+    before = snapshot(project)
+    r = runner.invoke(app, ["registry", "add", str(new), "--dry-run"], env={"CNAI_DEBUG": ""})
+    assert r.exit_code == 1 and STALE in r.output and "Traceback" not in r.output, r.output
+    assert snapshot(project) == before
+    r = runner.invoke(app, ["registry", "add", str(new)])
+    assert r.exit_code == 0, r.output
+    f = loaders.load_filings("deep_synthesis")  # fresh: built with the changed list and the new one
+    assert {"2026-05"} <= set(f["first_batch"]) and num("330106", serial=9) in set(
+        f["filing_number"]
+    )
