@@ -24,7 +24,7 @@ from .quality import Issue
 
 
 class BuildError(CnaiError, RuntimeError):
-    pass
+    """The core tables cannot be built (a raw file missing or changed, a malformed notice)."""
 
 
 def read_checked(src: Source, raw_dir: Path) -> tuple[bytes | None, str | None]:
@@ -75,6 +75,9 @@ def parse_docx(args: tuple[Source, Path]):
 def enrich_cac(
     df: pd.DataFrame, corrections: pd.DataFrame, issues: list[Issue], file_of: dict[str, str]
 ) -> pd.DataFrame:
+    """CAC list rows with their filing number parsed and region resolved (corrections.csv
+    applied); unreadable numbers are dropped, every repair, flag and rejection goes to
+    ``issues`` (``file_of``: source id -> file name)."""
     out = []
     corr = {
         (r.registry, r.filing_number, r.field): (r.value, r.reason)
