@@ -17,7 +17,7 @@ BIN = Path(sys.executable).parent
 
 def main() -> None:
     from cnai_helpers import paths
-    from cnai_helpers.loaders import ensure_registry
+    from cnai_helpers.registry.ensure import ensure_registry
     from cnai_helpers.reports.site import load_site
 
     ensure_registry()

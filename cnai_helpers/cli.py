@@ -300,10 +300,13 @@ def registry_add(
     from .registry.add import AddError, add_file
     from .registry.build import BuildError
     from .registry.docx_lists import ListFormatError
+    from .registry.ensure import ensure_registry
 
     if batch is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", batch):
         fail(f"--batch {batch!r}: expected YYYY-MM")
     try:
+        if not dry_run:  # a real add rebuilds anyway; a dry run only reads
+            ensure_registry()
         report = add_file(file, batch=batch, dry_run=dry_run, existing=load_filings(), force=force)
     except (AddError, ListFormatError, BuildError, ManifestError) as e:
         fail(str(e))
@@ -354,8 +357,11 @@ def registry_add_cancellations(
     from .registry.add_cancellations import AddCancellationsError, add_cancellations
     from .registry.build import BuildError
     from .registry.cancellations import CancelFormatError
+    from .registry.ensure import ensure_registry
 
     try:
+        if not dry_run:  # a real add rebuilds anyway; a dry run only reads
+            ensure_registry()
         report = add_cancellations(file, load_filings(), load_cancellations(), dry_run=dry_run)
     except (AddCancellationsError, CancelFormatError, BuildError) as e:
         fail(str(e))
@@ -431,9 +437,10 @@ def reports_build(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from .registry.ensure import ensure_registry_for
     from .reports.build import build_reports, summary
     from .reports.params import ParameterError, parse_cli_value
-    from .reports.site import SiteError, load_site, with_overrides
+    from .reports.site import SiteError, load_site, may_select, with_overrides
 
     given = out is not None
     out = (out or paths.REPORTS).expanduser().resolve()  # once: kernels run in notebooks/
@@ -442,11 +449,14 @@ def reports_build(
             fail(f"--out {out}: exists and is not a folder", code=2)
         fail(f"cannot use the reports folder {out}: it exists and is not a folder; move it aside")
     try:
+        # build the registry tables once, before the fan-out values and the notebooks read them
+        entries = load_site(site, expand=False)
+        ensure_registry_for(r.sources for r in entries if not only or may_select(r.id, only))
         try:
             site_reports = load_site(site)
         except SiteError:
             raise
-        except CnaiError:  # a fan-out needs the registry and cannot be expanded: build --only
+        except CnaiError:  # a fan-out needs the registry, not built here: build --only
             site_reports = load_site(site, only=only)
     except SiteError as e:
         fail(str(e))

@@ -1,23 +1,36 @@
-"""Loaders: the only way notebooks read data. Tables are rebuilt automatically when the raw files,
-the parser code or the corrections table change."""
+"""Loaders: the only way notebooks read data. Reading never writes: when the raw files, the
+parser code or the corrections table changed since the core tables were built, a loader raises
+StaleRegistryError ("registry is stale: run `cnai registry build`"); the command line and the
+make targets build them.
+
+pandas is imported inside the functions that need it: the site definition's fan-out values
+(``provinces_with_min_filings``) are read on every `cnai reports build`, which must stay fast.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from . import reference
+from .registry import REGISTRIES, TABLES
+from .registry.fingerprint import StaleRegistryError, require_registry
 
-from .registry import REGISTRIES
-from .registry.fingerprint import ensure_registry
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["StaleRegistryError", "load_table", "provinces_with_min_filings"]
 
 
 def load_table(name: str, processed: Path | None = None) -> pd.DataFrame:
-    from .registry.build import TABLES
+    """A core table (see ``TABLES``) from the built registry; StaleRegistryError if the tables
+    are missing or stale."""
+    import pandas as pd
 
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; choose from {TABLES}")
-    folder = ensure_registry(processed)
-    return pd.read_parquet(folder / f"{name}.parquet")
+    return pd.read_parquet(require_registry(processed) / f"{name}.parquet")
 
 
 def _check_registry(registry: str | None) -> None:
@@ -25,7 +38,9 @@ def _check_registry(registry: str | None) -> None:
         raise ValueError(f"unknown registry {registry!r}; choose from {REGISTRIES}")
 
 
-def _batch_filter(df: pd.DataFrame, col: str, batch_from: str | None, batch_to: str | None):
+def _batch_filter(
+    df: pd.DataFrame, col: str, batch_from: str | None, batch_to: str | None
+) -> pd.DataFrame:
     if batch_from:
         df = df[df[col] >= batch_from]
     if batch_to:
@@ -100,7 +115,21 @@ def load_data_quality(
     return dq[keep].reset_index(drop=True)
 
 
-def registry_build_info() -> dict:
-    import json
+def registry_build_info(processed: Path | None = None) -> dict:
+    return json.loads((require_registry(processed) / "build_info.json").read_text("utf-8"))
 
-    return json.loads((ensure_registry() / "build_info.json").read_text())
+
+def provinces_with_min_filings(
+    registry: str = "deep_synthesis", min_filings: int = 50
+) -> list[dict]:
+    """One fan-out value (site.yaml ``values_from``) per province with at least ``min_filings``
+    unique filings in ``registry``: ``{"value": code, "label": English name}``. Read from the
+    counts stored with the build (no pandas: a no-op site build stays fast)."""
+    _check_registry(registry)
+    counts = registry_build_info()["filings_by_province"].get(registry, {})
+    names = {r["province_code"]: r["name_en"] for r in reference.province_rows()}
+    return [
+        {"value": code, "label": names[code]}
+        for code in sorted(counts)
+        if code in names and counts[code] >= min_filings
+    ]

@@ -53,7 +53,8 @@ def _yaml_reason(e: Exception) -> str:
     return f"line {mark.line + 1}: {problem}" if mark is not None else problem
 
 
-def _source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
+def source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
+    """One manifest entry, checked (``where`` names the file in messages)."""
     missing = [k for k in REQUIRED if entry.get(k) in (None, "")]
     if missing:
         raise ManifestError(f"{where}: source {entry.get('id', '?')!r} lacks {', '.join(missing)}")
@@ -125,7 +126,7 @@ def _read_manifest(files: list[tuple[Path, bool]]) -> list[Source]:
             try:
                 if not isinstance(entry, dict):
                     raise ManifestError(f"{where}: expected a mapping (id, path, sha256, …)")
-                s = _source_from_dict(entry, where, local=is_local)
+                s = source_from_dict(entry, where, local=is_local)
             except ManifestError as e:
                 raise ManifestError(f"{e}; {_fix_hint(f, is_local)}") from e
             if s.id in seen:

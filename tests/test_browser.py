@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from cnai_helpers import paths
+from cnai_helpers.registry.ensure import ensure_registry
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
 from tests.test_reports_pipeline import write_nb
@@ -54,7 +55,12 @@ def site(tmp_path_factory, real_raw):
         ]
     }
     (root / "site.yaml").write_text(yaml.safe_dump(doc))
-    statuses = build_reports(load_site(root / "site.yaml"), out_root=root / "reports", jobs=2)
+    statuses = build_reports(
+        load_site(root / "site.yaml"),
+        out_root=root / "reports",
+        jobs=2,
+        ensure_data=lambda _: ensure_registry(),
+    )
     assert not summary(statuses)["failed"], statuses
     handler = functools.partial(
         http.server.SimpleHTTPRequestHandler, directory=str(root / "reports")

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from cnai_helpers import paths
 from cnai_helpers.cli import app
-from cnai_helpers.registry.build import BuildError
+from cnai_helpers.loaders import StaleRegistryError
+from cnai_helpers.registry.build import build
 from tests.test_registry_build import project  # noqa: F401  (fixture: a tiny project)
 from tests.test_reports_pipeline import write_nb
 
@@ -96,22 +97,27 @@ def site_project(project, monkeypatch):  # noqa: F811
 # ------------------------------------------------------------ a raw file is missing
 
 
-def test_registry_stats_with_missing_raw_file(project):  # noqa: F811
+def test_registry_build_and_stats_with_missing_raw_file(project):  # noqa: F811
     (project / "data/raw/genai.json").unlink()
-    assert_clean(invoke("registry", "stats"), "[genai]", "genai.json", "cnai data pull")
+    assert_clean(invoke("registry", "build"), "[genai]", "genai.json", "cnai data pull")
+    # stats only reads: it names the command that builds (which names the missing file)
+    assert_clean(invoke("registry", "stats"), "registry is not built: run `cnai registry build`")
 
 
 def test_debug_flag_and_env_show_the_traceback(project):  # noqa: F811
     (project / "data/raw/genai.json").unlink()
     r = invoke("--debug", "registry", "stats")
-    assert isinstance(r.exception, BuildError), r.output
+    assert isinstance(r.exception, StaleRegistryError), r.output
     r = invoke("registry", "stats", env={"CNAI_DEBUG": "1"})
-    assert isinstance(r.exception, BuildError), r.output
+    assert isinstance(r.exception, StaleRegistryError), r.output
 
 
 def test_reports_list_with_missing_raw_file(site_project):
+    build(jobs=1)
     (site_project / "data/raw/ds/2024-10.docx").unlink()
-    assert_clean(invoke("reports", "list"), "[ds_2]", "cnai data pull")
+    # listing reads the fan-out values from the tables, now stale: it says so, builds nothing
+    assert_clean(invoke("reports", "list"), "registry is stale: run `cnai registry build`")
+    assert_clean(invoke("registry", "build"), "[ds_2]", "cnai data pull")
 
 
 # ------------------------------------------------------------ broken data/local_sources.yaml
@@ -195,16 +201,23 @@ def test_console_entry_point_is_clean(project):  # noqa: F811
     assert scripts["cnai"] == "cnai_helpers.cli:main"
     (project / "data/raw/genai.json").unlink()
     env = {**os.environ, "CNAI_ROOT": str(project), "PYTHONPATH": str(REPO), "CNAI_DEBUG": ""}
-    run = [sys.executable, "-c", "from cnai_helpers.cli import main; main()", "registry", "stats"]
-    r = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120)
+    run = [sys.executable, "-c", "from cnai_helpers.cli import main; main()", "registry"]
+    r = subprocess.run([*run, "build"], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1, r.stderr
     assert "Traceback" not in r.stderr and "[genai]" in r.stderr and "cnai data pull" in r.stderr
     assert len([x for x in r.stderr.splitlines() if x.startswith("error:")]) == 1, r.stderr
-    assert len(r.stderr.splitlines()) <= 3, r.stderr  # the rebuild notice, then the error
+    assert len(r.stderr.splitlines()) <= 2, r.stderr
+    r = subprocess.run([*run, "stats"], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith("error: registry is not built: run `cnai registry build`")
     r = subprocess.run(
-        [*run[:3], "--debug", *run[3:]], env=env, capture_output=True, text=True, timeout=120
+        [*run[:3], "--debug", *run[3:], "stats"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert r.returncode == 1 and "Traceback" in r.stderr and "BuildError" in r.stderr
+    assert r.returncode == 1 and "Traceback" in r.stderr and "StaleRegistryError" in r.stderr
 
 
 # ------------------------------------------------------------ 5. registry only when needed

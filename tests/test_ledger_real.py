@@ -13,6 +13,7 @@ import yaml
 from cnai_helpers import claims as cl
 from cnai_helpers import evidence as ev
 from cnai_helpers import paths
+from cnai_helpers.registry.ensure import ensure_registry
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
 
@@ -56,7 +57,12 @@ def built(tmp_path_factory, real_raw):
         ]
     }
     (root / "site.yaml").write_text(yaml.safe_dump(doc))
-    statuses = build_reports(load_site(root / "site.yaml"), out_root=out, jobs=2)
+    statuses = build_reports(
+        load_site(root / "site.yaml"),
+        out_root=out,
+        jobs=2,
+        ensure_data=lambda _: ensure_registry(),
+    )
     assert not summary(statuses)["failed"], statuses
     return out
 

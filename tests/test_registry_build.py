@@ -256,7 +256,7 @@ def test_registry_add_bad_file_changes_nothing(project, tmp_path, content):
 
 
 def test_enrich_invalid_region_22_digits_and_corrections():
-    from cnai_helpers.registry.build import _enrich_cac
+    from cnai_helpers.registry.parse import enrich_cac
 
     rows = pd.DataFrame(
         {
@@ -284,7 +284,7 @@ def test_enrich_invalid_region_22_digits_and_corrections():
         ]
     )
     issues = []
-    out = _enrich_cac(rows, corrections, issues, {"s": "s.docx"}).set_index("source_row")
+    out = enrich_cac(rows, corrections, issues, {"s": "s.docx"}).set_index("source_row")
     assert out.loc[2, "province_code"] == "unknown" and pd.isna(out.loc[2, "region_code"])
     assert out.loc[3, "province_code"] == "46"  # corrected, with the reason recorded
     assert out.loc[4, "filing_year"] == 2022 and out.loc[4, "province_code"] == "11"

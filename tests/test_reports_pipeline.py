@@ -98,7 +98,7 @@ def build(site, **kw):
         import dataclasses
 
         reports = [dataclasses.replace(r, parameters={**r.parameters, **params}) for r in reports]
-    return build_reports(reports, out_root=site / "reports", ensure_data=False, **kw)
+    return build_reports(reports, out_root=site / "reports", **kw)
 
 
 def cli_build(site, *args):

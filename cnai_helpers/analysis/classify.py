@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import reference
+
 ORG_TYPES = (
     "central_soe",
     "local_soe",
@@ -35,40 +37,29 @@ ORG_TYPES = (
 )
 STATE_LINKED = ("central_soe", "local_soe", "university", "research_institute", "government")
 
-# Central SOEs (SASAC and central financial/cultural enterprises): name prefixes and stems.
-CENTRAL_SOE = re.compile(
-    r"^(中国移动|中移|中国电信|天翼|中国联通|联通|中国铁塔|国家电网|国网|南方电网|中国南方电网|"
-    r"中国石油|中石油|中国石化|中石化|中国海油|中海油|中国海洋石油|国家能源|国家电投|中国华能|华能|"
-    r"中国大唐|中国华电|三峡|中国核|中核|中广核|中国航天|航天科技|航天科工|中国航空|中航|中国商飞|"
-    r"中国兵器|中国船舶|中国电子科技|中电科|中国电子|中国建筑|中建|中国中铁|中铁|中国铁建|中国交建|"
-    r"中交|中国电建|中国能建|中国中车|中车|中国宝武|宝武|鞍钢|中国五矿|五矿|中国中化|中化|中国化学|"
-    r"中粮|中国一汽|一汽|东风汽车|招商局|华润|中国保利|保利|国投|中国诚通|中国国新|中国旅游集团|"
-    r"中国东方航空|东方航空|中国南方航空|南方航空|中国国际航空|中国民航信息|中国邮政|中邮|中国建材|"
-    r"中国医药|国药|中国节能|中国铝业|中铝|中国煤炭|中煤|煤炭科学研究总院|中国黄金|中国盐业|中国信科|"
-    r"中信|中国光大|中国银行|中国工商银行|工商银行|中国建设银行|建设银行|中国农业银行|农业银行|"
-    r"交通银行|国家开发银行|中国人寿|中国人民保险|中国太平|新华社|新华网|新华融合|新华智云|"
-    r"新华通讯社|人民网|人民日报|央视|中央广播电视总台|中国广电)"
-)
-UNIVERSITY = re.compile(r"(大学|学院)")
-RESEARCH = re.compile(r"(研究院|研究所|实验室|科学院|研究中心)")
-GOVERNMENT = re.compile(
-    r"(人民政府|政府|委员会|办公室|办公厅|(?<!公司)局$|(中心|医院|报社|电视台|广播电台|融媒体中心|"
-    r"总工会|图书馆|博物馆)$)"
-)
-LOCAL_SOE = re.compile(
-    r"(日报|报业|报社|广电|广播电视|传媒集团|出版集团|出版传媒|融媒|城投|国资|国有资本|交通投资|交投|"
-    r"水务集团|地铁|轨道交通|公交集团|机场集团|港务|港口集团|农商银行|农村商业银行|农村信用|信用联社|"
-    r"大数据集团|大数据产业发展|数字政府|城市运营)"
-)
-FOREIGN_BRANDS = re.compile(
-    r"(苹果|微软|宝马|三星|奔驰|梅赛德斯|大众汽车|丰田|本田|日产|现代汽车|特斯拉|英特尔|高通|"
-    r"亚马逊|谷歌|思科|甲骨文|西门子|博世|飞利浦|索尼|松下|佳能|戴尔|惠普|宜家|百胜|肯德基|麦当劳|"
-    r"星巴克|耐克|阿迪达斯|欧莱雅|雀巢|联合利华|宝洁|可口可乐|百事公司|百事可乐|沃尔玛|家乐福|领英|爱彼迎|"
-    r"IBM|SAP|Adobe|Canva)",
-    re.I,
-)
-FOREIGN_HOLDING = re.compile(r"[（(]中国[）)]投资有限公司")
-COMPANY = re.compile(r"(公司|集团|股份)")
+
+def rule_regex(rule: dict, ignore_case: bool = False) -> re.Pattern:
+    """One regular expression from a rule of reference/org_types.yaml: any of its ``words``
+    (contained), ``prefixes`` (at the start), ``patterns``, ``endings`` (at the end)."""
+    alts = [re.escape(w) for w in rule.get("words", [])]
+    if rule.get("prefixes"):
+        alts.append("^(?:" + "|".join(map(re.escape, rule["prefixes"])) + ")")
+    alts += rule.get("patterns", [])
+    if rule.get("endings"):
+        alts.append("(?:" + "|".join(map(re.escape, rule["endings"])) + ")$")
+    return re.compile("|".join(f"(?:{a})" for a in alts), re.I if ignore_case else 0)
+
+
+# The keyword rules live in cnai_helpers/reference/org_types.yaml.
+_RULES = reference.org_type_rules()
+CENTRAL_SOE = rule_regex(_RULES["central_soe"])
+UNIVERSITY = rule_regex(_RULES["university"])
+RESEARCH = rule_regex(_RULES["research_institute"])
+GOVERNMENT = rule_regex(_RULES["government"])
+LOCAL_SOE = rule_regex(_RULES["local_soe"])
+FOREIGN_BRANDS = rule_regex({"words": _RULES["foreign"]["brands"]}, ignore_case=True)
+FOREIGN_HOLDING = rule_regex({"patterns": _RULES["foreign"]["patterns"]})
+COMPANY = rule_regex({"words": _RULES["company_words"]})
 
 
 def org_type_by_rules(name: str, locality: str | None = None) -> str:

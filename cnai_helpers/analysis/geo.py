@@ -4,22 +4,26 @@ quotients. Inputs are core-table frames (one row per unique filing)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from ..registry.geography import adcodes, pinyin_name, provinces, region
+from .. import reference
+from ..registry.geography import MUNICIPALITIES, adcodes, pinyin_name, provinces, region
+from ..registry.stats import province_counts as _province_counts
 
 EARTH_RADIUS_KM = 6371.0088
 # Mainland provinces: the CAC registry covers these (not Hong Kong, Macao, Taiwan)
-MAINLAND = [c for c in provinces()["province_code"] if c not in ("71", "81", "82")]
+_OUTSIDE = set(reference.geography()["outside_mainland"])
+MAINLAND = [c for c in provinces()["province_code"] if c not in _OUTSIDE]
 
 
 def city_code(name: str) -> str:
     """Prefecture-city code from an English (pinyin) or Chinese name: 'Shenzhen' -> '440300'."""
     key = name.strip().casefold().replace(" ", "")
     prov = provinces()
-    muni = prov[prov["province_code"].isin(["11", "12", "31", "50"])]
+    muni = prov[prov["province_code"].isin(MUNICIPALITIES)]
     for r in muni.itertuples():
         if key in (r.name_en.casefold(), r.name_zh, r.short_zh):
             return f"{r.province_code}0100"
@@ -109,9 +113,9 @@ def gini(counts: Iterable[float]) -> float:
     return float((2 * np.sum(i * x) / (n * x.sum())) - (n + 1) / n)
 
 
-def province_counts(f: pd.DataFrame) -> pd.Series:
-    """Filings per mainland province, zeros included (central SOEs / unknown excluded)."""
-    return f["province_code"].value_counts().reindex(MAINLAND, fill_value=0)
+# Filings per mainland province, zeros included (central SOEs / unknown excluded): the registry's
+# one province count (registry/stats.py), restricted to the mainland.
+province_counts = partial(_province_counts, provinces=MAINLAND)
 
 
 def top_k_share(counts: pd.Series, k: int) -> float:
@@ -146,27 +150,8 @@ def concentration_by_batch(
 
 # ------------------------------------------------------------------ use cases (keyword rules)
 
-USE_CASE_KEYWORDS: dict[str, tuple[str, ...]] = {
-    # order matters only for reading; a filing can match several use cases
-    "speech & voice": (
-        "语音",
-        "声音",
-        "音色",
-        "配音",
-        "播报",
-        "TTS",
-        "语音合成",
-        "语音识别",
-        "音频",
-    ),
-    "music": ("音乐", "歌曲", "歌声", "作曲"),
-    "image": ("图像", "图片", "绘画", "照片", "头像", "海报", "修图", "文生图", "图生图"),
-    "video": ("视频", "动画", "短片"),
-    "digital human": ("数字人", "虚拟人", "虚拟形象", "数字分身"),
-    "3D": ("三维", "3D", "建模"),
-    "code": ("代码", "编程"),
-    "text & dialogue": ("文本", "对话", "问答", "写作", "文案", "客服", "聊天", "翻译", "摘要"),
-}
+# a filing can match several use cases: cnai_helpers/reference/use_cases.yaml
+USE_CASE_KEYWORDS: dict[str, tuple[str, ...]] = reference.use_case_keywords()
 
 
 def use_cases(text: str) -> list[str]:

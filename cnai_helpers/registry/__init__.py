@@ -7,3 +7,6 @@ REGISTRIES = (
     "genai_registrations",
     "genai_on_device",
 )
+
+# the core tables (data/processed/<name>.parquet), built by registry/build.py
+TABLES = ("listings", "filings", "entities", "batches", "data_quality", "cancellations")

@@ -24,12 +24,13 @@ import yaml
 from .. import paths
 from ..atomic import atomic_path, write_text
 from ..errors import CnaiError
-from ..manifest import ManifestError, Source, _source_from_dict, load_manifest, sha256_file
-from .build import _enrich_cac, build, load_corrections
+from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
+from .build import build
 from .docx_lists import ListFormatError, read_cac_docx
 from .fingerprint import registry_sources
 from .numbers import name_key
-from .stats import province_counts
+from .parse import enrich_cac, load_corrections
+from .stats import as_dict, province_counts
 
 # Refuse a list when more than this share of its data rows has no readable filing number:
 # real lists reject none or a handful; a majority of garbage means a damaged or foreign file.
@@ -66,7 +67,7 @@ def inspect_file(
     issues = list(lst.issues)
     df = lst.rows.assign(registry=lst.registry, batch=lst.batch, source_id=f"local:{file.name}")
     n_parser_issues = len(issues)
-    df = _enrich_cac(df, load_corrections(), issues, {f"local:{file.name}": file.name})
+    df = enrich_cac(df, load_corrections(), issues, {f"local:{file.name}": file.name})
     if df.empty:
         raise ListFormatError(f"{file}: no row has a readable 网信算备 filing number")
     rejected = sum(i.action == "rejected" for i in issues[n_parser_issues:])
@@ -92,7 +93,7 @@ def inspect_file(
         "rejected_rows": int(rejected),
         "new_filings": int((~known).sum()),
         "known_filings": int(known.sum()),
-        "by_province": province_counts(unique),
+        "by_province": as_dict(province_counts(unique)),
         "problems": problems,
         "needs_force": refusals,
     }
@@ -192,7 +193,7 @@ def _prune_empty_dirs(start: Path, stop: Path) -> None:
 def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
     old_text, entries = _read_local()
     entry = _entry(file, report, sha)
-    new = _source_from_dict(entry, str(paths.LOCAL_SOURCES), local=True)
+    new = source_from_dict(entry, str(paths.LOCAL_SOURCES), local=True)
     target = paths.RAW / entry["path"]
     existed = target.exists()
     wrote_yaml = False
@@ -235,7 +236,7 @@ def remove_source(source_id: str) -> dict:
         raise AddError(f"no local source {source_id!r} (local sources: {ids})")
     keep = [e for e in entries if e is not match[0]]
     try:
-        kept = [_source_from_dict(e, str(paths.LOCAL_SOURCES), local=True) for e in keep]
+        kept = [source_from_dict(e, str(paths.LOCAL_SOURCES), local=True) for e in keep]
         committed = load_manifest(include_local=False)
     except (ManifestError, AttributeError) as e:
         raise AddError(f"cannot read the remaining sources: {e}") from e

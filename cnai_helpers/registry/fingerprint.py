@@ -8,13 +8,17 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import sys
 from pathlib import Path
 
-from .. import paths
+from .. import paths, reference
+from ..errors import CnaiError
 from ..manifest import Source, load_manifest
 
-CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "data")
+CODE_DIR = Path(__file__).parent
+# the reference files the tables are built from, and the module that reads them
+REFERENCE_FILES = tuple(
+    Path(reference.__file__).parent / f for f in ("__init__.py", *reference.GEOGRAPHY_FILES)
+)
 # the tables' declaration (column order, schemas) and the code that reads it
 METADATA_FILES = tuple(Path(__file__).parent.parent / f for f in ("tables.yaml", "metadata.py"))
 
@@ -38,16 +42,18 @@ def _content_sha256(path: Path) -> str | None:
 
 def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
     """Checksum of the inputs: recorded and actual checksums of the raw files, parser code,
-    corrections. A raw file whose bytes changed (whatever its mtime) makes the tables stale; the
+    geography reference files, corrections. A raw file whose bytes changed (whatever its mtime) makes the tables stale; the
     rebuild then refuses it (registry/build.py checks every file against its recorded sha256)."""
     h = hashlib.sha256()
     for s in sorted(sources, key=lambda s: s.id):
         actual = _content_sha256(s.raw_path(raw_dir))
         h.update(f"{s.id}|{s.sha256}|{s.path}|{actual}\n".encode())
-    for d in CODE_DIRS:
-        for f in sorted(d.glob("*.py")) + sorted(d.glob("*.csv")):
-            h.update(f.name.encode() + f.read_bytes())
-    for f in METADATA_FILES:
+    for f in [
+        *sorted(CODE_DIR.glob("*.py")),
+        *sorted(CODE_DIR.glob("*.csv")),
+        *REFERENCE_FILES,
+        *METADATA_FILES,
+    ]:
         h.update(f.name.encode() + f.read_bytes())
     if corrections.exists():
         h.update(corrections.read_bytes())
@@ -74,15 +80,25 @@ def needs_registry(patterns: tuple[str, ...] | list[str]) -> bool:
     return any(fnmatch.fnmatchcase(i, p) for i in ids for p in patterns)
 
 
-def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
-    """Build the core tables if missing or stale; return their folder."""
-    out = Path(processed or paths.PROCESSED)
-    if is_stale(out):
-        from .build import build
+class StaleRegistryError(CnaiError):
+    """The core tables are missing or older than their inputs. Reading never builds them: the
+    command line (`cnai registry build`, `cnai reports build`) and the make targets do."""
 
-        if not quiet:
-            print(
-                "cnai: raw data or parser changed; rebuilding the registry tables…", file=sys.stderr
-            )
-        build(out_dir=out)
+
+def require_registry(out_dir: Path | None = None) -> Path:
+    """The folder of the core tables, if they are built and current; else StaleRegistryError.
+    Reads only: never builds, never writes."""
+    out = Path(out_dir or paths.PROCESSED)
+    # the inputs first: a broken manifest is named even before the first build
+    fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "curated" / "corrections.csv")
+    built = current_fingerprint(out)
+    if built is None:
+        raise StaleRegistryError(
+            f"registry is not built: run `cnai registry build` (no {out / 'build_info.json'})"
+        )
+    if built != fp:
+        raise StaleRegistryError(
+            "registry is stale: run `cnai registry build` (the raw files, parser code or "
+            f"corrections changed since {out} was built)"
+        )
     return out

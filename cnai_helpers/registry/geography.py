@@ -1,7 +1,8 @@
 """Administrative geography: GB/T 2260 codes -> province / prefecture city / district names
 (Chinese and English) and coordinates.
 
-Provinces come from the committed ``cnai_helpers/data/provinces.csv``; prefecture cities and
+Provinces come from the committed ``cnai_helpers/reference/provinces.csv`` (conventions in
+``reference/geography.yaml``); prefecture cities and
 districts (names, longitude, latitude) from the ``cpca`` package's ``adcodes.csv``; English names
 of cities and districts are pinyin (``pypinyin``), with administrative suffixes dropped.
 """
@@ -14,14 +15,17 @@ from functools import cache
 
 import pandas as pd
 
-MUNICIPALITIES = {"11", "12", "31", "50"}
-SUFFIXES = ("自治州", "自治县", "地区", "新区", "林区", "市", "区", "县", "盟", "旗")
+from .. import reference
+
+_GEO = reference.geography()  # cnai_helpers/reference/geography.yaml
+MUNICIPALITIES = frozenset(_GEO["municipalities"])
+SUFFIXES = tuple(_GEO["suffixes"])
+_SOE = _GEO["central_soe"]
 
 
 @cache
 def provinces() -> pd.DataFrame:
-    path = ir.files("cnai_helpers") / "data" / "provinces.csv"
-    with path.open(encoding="utf-8") as fh:
+    with reference.path("provinces.csv").open(encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str)
 
 
@@ -122,7 +126,7 @@ def region(code: str | None) -> Region:
 @cache
 def province_by_name(name_zh: str) -> str | None:
     """属地 (e.g. 北京市, 广西壮族自治区, 北京) -> 2-digit code; 国资委 -> 'central_soe'."""
-    if name_zh == "国资委":
+    if name_zh == _SOE["locality_zh"]:
         return "central_soe"
     df = provinces()
     hit = df[(df["name_zh"] == name_zh) | (df["short_zh"] == name_zh)]
@@ -133,7 +137,7 @@ def province_by_name(name_zh: str) -> str | None:
 def province_by_prefix(prefix: str) -> str | None:
     """Pinyin prefix of a generative-AI number (case-insensitive) -> 2-digit code."""
     p = prefix.casefold()
-    if p == "zhongyangqiye":
+    if p == _SOE["genai_prefix"]:
         return "central_soe"
     df = provinces()
     hit = df[df["genai_prefix"].str.casefold() == p]
@@ -145,6 +149,6 @@ def province_by_prefix(prefix: str) -> str | None:
 def province_names() -> dict[str, dict[str, str]]:
     """2-digit code -> {'zh': ..., 'en': ...} (plus central_soe / unknown)."""
     out = {r.province_code: {"zh": r.name_zh, "en": r.name_en} for r in provinces().itertuples()}
-    out["central_soe"] = {"zh": "国资委（中央企业）", "en": "Central SOEs (SASAC)"}
-    out["unknown"] = {"zh": "未知", "en": "Unknown"}
+    for code in ("central_soe", "unknown"):
+        out[code] = {"zh": _GEO[code]["name_zh"], "en": _GEO[code]["name_en"]}
     return out

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from . import REGISTRIES
 from .cancellations import active_by_batch, empty_frame
 
 
-def province_counts(filings: pd.DataFrame) -> dict[str, int]:
+def province_counts(filings: pd.DataFrame, provinces: Sequence[str] | None = None) -> pd.Series:
+    """Unique filings per ``province_code`` (a missing code counts as "unknown"), sorted by
+    code. With ``provinces``: exactly those codes, in that order, zeros included, others left
+    out (analysis/geo.py's mainland view)."""
     c = filings["province_code"].fillna("unknown").value_counts()
-    return {k: int(v) for k, v in sorted(c.items())}
+    return c.sort_index() if provinces is None else c.reindex(list(provinces), fill_value=0)
+
+
+def as_dict(counts: pd.Series) -> dict[str, int]:
+    """Counts as a JSON-ready mapping (code -> int), in the series' order."""
+    return {k: int(v) for k, v in counts.items()}
 
 
 def cancellation_stats(cancellations: pd.DataFrame | None) -> dict:
@@ -41,7 +51,7 @@ def registry_stats(
             "filings": int(len(f)),
             "cancelled": n_cancelled,
             "active_filings": int(len(f)) - n_cancelled,
-            "by_province": province_counts(f),
+            "by_province": as_dict(province_counts(f)),
             "batches": [
                 {
                     "batch": r.batch,

@@ -24,6 +24,7 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import suppress
 from dataclasses import asdict
@@ -234,18 +235,19 @@ def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, 
 
 def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int = 1,
                   force: bool = False, timeout: int = 600, progress=None,
-                  ensure_data: bool = True, site: list[Report] | None = None) -> list[dict]:
-    """Validate, then run what is stale; returns one status dict per report. ``site``: every
-    report of the site definition, listed in the index (default: ``reports``). The index is
-    rewritten only when a published (non-variant) report was part of the run."""
+                  ensure_data: Callable[[list[Report]], object] | None = None,
+                  site: list[Report] | None = None) -> list[dict]:
+    """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
+    (the command line passes the registry build) runs once before any notebook: parallel
+    kernels read the data, they must not race to rebuild it. ``site``: every report of the site
+    definition, listed in the index (default: ``reports``). The index is rewritten only when a
+    published (non-variant) report was part of the run."""
     out_root = Path(out_root or paths.REPORTS).resolve()
     for r in reports:  # validate everything before anything runs
         validate(r.notebook_path, r.parameters, r.id)
     out_root.mkdir(parents=True, exist_ok=True)
-    from ..registry.fingerprint import ensure_registry, needs_registry
-
-    if ensure_data and any(needs_registry(r.sources) for r in reports):
-        ensure_registry()  # once, here: parallel kernels must not race to rebuild it
+    if ensure_data:
+        ensure_data(reports)
     clean_stale_temporaries(out_root, reports)
     # SIGTERM unwinds like Ctrl-C (SIGINT already raises KeyboardInterrupt)
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted)} \

@@ -3,7 +3,9 @@ parameters. An entry with ``fan_out`` expands into one report per value."""
 
 from __future__ import annotations
 
+import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,14 +70,23 @@ def _fan_out_values(spec: dict, where: str) -> list[dict]:
     if "values" in spec:
         return [v if isinstance(v, dict) else {"value": v, "label": str(v)} for v in spec["values"]]
     if "values_from" in spec:
-        from . import fanout
-
-        fn = getattr(fanout, spec["values_from"], None)
-        if fn is None:
-            raise SiteError(f"{where}: unknown values_from {spec['values_from']!r} "
-                            f"(functions in cnai_helpers/reports/fanout.py)")
-        return fn(**spec.get("args", {}))
+        return _values_function(spec["values_from"], where)(**spec.get("args", {}))
     raise SiteError(f"{where}: fan_out needs 'values' or 'values_from'")
+
+
+def _values_function(name: str, where: str) -> Callable[..., list[dict]]:
+    """``values_from``: a function of cnai_helpers/loaders.py by name
+    ("provinces_with_min_filings") or any ``module:function``. The values come from the data
+    layer; the report machinery itself reads no table."""
+    module, _, attr = name.rpartition(":")
+    try:
+        fn = getattr(importlib.import_module(module or "cnai_helpers.loaders"), attr, None)
+    except ImportError:
+        fn = None
+    if not callable(fn):
+        raise SiteError(f"{where}: unknown values_from {name!r} (a function of "
+                        "cnai_helpers/loaders.py, or module:function)")
+    return fn
 
 
 def _glob_tokens(glob: str) -> tuple[str, ...]:

@@ -1,0 +1,67 @@
+"""Reference data in one place: GB/T 2260 geography and the keyword taxonomies, as CSV/YAML
+files beside this module, read once (cached) by the functions below.
+
+- ``provinces.csv``: the 34 province-level divisions (code, names, generative-AI prefix);
+- ``geography.yaml``: municipalities, administrative suffixes, the non-province codes
+  (central SOEs, unknown) and the divisions outside the registry's mainland;
+- ``org_types.yaml``: organisation-type keyword rules (analysis/classify.py);
+- ``sectors.yaml``: vertical-sector keywords, in priority order (analysis/classify.py);
+- ``use_cases.yaml``: use-case keywords (analysis/geo.py).
+
+Kept free of pandas (and of yaml until a YAML file is read): the registry's freshness check
+hashes ``GEOGRAPHY_FILES`` on every loader call.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources as ir
+from functools import cache
+from importlib.resources.abc import Traversable
+from typing import Any
+
+# the files the core tables are built from (registry/fingerprint.py hashes them)
+GEOGRAPHY_FILES = ("provinces.csv", "geography.yaml")
+
+
+def path(name: str) -> Traversable:
+    """A reference file shipped with the package (found in an installed package too)."""
+    return ir.files(__name__) / name
+
+
+@cache
+def _yaml(name: str) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(path(name).read_text(encoding="utf-8"))
+
+
+@cache
+def province_rows() -> tuple[dict[str, str], ...]:
+    """provinces.csv as rows of text (province_code, name_zh, short_zh, name_en, genai_prefix)."""
+    with path("provinces.csv").open(encoding="utf-8") as fh:
+        return tuple(csv.DictReader(fh))
+
+
+def geography() -> dict[str, Any]:
+    return _yaml("geography.yaml")
+
+
+def org_type_rules() -> dict[str, Any]:
+    return _yaml("org_types.yaml")
+
+
+def _keywords(name: str) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(str(w) for w in v) for k, v in _yaml(name).items()}
+
+
+@cache
+def sector_keywords() -> dict[str, tuple[str, ...]]:
+    """Sector -> keywords, in priority order (the first match wins)."""
+    return _keywords("sectors.yaml")
+
+
+@cache
+def use_case_keywords() -> dict[str, tuple[str, ...]]:
+    """Use case -> keywords (a filing can match several)."""
+    return _keywords("use_cases.yaml")

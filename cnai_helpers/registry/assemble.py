@@ -1,0 +1,164 @@
+"""Assemble the core tables from the parsed rows: listings (names keyed, provinces named),
+unique filings per registry, entities, batches and the cancellations join."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..metadata import columns
+from . import REGISTRIES, cancellations
+from .geography import province_names
+from .numbers import name_key
+from .quality import Issue, to_frame
+
+LISTING_COLUMNS = columns("listings")  # declared in cnai_helpers/tables.yaml
+
+
+def finish_listings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    for c in LISTING_COLUMNS:
+        if c not in lst.columns:
+            lst[c] = None
+    lst["filing_key"] = lst["filing_number"].map(name_key)
+    lst["entity_key"] = lst["entity_name"].map(name_key)
+    # a stray leading character on a company name: the key minus its first character is a
+    # known entity that files elsewhere -> use that entity
+    counts = lst["entity_key"].value_counts()
+    known = set(counts.index)
+    for key in counts[counts <= 2].index:
+        if len(key) > 6 and key[1:] in known and counts[key[1:]] >= 1:
+            mask = lst["entity_key"] == key
+            for r in lst[mask].itertuples():
+                issues.append(
+                    row_issue(
+                        r,
+                        "repaired",
+                        f"entity name {r.entity_name!r} has a stray "
+                        f"leading character; matched to {key[1:]!r}",
+                    )
+                )
+            lst.loc[mask, "entity_key"] = key[1:]
+            lst.loc[mask, "entity_name"] = lst.loc[mask, "entity_name"].str[1:]
+    names = province_names()
+    lst["province_zh"] = lst["province_code"].map(lambda c: names.get(c, {}).get("zh"))
+    lst["province_en"] = lst["province_code"].map(lambda c: names.get(c, {}).get("en"))
+    lst["filing_year"] = pd.array(lst["filing_year"], dtype="Int64")
+    lst["source_row"] = lst["source_row"].astype(int)
+    lst["lon"] = lst["lon"].astype(float)
+    lst["lat"] = lst["lat"].astype(float)
+    for c in LISTING_COLUMNS:
+        if c not in ("source_row", "filing_year", "lon", "lat"):
+            lst[c] = lst[c].astype(object).where(lst[c].notna(), None)
+    return lst[LISTING_COLUMNS].sort_values(
+        ["registry", "batch", "source_id", "source_row"], ignore_index=True
+    )
+
+
+def row_issue(r, action: str, reason: str, batch: str | None = None) -> Issue:
+    """A data-quality record for one listing row (a namedtuple from ``itertuples``)."""
+    return Issue(
+        r.source_id,
+        r.source_id,
+        r.source_row,
+        r.registry,
+        batch or r.batch,
+        action,
+        reason,
+        r.filing_number,
+    )
+
+
+def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    lst = lst.sort_values(["registry", "filing_key", "batch", "source_row"])
+    dup_in_batch = lst.duplicated(["registry", "filing_key", "batch"], keep="first")
+    for r in lst[dup_in_batch].itertuples():
+        issues.append(
+            row_issue(r, "flagged", "filing number listed twice in the same batch; counted once")
+        )
+    grp = lst.groupby(["registry", "filing_key"], sort=False)
+    batches = grp["batch"].agg(lambda b: ";".join(sorted(set(b))))
+    first = lst.drop_duplicates(["registry", "filing_key"], keep="first").set_index(
+        ["registry", "filing_key"]
+    )
+    first = first.rename(columns={"batch": "first_batch"})
+    first["batches"] = batches
+    first["n_batches"] = batches.str.count(";") + 1
+    first["n_listings"] = grp.size()
+    for r in first[first["n_batches"] > 1].reset_index().itertuples():
+        issues.append(
+            row_issue(
+                r,
+                "flagged",
+                f"filing listed in {r.n_batches} batches ({r.batches}); "
+                "counted once, in its first batch",
+                batch=r.first_batch,
+            )
+        )
+    return first.reset_index().sort_values(
+        ["registry", "first_batch", "filing_key"], ignore_index=True
+    )
+
+
+def _mode(df: pd.DataFrame, key: str, col: str) -> pd.Series:
+    """Most frequent value of ``col`` per ``key`` (ties: the first in sort order), vectorised."""
+    c = df.groupby([key, col], dropna=False).size().rename("n").reset_index()
+    c = c.sort_values([key, "n", col], ascending=[True, False, True], kind="stable")
+    return c.drop_duplicates(key).set_index(key)[col]
+
+
+def make_entities(filings: pd.DataFrame) -> pd.DataFrame:
+    f = filings
+    counts = pd.crosstab(f["entity_key"], f["registry"])
+    for reg in REGISTRIES:
+        if reg not in counts.columns:
+            counts[reg] = 0
+    counts = counts[list(REGISTRIES)].add_prefix("n_")
+    name = _mode(f, "entity_key", "entity_name")
+    prov = _mode(f, "entity_key", "province_code")
+    nprov = f.groupby("entity_key")["province_code"].nunique()
+    first = f.groupby("entity_key")["first_batch"].min()
+    out = pd.DataFrame(
+        {"entity_name": name, "province_code": prov, "n_provinces": nprov, "first_batch": first}
+    ).join(counts)
+    out["n_filings"] = counts.sum(axis=1)
+    names = province_names()
+    out["province_en"] = out["province_code"].map(lambda c: names.get(c, {}).get("en"))
+    return out.reset_index().sort_values("n_filings", ascending=False, ignore_index=True)
+
+
+def make_batches(lst: pd.DataFrame, filings: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    rows = lst.groupby(["registry", "batch"]).size().rename("rows")
+    new = filings.groupby(["registry", "first_batch"]).size()
+    new.index = new.index.set_names(["registry", "batch"])
+    b = meta.drop_duplicates(["registry", "batch"]).set_index(["registry", "batch"])
+    b = b.join(rows, how="outer").join(new.rename("new_filings"), how="outer")
+    b[["rows", "new_filings"]] = b[["rows", "new_filings"]].fillna(0).astype(int)
+    b = b.reset_index().sort_values(["registry", "batch"], ignore_index=True)
+    b["cumulative_filings"] = b.groupby("registry")["new_filings"].cumsum().astype(int)
+    return b
+
+
+def assemble_tables(
+    listings: pd.DataFrame,
+    batch_meta: pd.DataFrame,
+    issues: list[Issue],
+    cancel_rows: pd.DataFrame,
+    cancel_files: dict[str, str],
+    cancel_issues: Sequence[Issue] = (),
+) -> dict[str, pd.DataFrame]:
+    """The core tables (not yet validated) from the parsed rows. The data-quality table lists
+    ``issues`` (the listings' parse issues), those found assembling listings and filings, then
+    ``cancel_issues`` (the notices' parse issues) and those of the cancellations join."""
+    lst = finish_listings(listings, issues)
+    filings = make_filings(lst, issues)
+    issues.extend(cancel_issues)
+    cancels, filings = cancellations.join_cancellations(cancel_rows, filings, issues, cancel_files)
+    return {
+        "listings": lst,
+        "filings": filings,
+        "entities": make_entities(filings),
+        "batches": make_batches(lst, filings, batch_meta),
+        "data_quality": to_frame(issues),
+        "cancellations": cancels,
+    }

@@ -1,0 +1,251 @@
+"""Parse and enrich: every registry raw file, checked against its recorded sha256 on the very
+bytes that are parsed, into listing rows (CAC Word lists, generative-AI JSON) with the filing
+number parsed and the region resolved, batch metadata, cancellation rows and data-quality issues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+from ..errors import CnaiError
+from ..manifest import Source, mismatch_message, restore_hint
+from ..metadata import columns, read_curated
+from . import cancellations
+from .docx_lists import read_cac_docx
+from .genai import read_genai_json
+from .geography import region
+from .numbers import NumberError, parse_cac_number
+from .quality import Issue
+
+
+class BuildError(CnaiError, RuntimeError):
+    """The core tables cannot be built (a raw file missing or changed, a malformed notice)."""
+
+
+def read_checked(src: Source, raw_dir: Path) -> tuple[bytes | None, str | None]:
+    """(bytes, None) if the raw file hashes to its recorded sha256, else (None, why): the check
+    runs on the very bytes that are then parsed, whatever the stamp file says."""
+    path = src.raw_path(raw_dir)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, f"[{src.id}] raw file {path} missing: {restore_hint(src)}"
+    got = hashlib.sha256(data).hexdigest()
+    if got != src.sha256:
+        return None, mismatch_message(src, path, got)
+    return data, None
+
+
+def parse_docx(args: tuple[Source, Path]):
+    """Parse one CAC Word list (run in a worker process). Returns (rows, issues, problem)."""
+    src, raw_dir = args
+    data, problem = read_checked(src, raw_dir)
+    if problem:
+        return None, [], problem
+    path, sid, reg, batch = str(src.raw_path(raw_dir)), src.id, src.registry, src.batch
+    # the manifest's batch also serves lists with no title (``registry add --batch``)
+    lst = read_cac_docx(path, source_id=sid, batch=batch, data=data)
+    issues = list(lst.issues)
+    checks = (
+        ("registry", reg, lst.registry, f"file looks like {lst.registry}"),
+        ("batch", batch, lst.title_batch or batch, f"title says batch {lst.title_batch}"),
+    )
+    for what, declared, found, said in checks:
+        if declared and found != declared:
+            issues.append(
+                Issue(
+                    sid,
+                    Path(path).name,
+                    None,
+                    reg,
+                    batch,
+                    "flagged",
+                    f"{said}; manifest says {what} {declared}; manifest used",
+                )
+            )
+    df = lst.rows.assign(registry=reg or lst.registry, batch=batch or lst.batch, source_id=sid)
+    return df, issues, None
+
+
+def enrich_cac(
+    df: pd.DataFrame, corrections: pd.DataFrame, issues: list[Issue], file_of: dict[str, str]
+) -> pd.DataFrame:
+    """CAC list rows with their filing number parsed and region resolved (corrections.csv
+    applied); unreadable numbers are dropped, every repair, flag and rejection goes to
+    ``issues`` (``file_of``: source id -> file name)."""
+    out = []
+    corr = {
+        (r.registry, r.filing_number, r.field): (r.value, r.reason)
+        for r in corrections.itertuples()
+    }
+    for rec in df.to_dict("records"):
+        sid = rec["source_id"]
+
+        def note(action, reason, number, _rec=rec, _sid=sid):
+            issues.append(
+                Issue(
+                    _sid,
+                    file_of[_sid],
+                    _rec["source_row"],
+                    _rec["registry"],
+                    _rec["batch"],
+                    action,
+                    reason,
+                    number,
+                )
+            )
+
+        try:
+            n = parse_cac_number(rec["filing_number_raw"])
+        except NumberError as e:
+            note("rejected", f"{e}; row not in the core tables", rec["filing_number_raw"])
+            continue
+        for p in n.problems:
+            note("flagged", p, n.number)
+        code = n.region_code
+        fix = corr.get((rec["registry"], n.number, "region_code"))
+        if fix:
+            code = str(fix[0])
+            note(
+                "repaired",
+                f"region code {n.region_code} -> {code} (corrections.csv: {fix[1]})",
+                n.number,
+            )
+        reg = region(code)
+        if not reg.valid:
+            note(
+                "flagged",
+                f"region prefix {code} is not a GB/T 2260 province; province 'unknown'",
+                n.number,
+            )
+        rec.update(
+            filing_number=n.number,
+            region_code=code if reg.valid else None,
+            filing_year=n.filing_year,
+            serial=n.serial,
+            province_code=reg.province_code,
+            city_code=reg.city_code,
+            city_zh=reg.city_zh,
+            city_en=reg.city_en,
+            district_code=reg.district_code,
+            district_zh=reg.district_zh,
+            lon=reg.lon,
+            lat=reg.lat,
+        )
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def load_corrections(path: Path | None = None) -> pd.DataFrame:
+    """data/curated/corrections.csv (reviewed repairs to the official lists, a reason per row)."""
+    path = Path(path or paths.DATA / "curated" / "corrections.csv")
+    if not path.exists():
+        return pd.DataFrame(columns=columns("corrections"))
+    return read_curated("corrections", path)
+
+
+def refuse(problems: list[str]) -> None:
+    """Stop before any table is written if a raw file differs from its recorded checksum."""
+    if len(problems) == 1:
+        raise BuildError(f"refusing to build the registry: {problems[0]}")
+    if problems:
+        head = f"refusing to build the registry from {len(problems)} changed raw files:"
+        raise BuildError("\n".join([head, *problems]))
+
+
+def parse_all(
+    sources: list[Source],
+    raw_dir: Path,
+    jobs: int | None = None,
+    corrections_path: Path | None = None,
+):
+    """Parse every registry source. Returns (listings, batch metadata, issues)."""
+    corrections = load_corrections(corrections_path)
+    issues: list[Issue] = []
+    docx_sources = [s for s in sources if s.format == "cac_docx"]
+    for s in sources:
+        if not s.raw_path(raw_dir).exists():
+            raise BuildError(f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: {restore_hint(s)}")
+    genai_data = {}
+    problems = []
+    for s in sources:  # checked before any parsing starts; the bytes hashed are the bytes parsed
+        if s.format == "genai_json":
+            genai_data[s.id], problem = read_checked(s, raw_dir)
+            problems += [problem] if problem else []
+    refuse(problems)
+    args = [(s, raw_dir) for s in docx_sources]
+    jobs = jobs or min(len(args), os.cpu_count() or 1, 4)
+    if jobs > 1 and len(args) > 1:
+        with ProcessPoolExecutor(jobs) as ex:
+            parsed = list(ex.map(parse_docx, args))
+    else:
+        parsed = [parse_docx(a) for a in args]
+    refuse([problem for _, _, problem in parsed if problem])
+    frames = []
+    for df, iss, _ in parsed:
+        frames.append(df)
+        issues.extend(iss)
+    file_of = file_names(sources)
+    cac = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    cac = enrich_cac(cac, corrections, issues, file_of) if len(cac) else cac
+
+    batch_meta = [
+        {
+            "registry": s.registry,
+            "batch": s.batch,
+            "source_id": s.id,
+            "title": s.title,
+            "announcement_url": s.announcement_url,
+            "announcement_date": s.announcement_date,
+        }
+        for s in docx_sources
+    ]
+    genai_frames = []
+    for s in sources:
+        if s.format != "genai_json":
+            continue
+        g = read_genai_json(s.raw_path(raw_dir), source_id=s.id, data=genai_data[s.id])
+        issues.extend(g.issues)
+        rows = g.rows.assign(source_id=s.id)
+        genai_frames.append(rows)
+        for b in g.batches.to_dict("records"):
+            for reg in sorted(rows.loc[rows["batch"] == b["batch"], "registry"].unique()):
+                batch_meta.append(
+                    {
+                        "registry": reg,
+                        "batch": b["batch"],
+                        "source_id": s.id,
+                        "title": b["title"],
+                        "announcement_url": b["announcement_url"],
+                        "announcement_date": None,
+                    }
+                )
+    genai = pd.concat(genai_frames, ignore_index=True) if genai_frames else pd.DataFrame()
+    listings = pd.concat([cac, genai], ignore_index=True)
+    return listings, pd.DataFrame(batch_meta), issues
+
+
+def parse_cancellations(
+    sources: list[Source], raw_dir: Path, issues: list[Issue]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows of the cancellation notices among ``sources`` (checksums checked first), and the file
+    name of each source; parse issues go to ``issues``. The join is registry/assemble.py's."""
+    srcs = [s for s in sources if s.format in cancellations.FORMATS]
+    refuse([problem for s in srcs for problem in [read_checked(s, raw_dir)[1]] if problem])
+    try:
+        rows, parse_issues = cancellations.read_sources(srcs, raw_dir)
+    except cancellations.CancelFormatError as e:
+        raise BuildError(f"{e}; fix the file or its manifest entry") from e
+    issues.extend(parse_issues)
+    return rows, file_names(srcs)
+
+
+def file_names(sources: list[Source]) -> dict[str, str]:
+    """source id -> file name (the data-quality table names the file)."""
+    return {s.id: Path(s.path).name for s in sources}

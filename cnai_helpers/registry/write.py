@@ -1,0 +1,62 @@
+"""Validate and write: the pandera schemas, then parquet files, the DuckDB database and
+build_info.json in a fresh folder swapped in atomically (a failed build leaves the last good one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from ..atomic import atomic_dir
+from .parse import BuildError
+from .schemas import SCHEMAS
+from .stats import as_dict, province_counts
+
+
+def validate_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every table checked against its schema (registry/schemas.py); BuildError names the table."""
+    tables = dict(tables)
+    for name, schema in SCHEMAS.items():
+        try:
+            tables[name] = schema.validate(tables[name], lazy=True)
+        except Exception as e:  # pandera SchemaErrors: report which table and checks
+            raise BuildError(f"core table {name!r} failed validation:\n{e}") from e
+    return tables
+
+
+def filings_by_province(filings: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per registry and province (unknown ones left out): unique filings. Stored in
+    build_info.json, so light callers (the site's fan-out) need not load the tables."""
+    return {
+        reg: {k: v for k, v in as_dict(province_counts(g)).items() if k != "unknown"}
+        for reg, g in filings.groupby("registry")
+    }
+
+
+def write_tables(
+    tables: dict[str, pd.DataFrame],
+    out_dir: Path,
+    info: dict,
+    before_swap: Callable[[], None] | None = None,
+) -> None:
+    """Write the tables into a fresh folder and swap it in; ``before_swap`` runs just before."""
+    import duckdb
+
+    with atomic_dir(out_dir) as tmp:
+        for name, df in tables.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        con = duckdb.connect(str(tmp / "registry.duckdb"))
+        try:
+            for name in tables:
+                con.execute(
+                    f"CREATE TABLE {name} AS SELECT * FROM "
+                    f"read_parquet('{(tmp / f'{name}.parquet').as_posix()}')"
+                )
+        finally:
+            con.close()
+        (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False))
+        if before_swap is not None:
+            before_swap()
