@@ -442,8 +442,11 @@ def examples(name: str, n: int = 2, processed: Path | None = None) -> pd.DataFra
     if t.layer == "curated":
         df = read_curated(name)
     else:
-        path = Path(processed or paths.PROCESSED) / f"{name}.parquet"
-        if not path.exists():
+        from .loaders import load_table  # the one reader of core tables (never builds)
+        from .registry.fingerprint import StaleRegistryError
+
+        try:
+            df = load_table(name, processed)
+        except StaleRegistryError:
             return None
-        df = pd.read_parquet(path)
     return df.head(n).T.rename(columns=lambda i: f"example {i + 1}")

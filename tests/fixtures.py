@@ -115,3 +115,21 @@ def genai_row(seq, loc, name, company, number, date, kind, new_header=False, **e
     }
     r.update(extra)
     return r
+
+
+def source_entry(sid: str, path: str, raw, **kw) -> dict:
+    """A manifest entry for a fixture file under ``raw`` (sha256 and size computed)."""
+    import hashlib
+
+    data = (raw / path).read_bytes()
+    return {
+        "id": sid,
+        "path": path,
+        "url": "https://example.org/" + path,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "publisher": "test",
+        "licence": "test",
+        "citation": "test",
+        **kw,
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pandas as pd
@@ -21,7 +20,7 @@ from cnai_helpers.registry.cancellations import (
     read_cancellations,
     series_registry,
 )
-from tests.fixtures import REC_HEADER, ds_row, make_docx, num
+from tests.fixtures import REC_HEADER, ds_row, make_docx, num, source_entry
 
 runner = CliRunner()
 
@@ -69,19 +68,7 @@ NOTICES = [
 ]
 
 
-def _entry(sid, rel, raw, **kw):
-    data = (raw / rel).read_bytes()
-    return {
-        "id": sid,
-        "path": rel,
-        "url": "https://example.org/" + rel,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size": len(data),
-        "publisher": "test",
-        "licence": "test",
-        "citation": "test",
-        **kw,
-    }
+_entry = source_entry
 
 
 def write_manifest(data, entries):

@@ -13,24 +13,12 @@ from typer.testing import CliRunner
 from cnai_helpers import paths
 from cnai_helpers.cli import app
 from cnai_helpers.registry.build import BuildError, build
-from tests.fixtures import ds_row, genai_json, genai_row, make_docx, num
+from tests.fixtures import ds_row, genai_json, genai_row, make_docx, num, source_entry
 
 runner = CliRunner()
 
 
-def _entry(sid, path, raw, **kw):
-    data = (raw / path).read_bytes()
-    return {
-        "id": sid,
-        "path": path,
-        "url": "https://example.org/" + path,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size": len(data),
-        "publisher": "test",
-        "licence": "test",
-        "citation": "test",
-        **kw,
-    }
+_entry = source_entry
 
 
 @pytest.fixture
