@@ -138,10 +138,14 @@ def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
         if isinstance(v, str) or not isinstance(v, list) or not all(isinstance(x, str) for x in v):
             raise SiteError(f"{where}: needs.{k} must be a list of names, e.g. [{k}_a, {k}_b]")
         out[k] = tuple(v)
-    for m in out.get("modules", ()):
-        from .needs import check_module
+    from .needs import NeedsError, check_module, curated_files
 
-        check_module(m, where)
+    try:
+        for m in out.get("modules", ()):
+            check_module(m, where)
+        curated_files(out.get("curated", ()), where)
+    except NeedsError as err:
+        raise SiteError(str(err)) from None
     return out
 
 
