@@ -107,7 +107,9 @@ def test_declared_basis_must_match_the_reports_verdict():
 
 def test_failed_build_marks_results_stale(tmp_path):
     (tmp_path / "r1.json").write_text(json.dumps({"verdicts": [verdict("a", ev.SUPPORTED)]}))
-    (tmp_path / "r1.build.json").write_text(json.dumps({"status": "failed", "error": "cell 2: boom"}))
+    (tmp_path / "r1.build.json").write_text(
+        json.dumps({"status": "failed", "error": "cell 2: boom"})
+    )
     assert cl.load_report_results("r1", tmp_path)["_failed"] == "cell 2: boom"
     assert cl.load_report_results("nope", tmp_path) is None
     results = {"r1": cl.load_report_results("r1", tmp_path)}

@@ -16,7 +16,7 @@ from cnai_helpers import claims as cl
 from cnai_helpers import paths
 from cnai_helpers.reports import needs
 from cnai_helpers.reports.build import build_reports, default_results_root, summary
-from cnai_helpers.reports.site import SiteError, load_site
+from cnai_helpers.reports.site import load_site
 
 SMALL = """
 from cnai_helpers.results import record
@@ -55,7 +55,11 @@ def site(tmp_path):
                 "title": "C",
                 "question": "?",
                 "parameters": {"x": 3},
-                "needs": {"sources": [], "curated": [], "modules": ["cnai_helpers.analysis.compute"]},
+                "needs": {
+                    "sources": [],
+                    "curated": [],
+                    "modules": ["cnai_helpers.analysis.compute"],
+                },
             },
             {
                 "id": "plain",
@@ -225,7 +229,10 @@ def test_stages_follow_needs_reports(site):
             "needs.reports form a cycle: a -> b -> a",
         ),
         ([_minimal("a", needs={"reports": ["nope"]})], "needs.reports 'nope' matches no report"),
-        ([_minimal("a", needs={"modules": ["cnai_helpers.nope"]})], "no module 'cnai_helpers.nope'"),
+        (
+            [_minimal("a", needs={"modules": ["cnai_helpers.nope"]})],
+            "no module 'cnai_helpers.nope'",
+        ),
         ([_minimal("a", needs={"curated": ["nope"]})], "no curated table 'nope'"),
         ([_minimal("a", needs={"tables": ["x"]})], "unknown needs key(s) ['tables']"),
         ([_minimal("a", needs={"sources": "cac_*"})], "needs.sources must be a list"),

@@ -119,6 +119,8 @@ def may_select(id_template: str, patterns: list[str]) -> bool:
 
 
 NEEDS_KEYS = ("sources", "curated", "modules", "reports")
+EXAMPLES = {"sources": '"cac_*"', "curated": "compute_assumptions",
+            "modules": "cnai_helpers.analysis.compute", "reports": "who-files"}
 
 
 def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
@@ -136,7 +138,7 @@ def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
         if v is None:
             continue
         if isinstance(v, str) or not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise SiteError(f"{where}: needs.{k} must be a list of names, e.g. [{k}_a, {k}_b]")
+            raise SiteError(f"{where}: needs.{k} must be a list, e.g. {k}: [{EXAMPLES[k]}]")
         out[k] = tuple(v)
     from .needs import NeedsError, check_module, curated_files
 
