@@ -267,3 +267,16 @@ def test_real_ledger_needs_every_report_its_claims_name():
     ledger = next(r for r in load_site(expand=False) if r.id == "claims")
     named = {i for x in cl.load_claims()["report_ids"] for i in x.split(";") if i} - {"claims"}
     assert named <= set(ledger.needs_reports)
+
+
+def test_fast_import_scan_equals_a_full_ast_walk_on_every_module():
+    import ast
+
+    for name in sorted(needs.all_modules()):
+        f = needs.module_file(name)
+        src = f.read_text(encoding="utf-8")
+        is_pkg = f.name == "__init__.py"
+        full = needs.imported_modules(ast.parse(src), name, is_pkg)
+        assert needs.imports_in_source(src, name, is_pkg) == full, name
+    tricky = "x = 1\nfrom cnai_helpers.analysis import \\\n    compute\n"
+    assert "cnai_helpers.analysis.compute" in needs.imports_in_source(tricky)

@@ -4,9 +4,10 @@ A report re-runs when its fingerprint changes. The fingerprint hashes:
 
 - the notebook file and the report's parameters;
 - ``needs.modules``: the helper modules it uses, **plus every ``cnai_helpers`` module its
-  notebook's code cells import**, closed over imports: each module's source is parsed (``ast``)
-  and every ``cnai_helpers`` module it imports, at top level or inside a function, absolute or
-  relative, is added, with the packages' ``__init__.py`` on the way. ``from x import name``
+  notebook's code cells import**, closed over imports: in each module's source the import
+  statements are parsed (``ast``; found line by line, the whole file parsed when one does not
+  parse alone) and every ``cnai_helpers`` module imported, at top level or inside a function,
+  absolute or relative, is added (an import in a docstring counts too: the safe side), with the packages' ``__init__.py`` on the way. ``from x import name``
   counts ``x.name`` when it is a module. So a notebook that imports ``cnai_helpers.results``
   counts ``results.py`` without declaring it, and a module reached only dynamically must be
   declared. The page renderer (``reports/render.py``, ``results.py``) counts for every report;
@@ -42,9 +43,25 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # tests point this at a c
 ALWAYS = ("cnai_helpers.reports.render", "cnai_helpers.results")  # shape every page
 LOADERS = "cnai_helpers.loaders"  # reads the core tables in data/processed
 DATA_SUFFIXES = (".csv", ".tsv", ".yaml", ".yml", ".json", ".html", ".css", ".j2", ".tpl", ".txt")
-PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "python-docx", "openpyxl", "pandera",
-            "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "duckdb",
+    "python-docx",
+    "openpyxl",
+    "pandera",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+)
 MAGIC_RE = re.compile(r"^\s*[%!].*$", re.M)
+# candidate import statements: parsing only these is ~10x faster than parsing whole files
+IMPORT_RE = re.compile(
+    r"^[ \t]*(?:from[ \t]+[.\w]+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t]+[^\n]*)", re.M
+)
 
 
 class NeedsError(CnaiError, ValueError):
@@ -53,7 +70,11 @@ class NeedsError(CnaiError, ValueError):
 
 def module_file(name: str, pkg: Path | None = None) -> Path | None:
     """The source file of ``cnai_helpers.a.b`` under ``pkg`` (None if there is none)."""
-    pkg = Path(pkg or PACKAGE_ROOT)
+    return _module_file(name, Path(pkg or PACKAGE_ROOT))
+
+
+@lru_cache(maxsize=4096)
+def _module_file(name: str, pkg: Path) -> Path | None:
     parts = name.split(".")
     if parts[0] != PACKAGE:
         return None
@@ -74,11 +95,12 @@ def _resolve(node: ast.ImportFrom, module: str, is_pkg: bool) -> str | None:
     return ".".join(parts[:keep] + ([node.module] if node.module else []))
 
 
-def imported_modules(tree: ast.AST, module: str = "", is_pkg: bool = False,
-                     pkg: Path | None = None) -> set[str]:
+def imported_modules(
+    tree: ast.AST, module: str = "", is_pkg: bool = False, pkg: Path | None = None
+) -> set[str]:
     """``cnai_helpers`` modules imported anywhere in ``tree`` (the source of ``module``)."""
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _import_statements(tree):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -86,9 +108,27 @@ def imported_modules(tree: ast.AST, module: str = "", is_pkg: bool = False,
             if not base:
                 continue
             out.add(base)
-            out.update(f"{base}.{a.name}" for a in node.names
-                       if module_file(f"{base}.{a.name}", pkg) is not None)
+            out.update(
+                f"{base}.{a.name}"
+                for a in node.names
+                if module_file(f"{base}.{a.name}", pkg) is not None
+            )
     return {m for m in out if m == PACKAGE or m.startswith(PACKAGE + ".")}
+
+
+def _import_statements(tree: ast.AST):
+    """Import statements anywhere in ``tree``, visiting statements only (imports are
+    statements; skipping expressions makes this several times faster than ``ast.walk``)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+            continue
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                stack.extend(c for c in children if isinstance(c, ast.AST))
 
 
 def _with_parents(name: str) -> list[str]:
@@ -96,14 +136,30 @@ def _with_parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
+def imports_in_source(
+    src: str, module: str = PACKAGE, is_pkg: bool = True, pkg: Path | None = None
+) -> set[str]:
+    """``cnai_helpers`` modules imported by Python source ``src``: each line that starts an
+    import statement (with its parenthesised continuation) is parsed with ``ast``; if one of
+    them does not parse alone (a backslash continuation), the whole source is parsed."""
+    body: list[ast.stmt] = []
+    for m in IMPORT_RE.finditer(src):
+        try:
+            body += ast.parse(m.group(0).strip()).body
+        except SyntaxError:
+            return imported_modules(ast.parse(src), module, is_pkg, pkg)
+    return imported_modules(ast.Module(body=body, type_ignores=[]), module, is_pkg, pkg)
+
+
 @lru_cache(maxsize=512)
 def _module_imports(path: str, mtime_ns: int, name: str, pkg: str) -> frozenset[str]:
-    tree = ast.parse(Path(path).read_bytes(), filename=path)
-    return frozenset(imported_modules(tree, name, path.endswith("__init__.py"), Path(pkg)))
+    src = Path(path).read_text(encoding="utf-8")
+    return frozenset(imports_in_source(src, name, path.endswith("__init__.py"), Path(pkg)))
 
 
-def closure(modules: set[str] | list[str] | tuple[str, ...],
-            pkg: Path | None = None) -> dict[str, Path]:
+def closure(
+    modules: set[str] | list[str] | tuple[str, ...], pkg: Path | None = None
+) -> dict[str, Path]:
     """Every module ``modules`` import, directly or not, with its file (sorted by name)."""
     pkg = Path(pkg or PACKAGE_ROOT)
     todo = [p for m in modules for p in _with_parents(m)]
@@ -124,6 +180,13 @@ def closure(modules: set[str] | list[str] | tuple[str, ...],
 def notebook_modules(nb_path: Path) -> set[str]:
     """``cnai_helpers`` modules imported by the notebook's code cells (magics ignored). A cell
     that does not parse counts as importing the whole package (safe side)."""
+    p = Path(nb_path)
+    st = p.stat()
+    return set(_notebook_modules(str(p), st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=256)
+def _notebook_modules(nb_path: str, mtime_ns: int, size: int) -> frozenset[str]:
     nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
     out: set[str] = set()
     for cell in nb.get("cells", []):
@@ -132,10 +195,10 @@ def notebook_modules(nb_path: Path) -> set[str]:
         src = cell.get("source", "")
         src = MAGIC_RE.sub("", "".join(src) if isinstance(src, list) else src)
         try:
-            out |= imported_modules(ast.parse(src), PACKAGE, True)
+            out |= imports_in_source(src)
         except SyntaxError:
             out |= all_modules()
-    return out
+    return frozenset(out)
 
 
 def all_modules(pkg: Path | None = None) -> set[str]:
@@ -150,8 +213,10 @@ def all_modules(pkg: Path | None = None) -> set[str]:
 
 def check_module(name: str, where: str) -> None:
     if module_file(name) is None:
-        raise NeedsError(f"{where}: needs.modules: no module {name!r} (a dotted name such as "
-                         f"cnai_helpers.analysis.compute)")
+        raise NeedsError(
+            f"{where}: needs.modules: no module {name!r} (a dotted name such as "
+            f"cnai_helpers.analysis.compute)"
+        )
 
 
 def curated_files(patterns: tuple[str, ...], where: str = "") -> dict[str, Path]:
@@ -161,16 +226,20 @@ def curated_files(patterns: tuple[str, ...], where: str = "") -> dict[str, Path]
     for p in patterns:
         hits = fnmatch.filter(names, p)
         if not hits and not any(c in p for c in "*?["):
-            raise NeedsError(f"{where}: needs.curated: no curated table {p!r} "
-                             f"({paths.curated_table(p)} missing)")
+            raise NeedsError(
+                f"{where}: needs.curated: no curated table {p!r} ({paths.curated_table(p)} missing)"
+            )
         out.update({n: paths.curated_table(n) for n in hits})
     return dict(sorted(out.items()))
 
 
 def package_data_files(pkg: Path | None = None) -> list[Path]:
     pkg = Path(pkg or PACKAGE_ROOT)
-    return sorted(f for f in pkg.rglob("*") if f.suffix in DATA_SUFFIXES and f.is_file()
-                  and "__pycache__" not in f.parts)
+    return sorted(
+        f
+        for f in pkg.rglob("*")
+        if f.suffix in DATA_SUFFIXES and f.is_file() and "__pycache__" not in f.parts
+    )
 
 
 def _sha(path: Path) -> str:
@@ -197,8 +266,9 @@ def registry_tables_fingerprint() -> str:
         return "missing"
 
 
-def inputs(report, sources: dict[str, str], upstream: dict[str, str],
-           pkg: Path | None = None) -> dict:
+def inputs(
+    report, sources: dict[str, str], upstream: dict[str, str], pkg: Path | None = None
+) -> dict:
     """Everything the report's fingerprint hashes, by kind (also shown in build.json)."""
     pkg = Path(pkg or PACKAGE_ROOT)
     wanted = set(ALWAYS) | set(report.modules) | notebook_modules(report.notebook_path)
