@@ -6,8 +6,10 @@ A claim's status is decided once, in the report that tests it, by a rule of
 only reads those verdicts: it never re-decides. A claim tested by several reports (one per
 registry, one per chip) gets one ledger row per report and a combined status
 (:func:`cnai_helpers.evidence.across_definitions`). A claim no report tests is ``not_testable``
-with the reason written in the table. A report that has not been built, or whose last build
-failed, is shown as such: its old figures are never used silently.
+with the reason written in the table. A report that has not been built, whose last build
+failed, or whose inputs changed since its last build (``stale``), is shown as such: its old
+figures are never used silently. Results are read from the results store (``data/results/``,
+see :mod:`cnai_helpers.reports.build`), not from the site.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ REQUIRED = tuple(columns("claims"))  # declared in cnai_helpers/tables.yaml
 BASES = table("claims").field("basis").allowed  # computed, curated, none
 NOT_BUILT = "report_not_built"
 FAILED = "report_failed"
+STALE = "report_stale"
 MISSING = "verdict_missing"
-PENDING = (NOT_BUILT, FAILED, MISSING)
+PENDING = (NOT_BUILT, FAILED, STALE, MISSING)
 PENDING_LABELS = {
     NOT_BUILT: "report not built",
     FAILED: "report failed (figures stale)",
+    STALE: "report out of date (its inputs changed since it was built)",
     MISSING: "no verdict in the report",
 }
 
@@ -66,20 +70,23 @@ def report_ids(claim: pd.Series) -> list[str]:
 
 
 def load_report_results(report_id: str, results_dir: Path | None = None) -> dict | None:
-    """A built report's results (None if the report has not been built). The report's
-    build.json says whether its last build failed: then ``{"_failed": error}`` is returned
-    with the stale figures, which the ledger shows as stale instead of using."""
-    d = Path(results_dir or paths.REPORTS) / report_id
+    """A built report's results from the results store ``results_dir`` (default
+    ``data/results/``: ``<id>.json`` and its build status ``<id>.build.json``); None if the
+    report has not been built. A failed last build gives ``{"_failed": error}``, an out-of-date
+    one ``{"_stale": True}``, with the old figures, which the ledger shows instead of using."""
+    d = Path(results_dir or paths.RESULTS)
     try:
-        res = json.loads((d / "results.json").read_text(encoding="utf-8"))
+        res = json.loads((d / f"{report_id}.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
     try:
-        build = json.loads((d / "build.json").read_text(encoding="utf-8"))
+        build = json.loads((d / f"{report_id}.build.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         build = {}
     if build.get("status") == "failed":
         return {**res, "_failed": build.get("error") or "failed"}
+    if build.get("stale"):
+        return {**res, "_stale": True}
     return res
 
 
@@ -94,6 +101,8 @@ def verdict_in(results: dict | None, claim_id: str) -> tuple[str, dict | None]:
         return NOT_BUILT, None
     if results.get("_failed"):
         return FAILED, None
+    if results.get("_stale"):
+        return STALE, None
     for v in results.get("verdicts", []):
         if v.get("claim") == claim_id:
             return v["status"], v

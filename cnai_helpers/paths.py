@@ -26,3 +26,19 @@ LOCAL_SOURCES = DATA / "local_sources.yaml"
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
 SITE = ROOT / "site.yaml"
+# each published report's results and build status (data, not part of the site); kernels started
+# by `cnai reports build` get CNAI_RESULTS pointing at the results folder of that build
+RESULTS = Path(os.environ.get("CNAI_RESULTS") or DATA / "results")
+
+
+def curated_table(name: str) -> Path:
+    """The file of the curated table ``name`` (e.g. ``compute_assumptions``): the one place that
+    knows where curated tables live (``data/curated/<name>.csv``, formerly ``data/<name>.csv``)."""
+    moved = DATA / "curated" / f"{name}.csv"
+    return moved if moved.exists() or not (DATA / f"{name}.csv").exists() else DATA / f"{name}.csv"
+
+
+def curated_names() -> list[str]:
+    """Names of every curated table."""
+    files = list((DATA / "curated").glob("*.csv")) + list(DATA.glob("*.csv"))
+    return sorted({f.stem for f in files})

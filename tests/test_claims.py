@@ -106,12 +106,23 @@ def test_declared_basis_must_match_the_reports_verdict():
 
 
 def test_failed_build_marks_results_stale(tmp_path):
-    d = tmp_path / "r1"
-    d.mkdir()
-    (d / "results.json").write_text(json.dumps({"verdicts": [verdict("a", ev.SUPPORTED)]}))
-    (d / "build.json").write_text(json.dumps({"status": "failed", "error": "cell 2: boom"}))
+    (tmp_path / "r1.json").write_text(json.dumps({"verdicts": [verdict("a", ev.SUPPORTED)]}))
+    (tmp_path / "r1.build.json").write_text(
+        json.dumps({"status": "failed", "error": "cell 2: boom"})
+    )
     assert cl.load_report_results("r1", tmp_path)["_failed"] == "cell 2: boom"
     assert cl.load_report_results("nope", tmp_path) is None
+    results = {"r1": cl.load_report_results("r1", tmp_path)}
+    assert cl.verdict_in(results["r1"], "a") == (cl.FAILED, None)
+
+
+def test_stale_upstream_is_shown_not_used(tmp_path):
+    (tmp_path / "r1.json").write_text(json.dumps({"verdicts": [verdict("a", ev.SUPPORTED)]}))
+    (tmp_path / "r1.build.json").write_text(json.dumps({"status": "ok", "stale": True}))
+    res = cl.load_report_results("r1", tmp_path)
+    assert res["_stale"] is True
+    assert cl.verdict_in(res, "a") == (cl.STALE, None)
+    assert "out of date" in cl.label(cl.STALE)
 
 
 def test_claims_table_rules(tmp_path):

@@ -51,8 +51,7 @@ def built(tmp_path_factory, real_raw):
                 "notebook": "claims_ledger.ipynb",
                 "title": "Ledger",
                 "question": "?",
-                "stage": 1,
-                "parameters": {"reports_dir": str(out)},
+                "needs": {"reports": list(REPORTS)},  # reads this build's results store
             },
         ]
     }

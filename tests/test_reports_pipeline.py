@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cnai_helpers.cli import app
 from cnai_helpers.reports import build as rbuild
+from cnai_helpers.reports import needs
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.params import ParameterError
 from cnai_helpers.reports.site import load_site
@@ -174,8 +175,9 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
     nb = site / "notebooks/t.ipynb"
     write_nb(nb, body=BODY + "\n# edited\n")
     assert summary(build(site, jobs=2))["built"] == ["one", "sq-3", "sq-4"]
-    # helper package changed -> re-run
-    monkeypatch.setattr(rbuild, "helper_hash", lambda: "changed")
+    # a parsing library's version changed -> re-run
+    versions = {**needs.package_versions(), "pandas": "0.0-test"}
+    monkeypatch.setattr(needs, "package_versions", lambda: versions)
     assert summary(build(site, only=["sq-3"]))["built"] == ["sq-3"]
     # data checksums changed -> re-run
     monkeypatch.setattr(rbuild, "sources_for", lambda patterns: {"cac_ds_x": "0" * 64})
@@ -184,9 +186,12 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
 
 
 def test_failing_report_keeps_last_good_and_others_build(site):
-    build(site, only=["one"])
+    build(site, only=["one", "sq-4"])
     out = site / "reports"
     good = (out / "one/index.html").read_bytes()
+    untouched = ("sq-4/index.html", "sq-4/results.json", "sq-4/build.json")
+    before = {p: (out / p).read_bytes() for p in untouched}
+    sq4_status = (site / "reports-results/sq-4.build.json").read_bytes()
     # the site definition (not a -p override, which builds a variant) makes them fail
     doc = yaml.safe_load((site / "site.yaml").read_text())
     original = yaml.safe_dump(doc)
@@ -199,13 +204,21 @@ def test_failing_report_keeps_last_good_and_others_build(site):
     assert (out / "one/index.html").read_bytes() == good, "last good HTML replaced"
     err = (out / "one/error.html").read_text()
     assert "ValueError" in err and "boom on purpose" in err
-    assert "cnai-failed" in err and "Traceback" in err or "traceback" in err.lower()
+    assert 'id="cnai-failed"' in err, "no failure banner"
+    assert "Traceback" in re.sub(r"<[^>]+>", "", err), "no traceback on the error page"
     status = json.loads((out / "one/build.json").read_text())
     assert status["status"] == "failed" and status["last_good"]
     index = (out / "index.html").read_text()
     assert "failed — stale" in index and "one/error.html" in index
-    # the other report in the same run was executed (and failed the same way on purpose);
-    # a third, not selected, is untouched. Now fix and rebuild: page replaced, error cleared.
+    # the other report in the same run was executed (and failed the same way on purpose)
+    sq3 = json.loads((out / "sq-3/build.json").read_text())
+    assert sq3["status"] == "failed" and "boom on purpose" in sq3["error"]
+    assert "boom on purpose" in (out / "sq-3/error.html").read_text()
+    # a third, not selected, is untouched (its page, results and status)
+    assert {p: (out / p).read_bytes() for p in untouched} == before, "sq-4 touched"
+    store = site / "reports-results"
+    assert (store / "sq-4.build.json").read_bytes() == sq4_status
+    # Now fix and rebuild: page replaced, error cleared.
     (site / "site.yaml").write_text(original)
     r = cli_build(site, "--only", "one")
     assert r.exit_code == 0, r.output
@@ -238,10 +251,9 @@ def test_later_stage_reruns_when_upstream_results_change(site):
     doc["reports"][0]["parameters"] = {"x": 7}
     (site / "site.yaml").write_text(yaml.safe_dump(doc))
     assert summary(build(site))["built"] == ["one", "ledger"]
-    # a change that leaves upstream figures identical does not re-run the ledger
-    write_nb(site / "notebooks" / "t.ipynb", body=BODY + "\n# comment only\n")
-    doc["reports"][1]["notebook"] = "t2.ipynb"
-    write_nb(site / "notebooks" / "t2.ipynb")
+    # a change that leaves upstream figures identical re-runs the upstream, not the ledger
+    doc["reports"][0]["notebook"] = "t2.ipynb"
+    write_nb(site / "notebooks" / "t2.ipynb", body=BODY + "\n# comment only\n")
     (site / "site.yaml").write_text(yaml.safe_dump(doc))
-    build(site)
-    assert summary(build(site))["skipped"] == ["one", "ledger"]
+    s = summary(build(site))
+    assert s["built"] == ["one"] and s["skipped"] == ["ledger"], s

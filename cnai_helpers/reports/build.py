@@ -3,9 +3,18 @@
 Per report: parameters validated against the notebook before anything runs; executed headless on
 the project's kernel (IPC transport, so parallel kernels never clash on ports) with the notebooks
 folder as working directory; rendered in-process with nbconvert; written to ``reports/<id>/``
-by an atomic directory swap. Incremental: a report re-runs only when its notebook, parameters,
-helper package, curated tables or data checksums change. A failing report does not stop the
-others, keeps its last good page and gets an error page.
+by an atomic directory swap. Incremental: a report re-runs only when what it needs changes (its
+notebook, parameters and ``needs:`` in site.yaml; see :mod:`.needs`). A failing report does not
+stop the others, keeps its last good page and gets an error page.
+
+Results are data, not part of the site: each published report's figures go to
+``data/results/<id>.json`` (flat figures plus ``"verdicts"``) and its build status (ok/failed,
+built_at, fingerprint, error, what was hashed) to ``data/results/<id>.build.json``; the site
+folder gets a copy of results.json. With another output folder than ``reports/`` the results go
+beside it (``<out>-results/``), so a trial build never changes the project's results. Kernels get
+``CNAI_RESULTS`` pointing there (the claims ledger reads it). Reports run in stages that follow
+``needs.reports``; an upstream report that is not part of the run but whose inputs changed since
+its last build is marked ``stale`` in its build status, which the ledger shows.
 
 A report built with parameters other than the site definition's (``-p``) is a variant: it goes
 to ``_variants/<id>--<hash>/`` and never replaces the published page, its results or the index.
@@ -33,8 +42,9 @@ from typing import Any
 
 from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, write_text
+from . import needs
 from .params import validate
-from .provenance import git_state, helper_hash, now_iso, package_versions, sources_for
+from .provenance import git_state, now_iso, package_versions, sources_for
 from .render import index_html, notebook_html
 from .site import VARIANTS, Report
 
@@ -42,13 +52,42 @@ BUILD_FILE = "build.json"
 LEGACY_WORK_RE = re.compile(r"^\.build-.+-[A-Za-z0-9_]{8}$")  # work folders before pids in names
 
 
-def fingerprint(report: Report, helpers: str, data: dict[str, str]) -> str:
-    h = hashlib.sha256()
-    h.update(report.notebook_path.read_bytes())
-    h.update(json.dumps(report.parameters, sort_keys=True, ensure_ascii=False).encode())
-    h.update(helpers.encode())
-    h.update(json.dumps(data, sort_keys=True).encode())
-    return h.hexdigest()
+def default_results_root(out_root: Path) -> Path:
+    """data/results/ for the project's reports/; ``<out>-results/`` beside any other site."""
+    out_root = Path(out_root).resolve()
+    if out_root == Path(paths.REPORTS).resolve():
+        return Path(paths.RESULTS)
+    return out_root.parent / f"{out_root.name}-results"
+
+
+def results_file(results_root: Path, rid: str) -> Path:
+    return Path(results_root) / f"{rid}.json"
+
+
+def status_file(results_root: Path, rid: str) -> Path:
+    return Path(results_root) / f"{rid}.build.json"
+
+
+def read_status(out_root: Path, results_root: Path, report: Report | dict) -> dict:
+    """Last build status of a report: from the results store, or a variant's own folder."""
+    get = report.get if isinstance(report, dict) else lambda k: getattr(report, k)
+    folder = get("folder") or get("id")
+    p = (out_root / folder / BUILD_FILE) if folder != get("id") \
+        else status_file(results_root, get("id"))
+    try:
+        return json.loads(Path(p).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def upstream_state(results_root: Path, rid: str) -> str:
+    """What a downstream report's fingerprint sees of one report it reads: its results'
+    checksum and its build status (ok, failed, stale or missing)."""
+    p = results_file(results_root, rid)
+    digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "missing"
+    st = read_status(Path("."), results_root, {"id": rid, "folder": rid})
+    state = "stale" if st.get("stale") else st.get("status", "missing")
+    return f"{state}:{digest}"
 
 
 def read_build(out_root: Path, folder: str) -> dict:
@@ -59,8 +98,10 @@ def read_build(out_root: Path, folder: str) -> dict:
         return {}
 
 
-def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
+def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root: str) -> dict:
     """Run in a worker process: execute, render, publish one report. Never raises."""
+    import os
+
     import nbformat
     import papermill as pm
 
@@ -74,6 +115,8 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
     work = make_temp_dir(out_root_p, f"build-{rid}")
     executed = work / f"{rid}.ipynb"
     error = None
+    os.environ["CNAI_RESULTS"] = results_root  # the kernel's paths.RESULTS: this build's results
+    store = None if report["folder"] != rid else Path(results_root)  # variants: own folder only
     try:
         pm.execute_notebook(
             str(nb_path), str(executed), parameters=report["parameters"],
@@ -90,72 +133,96 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
             "parameters": report["parameters"], "seconds": seconds, "built_at": now_iso()}
     status = {"id": rid, "fingerprint": report["fingerprint"], "built_at": prov["built_at"],
               "seconds": seconds, "parameters": report["parameters"],
-              "title": report["title"], "question": report["question"]}
+              "title": report["title"], "question": report["question"],
+              "inputs": report["inputs"]}
     if report["folder"] != rid:
         status["variant_of"] = rid
     dest = out_root_p / report["folder"]
+    previous = read_status(out_root_p, Path(results_root), report)
     try:
         nb = nbformat.read(executed, as_version=4) if executed.exists() else None
         if error is None:
             values, descriptions = collect(nb)
             html = notebook_html(nb, prov)
+            results_json = json.dumps(values, indent=1, ensure_ascii=False)
+            if store is not None:
+                write_text(results_file(store, rid), results_json)
             with atomic_dir(dest) as tmp:
                 shutil.copyfile(executed, tmp / f"{rid}.ipynb")
                 (tmp / "index.html").write_text(html, encoding="utf-8")
-                (tmp / "results.json").write_text(
-                    json.dumps(values, indent=1, ensure_ascii=False), encoding="utf-8")
+                (tmp / "results.json").write_text(results_json, encoding="utf-8")
                 status.update(status="ok", last_good=prov["built_at"], results=values,
                               descriptions=descriptions, kinds=collect_kinds(nb),
                               provenance=prov)
                 (tmp / BUILD_FILE).write_text(json.dumps(status, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
         else:
-            previous = read_build(out_root_p, report["folder"])
+            site_previous = read_build(out_root_p, report["folder"])
             dest.mkdir(parents=True, exist_ok=True)
             if nb is not None:
                 write_text(dest / "error.html", notebook_html(nb, prov, failed=error))
                 shutil.copyfile(executed, dest / "failed.ipynb")
             status.update(status="failed", error=error, fingerprint=None,
-                          last_good=previous.get("last_good"),
-                          results=previous.get("results", {}),
-                          descriptions=previous.get("descriptions", {}),
-                          kinds=previous.get("kinds", {}))
+                          last_good=previous.get("last_good") or site_previous.get("last_good"),
+                          results=site_previous.get("results", {}),
+                          descriptions=site_previous.get("descriptions", {}),
+                          kinds=site_previous.get("kinds", {}))
             write_text(dest / BUILD_FILE, json.dumps(status, indent=1, ensure_ascii=False))
     except Exception as e:  # rendering failed: report it, keep the last good page
         status.update(status="failed", error=f"rendering: {type(e).__name__}: {e}",
-                      fingerprint=None)
+                      fingerprint=None, last_good=previous.get("last_good"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if store is not None:  # the status last: a fingerprint here means everything is written
+        with suppress(OSError):
+            kept = {k: v for k, v in status.items() if k not in ("results", "provenance")}
+            write_text(status_file(store, rid), json.dumps(kept, indent=1, ensure_ascii=False))
     return status
 
 
-def upstream_results(out_root: Path, reports: list[Report], stage: int) -> dict[str, str]:
-    """Checksums of the results.json of every lower-stage report: a later-stage report (the
-    claims ledger) re-runs when any figure it reads changes."""
-    out = {}
-    for r in reports:
-        if r.stage < stage:
-            p = out_root / r.id / "results.json"
-            out[r.id] = hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "missing"
-    return out
-
-
 def plan(reports: list[Report], out_root: Path, force: bool,
-         upstream: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
+         results_root: Path | None = None) -> tuple[list[dict], list[dict]]:
     """(to_run, skipped): each a dict describing the report with its fingerprint."""
-    helpers = helper_hash()
+    results_root = Path(results_root or default_results_root(out_root))
     to_run, skipped = [], []
     for r in reports:
         used = sources_for(r.sources)
-        data = {**used, **{f"report:{k}": v for k, v in (upstream or {}).items()}}
-        fp = fingerprint(r, helpers, data)
-        d = {**asdict(r), "fingerprint": fp, "sources_used": used,
+        upstream = {u: upstream_state(results_root, u) for u in r.needs_reports}
+        inputs = needs.inputs(r, used, upstream)
+        fp = needs.fingerprint(inputs)
+        d = {**asdict(r), "fingerprint": fp, "sources_used": used, "inputs": inputs,
              "notebook_path": str(r.notebook_path), "folder": r.out_folder}
-        prev = read_build(out_root, r.out_folder)
+        prev = read_status(out_root, results_root, r)
         fresh = (prev.get("status") == "ok" and prev.get("fingerprint") == fp
-                 and (out_root / r.out_folder / "index.html").exists())
+                 and (out_root / r.out_folder / "index.html").exists()
+                 and (r.is_variant or results_file(results_root, r.id).exists()))
         (skipped if fresh and not force else to_run).append(d)
     return to_run, skipped
+
+
+def mark_stale_upstream(selected: list[Report], site: list[Report], out_root: Path,
+                        results_root: Path) -> None:
+    """Reports read (directly or not) by the selected ones but not built in this run: flag in
+    their build status whether their inputs changed since their last good build (``stale``),
+    so that a report reading them shows it instead of silently using old figures."""
+    by_id = {r.id: r for r in site if not r.is_variant}
+    chosen = {r.id for r in selected}
+    wanted, todo = set(), [u for r in selected for u in r.needs_reports]
+    while todo:
+        rid = todo.pop()
+        if rid in by_id and rid not in wanted:
+            wanted.add(rid)
+            todo += list(by_id[rid].needs_reports)
+    for r in sorted((by_id[i] for i in wanted - chosen), key=lambda r: r.stage):
+        st = read_status(out_root, results_root, r)
+        if st.get("status") != "ok":
+            continue
+        _, fresh = plan([r], out_root, False, results_root)
+        stale = not fresh
+        if bool(st.get("stale")) != stale:
+            st["stale"] = stale
+            write_text(status_file(results_root, r.id), json.dumps(st, indent=1,
+                                                                   ensure_ascii=False))
 
 
 class Interrupted(KeyboardInterrupt):
@@ -214,12 +281,13 @@ def clean_stale_temporaries(out_root: Path, reports: list[Report]) -> None:
 
 
 def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, workers: int,
-                  results: dict, progress) -> None:
+                  results: dict, progress, results_root: Path) -> None:
     ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
     ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
     try:
         futs = {ex.submit(_execute, d, str(out_root),
-                          {**base, "sources": d["sources_used"]}, timeout): d["folder"]
+                          {**base, "sources": d["sources_used"]}, timeout,
+                          str(results_root)): d["folder"]
                 for d in to_run}
         for f in as_completed(futs):
             results[futs[f]] = f.result()
@@ -236,24 +304,30 @@ def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, 
 def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int = 1,
                   force: bool = False, timeout: int = 600, progress=None,
                   ensure_data: Callable[[list[Report]], object] | None = None,
-                  site: list[Report] | None = None) -> list[dict]:
+                  site: list[Report] | None = None,
+                  results_root: Path | None = None) -> list[dict]:
     """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
     (the command line passes the registry build) runs once before any notebook: parallel
     kernels read the data, they must not race to rebuild it. ``site``: every report of the site
     definition, listed in the index (default: ``reports``). The index is rewritten only when a
-    published (non-variant) report was part of the run."""
+    published (non-variant) report was part of the run. ``results_root``: the results store
+    (default: :func:`default_results_root`)."""
     out_root = Path(out_root or paths.REPORTS).resolve()
+    results_root = Path(results_root or default_results_root(out_root)).resolve()
     for r in reports:  # validate everything before anything runs
         validate(r.notebook_path, r.parameters, r.id)
     out_root.mkdir(parents=True, exist_ok=True)
     if ensure_data:
         ensure_data(reports)
     clean_stale_temporaries(out_root, reports)
+    results_root.mkdir(parents=True, exist_ok=True)
+    clean_stale(results_root, ".*")
+    mark_stale_upstream(reports, site if site is not None else reports, out_root, results_root)
     # SIGTERM unwinds like Ctrl-C (SIGINT already raises KeyboardInterrupt)
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted)} \
         if threading.current_thread() is threading.main_thread() else {}
     try:
-        results = _run_stages(reports, out_root, jobs, force, timeout, progress)
+        results = _run_stages(reports, out_root, jobs, force, timeout, progress, results_root)
     except KeyboardInterrupt:
         clean_stale_temporaries(out_root, reports)  # work folders of the stopped workers
         raise
@@ -267,13 +341,12 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
 
 
 def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, timeout: int,
-                progress) -> dict[str, dict]:
+                progress, results_root: Path) -> dict[str, dict]:
     results: dict[str, dict] = {}
     base = None
     for stage in sorted({r.stage for r in reports}):
         stage_reports = [r for r in reports if r.stage == stage]
-        upstream = upstream_results(out_root, reports, stage) if stage > 0 else None
-        to_run, skipped = plan(stage_reports, out_root, force, upstream)
+        to_run, skipped = plan(stage_reports, out_root, force, results_root)
         for d in skipped:
             results[d["folder"]] = {**read_build(out_root, d["folder"]), "skipped": True}
         if not to_run:
@@ -286,7 +359,8 @@ def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, t
         # always in worker processes, even one: the main thread stays free to take Ctrl-C
         # (nbclient waits in a zmq poll that swallows it)
         workers = max(1, min(jobs, len(to_run)))
-        _run_parallel(to_run, out_root, base, timeout, workers, results, progress)
+        _run_parallel(to_run, out_root, base, timeout, workers, results, progress,
+                      results_root)
     return results
 
 

@@ -1,8 +1,22 @@
 """The site definition (site.yaml): which reports to build, from which notebook, with which
-parameters. An entry with ``fan_out`` expands into one report per value."""
+parameters. An entry with ``fan_out`` expands into one report per value.
+
+``needs:`` says what a report reads (see :mod:`.needs` for what its fingerprint hashes)::
+
+    needs:
+      sources: ["cac_*"]                    # source ids (globs) of data/sources.yaml
+      curated: [compute_assumptions]         # curated tables by name (globs allowed)
+      modules: [cnai_helpers.analysis.compute]  # helper modules (imports followed)
+      reports: [who-files, "geo-*"]          # other reports whose results it reads
+
+Reports run in stages that follow from ``needs.reports``: a report runs after every report it
+reads (a cycle is an error naming it). The older keys still work: top-level ``sources:`` is
+``needs.sources``; ``stage: N`` makes the report read every report of a lower stage.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import re
 from collections.abc import Callable
@@ -28,8 +42,11 @@ class Report:
     title: str
     question: str
     parameters: dict[str, Any] = field(default_factory=dict)
-    stage: int = 0  # reports of a higher stage run after all lower ones (e.g. the claims ledger)
-    sources: tuple[str, ...] = ("*",)
+    stage: int = 0  # derived from needs.reports: 1 + the highest stage of what it reads
+    sources: tuple[str, ...] = ("*",)  # needs.sources
+    curated: tuple[str, ...] = ("*",)  # needs.curated (default: every curated table)
+    modules: tuple[str, ...] = ()  # needs.modules (plus what the notebook imports)
+    needs_reports: tuple[str, ...] = ()  # needs.reports, expanded to report ids
     notebooks_dir: str | None = None  # default: the project's notebooks/
     folder: str | None = None  # output folder under the site root (default: the id)
 
@@ -112,6 +129,75 @@ def may_select(id_template: str, patterns: list[str]) -> bool:
     return any(_overlap(_glob_tokens(p), template) for p in patterns)
 
 
+NEEDS_KEYS = ("sources", "curated", "modules", "reports")
+EXAMPLES = {"sources": '"cac_*"', "curated": "compute_assumptions",
+            "modules": "cnai_helpers.analysis.compute", "reports": "who-files"}
+
+
+def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
+    needs = e.get("needs") or {}
+    if not isinstance(needs, dict):
+        raise SiteError(f"{where}: needs must be a mapping with keys {', '.join(NEEDS_KEYS)}")
+    unknown = sorted(set(needs) - set(NEEDS_KEYS))
+    if unknown:
+        raise SiteError(f"{where}: unknown needs key(s) {unknown} (known: {', '.join(NEEDS_KEYS)})")
+    if "sources" in e and "sources" in needs:
+        raise SiteError(f"{where}: both sources and needs.sources; keep needs.sources")
+    out = {}
+    for k in NEEDS_KEYS:
+        v = needs.get(k, e.get(k) if k == "sources" else None)
+        if v is None:
+            continue
+        if isinstance(v, str) or not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise SiteError(f"{where}: needs.{k} must be a list, e.g. {k}: [{EXAMPLES[k]}]")
+        out[k] = tuple(v)
+    from .needs import NeedsError, check_module, curated_files
+
+    try:
+        for m in out.get("modules", ()):
+            check_module(m, where)
+        curated_files(out.get("curated", ()), where)
+    except NeedsError as err:
+        raise SiteError(str(err)) from None
+    return out
+
+
+def _stages(out: list[Report], entries: dict[str, tuple], skipped: list[str],
+            path: Path) -> list[Report]:
+    """Expand ``needs.reports`` (and legacy ``stage:``) to ids; stage = depth in the graph."""
+    import dataclasses
+
+    ids = [r.id for r in out]
+    deps: dict[str, list[str]] = {}
+    for r in out:
+        patterns, legacy_stage = entries[r.id]
+        found = []
+        for p in patterns:
+            hits = [i for i in ids if fnmatch.fnmatchcase(i, p) and i != r.id]
+            if not hits and not any(may_select(t, [p]) for t in skipped):
+                raise SiteError(f"{path.name}: report {r.id!r}: needs.reports {p!r} matches no "
+                                f"report of the site definition")
+            found += hits
+        if legacy_stage:
+            found += [o.id for o in out if entries[o.id][1] < legacy_stage]
+        deps[r.id] = list(dict.fromkeys(found))
+    stage: dict[str, int] = {}
+
+    def visit(rid: str, trail: list[str]) -> int:
+        if rid in trail:
+            cycle = trail[trail.index(rid):] + [rid]
+            raise SiteError(f"{path.name}: needs.reports form a cycle: {' -> '.join(cycle)}; "
+                            "a report cannot read its own results")
+        if rid not in stage:
+            stage[rid] = 1 + max((visit(d, [*trail, rid]) for d in deps[rid]), default=-1)
+        return stage[rid]
+
+    for r in out:
+        visit(r.id, [])
+    return [dataclasses.replace(r, stage=stage[r.id], needs_reports=tuple(deps[r.id]))
+            for r in out]
+
+
 def load_site(path: Path | None = None, expand: bool = True,
               notebooks_dir: Path | None = None, only: list[str] | None = None) -> list[Report]:
     """The reports of the site definition. ``only`` (``--only`` patterns): fan-out entries that
@@ -123,6 +209,8 @@ def load_site(path: Path | None = None, expand: bool = True,
     except FileNotFoundError as e:
         raise SiteError(f"{path}: site definition not found") from e
     out: list[Report] = []
+    entries: dict[str, tuple] = {}  # id -> (needs.reports patterns, legacy stage)
+    skipped: list[str] = []  # id templates of fan-outs left unexpanded (--only)
     nb_dir = Path(notebooks_dir) if notebooks_dir else path.parent / doc.get("notebooks_dir",
                                                                              "notebooks")
     for i, e in enumerate(doc.get("reports") or [], start=1):
@@ -130,17 +218,25 @@ def load_site(path: Path | None = None, expand: bool = True,
         missing = [k for k in ("id", "notebook", "title", "question") if not e.get(k)]
         if missing:
             raise SiteError(f"{where}: missing {', '.join(missing)}")
-        base = dict(notebook=e["notebook"], stage=int(e.get("stage", 0)),
-                    sources=tuple(e.get("sources", ["*"])),
+        needs = _needs(e, where)
+        base = dict(notebook=e["notebook"], sources=needs.get("sources", ("*",)),
+                    curated=needs.get("curated", ("*",)), modules=needs.get("modules", ()),
                     notebooks_dir=str(nb_dir))
+        try:
+            legacy_stage = int(e.get("stage", 0))
+        except (TypeError, ValueError) as err:
+            raise SiteError(f"{where}: stage must be a whole number") from err
+        n_before = len(out)
         params = dict(e.get("parameters") or {})
         if "fan_out" in e:
             if expand and only and not may_select(e["id"], only):
+                skipped.append(e["id"])
                 continue
             spec = e["fan_out"]
             if not expand:
                 out.append(Report(id=e["id"], title=e["title"], question=e["question"],
                                   parameters=params, **base))
+                entries[e["id"]] = (needs.get("reports", ()), legacy_stage)
                 continue
             for v in _fan_out_values(spec, where):
                 fmt = {"value": v["value"], "label": v.get("label", v["value"])}
@@ -151,8 +247,10 @@ def load_site(path: Path | None = None, expand: bool = True,
         else:
             out.append(Report(id=e["id"], title=e["title"], question=e["question"],
                               parameters=params, **base))
+        for r in out[n_before:]:
+            entries[r.id] = (needs.get("reports", ()), legacy_stage)
     ids = [r.id for r in out]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise SiteError(f"{path.name}: duplicate report ids {dup}")
-    return out
+    return _stages(out, entries, skipped, path)
