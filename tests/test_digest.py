@@ -150,6 +150,10 @@ def test_cancellations_between_dates_and_months():
     got = digest.cancellations_between(c, "2024-04", "2024-08-10")
     assert got["notice_date"].tolist() == ["2024-05-02", "2024-08-10"]
     assert len(digest.cancellations_between(c, None, "2024-08")) == 4
+    b = pd.DataFrame({"batch": ["2024-04", "2024-08"], "announcement_date": ["2024-04", None]})
+    assert digest.batch_ref(b, "2024-04") == "2024-04" and digest.batch_ref(b, "2024-08") == "2024-08"
+    b.loc[1, "announcement_date"] = "2024-08-10"
+    assert digest.batch_ref(b, "2024-08") == "2024-08-10" and digest.batch_ref(b, None) is None
 
 
 def test_summary_text_from_figures():

@@ -197,6 +197,15 @@ def mix_table(new: pd.DataFrame, cumulative: pd.DataFrame, column: str) -> pd.Da
     return out.sort_values(["new filings", column], ascending=[False, True]).reset_index(drop=True)
 
 
+def batch_ref(batches: pd.DataFrame, batch: str | None) -> str | None:
+    """The date a batch was announced (YYYY-MM-DD) where known, else its month."""
+    if batch is None:
+        return None
+    d = batches.loc[batches["batch"] == batch, "announcement_date"].dropna().astype(str)
+    full = [x for x in d if len(x) == 10]
+    return full[0] if full else batch
+
+
 def _end(ref: str) -> str:
     """A date or month as a comparable upper bound: a month covers its whole month."""
     return ref if len(ref) > 7 else f"{ref}-31"
