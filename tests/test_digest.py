@@ -126,14 +126,27 @@ def test_share_in_is_none_without_cities():
 def test_mix_table_only_with_enrichment(frames):
     _, filings, _, _ = frames
     assert digest.mix_table(filings, filings, "sector") is None
-    sectors = {"f1": "media", "f2": "media", "f3": "health", "f4": "media", "f5": "health",
-               "f7": "media", "f8": "x", "f9": "y"}
+    sectors = {
+        "f1": "media",
+        "f2": "media",
+        "f3": "health",
+        "f4": "media",
+        "f5": "health",
+        "f7": "media",
+        "f8": "x",
+        "f9": "y",
+    }
     f = filings.assign(sector=filings["filing_key"].map(sectors))
     cum = f[f["first_batch"] <= "2024-08"]
     new = f[f["first_batch"] == "2024-08"]
     t = digest.mix_table(new, cum, "sector")
     # new: f5 health, f6 none, f7 media, f8 x -> 1 each; cumulative media 4 of 8
-    assert dict(zip(t["sector"], t["new filings"])) == {"health": 1, "unknown": 1, "media": 1, "x": 1}
+    assert dict(zip(t["sector"], t["new filings"], strict=True)) == {
+        "health": 1,
+        "unknown": 1,
+        "media": 1,
+        "x": 1,
+    }
     assert t.set_index("sector").loc["media", "share cumulative"] == 4 / 8
 
 
@@ -151,16 +164,27 @@ def test_cancellations_between_dates_and_months():
     assert got["notice_date"].tolist() == ["2024-05-02", "2024-08-10"]
     assert len(digest.cancellations_between(c, None, "2024-08")) == 4
     b = pd.DataFrame({"batch": ["2024-04", "2024-08"], "announcement_date": ["2024-04", None]})
-    assert digest.batch_ref(b, "2024-04") == "2024-04" and digest.batch_ref(b, "2024-08") == "2024-08"
+    assert (
+        digest.batch_ref(b, "2024-04") == "2024-04" and digest.batch_ref(b, "2024-08") == "2024-08"
+    )
     b.loc[1, "announcement_date"] = "2024-08-10"
     assert digest.batch_ref(b, "2024-08") == "2024-08-10" and digest.batch_ref(b, None) is None
 
 
 def test_summary_text_from_figures():
-    fig = {"batch": "2024-08", "new_filings": 1608, "batch_rank": 4, "batches_to_date": 9,
-           "cumulative_filings": 12000, "known_filings": 0, "new_entities": 10,
-           "returning_entities": 5, "share_hub_cities_batch": 0.24,
-           "share_hub_cities_cumulative": 0.11, "share_top5_provinces_batch": 0.7}
+    fig = {
+        "batch": "2024-08",
+        "new_filings": 1608,
+        "batch_rank": 4,
+        "batches_to_date": 9,
+        "cumulative_filings": 12000,
+        "known_filings": 0,
+        "new_entities": 10,
+        "returning_entities": 5,
+        "share_hub_cities_batch": 0.24,
+        "share_hub_cities_cumulative": 0.11,
+        "share_top5_provinces_batch": 0.7,
+    }
     top = {"place": "Zhejiang", "share of batch": 0.24, "share cumulative": 0.11}
     text = digest.summary_text(fig, "deep-synthesis", top)
     assert text.startswith("1,608 new deep-synthesis filings in the 2024-08 list, the 4th-largest")
@@ -177,19 +201,63 @@ def test_for_people_formats_without_nan():
 
 def test_latest_lists_reads_digest_results(tmp_path):
     reports = [
-        Report("batch-deep_synthesis", "batch_digest.ipynb", "t", "q",
-               parameters={"registry": "deep_synthesis"}),
-        Report("batch-genai_filings", "batch_digest.ipynb", "t", "q",
-               parameters={"registry": "genai_filings"}),
+        Report(
+            "batch-deep_synthesis",
+            "batch_digest.ipynb",
+            "t",
+            "q",
+            parameters={"registry": "deep_synthesis"},
+        ),
+        Report(
+            "batch-genai_filings",
+            "batch_digest.ipynb",
+            "t",
+            "q",
+            parameters={"registry": "genai_filings"},
+        ),
         Report("registry-deep_synthesis", "registry_overview.ipynb", "t", "q"),
     ]
     d = tmp_path / "batch-deep_synthesis"
     d.mkdir()
-    (d / "results.json").write_text(json.dumps(
-        {"registry": "deep_synthesis", "batch": "2026-03", "announcement_date": "2026-03-12",
-         "new_filings": 779, "rows": 779}))
+    (d / "results.json").write_text(
+        json.dumps(
+            {
+                "registry": "deep_synthesis",
+                "batch": "2026-03",
+                "announcement_date": "2026-03-12",
+                "new_filings": 779,
+                "rows": 779,
+            }
+        )
+    )
     got = latest_lists(tmp_path, reports)
     # the genai digest is not built: left out; the overview report is not a digest
-    assert got == [{"id": "batch-deep_synthesis", "registry": "deep_synthesis",
-                    "batch": "2026-03", "date": "2026-03-12", "new_filings": 779,
-                    "href": "batch-deep_synthesis/index.html"}]
+    assert got == [
+        {
+            "id": "batch-deep_synthesis",
+            "registry": "deep_synthesis",
+            "batch": "2026-03",
+            "date": "2026-03-12",
+            "new_filings": 779,
+            "href": "batch-deep_synthesis/index.html",
+        }
+    ]
+
+
+def test_index_shows_the_latest_lists_strip():
+    from cnai_helpers.reports.render import index_html
+
+    latest = [
+        {
+            "id": "batch-deep_synthesis",
+            "registry": "deep_synthesis",
+            "batch": "2026-03",
+            "date": "2026-03-12",
+            "new_filings": 1779,
+            "href": "batch-deep_synthesis/index.html",
+        }
+    ]
+    page = index_html([], {"commit": "abc", "dirty": False}, "now", latest)
+    assert "Latest lists" in page and "1,779" in page
+    assert '<a href="batch-deep_synthesis/index.html">' in page
+    assert "Latest lists" not in index_html([], {"commit": "abc", "dirty": False}, "now")

@@ -109,7 +109,9 @@ def largest_filers(
 ) -> pd.DataFrame:
     """The filers with the most rows in this batch, new or returning, with their first month."""
     g = batch_rows.groupby("entity_key", dropna=True).agg(
-        filer=("entity_name", "first"), province=("province_en", "first"), rows=("filing_key", "size")
+        filer=("entity_name", "first"),
+        province=("province_en", "first"),
+        rows=("filing_key", "size"),
     )
     g["first listed (any registry)"] = g.index.map(first_month)
     g["filer status"] = (g["first listed (any registry)"] < batch).map(
@@ -266,7 +268,9 @@ def summary_text(fig: dict, label: str, top_place: dict | None = None) -> str:
     return "; ".join(parts) + "."
 
 
-def for_people(df: pd.DataFrame, shares: Sequence[str] = (), counts: Sequence[str] = ()) -> pd.DataFrame:
+def for_people(
+    df: pd.DataFrame, shares: Sequence[str] = (), counts: Sequence[str] = ()
+) -> pd.DataFrame:
     """A copy with shares as percents, counts with thousands separators and no NaN."""
     out = df.copy()
     for c in shares:
