@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from cnai_helpers.analysis import digest
 from cnai_helpers.reports.latest import latest_lists
 from cnai_helpers.reports.site import Report
+from tests.test_registry_build import project  # noqa: F401  (fixture: a tiny project)
 
 
 def listing(batch, key, entity, prov, city=None, remarks="", registry="deep_synthesis"):
@@ -261,3 +263,61 @@ def test_index_shows_the_latest_lists_strip():
     assert "Latest lists" in page and "1,779" in page
     assert '<a href="batch-deep_synthesis/index.html">' in page
     assert "Latest lists" not in index_html([], {"commit": "abc", "dirty": False}, "now")
+
+
+# ------------------------------------------------ end to end: a list the project has never seen
+
+
+def test_new_list_digest_equals_an_independent_count(project, tmp_path, monkeypatch):  # noqa: F811
+    """`registry add` of a generated 25-row list, then the digest notebook on it: its figures
+    equal the counts of the rows written."""
+    import nbformat
+    import papermill as pm
+    from typer.testing import CliRunner
+
+    from cnai_helpers import paths
+    from cnai_helpers.cli import app
+    from cnai_helpers.registry.build import build
+    from cnai_helpers.results import collect
+    from tests.fixtures import ds_row, make_docx, num
+
+    build(jobs=1)
+    spec = (
+        [("340104", f"合肥示例{i // 2}有限公司", 100 + i) for i in range(10)]  # 5 new filers
+        + [("110108", "北京示例科技有限公司", 200 + i) for i in range(8)]  # returning
+        + [("460106", "海南示例有限公司", 300 + i) for i in range(6)]  # new, first Hainan
+    )
+    rows = [ds_row(i + 1, num(r, serial=s), entity=e) for i, (r, e, s) in enumerate(spec)]
+    rows.append(ds_row(len(rows) + 1, num("440305", serial=3), entity="深圳示例有限公司"))
+    new_list = make_docx(
+        tmp_path / "new.docx", rows, title="境内深度合成服务算法备案清单（2024年12月）"
+    )
+    r = CliRunner().invoke(app, ["registry", "add", str(new_list)])
+    assert r.exit_code == 0, r.output
+
+    monkeypatch.setenv("CNAI_ROOT", str(paths.DATA.parent))
+    out = tmp_path / "digest.ipynb"
+    nb_dir = Path(__file__).resolve().parent.parent / "notebooks"
+    pm.execute_notebook(
+        str(nb_dir / "batch_digest.ipynb"),
+        str(out),
+        parameters={"registry": "deep_synthesis"},
+        kernel_name="cnai",
+        cwd=str(nb_dir),
+        progress_bar=False,
+    )
+    values, _ = collect(nbformat.read(out, as_version=4))
+    expected = {
+        "batch": "2024-12",
+        "rows": 25,
+        "new_filings": 24,
+        "known_filings": 1,
+        "new_entities": 6,
+        "returning_entities": 2,
+        "cumulative_filings": 4 + 24,  # 2024-08: 3, 2024-10: 1 new
+        "batch_rank": 1,
+        "first_time_provinces": 2,  # Anhui, Hainan
+        "by_province_batch": {"11": 8, "34": 10, "46": 6},
+    }
+    assert {k: values[k] for k in expected} == expected
+    assert values["share_top5_provinces_batch"] == 1.0
