@@ -43,6 +43,7 @@ from typing import Any
 from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, write_text
 from . import needs
+from .latest import latest_lists
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
 from .render import index_html, notebook_html
@@ -387,7 +388,8 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
                         "has_page": has_page, "css": css, "status_text": text,
                         "error": b.get("error"), "last_good": b.get("last_good"),
                         "figures": figures})
-    write_text(out_root / "index.html", index_html(entries, git_state(), now_iso()))
+    latest = latest_lists(out_root, reports)
+    write_text(out_root / "index.html", index_html(entries, git_state(), now_iso(), latest))
 
 
 def summary(statuses: list[dict]) -> dict[str, Any]:

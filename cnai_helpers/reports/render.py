@@ -107,6 +107,10 @@ INDEX = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <h1>cnai — China's AI industry from public data</h1>
 <p>Every report is rebuilt from public raw files by tested code. Built {{ built_at }} from commit
 <code>{{ commit }}</code>{% if dirty %} (uncommitted changes){% endif %}.</p>
+{% if latest %}<div class="card" id="latest-lists"><h2>Latest lists</h2><table class="figures">
+<tr><th>registry</th><th>batch</th><th>date</th><th>new filings</th><th></th></tr>
+{% for l in latest %}<tr><td>{{ l.registry }}</td><td>{{ l.batch }}</td><td>{{ l.date }}</td><td>{{ "{:,}".format(l.new_filings) if l.new_filings is not none else "n/a" }}</td><td><a href="{{ l.href }}">what's new</a></td></tr>
+{% endfor %}</table></div>{% endif %}
 {% for r in reports %}
 <div class="card" id="report-{{ r.id }}">
  <h2>{% if r.has_page %}<a href="{{ r.id }}/index.html">{{ r.title }}</a>{% else %}{{ r.title }}{% endif %}
@@ -120,6 +124,8 @@ INDEX = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 """)
 
 
-def index_html(entries: list[dict], git: dict, built_at: str) -> str:
+def index_html(entries: list[dict], git: dict, built_at: str,
+               latest: list[dict] | None = None) -> str:
+    """``latest``: the "Latest lists" strip (reports/latest.py ``latest_lists``)."""
     return INDEX.render(reports=entries, commit=git["commit"], dirty=git["dirty"],
-                        built_at=built_at)
+                        built_at=built_at, latest=latest or [])

@@ -1,0 +1,39 @@
+"""The index's "Latest lists" strip: each registry's latest batch, its date, new filings and a
+link to its digest, read from the published digest reports' results.json (the reports that
+run ``batch_digest.ipynb`` with the site definition's parameters; variants are not read)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .site import Report
+
+DIGEST_NOTEBOOK = "batch_digest.ipynb"
+
+
+def latest_lists(out_root: Path, reports: list[Report]) -> list[dict]:
+    """One entry per built digest report, in site order: id, registry, batch, date (the
+    announcement date, else the batch month), new_filings and href (relative to the index).
+    Digests not built yet, or whose results.json is unreadable, are left out."""
+    out = []
+    for r in reports:
+        if r.notebook != DIGEST_NOTEBOOK or r.is_variant:
+            continue
+        try:
+            res = json.loads((Path(out_root) / r.out_folder / "results.json").read_text("utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not isinstance(res, dict) or "batch" not in res:
+            continue
+        out.append(
+            {
+                "id": r.id,
+                "registry": res.get("registry", r.parameters.get("registry")),
+                "batch": res["batch"],
+                "date": res.get("announcement_date") or res["batch"],
+                "new_filings": res.get("new_filings"),
+                "href": f"{r.out_folder}/index.html",
+            }
+        )
+    return out
