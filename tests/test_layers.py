@@ -294,6 +294,15 @@ def test_reference_readers():
     assert {r["province_code"] for r in rows} == set(geography.provinces()["province_code"])
     assert classify.SECTOR_KEYWORDS is reference.sector_keywords()
     assert list(classify.SECTORS)[1:3] == ["legal", "healthcare"]  # priority order kept
+    signals = reference.sector_signals()
+    assert tuple(signals["cross_sector_signals"]) == classify.CROSS_SECTOR_SIGNALS
+    assert tuple(signals["horizontal_function"]) == classify.HORIZONTAL_FUNCTION
+    assert list(classify.SECTOR_PATTERNS) == list(signals["sector_patterns"])
+    assert set(classify.SECTOR_PATTERNS) <= set(classify.SECTOR_KEYWORDS)
+    assert classify.sector_call("LawGPT").sector == "legal"  # an English pattern
+    assert classify.sector_call("Example Copilot").signal == "general_purpose"
+    assert classify.sector_call("面向各行业的智能填报").sector == "cross_sector"  # generic domain
+    assert classify.sector_call("面向烟草行业的系统").signal == "unknown_domain"
     assert geo.USE_CASE_KEYWORDS is reference.use_case_keywords()
     assert geo.use_cases("TTS 配音") == ["speech & voice"]
     assert {"11", "12", "31", "50"} == geography.MUNICIPALITIES
@@ -311,7 +320,7 @@ def test_reference_files_ship_with_the_package():
     conf = tomllib.loads((PKG.parent / "pyproject.toml").read_text())["tool"]["setuptools"]
     globs = conf["package-data"]["cnai_helpers.reference"]
     files = [p.name for p in (PKG / "reference").iterdir() if p.suffix in (".csv", ".yaml")]
-    assert len(files) == 5, files
+    assert len(files) == 6, files
     assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
 
 

@@ -6,6 +6,9 @@ files beside this module, read once (cached) by the functions below.
   (central SOEs, unknown) and the divisions outside the registry's mainland;
 - ``org_types.yaml``: organisation-type keyword rules (analysis/classify.py);
 - ``sectors.yaml``: vertical-sector keywords, in priority order (analysis/classify.py);
+- ``sector_signals.yaml``: the other sector signals: English model-name patterns of the
+  verticals, general-purpose (cross-sector) signals, horizontal functions, generic domains
+  (analysis/classify.py);
 - ``use_cases.yaml``: use-case keywords (analysis/geo.py).
 
 Kept free of pandas (and of yaml until a YAML file is read): the registry's freshness check
@@ -59,6 +62,11 @@ def _keywords(name: str) -> dict[str, tuple[str, ...]]:
 def sector_keywords() -> dict[str, tuple[str, ...]]:
     """Sector -> keywords, in priority order (the first match wins)."""
     return _keywords("sectors.yaml")
+
+
+def sector_signals() -> dict[str, Any]:
+    """The sector signals besides the vertical keywords (sector_signals.yaml), as read."""
+    return _yaml("sector_signals.yaml")
 
 
 @cache
