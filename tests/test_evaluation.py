@@ -197,3 +197,117 @@ def test_real_labels_load_and_cover_the_sample():
     d = ev.load_labels()
     assert len(d) == 450 and d["sample_id"].is_unique
     assert set(d["registry"]) == {"deep_synthesis", "genai_filings"}
+
+
+# ------------------------------------------------------------------ enrichment in the database
+
+from cnai_helpers.registry import enrich, fingerprint  # noqa: E402
+from cnai_helpers.registry.build import build  # noqa: E402
+from tests.fixtures import num  # noqa: E402
+from tests.test_registry_build import project  # noqa: E402,F401  (fixture: a tiny project)
+
+
+def label_project(data, sector="healthcare", org="local_soe"):
+    """One deep-synthesis filing of the tiny project sampled and labelled."""
+    n1 = num("110108", serial=1)
+    (data / "evaluation_sample_unlabelled.csv").write_text(
+        "sample_id,registry,filing_number,entity_name,locality,algorithm_name,"
+        f"application_product,main_use\nDS-001,deep_synthesis,{n1},北京示例科技有限公司,,"
+        "示例合成算法1,示例App1,应用于文本生成场景\n",
+        encoding="utf-8",
+    )
+    (data / "evaluation_labels").mkdir(exist_ok=True)
+    (data / "evaluation_labels" / "batch_1.csv").write_text(
+        HEADER + f"DS-001,deep_synthesis,{n1},北京示例科技有限公司,,a,p,m,{org},high,"
+        f"{sector},yes,high,looked up,l1\n",
+        encoding="utf-8",
+    )
+    return n1
+
+
+def test_enrichment_columns_in_duckdb_label_wins(project):  # noqa: F811
+    import duckdb
+
+    n1 = label_project(project / "data")
+    build(jobs=1)
+    con = duckdb.connect(str(project / "data/processed/registry.duckdb"), read_only=True)
+    by_sector = dict(con.sql("select sector, count(*) from filings group by 1").fetchall())
+    by_org = dict(con.sql("select org_type, count(*) from filings group by 1").fetchall())
+    total = con.execute("select count(*) from filings").fetchone()[0]
+    assert by_sector["healthcare"] == 1 and sum(by_sector.values()) == total
+    assert sum(by_org.values()) == total
+    row = con.execute(
+        "select org_type, org_type_source, sector, sector_source, is_cross_sector, "
+        f"is_cross_sector_broad from filings where filing_number = '{n1}'"
+    ).fetchone()
+    assert row == ("local_soe", "label", "healthcare", "label", False, True)
+    # the filer's other filings keep the rules' sector but take the labelled owner
+    other = con.execute(
+        "select org_type_source, sector_source from filings where entity_name = "
+        f"'北京示例科技有限公司' and filing_number <> '{n1}'"
+    ).fetchall()
+    assert other and all(x == ("label", "rule") for x in other)
+    ent = con.execute(
+        "select org_type, org_type_source, sector_source from entities "
+        "where entity_name = '北京示例科技有限公司'"
+    ).fetchone()
+    assert ent == ("local_soe", "label", "filings")
+    rules = con.execute(
+        "select distinct org_type_source, sector_source from filings "
+        "where entity_name = '深圳示例有限公司'"
+    ).fetchall()
+    assert rules == [("rule", "rule")]
+
+
+def test_unknown_label_leaves_the_rules_call(project):  # noqa: F811
+    import duckdb
+
+    n1 = label_project(project / "data", sector="unknown", org="unknown")
+    build(jobs=1)
+    con = duckdb.connect(str(project / "data/processed/registry.duckdb"), read_only=True)
+    row = con.execute(
+        f"select org_type_source, sector_source from filings where filing_number = '{n1}'"
+    ).fetchone()
+    assert row == ("rule", "rule")
+
+
+def test_labels_and_classifier_are_registry_inputs(project):  # noqa: F811
+    label_project(project / "data")
+    build(jobs=1)
+    assert not fingerprint.is_stale()
+    f = project / "data" / "evaluation_labels" / "batch_1.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("local_soe", "central_soe"), "utf-8")
+    assert fingerprint.is_stale(), "a changed hand label must make the tables stale"
+    names = {p.name for p in fingerprint.CLASSIFIER_FILES}
+    assert {"classify.py", "org_types.yaml", "sectors.yaml"} <= names
+
+
+def test_bad_label_stops_the_build_naming_the_row(project):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from cnai_helpers.cli import app
+
+    label_project(project / "data", sector="medicine")
+    r = CliRunner().invoke(app, ["registry", "build"], env={"CNAI_DEBUG": ""})
+    assert r.exit_code != 0
+    assert "batch_1.csv: row 2 (DS-001): sector = 'medicine'" in r.output
+    assert "Traceback" not in r.output
+    assert not (project / "data/processed/filings.parquet").exists()
+
+
+def test_entity_type_prefers_label_then_override():
+    f = pd.DataFrame(
+        {
+            "entity_key": ["a", "a", "a", "b"],
+            "org_type": ["private", "private", "central_soe", "private"],
+            "org_type_source": ["rule", "rule", "label", "override"],
+            "sector": ["finance", "finance", "cross_sector", "legal"],
+            "is_cross_sector": [False, False, True, False],
+            "is_cross_sector_broad": [False, True, True, False],
+        }
+    )
+    e = enrich.enrich_entities(pd.DataFrame({"entity_key": ["a", "b"]}), f)
+    assert list(e["org_type"]) == ["central_soe", "private"]
+    assert list(e["org_type_source"]) == ["label", "override"]
+    assert list(e["sector"]) == ["finance", "legal"]
+    assert list(e["is_cross_sector_broad"]) == [True, False]
