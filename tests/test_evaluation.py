@@ -289,7 +289,7 @@ def test_bad_label_stops_the_build_naming_the_row(project):  # noqa: F811
 
     label_project(project / "data", sector="medicine")
     r = CliRunner().invoke(app, ["registry", "build"], env={"CNAI_DEBUG": ""})
-    assert r.exit_code != 0
+    assert r.exit_code == 1
     assert "batch_1.csv: row 2 (DS-001): sector = 'medicine'" in r.output
     assert "Traceback" not in r.output
     assert not (project / "data/processed/filings.parquet").exists()
