@@ -131,3 +131,21 @@ def test_batch_and_data_quality_filters(real_raw):
     assert len(dq) < len(everything)
     assert set(dq["source"]) <= set(load_listings("genai_registrations")["source_id"])
     assert (dq["registry"].isna() | (dq["registry"] == "genai_registrations")).all()
+
+
+def test_sector_and_org_type_queryable_in_duckdb():
+    """The who-files enrichment is in registry.duckdb: an analyst groups by sector or org_type
+    without a notebook, and every filing has both."""
+    import duckdb
+
+    from cnai_helpers import paths
+
+    con = duckdb.connect(str(paths.PROCESSED / "registry.duckdb"), read_only=True)
+    n = len(load_filings())
+    for col in ("sector", "org_type"):
+        counts = dict(con.sql(f"select {col}, count(*) from filings group by 1").fetchall())
+        assert None not in counts and sum(counts.values()) == n, col
+    labelled = con.execute("select count(*) from filings where sector_source = 'label'").fetchone()[
+        0
+    ]
+    assert 0 < labelled <= 450

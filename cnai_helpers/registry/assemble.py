@@ -1,5 +1,6 @@
 """Assemble the core tables from the parsed rows: listings (names keyed, provinces named),
-unique filings per registry, entities, batches and the cancellations join."""
+unique filings per registry, entities, batches and the cancellations join; filings and
+entities enriched with organisation type and sector (registry/enrich.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..metadata import columns
-from . import REGISTRIES, cancellations
+from . import REGISTRIES, cancellations, enrich
 from .geography import province_names
 from .numbers import name_key
 from .quality import Issue, to_frame
@@ -154,7 +155,7 @@ def assemble_tables(
     filings = make_filings(lst, issues)
     issues.extend(cancel_issues)
     cancels, filings = cancellations.join_cancellations(cancel_rows, filings, issues, cancel_files)
-    return {
+    tables = {
         "listings": lst,
         "filings": filings,
         "entities": make_entities(filings),
@@ -162,3 +163,5 @@ def assemble_tables(
         "data_quality": to_frame(issues),
         "cancellations": cancels,
     }
+    enrich.enrich_tables(tables)  # org type and sector of filings and filers
+    return tables

@@ -21,6 +21,14 @@ REFERENCE_FILES = tuple(
 )
 # the tables' declaration (column order, schemas) and the code that reads it
 METADATA_FILES = tuple(Path(__file__).parent.parent / f for f in ("tables.yaml", "metadata.py"))
+# the who-files classifier (registry/enrich.py): frozen rules, their reference files, the label
+# loader; its data inputs (overrides, sample, labels) are hashed from enrich.input_files()
+CLASSIFIER_FILES = (
+    Path(__file__).parent.parent / "analysis" / "classify.py",
+    Path(__file__).parent.parent / "analysis" / "evaluation.py",
+    Path(__file__).parent.parent / "analysis" / "sampling.py",
+    *(Path(reference.__file__).parent / f for f in ("org_types.yaml", "sectors.yaml")),
+)
 
 
 def registry_sources(manifest: Path | None = None) -> list[Source]:
@@ -42,7 +50,8 @@ def _content_sha256(path: Path) -> str | None:
 
 def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
     """Checksum of the inputs: recorded and actual checksums of the raw files, parser code,
-    geography reference files, corrections. A raw file whose bytes changed (whatever its mtime) makes the tables stale; the
+    geography reference files, corrections, the who-files classifier (code, reference files,
+    override table, evaluation sample and hand labels). A raw file whose bytes changed (whatever its mtime) makes the tables stale; the
     rebuild then refuses it (registry/build.py checks every file against its recorded sha256)."""
     h = hashlib.sha256()
     for s in sorted(sources, key=lambda s: s.id):
@@ -53,11 +62,24 @@ def fingerprint(sources: list[Source], raw_dir: Path, corrections: Path) -> str:
         *sorted(CODE_DIR.glob("*.csv")),
         *REFERENCE_FILES,
         *METADATA_FILES,
+        *CLASSIFIER_FILES,
     ]:
         h.update(f.name.encode() + f.read_bytes())
+    for f in enrich_inputs():
+        h.update(f"{f.name}|{_content_sha256(f)}\n".encode())
     if corrections.exists():
         h.update(corrections.read_bytes())
     return h.hexdigest()
+
+
+def enrich_inputs() -> list[Path]:
+    """The enrichment's data files (registry/enrich.py input_files, kept pandas-free here)."""
+    data = paths.DATA
+    return [
+        data / "curated" / "entity_overrides.csv",
+        data / "evaluation_sample_unlabelled.csv",
+        *sorted((data / "evaluation_labels").glob("batch_*.csv")),
+    ]
 
 
 def current_fingerprint(out_dir: Path | None = None) -> str | None:

@@ -1,0 +1,127 @@
+"""Who-files enrichment of the core tables: organisation type and sector of every filing and
+filer, with where each value comes from, so an analyst can query them without a notebook.
+
+Precedence, per data/definitions.md:
+
+- ``org_type``: a hand label of the filer (data/evaluation_labels/, any of its sampled filings;
+  the label with high confidence first, then sample order) > the override table
+  (data/curated/entity_overrides.csv) > the frozen name rules. A label of ``unknown`` is no label.
+- ``sector``: a hand label of the filing > the rules (name, product, purpose text); an
+  ``unknown`` label leaves the rules' call. ``is_cross_sector_broad`` also counts the labelled
+  (or, without a label, the rules') horizontal-function flag.
+
+The values are the rules' calls, not shares adjusted for the rules' errors: the who-files
+reports give those (cnai_helpers/analysis/evaluation.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+from ..analysis import classify, evaluation
+from ..analysis.sampling import INPUT_COLUMNS, LABEL_COLUMNS
+
+ENRICH_COLUMNS = (
+    "org_type",
+    "org_type_source",
+    "sector",
+    "sector_source",
+    "is_cross_sector",
+    "is_cross_sector_broad",
+)
+SOURCE_RANK = {"label": 0, "override": 1, "rule": 2}
+
+
+def hand_labels(data_dir: Path | None = None) -> pd.DataFrame:
+    """The evaluation labels joined to the sample; empty when the project has none (a project
+    without an evaluation sample). Labels that break the codebook raise EvaluationError."""
+    data = Path(data_dir or paths.DATA)
+    sample = data / "evaluation_sample_unlabelled.csv"
+    labels_dir = data / "evaluation_labels"
+    if not sample.exists() or not list(labels_dir.glob("batch_*.csv")):
+        return pd.DataFrame(columns=[*INPUT_COLUMNS, *LABEL_COLUMNS], dtype=object)
+    return evaluation.load_labels(labels_dir, sample)
+
+
+def overrides(data_dir: Path | None = None) -> dict:
+    path = Path(data_dir or paths.DATA) / "curated" / "entity_overrides.csv"
+    return classify.load_overrides(path) if path.exists() else {}
+
+
+def _entity_labels(labels: pd.DataFrame, filings: pd.DataFrame) -> pd.Series:
+    """entity_key -> labelled org type (high confidence first, then sample order)."""
+    lab = labels[labels["org_type"].isin(classify.ORG_TYPES)]
+    keyed = lab.merge(
+        filings[["registry", "filing_number", "entity_key"]], on=["registry", "filing_number"]
+    )
+    keyed = keyed.assign(_low=keyed["org_type_confidence"] != "high")
+    keyed = keyed.sort_values(["_low", "sample_id"], kind="stable")
+    return keyed.drop_duplicates("entity_key").set_index("entity_key")["org_type"]
+
+
+def enrich_filings(
+    filings: pd.DataFrame, labels: pd.DataFrame, override_table: dict
+) -> pd.DataFrame:
+    """``filings`` with the ENRICH_COLUMNS appended."""
+    f = filings.copy()
+    loc = f.get("locality_zh")
+    orgs = classify.classify_orgs(f["entity_name"], loc, override_table)
+    org = orgs["org_type"]
+    org_src = orgs["org_type_source"].map({"rules": "rule", "override": "override"})
+    by_entity = f["entity_key"].map(_entity_labels(labels, f))
+    has = by_entity.notna()
+    org, org_src = org.where(~has, by_entity), org_src.where(~has, "label")
+
+    sec = classify.classify_sectors_detail(f)
+    sector, horizontal = sec["sector"], sec["horizontal_function"]
+    sec_src = pd.Series("rule", index=f.index)
+    lab = labels[labels["sector"] != "unknown"][
+        ["registry", "filing_number", "sector", "horizontal_function"]
+    ]
+    hit = f[["registry", "filing_number"]].merge(lab, on=["registry", "filing_number"], how="left")
+    hit.index = f.index
+    got = hit["sector"].notna()
+    sector = sector.where(~got, hit["sector"])
+    horizontal = horizontal.where(~got, hit["horizontal_function"] == "yes")
+    sec_src = sec_src.where(~got, "label")
+    cross = sector == "cross_sector"
+    f["org_type"] = org.astype(str)
+    f["org_type_source"] = org_src.astype(str)
+    f["sector"] = sector.astype(str)
+    f["sector_source"] = sec_src
+    f["is_cross_sector"] = cross.astype(bool)
+    f["is_cross_sector_broad"] = (cross | horizontal.astype(bool)).astype(bool)
+    return f
+
+
+def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
+    """``entities`` with the ENRICH_COLUMNS derived from the enriched ``filings``."""
+    g = filings.groupby("entity_key")
+    # the filer's type: from its best source (label > override > rule), the most frequent value
+    rank = filings["org_type_source"].map(SOURCE_RANK)
+    c = filings.assign(_rank=rank).groupby(["entity_key", "_rank", "org_type", "org_type_source"])
+    c = c.size().rename("n").reset_index()
+    c = c.sort_values(["entity_key", "_rank", "n", "org_type"], ascending=[True, True, False, True])
+    org = c.drop_duplicates("entity_key").set_index("entity_key")
+    counts = filings.groupby(["entity_key", "sector"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["entity_key", "n", "sector"], ascending=[True, False, True])
+    mode = counts.drop_duplicates("entity_key").set_index("entity_key")["sector"]
+    e = entities.copy()
+    key = e["entity_key"]
+    e["org_type"] = key.map(org["org_type"])
+    e["org_type_source"] = key.map(org["org_type_source"])
+    e["sector"] = key.map(mode)
+    e["sector_source"] = "filings"
+    e["is_cross_sector"] = key.map(g["is_cross_sector"].mean() > 0.5).astype(bool)
+    e["is_cross_sector_broad"] = key.map(g["is_cross_sector_broad"].mean() > 0.5).astype(bool)
+    return e
+
+
+def enrich_tables(tables: dict[str, pd.DataFrame], data_dir: Path | None = None) -> None:
+    """Add the enrichment columns to ``tables['filings']`` and ``tables['entities']``."""
+    f = enrich_filings(tables["filings"], hand_labels(data_dir), overrides(data_dir))
+    tables["filings"] = f
+    tables["entities"] = enrich_entities(tables["entities"], f)
