@@ -14,7 +14,7 @@ import tests.test_registry_build as rb
 from cnai_helpers import claims, curated, metadata, paths
 from cnai_helpers.analysis import classify
 from cnai_helpers.cli import app
-from cnai_helpers.registry import REGISTRIES, cancellations, fingerprint, quality
+from cnai_helpers.registry import REGISTRIES, TABLES, assemble, cancellations, fingerprint, quality
 from cnai_helpers.registry import build as build_mod
 from cnai_helpers.registry.schemas import SCHEMAS
 
@@ -54,11 +54,11 @@ def test_curated_headers_match_the_declaration_and_rows_pass(name):
 
 
 def test_generated_column_lists_are_the_declared_ones():
-    assert metadata.columns("listings") == build_mod.LISTING_COLUMNS
+    assert metadata.columns("listings") == assemble.LISTING_COLUMNS
     assert metadata.columns("cancellations") == cancellations.COLUMNS
     assert list(claims.REQUIRED) == header(CURATED_DIR / "claims.csv")
     assert set(claims.BASES) == {"computed", "curated", "none"}
-    assert set(SCHEMAS) == set(metadata.names("core")) == set(build_mod.TABLES)
+    assert set(SCHEMAS) == set(metadata.names("core")) == set(TABLES)
     for name, s in SCHEMAS.items():
         assert list(s.pandera.columns) == metadata.columns(name)
 

@@ -111,10 +111,12 @@ def test_curated_financials_are_valid_and_bad_rows_are_named(tmp_path):
     ):
         curated.load_lab_financials(p)
     p.write_text(
-        "lab,metric,period,period_months,value,scale,currency,status,source_url\n"
-        "Z,revenue,FY2024,12,5,million,CNY,used,press release\n"
+        "lab,metric,period,period_months,value,scale,currency,status,source_url,source_date,note\n"
+        "Z,revenue,FY2024,12,5,million,CNY,used,press release,2025,\n"
     )
-    with pytest.raises(curated.CuratedTableError, match="line 2: no source_url"):
+    with pytest.raises(
+        curated.CuratedTableError, match=r"line 2 \(Z revenue FY2024\): no source_url"
+    ):
         curated.load_lab_financials(p)
 
 
