@@ -212,8 +212,9 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
             tables.append(trs)
     if not tables:
         raise ListFormatError(
-            f"{path}: no table with the CAC list header (序号, 算法名称, 主体名称, …, 备案编号). "
-            "Is this a 境内…算法备案清单 attachment?"
+            f"{path}: no table with a known header: neither a CAC algorithm list (序号, 算法名称, "
+            "主体名称, …, 备案编号) nor a generative-AI list (序号, 属地, 模型名称, 备案单位, 备案号, "
+            "备案时间). Is this a 境内…算法备案清单 or 生成式人工智能服务…信息 attachment?"
         )
     header_cells = _grid_cells(tables[0][0], ns)
     cols = _header_columns(header_cells)

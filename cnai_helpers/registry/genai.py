@@ -39,6 +39,7 @@ KEYS = {
     "_kind": "kind_published",
 }
 KIND_TO_REGISTRY = {"filing": "genai_filings", "registration": "genai_registrations"}
+REGISTRIES = ("genai_filings", "genai_registrations", "genai_on_device")
 ORG_RE = re.compile(
     r"(公司|集团|研究院|研究所|大学|学院|医院|中心|实验室|协会|委员会|局|厂|银行)\)?$"
 )
