@@ -217,6 +217,12 @@ def read_genai_tables(
     records: list[dict] = []
     for _where, header, body in tables:
         names = [compact(c) for c in header]
+        for row_no, cells in body:
+            if len([c for c in cells if c.strip()]) == 1:  # a section title, a note
+                text = next(c for c in cells if c.strip())
+                reason = f"not a data row (one cell: {text[:40]!r})"
+                issues.append(Issue(src, path.name, row_no, None, batch, "rejected", reason))
+        body = [(n, cells) for n, cells in body if len([c for c in cells if c.strip()]) > 1]
         start = "registration" if any(n in REGISTRATION_HEADERS for n in names) else None
         rows = (
             (row_no, {n: v for n, v in zip(names, cells, strict=False) if n in KEYS})
