@@ -322,7 +322,7 @@ def test_refused_files(project, tmp_path):
     junk.write_bytes(b"not a zip at all" * 10)
     r = cli("add", junk, "--dry-run")
     clean_exit_1(r)
-    assert "junk.xlsx: not a readable" in r.output
+    assert "junk.xlsx: not a readable Excel (.xlsx) file (BadZipFile" in r.output
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/worksheets/sheet1.xml", " " * (4 * 2**20))

@@ -107,14 +107,14 @@ def _grid_cells(tr, ns) -> list[tuple[int, int, str]]:
     return out
 
 
-def _unreadable(path: Path, e: Exception) -> ListFormatError:
+def _unreadable(path: Path, e: Exception, kind: str = "Word (.docx)") -> ListFormatError:
     return ListFormatError(
-        f"{path}: not a readable Word (.docx) file ({type(e).__name__}: {e}). "
+        f"{path}: not a readable {kind} file ({type(e).__name__}: {e}). "
         "Download the attachment again from the CAC announcement page."
     )
 
 
-def check_zip_sizes(path: Path, data: bytes | None = None) -> None:
+def check_zip_sizes(path: Path, data: bytes | None = None, kind: str = "Word (.docx)") -> None:
     """Refuse a zip bomb from its directory alone, before anything is unpacked."""
     import io
 
@@ -122,7 +122,7 @@ def check_zip_sizes(path: Path, data: bytes | None = None) -> None:
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise _unreadable(path, e) from e
+        raise _unreadable(path, e, kind) from e
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise ListFormatError(

@@ -107,7 +107,7 @@ def xlsx_grids(path: Path, data: bytes | None = None) -> tuple[list[str], list[G
     """(title candidates: sheet names, sheets) of an Excel workbook."""
     import openpyxl
 
-    check_zip_sizes(path, data)
+    check_zip_sizes(path, data, kind="Excel (.xlsx)")
     try:
         wb = openpyxl.load_workbook(
             io.BytesIO(data) if data is not None else path, read_only=True, data_only=True
