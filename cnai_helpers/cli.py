@@ -290,7 +290,8 @@ def registry_add(
         ),
     ] = False,
 ) -> None:
-    """Ingest a CAC Word list (境内…算法备案清单) that the manifest does not know.
+    """Ingest a CAC Word list (境内…算法备案清单) or a generative-AI list in Word/Excel
+    (生成式人工智能服务已备案和已登记信息) that the manifest does not know.
 
     A dry run of a list that would need --force prints its report and exits 1."""
     import re
@@ -315,11 +316,16 @@ def registry_add(
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         verb = "would add" if dry_run else "added"
+        parts = report.get("parts") or {report["registry"]: report}
         console.print(
-            f"{verb} {report['registry']} batch {report['batch']}: {report['rows']} rows, "
-            f"{report['new_filings']} new filings, {report['known_filings']} already known, "
-            f"{len(report['problems'])} problems"
-            + (f" (source id {report['source_id']})" if "source_id" in report else "")
+            f"{verb} {report['registry']} batch {report['batch']}: "
+            + "; ".join(
+                f"{(reg + ' ') if 'parts' in report else ''}{p['rows']} rows, "
+                f"{p['new_filings']} new filings, {p['known_filings']} already known"
+                for reg, p in parts.items()
+            )
+            + f", {len(report['problems'])} problems"
+            + (f" (source id {report['source_id']})" if report.get("source_id") else "")
         )
         for p in report["problems"]:
             where = "whole list" if p["row"] is None else f"row {p['row']}"

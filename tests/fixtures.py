@@ -133,3 +133,44 @@ def source_entry(sid: str, path: str, raw, **kw) -> dict:
         "citation": "test",
         **kw,
     }
+
+
+GENAI_HEADER = ["序号", "属地", "大模型名称", "备案单位", "备案编号", "备案时间"]
+GENAI_DEVICE_HEADER = [*GENAI_HEADER, "适用场景"]
+
+
+def make_genai_docx(
+    path: Path,
+    tables: list[tuple[list[str], list[list[str]]]],
+    title: str | None = "生成式人工智能服务已备案和已登记信息（2026年8月）",
+) -> Path:
+    """A generative-AI list in Word: the title paragraph, then one table per (header, rows)."""
+    d = docx.Document()
+    if title:
+        d.add_paragraph(title)
+    for header, rows in tables:
+        t = d.add_table(rows=1 + len(rows), cols=len(header))
+        for r, values in zip(t.rows, [header, *rows], strict=True):
+            for cell, text in zip(r.cells, values, strict=True):
+                cell.text = text
+        d.add_paragraph("")
+    d.save(str(path))
+    return path
+
+
+def make_genai_xlsx(
+    path: Path, sheets: dict[str, list[list[str]]], title_row: str | None = None
+) -> Path:
+    """A generative-AI list in Excel: one sheet per name, rows as given (``title_row`` first)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        if title_row:
+            ws.append([title_row])
+        for r in rows:
+            ws.append(r)
+    wb.save(str(path))
+    return path

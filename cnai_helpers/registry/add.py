@@ -27,7 +27,9 @@ from ..errors import CnaiError
 from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
 from .build import build
 from .docx_lists import ListFormatError, read_cac_docx
-from .fingerprint import registry_sources
+from .fingerprint import GENAI_TABLE_FORMATS, registry_sources
+from .genai import REGISTRIES as GENAI_REGISTRIES
+from .genai_tables import SUFFIXES, has_genai_header, read_genai_tables, read_grids
 from .numbers import name_key
 from .parse import enrich_cac, load_corrections
 from .stats import as_dict, province_counts
@@ -35,20 +37,26 @@ from .stats import as_dict, province_counts
 # Refuse a list when more than this share of its data rows has no readable filing number:
 # real lists reject none or a handful; a majority of garbage means a damaged or foreign file.
 MAX_REJECTED_SHARE = 0.20
-REGISTRY_FORMATS = ("cac_docx", "genai_json")  # the formats fingerprint.registry_sources keeps
+REGISTRY_FORMATS = ("cac_docx", "genai_json", *GENAI_TABLE_FORMATS)  # registry_sources keeps
 
 
 class AddError(CnaiError, ValueError):
     pass
 
 
-def _refusals(registry_rows: int, rejected: int, batch: str | None, title_batch: str | None):
+def _refusals(
+    registry_rows: int,
+    rejected: int,
+    batch: str | None,
+    title_batch: str | None,
+    number: str = "网信算备 filing number",
+):
     """Reasons the add needs ``--force`` (each one line)."""
     out = []
     if registry_rows and rejected / registry_rows > MAX_REJECTED_SHARE:
         out.append(
             f"{rejected} of {registry_rows} rows ({rejected / registry_rows:.0%}) have no "
-            f"readable 网信算备 filing number, more than the {MAX_REJECTED_SHARE:.0%} allowed"
+            f"readable {number}, more than the {MAX_REJECTED_SHARE:.0%} allowed"
         )
     if batch and title_batch and batch != title_batch:
         out.append(f"--batch {batch} disagrees with the list's title, which says {title_batch}")
@@ -61,6 +69,8 @@ def inspect_file(
     file = Path(file)
     if not file.is_file():
         raise AddError(f"{file}: no such file")
+    if is_genai_file(file):
+        return inspect_genai(file, batch, existing)
     lst = read_cac_docx(file, source_id=f"local:{file.name}", batch=batch)
     if lst.rows.empty:
         raise ListFormatError(f"{file}: the list table has a header but no data rows")
@@ -99,6 +109,73 @@ def inspect_file(
     }
 
 
+def is_genai_file(file: Path) -> bool:
+    """A generative-AI list (any .xlsx; a .docx with a generative-AI table header)?"""
+    if file.suffix.lower() not in SUFFIXES:
+        raise AddError(f"{file}: expected a Word (.docx) or Excel (.xlsx) list")
+    if file.suffix.lower() == ".xlsx":
+        return True
+    return has_genai_header(read_grids(file)[1])
+
+
+def _problem(i) -> dict:
+    return {k: v for k, v in asdict(i).items() if k in ("row", "action", "reason", "filing_number")}
+
+
+def inspect_genai(file: Path, batch: str | None, existing: pd.DataFrame | None) -> dict:
+    """The dry-run report of a generative-AI list: one part per registry it feeds."""
+    lst = read_genai_tables(file, source_id=f"local:{file.name}", batch=batch)
+    if lst.rows.empty:
+        raise AddError(f"{file}: the generative-AI tables have a header but no data rows")
+    df = lst.rows.assign(filing_key=lst.rows["filing_number"].map(name_key))
+    unreadable = int((df["number_kind"] == "unknown").sum())
+    refusals = _refusals(len(df), unreadable, batch, lst.title_batch, "generative-AI number")
+    parts = {}
+    for reg in GENAI_REGISTRIES:
+        rows = df[df["registry"] == reg]
+        if rows.empty:
+            continue
+        unique = rows.drop_duplicates("filing_key")
+        known_keys: set[str] = set()
+        if existing is not None and len(existing):
+            known_keys = set(existing.loc[existing["registry"] == reg, "filing_key"])
+        known = unique["filing_key"].isin(known_keys)
+        parts[reg] = {
+            "rows": int(len(rows)),
+            "new_filings": int((~known).sum()),
+            "known_filings": int(known.sum()),
+            "by_province": as_dict(province_counts(unique)),
+        }
+    problems = [_problem(i) for i in lst.issues]
+    problems += [
+        {"row": None, "action": "refused", "reason": r, "filing_number": None} for r in refusals
+    ]
+    return {
+        "registry": "genai",
+        "batch": lst.batch,
+        "title": lst.title,
+        "parts": parts,
+        "problems": problems,
+        "needs_force": refusals,
+        "source_id": None,
+    }
+
+
+def _clash(file: Path, report: dict, sources: list[Source], existing: pd.DataFrame | None):
+    """The source already holding this registry's batch, if any (the compiled generative-AI
+    JSON holds many batches: its batches are those of the filings table)."""
+    reg, batch = report["registry"], report["batch"]
+    for s in sources:
+        if s.registry == reg and s.batch == batch:
+            return s.id
+    if reg == "genai" and existing is not None and len(existing):
+        hit = existing[existing["registry"].isin(GENAI_REGISTRIES)]
+        hit = hit[hit["batches"].fillna("").str.split(";").map(lambda b: batch in b)]
+        if len(hit):
+            return str(hit["source_id"].iloc[0])
+    return None
+
+
 def add_file(
     file: Path,
     batch: str | None = None,
@@ -115,11 +192,13 @@ def add_file(
     same = [s for s in sources if s.sha256 == sha]
     if same:
         raise AddError(f"{file}: already ingested as source {same[0].id!r} (same sha256)")
-    clash = [s for s in sources if s.registry == report["registry"] and s.batch == report["batch"]]
-    if clash:
+    clash = _clash(file, report, sources, existing)
+    # a generative-AI list of a month the compiled JSON already holds: the dry run compares it
+    # (every filing known), only a real add is refused
+    if clash and not (dry_run and report["registry"] == "genai"):
         raise AddError(
             f"{file}: batch {report['batch']} of {report['registry']} already exists as source "
-            f"{clash[0].id!r}; pass --batch YYYY-MM if this list belongs to another month"
+            f"{clash!r}; pass --batch YYYY-MM if this list belongs to another month"
         )
     report["dry_run"] = dry_run
     if dry_run:
@@ -135,12 +214,13 @@ def add_file(
 def _entry(file: Path, report: dict, sha: str) -> dict:
     reg, batch = report["registry"], report["batch"]
     title = report["title"] or f"{reg} list {batch}"
+    ext = file.suffix.lower()
     return {
         "id": f"local_{reg}_{batch.replace('-', '_')}_{sha[:8]}",
-        "format": "cac_docx",
+        "format": f"genai_{ext[1:]}" if reg == "genai" else "cac_docx",
         "registry": reg,
         "batch": batch,
-        "path": f"local/{reg}/{batch}-{sha[:8]}.docx",
+        "path": f"local/{reg}/{batch}-{sha[:8]}{ext}",
         "url": file.resolve().as_uri(),
         "sha256": sha,
         "size": file.stat().st_size,

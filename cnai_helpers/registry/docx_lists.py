@@ -107,14 +107,14 @@ def _grid_cells(tr, ns) -> list[tuple[int, int, str]]:
     return out
 
 
-def _unreadable(path: Path, e: Exception) -> ListFormatError:
+def _unreadable(path: Path, e: Exception, kind: str = "Word (.docx)") -> ListFormatError:
     return ListFormatError(
-        f"{path}: not a readable Word (.docx) file ({type(e).__name__}: {e}). "
+        f"{path}: not a readable {kind} file ({type(e).__name__}: {e}). "
         "Download the attachment again from the CAC announcement page."
     )
 
 
-def check_zip_sizes(path: Path, data: bytes | None = None) -> None:
+def check_zip_sizes(path: Path, data: bytes | None = None, kind: str = "Word (.docx)") -> None:
     """Refuse a zip bomb from its directory alone, before anything is unpacked."""
     import io
 
@@ -122,7 +122,7 @@ def check_zip_sizes(path: Path, data: bytes | None = None) -> None:
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise _unreadable(path, e) from e
+        raise _unreadable(path, e, kind) from e
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise ListFormatError(
@@ -212,8 +212,9 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
             tables.append(trs)
     if not tables:
         raise ListFormatError(
-            f"{path}: no table with the CAC list header (序号, 算法名称, 主体名称, …, 备案编号). "
-            "Is this a 境内…算法备案清单 attachment?"
+            f"{path}: no table with a known header: neither a CAC algorithm list (序号, 算法名称, "
+            "主体名称, …, 备案编号) nor a generative-AI list (序号, 属地, 模型名称, 备案单位, 备案号, "
+            "备案时间). Is this a 境内…算法备案清单 or 生成式人工智能服务…信息 attachment?"
         )
     header_cells = _grid_cells(tables[0][0], ns)
     cols = _header_columns(header_cells)

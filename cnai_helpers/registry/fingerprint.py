@@ -31,11 +31,16 @@ CLASSIFIER_FILES = (
 )
 
 
+# generative-AI lists in Word/Excel added with `cnai registry add` (registry/genai_tables.py)
+GENAI_TABLE_FORMATS = ("genai_docx", "genai_xlsx")
+
+
 def registry_sources(manifest: Path | None = None) -> list[Source]:
     return [
         s
         for s in load_manifest(manifest)
-        if s.format in ("cac_docx", "genai_json", "cac_cancel_json", "cac_cancel_csv")
+        if s.format
+        in ("cac_docx", "genai_json", *GENAI_TABLE_FORMATS, "cac_cancel_json", "cac_cancel_csv")
     ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ KEYS = {
     "_kind": "kind_published",
 }
 KIND_TO_REGISTRY = {"filing": "genai_filings", "registration": "genai_registrations"}
+REGISTRIES = ("genai_filings", "genai_registrations", "genai_on_device")
 ORG_RE = re.compile(
     r"(公司|集团|研究院|研究所|大学|学院|医院|中心|实验室|协会|委员会|局|厂|银行)\)?$"
 )
@@ -63,6 +65,101 @@ def _date(raw: str) -> tuple[str | None, str]:
     y, mo, d = (int(x) for x in m.groups())
     note = DATE_RE.sub("", compact(raw)).strip()
     return f"{y:04d}-{mo:02d}-{d:02d}", note
+
+
+def normalise_rows(
+    rows: Iterable[tuple[int, dict]],
+    period: str,
+    src: str,
+    file_name: str,
+    issues: list[Issue],
+    section_kind: str | None = None,
+) -> list[dict]:
+    """Listing records from the rows of one batch, keyed by their published column names
+    (序号, 属地, 模型名称, …; ``_kind`` from the compiled JSON if any), numbered as in the source.
+    Shared by the JSON parser and the Word/Excel tables (registry/genai_tables.py). The quirks:
+    repeated header rows (rejected), registry from the number (a damaged number takes its
+    section's kind, ``section_kind`` at the start), swapped model/company, 属地 vs the number's
+    prefix (国资委 -> central_soe), dates with notes such as （补登）."""
+    records = []
+    prev_kind = section_kind
+    for i, row in rows:
+        rec = {KEYS.get(k, k): clean_text(v) for k, v in row.items()}
+
+        def issue(action, reason, number=None, _i=i, _r=None):
+            issues.append(Issue(src, file_name, _i, _r, period, action, reason, number))
+
+        if compact(row.get("序号")) == "序号":
+            issue("rejected", "repeated header row inside the table")
+            prev_kind = "registration" if "上线编号" in row.values() else prev_kind
+            continue
+        num = parse_genai_number(rec.get("filing_number_raw", ""))
+        kind = num.kind
+        if kind == "unknown":
+            kind = prev_kind or "filing"
+            issue(
+                "flagged",
+                f"{num.problems[0] if num.problems else 'bad number'}; kind taken "
+                f"from its section ({kind}); compiler said {rec.get('kind_published')}",
+                num.number,
+            )
+        elif rec.get("kind_published") and (
+            {"备案": "filing", "登记": "registration"}.get(rec["kind_published"]) != kind
+        ):
+            issue(
+                "repaired",
+                f"_kind {rec['kind_published']} contradicts the number; classified as {kind}",
+                num.number,
+            )
+        prev_kind = kind
+        registry = "genai_on_device" if rec.get("scene") else KIND_TO_REGISTRY[kind]
+        for p in num.problems if num.kind != "unknown" else ():
+            issue("flagged", p, num.number, _r=registry)
+        # model name and company swapped in the official table
+        a, e = rec.get("algorithm_name", ""), rec.get("entity_name", "")
+        if ORG_RE.search(a) and not ORG_RE.search(e):
+            rec["algorithm_name"], rec["entity_name"] = e, a
+            issue(
+                "repaired", "model name and company swapped; swapped back", num.number, _r=registry
+            )
+        loc = rec.get("locality_zh", "")
+        loc_code = province_by_name(loc) if loc else None
+        # 属地 (the local CAC office's province) is the explicit column; the number's prefix
+        # is the fallback. They disagree on a few rows (and "ShanXi" is ambiguous pinyin).
+        pcode = loc_code or num.province_code
+        if loc_code and num.province_code not in ("unknown", loc_code):
+            issue(
+                "flagged",
+                f"number prefix {num.prefix!r} ({num.province_code}) disagrees "
+                f"with 属地 {loc!r} ({loc_code}); 属地 used",
+                num.number,
+                _r=registry,
+            )
+        elif loc and not loc_code:
+            issue("flagged", f"unknown 属地 {loc!r}; number prefix used", num.number, _r=registry)
+        date, note = _date(rec.get("filing_date_raw", ""))
+        records.append(
+            {
+                "registry": registry,
+                "batch": period,
+                "source_row": i,
+                "seq": rec.get("seq", ""),
+                "locality_zh": loc,
+                "algorithm_name": rec.get("algorithm_name", ""),
+                "entity_name": rec.get("entity_name", ""),
+                "filing_number": num.number,
+                "number_kind": num.kind,
+                "province_code": pcode,
+                "name_token": num.name_token,
+                "number_date": num.date,
+                "serial": num.serial,
+                "filing_date": date,
+                "filing_date_note": note or "",
+                "scene": rec.get("scene", ""),
+                "kind_published": rec.get("kind_published", ""),
+            }
+        )
+    return records
 
 
 def read_genai_json(
@@ -93,87 +190,8 @@ def read_genai_json(
                 "rows_published": b.get("count"),
             }
         )
-        prev_kind = None
-        for i, row in enumerate(b.get("rows") or [], start=1):
-            rec = {KEYS.get(k, k): clean_text(v) for k, v in row.items()}
-
-            def issue(action, reason, number=None, _i=i, _p=period, _r=None):
-                issues.append(Issue(src, path.name, _i, _r, _p, action, reason, number))
-
-            if compact(row.get("序号")) == "序号":
-                issue("rejected", "repeated header row inside the table")
-                prev_kind = "registration" if "上线编号" in row.values() else prev_kind
-                continue
-            num = parse_genai_number(rec.get("filing_number_raw", ""))
-            kind = num.kind
-            if kind == "unknown":
-                kind = prev_kind or "filing"
-                issue(
-                    "flagged",
-                    f"{num.problems[0] if num.problems else 'bad number'}; kind taken "
-                    f"from its section ({kind}); compiler said {rec.get('kind_published')}",
-                    num.number,
-                )
-            elif rec.get("kind_published") and (
-                {"备案": "filing", "登记": "registration"}.get(rec["kind_published"]) != kind
-            ):
-                issue(
-                    "repaired",
-                    f"_kind {rec['kind_published']} contradicts the number; classified as {kind}",
-                    num.number,
-                )
-            prev_kind = kind
-            registry = "genai_on_device" if rec.get("scene") else KIND_TO_REGISTRY[kind]
-            for p in num.problems if num.kind != "unknown" else ():
-                issue("flagged", p, num.number, _r=registry)
-            # model name and company swapped in the official table
-            a, e = rec.get("algorithm_name", ""), rec.get("entity_name", "")
-            if ORG_RE.search(a) and not ORG_RE.search(e):
-                rec["algorithm_name"], rec["entity_name"] = e, a
-                issue(
-                    "repaired",
-                    "model name and company swapped; swapped back",
-                    num.number,
-                    _r=registry,
-                )
-            loc = rec.get("locality_zh", "")
-            loc_code = province_by_name(loc) if loc else None
-            # 属地 (the local CAC office's province) is the explicit column; the number's prefix
-            # is the fallback. They disagree on a few rows (and "ShanXi" is ambiguous pinyin).
-            pcode = loc_code or num.province_code
-            if loc_code and num.province_code not in ("unknown", loc_code):
-                issue(
-                    "flagged",
-                    f"number prefix {num.prefix!r} ({num.province_code}) disagrees "
-                    f"with 属地 {loc!r} ({loc_code}); 属地 used",
-                    num.number,
-                    _r=registry,
-                )
-            elif loc and not loc_code:
-                issue(
-                    "flagged", f"unknown 属地 {loc!r}; number prefix used", num.number, _r=registry
-                )
-            date, note = _date(rec.get("filing_date_raw", ""))
-            records.append(
-                {
-                    "registry": registry,
-                    "batch": period,
-                    "source_row": i,
-                    "seq": rec.get("seq", ""),
-                    "locality_zh": loc,
-                    "algorithm_name": rec.get("algorithm_name", ""),
-                    "entity_name": rec.get("entity_name", ""),
-                    "filing_number": num.number,
-                    "number_kind": num.kind,
-                    "province_code": pcode,
-                    "name_token": num.name_token,
-                    "number_date": num.date,
-                    "serial": num.serial,
-                    "filing_date": date,
-                    "filing_date_note": note or "",
-                    "scene": rec.get("scene", ""),
-                    "kind_published": rec.get("kind_published", ""),
-                }
-            )
+        records += normalise_rows(
+            enumerate(b.get("rows") or [], start=1), period, src, path.name, issues
+        )
     df = pd.DataFrame.from_records(records)
     return GenaiList(str(path), df, pd.DataFrame(batch_meta), issues)

@@ -18,7 +18,9 @@ from ..manifest import Source, mismatch_message, restore_hint
 from ..metadata import columns, read_curated
 from . import cancellations
 from .docx_lists import read_cac_docx
+from .fingerprint import GENAI_TABLE_FORMATS
 from .genai import read_genai_json
+from .genai_tables import read_genai_tables
 from .geography import region
 from .numbers import NumberError, parse_cac_number
 from .quality import Issue
@@ -175,7 +177,7 @@ def parse_all(
     genai_data = {}
     problems = []
     for s in sources:  # checked before any parsing starts; the bytes hashed are the bytes parsed
-        if s.format == "genai_json":
+        if s.format in ("genai_json", *GENAI_TABLE_FORMATS):
             genai_data[s.id], problem = read_checked(s, raw_dir)
             problems += [problem] if problem else []
     refuse(problems)
@@ -226,9 +228,55 @@ def parse_all(
                         "announcement_date": None,
                     }
                 )
+    compiled = {b for f in genai_frames for b in f["batch"].unique()}
+    for s in sources:
+        if s.format in GENAI_TABLE_FORMATS:
+            rows, meta = parse_genai_table(s, raw_dir, genai_data[s.id], compiled, issues)
+            genai_frames.append(rows)
+            batch_meta += meta
     genai = pd.concat(genai_frames, ignore_index=True) if genai_frames else pd.DataFrame()
     listings = pd.concat([cac, genai], ignore_index=True)
     return listings, pd.DataFrame(batch_meta), issues
+
+
+def parse_genai_table(
+    src: Source, raw_dir: Path, data: bytes | None, compiled: set[str], issues: list[Issue]
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows and batch metadata of a generative-AI list in Word/Excel (``registry add``). A batch
+    the compiled JSON also holds is taken from the JSON (its rows here are dropped and noted):
+    a filing listed in both is one filing, its batch counted once."""
+    path = src.raw_path(raw_dir)
+    g = read_genai_tables(path, source_id=src.id, batch=src.batch, data=data)
+    issues.extend(g.issues)
+
+    def note(action: str, reason: str) -> None:
+        issues.append(Issue(src.id, path.name, None, None, src.batch, action, reason, None))
+
+    if g.title_batch and src.batch and g.title_batch != src.batch:
+        note(
+            "flagged",
+            f"title says batch {g.title_batch}; manifest says batch {src.batch}; manifest used",
+        )
+    if g.batch in compiled:
+        note(
+            "note",
+            f"batch {g.batch} is also in the compiled generative-AI JSON; its {len(g.rows)} rows "
+            "are taken from there (this file's are not counted twice)",
+        )
+        return pd.DataFrame(), []
+    rows = g.rows.assign(source_id=src.id)
+    meta = [
+        {
+            "registry": reg,
+            "batch": g.batch,
+            "source_id": src.id,
+            "title": src.title,
+            "announcement_url": src.announcement_url,
+            "announcement_date": src.announcement_date or None,
+        }
+        for reg in sorted(rows["registry"].unique())
+    ]
+    return rows, meta
 
 
 def parse_cancellations(
