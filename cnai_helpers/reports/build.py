@@ -34,7 +34,7 @@ from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, write_text
 from .params import validate
 from .provenance import git_state, helper_hash, now_iso, package_versions, sources_for
-from .render import index_html, notebook_html
+from .render import index_entries, index_html, render_report, site_config, write_assets
 from .site import VARIANTS, Report
 
 BUILD_FILE = "build.json"
@@ -56,6 +56,25 @@ def read_build(out_root: Path, folder: str) -> dict:
         return json.loads((out_root / folder / BUILD_FILE).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
+
+
+def _page(report: dict) -> dict:
+    """What the page template needs besides the notebook: title, question, folder, neighbours."""
+    return {"title": report["title"], "question": report["question"],
+            "folder": report["folder"], "nav": report.get("nav"),
+            "config": report.get("site_config")}
+
+
+def site_nav(reports: list[Report]) -> dict[str, dict]:
+    """Report id -> previous and next published report ({id, title}) in site order."""
+    pub = [r for r in reports if not r.is_variant]
+    out = {}
+    for i, r in enumerate(pub):
+        prev_r = pub[i - 1] if i > 0 else None
+        next_r = pub[i + 1] if i + 1 < len(pub) else None
+        out[r.id] = {"prev": prev_r and {"id": prev_r.id, "title": prev_r.title},
+                     "next": next_r and {"id": next_r.id, "title": next_r.title}}
+    return out
 
 
 def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
@@ -97,10 +116,12 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
         nb = nbformat.read(executed, as_version=4) if executed.exists() else None
         if error is None:
             values, descriptions = collect(nb)
-            html = notebook_html(nb, prov)
+            html, files = render_report(nb, prov, _page(report))
             with atomic_dir(dest) as tmp:
                 shutil.copyfile(executed, tmp / f"{rid}.ipynb")
                 (tmp / "index.html").write_text(html, encoding="utf-8")
+                for name, text in files.items():
+                    (tmp / name).write_text(text, encoding="utf-8")
                 (tmp / "results.json").write_text(
                     json.dumps(values, indent=1, ensure_ascii=False), encoding="utf-8")
                 status.update(status="ok", last_good=prov["built_at"], results=values,
@@ -112,7 +133,8 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int) -> dict:
             previous = read_build(out_root_p, report["folder"])
             dest.mkdir(parents=True, exist_ok=True)
             if nb is not None:
-                write_text(dest / "error.html", notebook_html(nb, prov, failed=error))
+                write_text(dest / "error.html",
+                           render_report(nb, prov, _page(report), failed=error)[0])
                 shutil.copyfile(executed, dest / "failed.ipynb")
             status.update(status="failed", error=error, fingerprint=None,
                           last_good=previous.get("last_good"),
@@ -250,8 +272,11 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
     # SIGTERM unwinds like Ctrl-C (SIGINT already raises KeyboardInterrupt)
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted)} \
         if threading.current_thread() is threading.main_thread() else {}
+    write_assets(out_root)
+    page_extra = {"nav": site_nav(site if site is not None else reports),
+                  "site_config": site_config()}
     try:
-        results = _run_stages(reports, out_root, jobs, force, timeout, progress)
+        results = _run_stages(reports, out_root, jobs, force, timeout, progress, page_extra)
     except KeyboardInterrupt:
         clean_stale_temporaries(out_root, reports)  # work folders of the stopped workers
         raise
@@ -265,7 +290,7 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
 
 
 def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, timeout: int,
-                progress) -> dict[str, dict]:
+                progress, page_extra: dict | None = None) -> dict[str, dict]:
     results: dict[str, dict] = {}
     base = None
     for stage in sorted({r.stage for r in reports}):
@@ -276,6 +301,9 @@ def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, t
             results[d["folder"]] = {**read_build(out_root, d["folder"]), "skipped": True}
         if not to_run:
             continue
+        for d in to_run:  # page chrome: neighbours in the site, base URL for citations
+            d["nav"] = (page_extra or {}).get("nav", {}).get(d["id"])
+            d["site_config"] = (page_extra or {}).get("site_config")
         if base is None:
             from .kernel import ensure_kernel
 
@@ -289,29 +317,25 @@ def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, t
 
 
 def write_index(out_root: Path, reports: list[Report]) -> None:
-    from ..results import fmt
+    """The site's front page (answers, reports by group, provinces, glossary), its assets, the
+    project's CITATION.cff, and the offline search index when pagefind is installed."""
+    from .. import paths
+    from .search import build_search
 
-    entries = []
-    for r in reports:
-        b = read_build(out_root, r.id)
-        has_page = (out_root / r.id / "index.html").exists()
-        status = b.get("status", "missing")
-        if status == "failed":
-            css, text = ("stale", "failed — stale") if has_page else ("failed", "failed")
-        elif status == "ok":
-            css, text = "ok", f"built {b.get('built_at', '')}"
-        else:
-            css, text = "missing", "not built"
-        descriptions = b.get("descriptions", {})
-        kinds = b.get("kinds", {})
-        figures = [(k, fmt(v, kinds.get(k)), descriptions.get(k, ""))
-                   for k, v in b.get("results", {}).items()
-                   if not isinstance(v, (list, dict))][:8]
-        entries.append({"id": r.id, "title": r.title, "question": r.question,
-                        "has_page": has_page, "css": css, "status_text": text,
-                        "error": b.get("error"), "last_good": b.get("last_good"),
-                        "figures": figures})
-    write_text(out_root / "index.html", index_html(entries, git_state(), now_iso()))
+    write_assets(out_root)
+    builds = {r.id: read_build(out_root, r.id) for r in reports}
+    pages = {r.id: (out_root / r.id / "index.html").exists() for r in reports}
+    context = index_entries(reports, builds, pages)
+    cff = paths.ROOT / "CITATION.cff"
+    if cff.exists():
+        write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
+    context["citation"] = cff.exists()
+    git, built = git_state(), now_iso()
+    write_text(out_root / "index.html", index_html(git=git, built_at=built, search=False,
+                                                   **context))
+    if build_search(out_root):
+        write_text(out_root / "index.html", index_html(git=git, built_at=built, search=True,
+                                                       **context))
 
 
 def summary(statuses: list[dict]) -> dict[str, Any]:
