@@ -25,11 +25,34 @@ STYLE_BLOCK_RE = re.compile(r"<style[^>]*>\s*</style>\s*")
 SUP_RE = re.compile(r"10\^(-?\d+)")
 KINDS = ("share", "count", "money", "ratio", "year", "number", "text", "url")
 ACRONYMS = {
-    "url": "URL", "id": "ID", "usd": "USD", "cny": "CNY", "rmb": "RMB", "mfu": "MFU",
-    "pue": "PUE", "bf16": "BF16", "fp16": "FP16", "fp8": "FP8", "tflops": "TFLOPS",
-    "flop": "FLOP", "soe": "SOE", "api": "API", "gpu": "GPU", "ci": "CI", "lq": "LQ",
-    "kwh": "kWh", "mw": "MW", "gw": "GW", "ai": "AI", "genai": "generative-AI", "fy": "FY",
-    "dom": "domestic", "nv": "Nvidia", "n": "n", "zh": "(Chinese)", "en": "(English)",
+    "url": "URL",
+    "id": "ID",
+    "usd": "USD",
+    "cny": "CNY",
+    "rmb": "RMB",
+    "mfu": "MFU",
+    "pue": "PUE",
+    "bf16": "BF16",
+    "fp16": "FP16",
+    "fp8": "FP8",
+    "tflops": "TFLOPS",
+    "flop": "FLOP",
+    "soe": "SOE",
+    "api": "API",
+    "gpu": "GPU",
+    "ci": "CI",
+    "lq": "LQ",
+    "kwh": "kWh",
+    "mw": "MW",
+    "gw": "GW",
+    "ai": "AI",
+    "genai": "generative-AI",
+    "fy": "FY",
+    "dom": "domestic",
+    "nv": "Nvidia",
+    "n": "n",
+    "zh": "(Chinese)",
+    "en": "(English)",
 }
 
 
@@ -78,7 +101,9 @@ def fmt_number(v: float) -> str:
     if a >= 100:
         return f"{v:,.0f}"
     if a >= 1:
-        return f"{v:,.2f}".rstrip("0").rstrip(".") if a < 10 else f"{v:,.1f}".rstrip("0").rstrip(".")
+        return (
+            f"{v:,.2f}".rstrip("0").rstrip(".") if a < 10 else f"{v:,.1f}".rstrip("0").rstrip(".")
+        )
     if a >= 1e-4:
         return f"{v:.2g}" if "e" not in f"{v:.2g}" else f"{v:.6f}".rstrip("0")
     mant, exp = f"{v:.2e}".split("e")
@@ -114,9 +139,14 @@ def infer_kind(name: str, series) -> str:
 
     n = str(name).lower()
     non_null = series.dropna()
-    if n.endswith("url") or n.endswith("_link") or (
-        series.dtype == object and len(non_null)
-        and non_null.astype(str).str.match(r"https?://").all()
+    if (
+        n.endswith("url")
+        or n.endswith("_link")
+        or (
+            series.dtype == object
+            and len(non_null)
+            and non_null.astype(str).str.match(r"https?://").all()
+        )
     ):
         return "url"
     if pd.api.types.is_bool_dtype(series):
@@ -181,8 +211,11 @@ def table_html(
     import pandas as pd
 
     styler = styler.set_uuid(uuid).set_td_classes(
-        pd.DataFrame([[f"k-{col_kinds[c]}" for c in data.columns]] * len(data),
-                     index=data.index, columns=data.columns)
+        pd.DataFrame(
+            [[f"k-{col_kinds[c]}" for c in data.columns]] * len(data),
+            index=data.index,
+            columns=data.columns,
+        )
     )
     body = STYLE_BLOCK_RE.sub("", styler.to_html())
     cap = f"<p class='cnai-caption'>{html.escape(caption)}</p>" if caption else ""

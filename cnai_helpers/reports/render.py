@@ -321,6 +321,16 @@ def _headline(b: dict) -> str:
     return f"{figs[0][0]}: {figs[0][1]}" if figs else ""
 
 
+def _badges(verdicts: list[dict], labels: dict[str, str]) -> list[dict]:
+    """One badge per status (with a count when several claims share it), in status order."""
+    by: dict[str, list[dict]] = {}
+    for v in verdicts:
+        by.setdefault(v.get("status"), []).append(v)
+    return [{"status": s, "label": labels[s] + (f" \u00d7{len(by[s])}" if len(by[s]) > 1 else ""),
+             "reason": " | ".join(v.get("reason", "") for v in by[s])}
+            for s in STATUS_ORDER if s in by]
+
+
 def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]) -> dict:
     """Everything the front page shows, from the published reports' build.json."""
     from ..evidence import LABELS
@@ -329,9 +339,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
     for r in reports:
         b, has_page = builds.get(r.id, {}), pages.get(r.id, False)
         css, text, short = _status(b, has_page)
-        verdicts = [{"status": v.get("status"), "label": LABELS.get(v.get("status"), ""),
-                     "reason": v.get("reason", "")}
-                    for v in (b.get("results", {}).get("verdicts") or [])]
+        verdicts = _badges(b.get("results", {}).get("verdicts") or [], LABELS)
         entry = {"id": r.id, "title": r.title, "question": r.question, "has_page": has_page,
                  "css": css, "status_text": text, "status_short": short,
                  "error": b.get("error"), "last_good": b.get("last_good"),
@@ -346,8 +354,9 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             continue
         if group == "Claims ledger" and ledger is None:
             counts = {}
-            for v in b.get("results", {}).get("ledger_statuses", []) or []:
-                counts[v] = counts.get(v, 0) + 1
+            for c in b.get("results", {}).get("claims", []) or []:
+                if isinstance(c, dict) and c.get("status") in LABELS:
+                    counts[c["status"]] = counts.get(c["status"], 0) + 1
             ledger = {**entry, "counts": [(s, LABELS[s], counts[s]) for s in STATUS_ORDER
                                           if counts.get(s)]}
         if verdicts and has_page:
@@ -374,3 +383,58 @@ def index_html(git: dict, built_at: str, search: bool = False, **context: Any) -
         context.setdefault(key, [])
     return INDEX_ENV.get_template("site_index.html.j2").render(
         commit=git["commit"], dirty=git["dirty"], built_at=built_at, search=search, **context)
+
+
+def notebook_counts(nb) -> dict[str, int]:
+    """Tables (shown with ``display.table``) and figures (PNG outputs) an executed notebook made."""
+    tables = figures = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            figures += "image/png" in data
+            tables += TABLE_MIME in data and not data[TABLE_MIME].get("figure")
+    return {"tables": tables, "figures": figures}
+
+
+def page_counts(page_html: str) -> dict[str, int]:
+    """Tables and figures a rendered report page shows in its evidence section."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    evidence = soup.select_one(".cnai-evidence") or soup
+    return {"tables": len(evidence.select("table.cnai-table")),
+            "figures": len(evidence.select("figure.cnai-figure img"))}
+
+
+def unconditional_table_calls(source: str) -> int:
+    """``table(...)`` calls a cell makes whatever its data (top-level statements, outside
+    ``if``/``for``/``with``): the least number of tables the cell must show."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return 0
+    n = 0
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.FunctionDef)):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "table":
+                n += 1
+    return n
+
+
+def missing_tables(nb) -> list[tuple[int, int, int]]:
+    """(cell index, table() calls, tables shown) of code cells that show fewer tables than
+    they unconditionally make."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        calls = unconditional_table_calls(cell.source)
+        shown = sum(TABLE_MIME in o.get("data", {}) and not o["data"][TABLE_MIME].get("figure")
+                    for o in cell.get("outputs", []))
+        if shown < calls:
+            out.append((i, calls, shown))
+    return out
