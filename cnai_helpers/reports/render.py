@@ -47,7 +47,7 @@ def heading_id(text: str) -> str:
     from nbconvert.filters.strings import add_anchor
 
     rendered = markdown2html_mistune(f"## {text}").strip()
-    m = ID_RE.search(add_anchor(rendered))
+    m = ID_RE.search(rendered) or ID_RE.search(add_anchor(rendered))
     return m.group(1) if m else ""
 
 
