@@ -207,3 +207,19 @@ def test_citation_uses_the_site_base_url():
     plain, bib = render.citation("Geo", "geo", PROV, {"base_url": "https://x.org/c/", "name": "n"})
     assert "https://x.org/c/geo/" in plain and "abc123" in plain and "2026-01-02" in plain
     assert bib.startswith("@misc{cnai_geo_2026") and "title = {{Geo}}" in bib
+
+
+def test_a_template_change_rebuilds_the_pages(tmp_path, monkeypatch):
+    from cnai_helpers import paths
+    from cnai_helpers.reports.provenance import helper_hash
+
+    tpl = tmp_path / "cnai_helpers" / "reports" / "templates" / "cnai"
+    tpl.mkdir(parents=True)
+    (tmp_path / "data").mkdir()
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    for name in ("index.html.j2", "site.js", "conf.json"):
+        (tpl / name).write_text("a")
+        before = helper_hash()
+        (tpl / name).write_text("b")
+        assert helper_hash() != before, f"{name}: a change does not re-render the pages"

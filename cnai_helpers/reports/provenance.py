@@ -42,12 +42,15 @@ def sources_for(patterns: tuple[str, ...]) -> dict[str, str]:
             if any(fnmatch.fnmatch(s.id, p) for p in patterns)}
 
 
+HELPER_SUFFIXES = (".py", ".csv", ".yaml", ".html", ".css", ".j2", ".js", ".json")  # + templates
+
+
 def helper_hash() -> str:
     """Checksum of the helper package's source (a change re-runs every report)."""
     h = hashlib.sha256()
     pkg = paths.ROOT / "cnai_helpers"
     for f in sorted(pkg.rglob("*")):
-        if f.is_file() and f.suffix in (".py", ".csv", ".yaml", ".html", ".css") \
+        if f.is_file() and f.suffix in HELPER_SUFFIXES \
                 and "__pycache__" not in f.parts:
             h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
     for f in sorted(paths.DATA.glob("*.csv")) + sorted(paths.DATA.glob("*.yaml")):
