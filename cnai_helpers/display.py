@@ -1,9 +1,59 @@
-"""Safe display helpers for notebooks: data-derived text is always HTML-escaped."""
+"""Safe display helpers for notebooks: data-derived text is always HTML-escaped.
+
+:func:`table` *displays* a DataFrame (it returns nothing, so a table in the middle of a cell is
+not lost): values formatted by kind (shares as percentages, counts with separators, years as
+years, URLs as links, missing as "—"), human column labels with units, and the exact data shown
+carried as CSV under :data:`TABLE_MIME` so that the report page can offer it as a download.
+
+The formatting is a thin layer on pandas' ``Styler`` (escaping, ``na_rep``, per-column
+formatters, relabelled headers): it needs no new dependency and no per-page JavaScript or CSS,
+which great-tables (inline CSS per table) and itables (a DataTables bundle per page) would add.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html
+import math
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
+
+TABLE_MIME = "application/vnd.cnai.table+json"
+MISSING = "—"
+STYLE_BLOCK_RE = re.compile(r"<style[^>]*>\s*</style>\s*")
+SUP_RE = re.compile(r"10\^(-?\d+)")
+KINDS = ("share", "count", "money", "ratio", "year", "number", "text", "url")
+ACRONYMS = {
+    "url": "URL",
+    "id": "ID",
+    "usd": "USD",
+    "cny": "CNY",
+    "rmb": "RMB",
+    "mfu": "MFU",
+    "pue": "PUE",
+    "bf16": "BF16",
+    "fp16": "FP16",
+    "fp8": "FP8",
+    "tflops": "TFLOPS",
+    "flop": "FLOP",
+    "soe": "SOE",
+    "api": "API",
+    "gpu": "GPU",
+    "ci": "CI",
+    "lq": "LQ",
+    "kwh": "kWh",
+    "mw": "MW",
+    "gw": "GW",
+    "ai": "AI",
+    "genai": "generative-AI",
+    "fy": "FY",
+    "dom": "domestic",
+    "nv": "Nvidia",
+    "n": "n",
+    "zh": "(Chinese)",
+    "en": "(English)",
+}
 
 
 def md(template: str, **values: Any):
@@ -16,16 +66,192 @@ def md(template: str, **values: Any):
     return Markdown(template.format(**safe))
 
 
-def table(df, caption: str | None = None, floatfmt: str = "{:,.3g}", **kw):
-    """A DataFrame as an escaped HTML table with an optional caption."""
-    from IPython.display import HTML
+def human_label(name: str) -> str:
+    """``tensor_fp16_tflops`` -> ``Tensor FP16 TFLOPS``; labels that are not snake_case
+    (already human, or Chinese) are kept."""
+    if not re.fullmatch(r"[a-z0-9_]+", str(name)):
+        return str(name)
+    words = [ACRONYMS.get(w, w) for w in str(name).split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else str(name)
 
-    styled = df.to_html(
-        escape=True,
-        index=kw.pop("index", False),
-        border=0,
-        float_format=lambda x: floatfmt.format(x),
-        **kw,
+
+def _missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_number(v: float) -> str:
+    """A float for people, never in e-notation: 1,234 / 12.3 / 0.0042 / 2.5 × 10^25."""
+    v = float(v)
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    a = abs(v)
+    if a >= 1e9:
+        mant, exp = f"{v:.2e}".split("e")
+        return f"{float(mant):g} × 10^{int(exp)}"
+    if v == 0:
+        return "0"
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 1:
+        return (
+            f"{v:,.2f}".rstrip("0").rstrip(".") if a < 10 else f"{v:,.1f}".rstrip("0").rstrip(".")
+        )
+    if a >= 1e-4:
+        return f"{v:.2g}" if "e" not in f"{v:.2g}" else f"{v:.6f}".rstrip("0")
+    mant, exp = f"{v:.2e}".split("e")
+    return f"{float(mant):g} × 10^{int(exp)}"
+
+
+def fmt_value(v: Any, kind: str) -> str:
+    """One cell formatted by kind (plain text; escaping happens in the Styler)."""
+    if _missing(v):
+        return MISSING
+    if kind == "text" or isinstance(v, str):
+        return str(v)
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if hasattr(v, "item"):
+        v = v.item()
+    if kind == "year":
+        return str(int(v)) if float(v).is_integer() else str(v)
+    if kind == "share":
+        return f"{v:.1%}" if abs(v) >= 0.001 or v == 0 else f"{v:.2%}"
+    if kind == "ratio":
+        return f"{v:,.2f}×"
+    if kind == "count" or (isinstance(v, int) and kind != "number"):
+        return f"{int(round(v)):,}"
+    if kind == "money":
+        return f"{v:,.0f}" if abs(v) >= 100 else fmt_number(v)
+    return fmt_number(v)
+
+
+def infer_kind(name: str, series) -> str:
+    """A column's kind from its name and values (an explicit ``kinds=`` entry wins)."""
+    import pandas as pd
+
+    n = str(name).lower()
+    non_null = series.dropna()
+    if (
+        n.endswith("url")
+        or n.endswith("_link")
+        or (
+            series.dtype == object
+            and len(non_null)
+            and non_null.astype(str).str.match(r"https?://").all()
+        )
+    ):
+        return "url"
+    if pd.api.types.is_bool_dtype(series):
+        return "text"
+    if not pd.api.types.is_numeric_dtype(series):
+        return "text"
+    if n in ("year", "fy") or n.endswith("_year") or n.startswith("year_"):
+        return "year"
+    if re.search(r"(^|_)(share|pct|percent|rate)($|_)", n) and (non_null.abs() <= 1.5).all():
+        return "share"
+    if pd.api.types.is_integer_dtype(series):
+        return "count"
+    if len(non_null) and (non_null == non_null.round()).all() and (non_null.abs() < 1e9).all():
+        return "count"
+    return "number"
+
+
+def _link(v: Any) -> str:
+    if _missing(v):
+        return MISSING
+    s = str(v)
+    if not re.match(r"https?://", s):
+        return html.escape(s)
+    host = re.sub(r"^https?://(www\.)?", "", s).split("/")[0]
+    return f'<a href="{html.escape(s, quote=True)}" rel="noopener">{html.escape(host)}</a>'
+
+
+def _formatter(kind: str) -> Callable[[Any], str]:
+    if kind == "url":
+        return _link
+    return lambda v: SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind)))
+
+
+def table_html(
+    df,
+    caption: str | None = None,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """The formatted HTML of a table (no index; values escaped)."""
+    kinds = dict(kinds or {})
+    units = dict(units or {})
+    labels = dict(labels or {})
+    for col, k in kinds.items():
+        if k not in KINDS:
+            raise ValueError(f"table(): kind {k!r} of column {col!r} not one of {', '.join(KINDS)}")
+    data = df.copy()
+    data.columns = [str(c) for c in data.columns]
+    col_kinds = {c: kinds.get(c) or infer_kind(c, data[c]) for c in data.columns}
+    heads = {}
+    for c in data.columns:
+        label = labels.get(c) or human_label(c)
+        unit = units.get(c) or ("%" if col_kinds[c] == "share" else None)
+        heads[c] = f"{label} ({unit})" if unit else label
+    styler = data.style.format({c: _formatter(k) for c, k in col_kinds.items()})
+    styler = styler.format_index(lambda c: html.escape(heads.get(c, str(c))), axis=1)
+    styler = styler.hide(axis="index").set_table_attributes('class="cnai-table"')
+    # unique, stable element ids per table (two tables on one page must not share ids)
+    uuid = hashlib.sha1(data.to_csv().encode() + (caption or "").encode()).hexdigest()[:8]
+    import pandas as pd
+
+    styler = styler.set_uuid(uuid).set_td_classes(
+        pd.DataFrame(
+            [[f"k-{col_kinds[c]}" for c in data.columns]] * len(data),
+            index=data.index,
+            columns=data.columns,
+        )
     )
+    body = STYLE_BLOCK_RE.sub("", styler.to_html())
     cap = f"<p class='cnai-caption'>{html.escape(caption)}</p>" if caption else ""
-    return HTML(styled + cap)
+    return f'<div class="cnai-table-wrap">{body}</div>{cap}'
+
+
+def table(
+    df,
+    caption: str | None = None,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    index: bool = False,
+    name: str | None = None,
+    **_ignored: Any,
+) -> None:
+    """Display a DataFrame as a formatted, escaped table with an optional caption, and carry the
+    exact data shown as CSV (code names as headers) for the page's "data (CSV)" link.
+
+    ``kinds``: column -> share, count, money, ratio, year, number, text or url (inferred from the
+    column otherwise); ``units``: column -> unit shown in the header (``USD m``); ``labels``:
+    column -> header text; ``index``: show the index as a first column; ``name``: file name stem
+    of the CSV download."""
+    from IPython.display import display
+
+    shown = df.reset_index() if index else df
+    body = table_html(shown, caption, kinds=kinds, units=units, labels=labels)
+    meta = {
+        "csv": shown.to_csv(index=False),
+        "caption": caption or "",
+        "name": name or "",
+        "rows": int(len(shown)),
+        "columns": [str(c) for c in shown.columns],
+    }
+    display(
+        {"text/html": body, TABLE_MIME: meta, "text/plain": f"<table: {len(shown)} rows>"},
+        raw=True,
+    )

@@ -49,17 +49,42 @@ def caption(text: str):
     return HTML(f"<p class='cnai-caption'>{html.escape(text)}</p>")
 
 
-def finish(fig, title: str, source: str, dpi: int = 110):
-    """Title the figure, show it as an embedded PNG (whatever the matplotlib backend), and show
-    its source caption under it."""
+def finish(
+    fig,
+    title: str,
+    source: str,
+    dpi: int = 110,
+    *,
+    data=None,
+    alt: str | None = None,
+    key: str | None = None,
+):
+    """Title the figure, show it as an embedded PNG (whatever the matplotlib backend) with alt
+    text (the title, plus ``key``: the number the chart shows, e.g. "hub share 79.8%"), and show
+    its source caption under it. ``data``: the DataFrame drawn, offered on the page as
+    "data (CSV)"."""
+    import base64
     import io
 
-    from IPython.display import Image, display
+    from IPython.display import display
+
+    from .display import TABLE_MIME
 
     fig.suptitle(title)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"))
+    text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
+    bundle = {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": text}
+    if data is not None:
+        bundle[TABLE_MIME] = {
+            "csv": data.to_csv(index=False),
+            "caption": title,
+            "name": "",
+            "rows": int(len(data)),
+            "columns": [str(c) for c in data.columns],
+            "figure": True,
+        }
+    display(bundle, metadata={"image/png": {"alt": text}}, raw=True)
     display(caption(f"Source: {source}"))

@@ -29,6 +29,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = paths.ROOT / "artifacts" / "screenshots"
 
 
+class _Site(str):
+    root: Path
+
+
+@pytest.fixture(scope="module")
+def site_root(site):
+    return site.root
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, real_raw):
     if not Path(CHROMIUM).exists():
@@ -41,6 +50,7 @@ def site(tmp_path_factory, real_raw):
     nbs = root / "notebooks"
     nbs.mkdir()
     shutil.copy(paths.NOTEBOOKS / "registry_overview.ipynb", nbs)
+    shutil.copy(paths.NOTEBOOKS / "province_profile.ipynb", nbs)
     write_nb(nbs / "xss.ipynb")
     doc = {
         "reports": [
@@ -52,6 +62,13 @@ def site(tmp_path_factory, real_raw):
                 "parameters": {"registry": "genai_filings"},
             },
             {"id": "xss", "notebook": "xss.ipynb", "title": "Escaping", "question": "Escaped?"},
+            {
+                "id": "province-44",
+                "notebook": "province_profile.ipynb",
+                "title": "Guangdong (44): province profile",
+                "question": "How does Guangdong's AI filing activity grow?",
+                "parameters": {"registry": "deep_synthesis", "province": "44"},
+            },
         ]
     }
     (root / "site.yaml").write_text(yaml.safe_dump(doc))
@@ -67,7 +84,9 @@ def site(tmp_path_factory, real_raw):
     )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    url = _Site(f"http://127.0.0.1:{server.server_address[1]}/")
+    url.root = root / "reports"
+    yield url
     server.shutdown()
 
 
@@ -129,6 +148,10 @@ def check_links(page, base):
     return checked
 
 
+PAGES = ("index.html", "registry-genai/index.html", "xss/index.html", "province-44/index.html")
+BAD_TEXT = ("NaN", "<NA>", "e+0", "\\$")
+
+
 def test_index_and_reports_render_without_errors(site, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page, errors, dialogs = open_page(browser, site + "index.html")
@@ -154,3 +177,88 @@ def test_data_derived_text_renders_as_text(site, browser):
     page, _, dialogs = open_page(browser, f"{site}xss/index.html")
     assert "<script>alert(1)</script>公司" in page.inner_text("body")
     assert not dialogs
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_is_a_publication(site, browser, path):
+    """Done-when of the site issue, per page: no console errors, a link to the index, a
+    non-generic title, a viewport meta, no raw pandas values, no horizontal scroll at 390 px;
+    screenshots at desktop and phone width."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = path.split("/")[0].replace(".html", "")
+    page, errors, _ = open_page(browser, site + path)
+    title = page.title()
+    assert title and title not in ("Notebook", "Untitled"), f"{path}: generic title {title!r}"
+    assert page.locator("meta[name=viewport]").count() == 1, f"{path}: no viewport meta"
+    assert page.locator("a[href$='index.html']").count() >= 1, f"{path}: no link to the index"
+    text = page.inner_text("body")
+    for bad in BAD_TEXT:
+        assert bad not in text, f"{path}: {bad!r} visible"
+    page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+    assert not errors, f"{path}: console errors {errors}"
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(site + path, wait_until="load")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    phone.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+    assert width <= 390, f"{path}: the page scrolls sideways at 390 px ({width} px wide)"
+
+
+def test_report_titles_name_the_report(site, browser):
+    page, _, _ = open_page(browser, site + "province-44/index.html")
+    assert page.title().startswith("Guangdong (44)")
+    assert page.locator("h1").first.inner_text().startswith("Guangdong (44)")
+
+
+def test_csv_download_rows_match_the_table(site, browser):
+    import csv
+    import io
+
+    page, _, _ = open_page(browser, site + "registry-genai/index.html")
+    links = page.locator("p.cnai-download a")
+    assert links.count() >= 1
+    with page.expect_download() as info:
+        links.first.click()
+    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    table = page.locator("table.cnai-table").first
+    assert table.locator("tbody tr").count() == len(rows) - 1
+    shown_first = table.locator("tbody tr").first.locator("td").first.inner_text()
+    assert shown_first.strip() == rows[1][0].strip() or rows[1][0] in shown_first
+
+
+def test_dark_mode_changes_the_background(site, browser):
+    backgrounds = []
+    for scheme in ("light", "dark"):
+        ctx = browser.new_context(color_scheme=scheme)
+        page = ctx.new_page()
+        page.goto(site + "registry-genai/index.html", wait_until="load")
+        backgrounds.append(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+        ctx.close()
+    assert backgrounds[0] != backgrounds[1], backgrounds
+
+
+def test_search_finds_the_province_page(site, browser):
+    from cnai_helpers.reports.search import pagefind_command
+
+    if pagefind_command() is None:
+        pytest.fail("pagefind is not installed (pip install 'pagefind[extended]')")
+    page, errors, _ = open_page(browser, site + "index.html")
+    page.fill("#pagefind-search input", "Guangdong")
+    result = page.locator(".pagefind-ui__result-link").first
+    result.wait_for(timeout=15000)
+    hrefs = page.eval_on_selector_all(
+        ".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert any("province-44" in h for h in hrefs), hrefs
+    assert not errors, errors
+
+
+@pytest.mark.parametrize(
+    "path", ("index.html", "registry-genai/index.html", "province-44/index.html")
+)
+def test_no_critical_accessibility_violations(site, browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page, _, _ = open_page(browser, site + path)
+    results = Axe().run(page)
+    critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
+    assert not critical, f"{path}: critical accessibility violations {critical}"

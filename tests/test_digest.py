@@ -259,10 +259,11 @@ def test_index_shows_the_latest_lists_strip():
             "href": "batch-deep_synthesis/index.html",
         }
     ]
-    page = index_html([], {"commit": "abc", "dirty": False}, "now", latest)
+    git = {"commit": "abc", "dirty": False}
+    page = index_html(git=git, built_at="now", latest=latest)
     assert "Latest lists" in page and "1,779" in page
     assert '<a href="batch-deep_synthesis/index.html">' in page
-    assert "Latest lists" not in index_html([], {"commit": "abc", "dirty": False}, "now")
+    assert "Latest lists" not in index_html(git=git, built_at="now")
 
 
 # ------------------------------------------------ end to end: a list the project has never seen

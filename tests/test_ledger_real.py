@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import shutil
 
 import pytest
@@ -22,13 +20,18 @@ REPORTS = {
     "compute-910b": ("compute_cost_penalty.ipynb", {"domestic_chip": "Huawei Ascend 910B"}),
     "who-files-genai": ("who_files.ipynb", {"registry": "genai_filings"}),
 }
-CLAIM_RE = re.compile(r"Claim (\w+): ([a-z ()\-,]+?)\.")
 
 
 def page_statuses(page: str) -> dict[str, str]:
-    text = html.unescape(re.sub(r"<[^>]+>", "", page))
-    labels = {v: k for k, v in ev.LABELS.items()}
-    return {m.group(1): labels[m.group(2)] for m in CLAIM_RE.finditer(text)}
+    """Claim id -> status as the page's answer shows them (badge class ``s-<status>``)."""
+    from bs4 import BeautifulSoup
+
+    out = {}
+    for p in BeautifulSoup(page, "html.parser").select(".cnai-answer .cnai-verdict"):
+        status = next(c[2:] for c in p.select_one(".badge")["class"] if c.startswith("s-"))
+        assert p.select_one(".badge").get_text(strip=True) == ev.LABELS[status]
+        out[p.select_one(".cnai-claim code").get_text(strip=True)] = status
+    return out
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,7 @@ from . import needs
 from .latest import latest_lists
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
-from .render import index_html, notebook_html
+from .render import index_entries, index_html, render_report, site_config, write_assets
 from .site import VARIANTS, Report
 
 BUILD_FILE = "build.json"
@@ -73,8 +73,11 @@ def read_status(out_root: Path, results_root: Path, report: Report | dict) -> di
     """Last build status of a report: from the results store, or a variant's own folder."""
     get = report.get if isinstance(report, dict) else lambda k: getattr(report, k)
     folder = get("folder") or get("id")
-    p = (out_root / folder / BUILD_FILE) if folder != get("id") \
+    p = (
+        (out_root / folder / BUILD_FILE)
+        if folder != get("id")
         else status_file(results_root, get("id"))
+    )
     try:
         return json.loads(Path(p).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
@@ -99,6 +102,31 @@ def read_build(out_root: Path, folder: str) -> dict:
         return {}
 
 
+def _page(report: dict) -> dict:
+    """What the page template needs besides the notebook: title, question, folder, neighbours."""
+    return {
+        "title": report["title"],
+        "question": report["question"],
+        "folder": report["folder"],
+        "nav": report.get("nav"),
+        "config": report.get("site_config"),
+    }
+
+
+def site_nav(reports: list[Report]) -> dict[str, dict]:
+    """Report id -> previous and next published report ({id, title}) in site order."""
+    pub = [r for r in reports if not r.is_variant]
+    out = {}
+    for i, r in enumerate(pub):
+        prev_r = pub[i - 1] if i > 0 else None
+        next_r = pub[i + 1] if i + 1 < len(pub) else None
+        out[r.id] = {
+            "prev": prev_r and {"id": prev_r.id, "title": prev_r.title},
+            "next": next_r and {"id": next_r.id, "title": next_r.title},
+        }
+    return out
+
+
 def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root: str) -> dict:
     """Run in a worker process: execute, render, publish one report. Never raises."""
     import os
@@ -120,9 +148,15 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     store = None if report["folder"] != rid else Path(results_root)  # variants: own folder only
     try:
         pm.execute_notebook(
-            str(nb_path), str(executed), parameters=report["parameters"],
-            kernel_name=KERNEL_NAME, cwd=str(nb_path.parent), progress_bar=False,
-            log_output=False, execution_timeout=timeout, start_timeout=120,
+            str(nb_path),
+            str(executed),
+            parameters=report["parameters"],
+            kernel_name=KERNEL_NAME,
+            cwd=str(nb_path.parent),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            start_timeout=120,
             kernel_manager_class=IPCKernelManager,
         )
     except pm.PapermillExecutionError as e:
@@ -130,12 +164,24 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     except Exception as e:  # kernel died, timeout, bad notebook: still a failed report
         error = f"{type(e).__name__}: {e}"
     seconds = round(time.perf_counter() - t0, 2)
-    prov = {**prov, "report_id": rid, "notebook": f"notebooks/{report['notebook']}",
-            "parameters": report["parameters"], "seconds": seconds, "built_at": now_iso()}
-    status = {"id": rid, "fingerprint": report["fingerprint"], "built_at": prov["built_at"],
-              "seconds": seconds, "parameters": report["parameters"],
-              "title": report["title"], "question": report["question"],
-              "inputs": report["inputs"]}
+    prov = {
+        **prov,
+        "report_id": rid,
+        "notebook": f"notebooks/{report['notebook']}",
+        "parameters": report["parameters"],
+        "seconds": seconds,
+        "built_at": now_iso(),
+    }
+    status = {
+        "id": rid,
+        "fingerprint": report["fingerprint"],
+        "built_at": prov["built_at"],
+        "seconds": seconds,
+        "parameters": report["parameters"],
+        "title": report["title"],
+        "question": report["question"],
+        "inputs": report["inputs"],
+    }
     if report["folder"] != rid:
         status["variant_of"] = rid
     dest = out_root_p / report["folder"]
@@ -144,34 +190,52 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
         nb = nbformat.read(executed, as_version=4) if executed.exists() else None
         if error is None:
             values, descriptions = collect(nb)
-            html = notebook_html(nb, prov)
+            html, files = render_report(nb, prov, _page(report))
             results_json = json.dumps(values, indent=1, ensure_ascii=False)
             if store is not None:
                 write_text(results_file(store, rid), results_json)
             with atomic_dir(dest) as tmp:
                 shutil.copyfile(executed, tmp / f"{rid}.ipynb")
                 (tmp / "index.html").write_text(html, encoding="utf-8")
+                for name, text in files.items():
+                    (tmp / name).write_text(text, encoding="utf-8")
                 (tmp / "results.json").write_text(results_json, encoding="utf-8")
-                status.update(status="ok", last_good=prov["built_at"], results=values,
-                              descriptions=descriptions, kinds=collect_kinds(nb),
-                              provenance=prov)
-                (tmp / BUILD_FILE).write_text(json.dumps(status, indent=1, ensure_ascii=False),
-                                              encoding="utf-8")
+                status.update(
+                    status="ok",
+                    last_good=prov["built_at"],
+                    results=values,
+                    descriptions=descriptions,
+                    kinds=collect_kinds(nb),
+                    provenance=prov,
+                )
+                (tmp / BUILD_FILE).write_text(
+                    json.dumps(status, indent=1, ensure_ascii=False), encoding="utf-8"
+                )
         else:
             site_previous = read_build(out_root_p, report["folder"])
             dest.mkdir(parents=True, exist_ok=True)
             if nb is not None:
-                write_text(dest / "error.html", notebook_html(nb, prov, failed=error))
+                write_text(
+                    dest / "error.html", render_report(nb, prov, _page(report), failed=error)[0]
+                )
                 shutil.copyfile(executed, dest / "failed.ipynb")
-            status.update(status="failed", error=error, fingerprint=None,
-                          last_good=previous.get("last_good") or site_previous.get("last_good"),
-                          results=site_previous.get("results", {}),
-                          descriptions=site_previous.get("descriptions", {}),
-                          kinds=site_previous.get("kinds", {}))
+            status.update(
+                status="failed",
+                error=error,
+                fingerprint=None,
+                last_good=previous.get("last_good") or site_previous.get("last_good"),
+                results=site_previous.get("results", {}),
+                descriptions=site_previous.get("descriptions", {}),
+                kinds=site_previous.get("kinds", {}),
+            )
             write_text(dest / BUILD_FILE, json.dumps(status, indent=1, ensure_ascii=False))
     except Exception as e:  # rendering failed: report it, keep the last good page
-        status.update(status="failed", error=f"rendering: {type(e).__name__}: {e}",
-                      fingerprint=None, last_good=previous.get("last_good"))
+        status.update(
+            status="failed",
+            error=f"rendering: {type(e).__name__}: {e}",
+            fingerprint=None,
+            last_good=previous.get("last_good"),
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if store is not None:  # the status last: a fingerprint here means everything is written
@@ -181,8 +245,9 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     return status
 
 
-def plan(reports: list[Report], out_root: Path, force: bool,
-         results_root: Path | None = None) -> tuple[list[dict], list[dict]]:
+def plan(
+    reports: list[Report], out_root: Path, force: bool, results_root: Path | None = None
+) -> tuple[list[dict], list[dict]]:
     """(to_run, skipped): each a dict describing the report with its fingerprint."""
     results_root = Path(results_root or default_results_root(out_root))
     to_run, skipped = [], []
@@ -191,18 +256,28 @@ def plan(reports: list[Report], out_root: Path, force: bool,
         upstream = {u: upstream_state(results_root, u) for u in r.needs_reports}
         inputs = needs.inputs(r, used, upstream)
         fp = needs.fingerprint(inputs)
-        d = {**asdict(r), "fingerprint": fp, "sources_used": used, "inputs": inputs,
-             "notebook_path": str(r.notebook_path), "folder": r.out_folder}
+        d = {
+            **asdict(r),
+            "fingerprint": fp,
+            "sources_used": used,
+            "inputs": inputs,
+            "notebook_path": str(r.notebook_path),
+            "folder": r.out_folder,
+        }
         prev = read_status(out_root, results_root, r)
-        fresh = (prev.get("status") == "ok" and prev.get("fingerprint") == fp
-                 and (out_root / r.out_folder / "index.html").exists()
-                 and (r.is_variant or results_file(results_root, r.id).exists()))
+        fresh = (
+            prev.get("status") == "ok"
+            and prev.get("fingerprint") == fp
+            and (out_root / r.out_folder / "index.html").exists()
+            and (r.is_variant or results_file(results_root, r.id).exists())
+        )
         (skipped if fresh and not force else to_run).append(d)
     return to_run, skipped
 
 
-def mark_stale_upstream(selected: list[Report], site: list[Report], out_root: Path,
-                        results_root: Path) -> None:
+def mark_stale_upstream(
+    selected: list[Report], site: list[Report], out_root: Path, results_root: Path
+) -> None:
     """Reports read (directly or not) by the selected ones but not built in this run: flag in
     their build status whether their inputs changed since their last good build (``stale``),
     so that a report reading them shows it instead of silently using old figures."""
@@ -222,8 +297,9 @@ def mark_stale_upstream(selected: list[Report], site: list[Report], out_root: Pa
         stale = not fresh
         if bool(st.get("stale")) != stale:
             st["stale"] = stale
-            write_text(status_file(results_root, r.id), json.dumps(st, indent=1,
-                                                                   ensure_ascii=False))
+            write_text(
+                status_file(results_root, r.id), json.dumps(st, indent=1, ensure_ascii=False)
+            )
 
 
 class Interrupted(KeyboardInterrupt):
@@ -281,15 +357,30 @@ def clean_stale_temporaries(out_root: Path, reports: list[Report]) -> None:
         clean_stale(folder, ".*")
 
 
-def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, workers: int,
-                  results: dict, progress, results_root: Path) -> None:
+def _run_parallel(
+    to_run: list[dict],
+    out_root: Path,
+    base: dict,
+    timeout: int,
+    workers: int,
+    results: dict,
+    progress,
+    results_root: Path,
+) -> None:
     ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
     ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
     try:
-        futs = {ex.submit(_execute, d, str(out_root),
-                          {**base, "sources": d["sources_used"]}, timeout,
-                          str(results_root)): d["folder"]
-                for d in to_run}
+        futs = {
+            ex.submit(
+                _execute,
+                d,
+                str(out_root),
+                {**base, "sources": d["sources_used"]},
+                timeout,
+                str(results_root),
+            ): d["folder"]
+            for d in to_run
+        }
         for f in as_completed(futs):
             results[futs[f]] = f.result()
             if progress:
@@ -302,11 +393,17 @@ def _run_parallel(to_run: list[dict], out_root: Path, base: dict, timeout: int, 
     ex.shutdown(wait=True)
 
 
-def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int = 1,
-                  force: bool = False, timeout: int = 600, progress=None,
-                  ensure_data: Callable[[list[Report]], object] | None = None,
-                  site: list[Report] | None = None,
-                  results_root: Path | None = None) -> list[dict]:
+def build_reports(
+    reports: list[Report],
+    out_root: Path | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    timeout: int = 600,
+    progress=None,
+    ensure_data: Callable[[list[Report]], object] | None = None,
+    site: list[Report] | None = None,
+    results_root: Path | None = None,
+) -> list[dict]:
     """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
     (the command line passes the registry build) runs once before any notebook: parallel
     kernels read the data, they must not race to rebuild it. ``site``: every report of the site
@@ -325,10 +422,20 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
     clean_stale(results_root, ".*")
     mark_stale_upstream(reports, site if site is not None else reports, out_root, results_root)
     # SIGTERM unwinds like Ctrl-C (SIGINT already raises KeyboardInterrupt)
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted)} \
-        if threading.current_thread() is threading.main_thread() else {}
+    previous = (
+        {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted)}
+        if threading.current_thread() is threading.main_thread()
+        else {}
+    )
+    write_assets(out_root)
+    page_extra = {
+        "nav": site_nav(site if site is not None else reports),
+        "site_config": site_config(),
+    }
     try:
-        results = _run_stages(reports, out_root, jobs, force, timeout, progress, results_root)
+        results = _run_stages(
+            reports, out_root, jobs, force, timeout, progress, results_root, page_extra
+        )
     except KeyboardInterrupt:
         clean_stale_temporaries(out_root, reports)  # work folders of the stopped workers
         raise
@@ -341,8 +448,16 @@ def build_reports(reports: list[Report], out_root: Path | None = None, jobs: int
     return [results[r.out_folder] for r in reports]
 
 
-def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, timeout: int,
-                progress, results_root: Path) -> dict[str, dict]:
+def _run_stages(
+    reports: list[Report],
+    out_root: Path,
+    jobs: int,
+    force: bool,
+    timeout: int,
+    progress,
+    results_root: Path,
+    page_extra: dict | None = None,
+) -> dict[str, dict]:
     results: dict[str, dict] = {}
     base = None
     for stage in sorted({r.stage for r in reports}):
@@ -352,6 +467,9 @@ def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, t
             results[d["folder"]] = {**read_build(out_root, d["folder"]), "skipped": True}
         if not to_run:
             continue
+        for d in to_run:  # page chrome: neighbours in the site, base URL for citations
+            d["nav"] = (page_extra or {}).get("nav", {}).get(d["id"])
+            d["site_config"] = (page_extra or {}).get("site_config")
         if base is None:
             from .kernel import ensure_kernel
 
@@ -360,42 +478,40 @@ def _run_stages(reports: list[Report], out_root: Path, jobs: int, force: bool, t
         # always in worker processes, even one: the main thread stays free to take Ctrl-C
         # (nbclient waits in a zmq poll that swallows it)
         workers = max(1, min(jobs, len(to_run)))
-        _run_parallel(to_run, out_root, base, timeout, workers, results, progress,
-                      results_root)
+        _run_parallel(to_run, out_root, base, timeout, workers, results, progress, results_root)
     return results
 
 
 def write_index(out_root: Path, reports: list[Report]) -> None:
-    from ..results import fmt
+    """The site's front page (answers, reports by group, provinces, glossary), its assets, the
+    project's CITATION.cff, and the offline search index when pagefind is installed."""
+    from .. import paths
+    from .search import build_search
 
-    entries = []
-    for r in reports:
-        b = read_build(out_root, r.id)
-        has_page = (out_root / r.id / "index.html").exists()
-        status = b.get("status", "missing")
-        if status == "failed":
-            css, text = ("stale", "failed — stale") if has_page else ("failed", "failed")
-        elif status == "ok":
-            css, text = "ok", f"built {b.get('built_at', '')}"
-        else:
-            css, text = "missing", "not built"
-        descriptions = b.get("descriptions", {})
-        kinds = b.get("kinds", {})
-        figures = [(k, fmt(v, kinds.get(k)), descriptions.get(k, ""))
-                   for k, v in b.get("results", {}).items()
-                   if not isinstance(v, (list, dict))][:8]
-        entries.append({"id": r.id, "title": r.title, "question": r.question,
-                        "has_page": has_page, "css": css, "status_text": text,
-                        "error": b.get("error"), "last_good": b.get("last_good"),
-                        "figures": figures})
-    latest = latest_lists(out_root, reports)
-    write_text(out_root / "index.html", index_html(entries, git_state(), now_iso(), latest))
+    write_assets(out_root)
+    builds = {r.id: read_build(out_root, r.id) for r in reports}
+    pages = {r.id: (out_root / r.id / "index.html").exists() for r in reports}
+    context = index_entries(reports, builds, pages)
+    context["latest"] = latest_lists(out_root, reports)
+    cff = paths.ROOT / "CITATION.cff"
+    if cff.exists():
+        write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
+    context["citation"] = cff.exists()
+    git, built = git_state(), now_iso()
+    write_text(
+        out_root / "index.html", index_html(git=git, built_at=built, search=False, **context)
+    )
+    if build_search(out_root):
+        write_text(
+            out_root / "index.html", index_html(git=git, built_at=built, search=True, **context)
+        )
 
 
 def summary(statuses: list[dict]) -> dict[str, Any]:
     return {
         "built": [s["id"] for s in statuses if s.get("status") == "ok" and not s.get("skipped")],
         "skipped": [s["id"] for s in statuses if s.get("skipped")],
-        "failed": [s["id"] for s in statuses if s.get("status") == "failed"
-                   and not s.get("skipped")],
+        "failed": [
+            s["id"] for s in statuses if s.get("status") == "failed" and not s.get("skipped")
+        ],
     }

@@ -37,4 +37,5 @@ def ensure_kernel() -> None:
     except NoSuchKernel as e:
         raise RuntimeError(
             f"Jupyter kernel {KERNEL_NAME!r} is not registered. Run `make install` (or "
-            f"python -m ipykernel install --sys-prefix --name {KERNEL_NAME})") from e
+            f"python -m ipykernel install --sys-prefix --name {KERNEL_NAME})"
+        ) from e

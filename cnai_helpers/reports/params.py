@@ -69,8 +69,8 @@ def parse_constraint(comment: str | None) -> Constraint | None:
             if len(parts) != 2:
                 raise ValueError
             low, high = _number(parts[0]), _number(parts[1])
-        except ValueError:
-            raise ValueError(f"[range: {text}] is not LOW..HIGH (numbers, one may be empty)")
+        except ValueError as e:
+            raise ValueError(f"[range: {text}] is not LOW..HIGH (numbers, one may be empty)") from e
         if low is not None and high is not None and low > high:
             raise ValueError(f"[range: {text}] has LOW > HIGH")
         return Constraint("range", (low, high), text)
@@ -149,15 +149,16 @@ def _check_type(name: str, spec: dict, value: Any) -> str | None:
     if value is None and spec["default"] == "None":
         return None
     if tname == "float" and (
-        _is_nonfinite_text(value)
-        or (isinstance(value, float) and not math.isfinite(value))
+        _is_nonfinite_text(value) or (isinstance(value, float) and not math.isfinite(value))
     ):
         return f"parameter {name!r} must be a finite number, got {value!r}"
     if isinstance(value, bool) and tname != "bool":
         ok = ()
     if not isinstance(value, ok):
-        return (f"parameter {name!r} must be {tname} (default {spec['default']}), "
-                f"got {type(value).__name__} {value!r}")
+        return (
+            f"parameter {name!r} must be {tname} (default {spec['default']}), "
+            f"got {type(value).__name__} {value!r}"
+        )
     return None
 
 
@@ -186,7 +187,8 @@ def validate(notebook: Path, params: dict[str, Any], report_id: str = "") -> Non
         if name not in declared:
             raise ParameterError(
                 f"{where}: unknown parameter {name!r}; the notebook declares "
-                f"{', '.join(sorted(declared))}")
+                f"{', '.join(sorted(declared))}"
+            )
         spec = declared[name]
         try:
             constraint = parse_constraint(spec.get("help"))

@@ -12,8 +12,19 @@ from importlib import metadata
 from .. import paths
 from ..manifest import load_manifest
 
-PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient",
-            "duckdb", "pyarrow", "pandera", "python-docx")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "duckdb",
+    "pyarrow",
+    "pandera",
+    "python-docx",
+)
 
 
 def git_state() -> dict:
@@ -38,8 +49,12 @@ def package_versions() -> dict:
 
 def sources_for(patterns: tuple[str, ...]) -> dict[str, str]:
     """Source id -> sha256 for the manifest sources matching the report's patterns."""
-    return {s.id: s.sha256 for s in load_manifest()
-            if any(fnmatch.fnmatch(s.id, p) for p in patterns)}
+    return {
+        s.id: s.sha256 for s in load_manifest() if any(fnmatch.fnmatch(s.id, p) for p in patterns)
+    }
+
+
+HELPER_SUFFIXES = (".py", ".csv", ".yaml", ".html", ".css", ".j2", ".js", ".json")  # + templates
 
 
 def helper_hash() -> str:
@@ -47,8 +62,7 @@ def helper_hash() -> str:
     h = hashlib.sha256()
     pkg = paths.ROOT / "cnai_helpers"
     for f in sorted(pkg.rglob("*")):
-        if f.is_file() and f.suffix in (".py", ".csv", ".yaml", ".html", ".css") \
-                and "__pycache__" not in f.parts:
+        if f.is_file() and f.suffix in HELPER_SUFFIXES and "__pycache__" not in f.parts:
             h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
     for f in sorted(paths.DATA.glob("curated/*.csv")) + sorted(paths.DATA.glob("*.yaml")):
         h.update(f.name.encode() + b"\0" + f.read_bytes())  # curated tables and the manifest

@@ -1,55 +1,188 @@
-"""HTML for one report (nbconvert, in-process) and the site index (Jinja2, autoescaped)."""
+"""HTML for one report (nbconvert with the site's own template, in-process) and the site index
+(Jinja2, autoescaped). Pages share one stylesheet and script in ``assets/`` at the site root."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from dataclasses import dataclass, field
+from importlib import resources as ir
+from pathlib import Path
+from typing import Any
 
 import jinja2
+from nbconvert.preprocessors import Preprocessor
 
-STYLE = """
-<link rel="icon" href="data:,">
-<style>
- body { max-width: 1100px; margin: 0 auto; }
- nav.cnai-toc { background:#f6f8fa; border:1px solid #d0d7de; padding:.6em 1.2em; margin:1em 0;
-                font-size:.92em; }
- nav.cnai-toc ul { margin:.2em 0; padding-left:1.2em; }
- footer.cnai-provenance { border-top:2px solid #d0d7de; margin-top:3em; padding:1em 0;
-                          font-size:.82em; color:#444; }
- footer.cnai-provenance td, footer.cnai-provenance th { padding:1px 8px; text-align:left;
-                          vertical-align:top; font-family:monospace; }
- .cnai-banner { background:#fff3cd; border:1px solid #e0c060; padding:.6em 1em; margin:1em 0; }
- .cnai-banner.failed { background:#fde2e1; border-color:#d08080; }
- p.cnai-caption { font-size:.85em; color:#555; margin-top:.2em; }
-</style>
-"""
+from ..display import TABLE_MIME
+from ..results import MIME, VERDICT_MIME, collect_meta, collect_verdicts, fmt
 
-# nbconvert's lab template loads require.js and MathJax from a CDN; the reports use neither, and a
-# published page must work offline and without third-party requests.
-CDN_SCRIPT_RE = re.compile(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>\s*', re.S)
-MATHJAX_CONFIG_RE = re.compile(r'<script type="text/x-mathjax-config">.*?</script>\s*', re.S)
-HEADING_RE = re.compile(r'<h([23])\s+id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
-
-
-def _strip_tags(s: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", s)).replace("¶", "").strip()
+TEMPLATES = Path(__file__).parent / "templates"
+SITE_NAME = "cnai — China's AI industry from public data"
+DEFAULT_BASE_URL = "https://example.org/cnai/"
+ASSETS = ("site.css", "site.js")
+MAX_FIGURES = 5
+H1_RE = re.compile(r"^\s*#\s+[^\n]*\n?")
+HEADING_LINE_RE = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$", re.M)
+ID_RE = re.compile(r'\bid="([^"]+)"')
+GROUPS = {  # report id prefix -> the group named in the page header and on the index
+    "registry": "Registries",
+    "geo": "Geography",
+    "province": "Province profiles",
+    "compute": "Compute",
+    "monetization": "Business models",
+    "who": "Who files",
+    "claims": "Claims ledger",
+}
 
 
-def toc_html(body: str) -> str:
-    items = []
-    for level, anchor, inner in HEADING_RE.findall(body):
-        text = _strip_tags(inner)
-        if text:
-            items.append((int(level), anchor, text))
-    if not items:
-        return ""
-    lines = ['<nav class="cnai-toc" aria-label="Contents"><strong>Contents</strong><ul>']
-    for level, anchor, text in items:
-        pad = "" if level == 2 else ' style="margin-left:1.2em"'
-        lines.append(f'<li{pad}><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>')
-    lines.append("</ul></nav>")
-    return "\n".join(lines)
+def group_of(report_id: str) -> str:
+    prefix = re.split(r"[-_]", report_id, maxsplit=1)[0]
+    return GROUPS.get(prefix, "Reports")
+
+
+def heading_id(text: str) -> str:
+    """The id nbconvert gives a markdown heading (so the contents link to its anchors)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    from nbconvert.filters.strings import add_anchor
+
+    rendered = markdown2html_mistune(f"## {text}").strip()
+    m = ID_RE.search(rendered) or ID_RE.search(add_anchor(rendered))
+    return m.group(1) if m else ""
+
+
+def heading_text(text: str) -> str:
+    """Markdown heading source -> plain text (code ticks, emphasis and links removed)."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[`*_]", "", text).strip()
+
+
+@dataclass
+class PageFiles:
+    """Files a page offers besides index.html (CSV of each table/figure)."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    captions: dict[str, str] = field(default_factory=dict)
+
+
+class SitePreprocessor(Preprocessor):
+    """Prepares an executed notebook for the site template: the site's title replaces the
+    notebook's own H1, headings feed the contents, each table's CSV gets a file name, and a
+    verdict recorded in the body points to the answer at the top instead of repeating it."""
+
+    def preprocess(self, nb, resources):
+        page = resources["cnai"]
+        files: PageFiles = page["page_files"]
+        toc: list[tuple[int, str, str]] = []
+        dropped_h1 = False
+        n_table = 0
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                if not dropped_h1 and H1_RE.match(cell.source):
+                    cell.source = H1_RE.sub("", cell.source, count=1)
+                    dropped_h1 = True
+                for hashes, text in HEADING_LINE_RE.findall(cell.source):
+                    anchor = heading_id(text)
+                    if anchor:
+                        toc.append((len(hashes), anchor, heading_text(text)))
+                continue
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if TABLE_MIME in data:
+                    n_table += 1
+                    meta = data[TABLE_MIME]
+                    stem = re.sub(r"[^a-z0-9_-]+", "-", (meta.get("name") or "").lower()).strip("-")
+                    kind = "figure" if meta.get("figure") else "table"
+                    name = f"{kind}-{n_table:02d}{'-' + stem if stem else ''}.csv"
+                    files.files[name] = meta.get("csv", "")
+                    files.captions[name] = meta.get("caption") or f"{kind} {n_table}"
+                    out.setdefault("metadata", {})["cnai_csv"] = name
+                    out["metadata"]["cnai_rows"] = meta.get("rows", "")
+                if VERDICT_MIME in data and data.get("text/markdown"):
+                    v = data[VERDICT_MIME]
+                    data["text/markdown"] = (
+                        f"*Verdict on claim `{html.escape(str(v.get('claim', '')))}`: "
+                        f"{html.escape(str(v.get('status', '')).replace('_', ' '))}, "
+                        "stated in [the answer](#answer) at the top.*"
+                    )
+        page["toc"] = toc
+        return nb, resources
+
+
+def key_figures(nb, limit: int = MAX_FIGURES) -> list[dict]:
+    """The figures the verdicts rest on, then the first recorded figures, up to ``limit``:
+    label, formatted value (with unit), basis."""
+    meta = collect_meta(nb)
+    values = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            rec = out.get("data", {}).get(MIME)
+            if rec:
+                values[rec["name"]] = rec["value"]
+    order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
+    order += [k for k in values if k not in order]
+    out = []
+    for name in order:
+        v = values.get(name)
+        m = meta.get(name, {})
+        if v is None or isinstance(v, (list, dict)) or m.get("kind") == "text":
+            continue
+        out.append(
+            {
+                "name": name,
+                "label": m.get("description") or name.replace("_", " "),
+                "value": fmt(v, m.get("kind"), m.get("unit")),
+                "basis": m.get("basis"),
+            }
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+def verdicts_for_page(nb) -> list[dict]:
+    from ..evidence import LABELS
+
+    return [
+        {**v, "label": LABELS.get(v.get("status"), v.get("status"))} for v in collect_verdicts(nb)
+    ]
+
+
+def site_config(path: Path | None = None) -> dict:
+    """The ``site:`` block of site.yaml (name, base_url); defaults when absent."""
+    import yaml
+
+    from .. import paths
+
+    try:
+        doc = yaml.safe_load(Path(path or paths.SITE).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        doc = {}
+    cfg = doc.get("site") if isinstance(doc.get("site"), dict) else {}
+    base = str(cfg.get("base_url") or DEFAULT_BASE_URL)
+    return {
+        "name": str(cfg.get("name") or SITE_NAME),
+        "base_url": base if base.endswith("/") else base + "/",
+    }
+
+
+def citation(title: str, folder: str, prov: dict, cfg: dict) -> tuple[str, str]:
+    """(plain text, BibTeX) for a page."""
+    url = f"{cfg['base_url']}{folder}/"
+    commit = prov["git"]["commit"]
+    date = str(prov.get("built_at", ""))[:10]
+    year = date[:4] or "n.d."
+    plain = (
+        f"cnai project. \u201c{title}.\u201d cnai reports, built {date} from commit "
+        f"{commit[:12]}. {url}"
+    )
+    key = re.sub(r"[^A-Za-z0-9]+", "_", f"cnai_{folder}_{year}")
+    bib = (
+        f"@misc{{{key},\n  author = {{{{cnai project}}}},\n  title = {{{{{title}}}}},\n"
+        f"  year = {{{year}}},\n  howpublished = {{\\url{{{url}}}}},\n"
+        f"  note = {{Built {date} from commit {commit}}}\n}}"
+    )
+    return plain, bib
 
 
 def provenance_html(prov: dict) -> str:
@@ -65,67 +198,325 @@ def provenance_html(prov: dict) -> str:
     body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     src = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in prov["sources"].items())
     pk = ", ".join(f"{e(k)} {e(str(v))}" for k, v in prov["packages"].items())
-    return (f'<footer class="cnai-provenance" id="provenance"><h2>Provenance</h2>'
-            f"<table>{body}</table><details><summary>Data sources used "
-            f"({len(prov['sources'])}, sha256)</summary><table>{src}</table></details>"
-            f"<p>Packages: {pk}</p></footer>")
+    return (
+        f'<footer class="cnai-provenance" id="provenance"><h3>Provenance</h3>'
+        f'<div class="cnai-table-wrap"><table>{body}</table></div><details><summary>Data '
+        f'sources used ({len(prov["sources"])}, sha256)</summary><div class="cnai-table-wrap">'
+        f"<table>{src}</table></div></details><p>Packages: {pk}</p></footer>"
+    )
 
 
-def notebook_html(nb, prov: dict, failed: str | None = None, show_code: bool = False) -> str:
-    """Executed notebook -> standalone HTML: code hidden (shown for a failed run), table of
-    contents, figures embedded as data URIs, provenance footer."""
+def render_report(
+    nb, prov: dict, page: dict | None = None, failed: str | None = None, show_code: bool = False
+) -> tuple[str, dict[str, str]]:
+    """Executed notebook -> (standalone HTML page, {file name: CSV text}). ``page``: title,
+    question, folder, nav (prev/next: {id, title}), base config. Code is hidden (shown for a
+    failed run); figures are embedded as data URIs."""
+    import copy
+
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    page = dict(page or {})
+    rid = prov["report_id"]
+    folder = page.get("folder") or rid
+    cfg = page.get("config") or site_config()
+    title = page.get("title") or rid
+    plain, bib = citation(title, folder, prov, cfg)
+    files = PageFiles()
+    nav = page.get("nav") or {}
+    resources = {
+        "cnai": {
+            "title": title,
+            "question": page.get("question", ""),
+            "site_name": cfg["name"],
+            "group": group_of(rid),
+            "root": "../" * (folder.count("/") + 1),
+            "failed": failed,
+            "verdicts": verdicts_for_page(nb),
+            "figures": key_figures(nb),
+            "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
+            "cite_text": plain,
+            "bibtex": bib,
+            "provenance_html": provenance_html(prov),
+            "prev": nav.get("prev"),
+            "next": nav.get("next"),
+            "page_files": files,
+        }
+    }
+    exporter = HTMLExporter(template_name="cnai", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = not (show_code or failed)
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
-    body = MATHJAX_CONFIG_RE.sub("", CDN_SCRIPT_RE.sub("", body))
-    banner = ""
-    if failed:
-        banner = (f'<div class="cnai-banner failed" id="cnai-failed"><strong>This report failed '
-                  f"to build.</strong> {html.escape(failed)} The failing cell and its traceback "
-                  "are below; the last good version stays at <a href='index.html'>index.html</a>."
-                  "</div>")
-    toc = toc_html(body)
-    body = body.replace("</head>", STYLE + "</head>", 1)
-    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner + toc, body, count=1)
-    return body.replace("</body>", provenance_html(prov) + "</body>", 1)
+    exporter.register_preprocessor(SitePreprocessor(), enabled=True)
+    # "files" is filled by the preprocessor, before the template reads it
+    resources["cnai"]["files"] = _FilesView(files)
+    body, out = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
+    return body, dict(out["cnai"]["page_files"].files)  # nbconvert copies the resources
 
 
-INDEX = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>cnai reports</title>
-<link rel="icon" href="data:,">
-<style>
- body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
- .card { border:1px solid #d0d7de; border-radius:6px; padding:.8em 1.2em; margin:1em 0; }
- .status { font-size:.8em; padding:2px 8px; border-radius:10px; }
- .ok { background:#dafbe1; } .failed, .stale { background:#fde2e1; } .missing { background:#eee; }
- table.figures td { padding:0 10px 0 0; font-size:.9em; } .q { color:#444; }
-</style></head><body>
-<h1>cnai — China's AI industry from public data</h1>
-<p>Every report is rebuilt from public raw files by tested code. Built {{ built_at }} from commit
-<code>{{ commit }}</code>{% if dirty %} (uncommitted changes){% endif %}.</p>
-{% if latest %}<div class="card" id="latest-lists"><h2>Latest lists</h2><table class="figures">
-<tr><th>registry</th><th>batch</th><th>date</th><th>new filings</th><th></th></tr>
-{% for l in latest %}<tr><td>{{ l.registry }}</td><td>{{ l.batch }}</td><td>{{ l.date }}</td><td>{{ "{:,}".format(l.new_filings) if l.new_filings is not none else "n/a" }}</td><td><a href="{{ l.href }}">what's new</a></td></tr>
-{% endfor %}</table></div>{% endif %}
-{% for r in reports %}
-<div class="card" id="report-{{ r.id }}">
- <h2>{% if r.has_page %}<a href="{{ r.id }}/index.html">{{ r.title }}</a>{% else %}{{ r.title }}{% endif %}
-  <span class="status {{ r.css }}">{{ r.status_text }}</span></h2>
- <p class="q">{{ r.question }}</p>
- {% if r.error %}<p>Last build failed: {{ r.error }} — <a href="{{ r.id }}/error.html">failing cell and traceback</a>{% if r.has_page %}; the page linked above is the last good build ({{ r.last_good }}), now stale{% endif %}.</p>{% endif %}
- {% if r.figures %}<table class="figures">{% for k, v, d in r.figures %}<tr><td><code>{{ k }}</code></td><td>{{ v }}</td><td>{{ d }}</td></tr>{% endfor %}</table>{% endif %}
-</div>
-{% endfor %}
-</body></html>
-""")
+class _FilesView:
+    """The page's CSV files as the template lists them, read when the template runs."""
+
+    def __init__(self, files: PageFiles):
+        self._files = files
+
+    def __iter__(self):
+        return iter(
+            [{"name": n, "caption": self._files.captions.get(n, "")} for n in self._files.files]
+        )
 
 
-def index_html(entries: list[dict], git: dict, built_at: str,
-               latest: list[dict] | None = None) -> str:
-    """``latest``: the "Latest lists" strip (reports/latest.py ``latest_lists``)."""
-    return INDEX.render(reports=entries, commit=git["commit"], dirty=git["dirty"],
-                        built_at=built_at, latest=latest or [])
+def notebook_html(
+    nb, prov: dict, failed: str | None = None, show_code: bool = False, page: dict | None = None
+) -> str:
+    """The page's HTML only (see :func:`render_report`)."""
+    return render_report(nb, prov, page, failed, show_code)[0]
+
+
+def asset_text(name: str) -> str:
+    return (ir.files(__package__) / "templates" / "static" / name).read_text(encoding="utf-8")
+
+
+def write_assets(out_root: Path) -> None:
+    """The site's shared stylesheet and script, in ``assets/``."""
+    from ..atomic import write_text
+
+    for name in ASSETS:
+        write_text(Path(out_root) / "assets" / name, asset_text(name))
+
+
+GLOSSARY = (
+    (
+        "CAC",
+        "Cyberspace Administration of China (国家互联网信息办公室), which publishes the filing "
+        "registries.",
+    ),
+    (
+        "属地",
+        "“Territory”: the province a generative-AI filing is registered under, "
+        "the only location the generative-AI lists give.",
+    ),
+    (
+        "SOE / 国资委",
+        "State-owned enterprise; 国资委 (SASAC) marks central SOEs, which the lists "
+        "give no province.",
+    ),
+    (
+        "LQ",
+        "Location quotient: a province's share of a use case divided by the national share "
+        "(above 1: more specialised than the country).",
+    ),
+    ("HHI", "Herfindahl–Hirschman index of concentration: the sum of squared shares (0 to 1)."),
+    ("FLOP", "Floating-point operations: the amount of computation used to train a model."),
+    ("TFLOPS", "Trillions of floating-point operations per second: a chip's peak speed."),
+    (
+        "BF16 / FP16",
+        "16-bit number formats used to train large models; chips' peak speeds are quoted in them.",
+    ),
+    ("MFU", "Model FLOPs utilisation: the share of a chip's peak speed a training run achieves."),
+    ("PUE", "Power usage effectiveness: a data centre's total power over the chips' power (≥ 1)."),
+    ("Open weights", "A model whose trained parameters are published for anyone to run."),
+)
+STATUS_ORDER = (
+    "supported",
+    "contradicted",
+    "depends_on_definition",
+    "not_testable",
+    "source_traced",
+)
+PROVINCE_COLUMNS = (  # results.json key, column label, kind
+    ("n_filings", "Filings", "count"),
+    ("share_of_national", "Share of national (%)", "share"),
+    ("rank_among_provinces", "Rank", "count"),
+    ("n_entities", "Filers", "count"),
+    ("growth_last_year", "Growth, last 12 months (%)", "share"),
+)
+
+
+def _status(b: dict, has_page: bool) -> tuple[str, str, str]:
+    """(css class, long text, short text) of a report's build status."""
+    status = b.get("status", "missing")
+    if status == "failed":
+        return ("stale", "failed — stale", "stale") if has_page else ("failed", "failed", "failed")
+    if status == "ok":
+        return "ok", f"built {b.get('built_at', '')}", "ok"
+    return "missing", "not built", "not built"
+
+
+def _figures(b: dict, limit: int) -> list[tuple[str, str]]:
+    """(label, formatted value) of a report's first scalar figures, from its build.json."""
+    desc, kinds, units = b.get("descriptions", {}), b.get("kinds", {}), b.get("units", {})
+    out = []
+    for k, v in b.get("results", {}).items():
+        if isinstance(v, (list, dict)) or v is None or kinds.get(k) == "text":
+            continue
+        out.append((desc.get(k) or k.replace("_", " "), fmt(v, kinds.get(k), units.get(k))))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _headline(b: dict) -> str:
+    """The figure the first verdict rests on (else the first figure), as "label: value"."""
+    verdicts = b.get("results", {}).get("verdicts") or []
+    name = next((v.get("figure") for v in verdicts if v.get("figure")), None)
+    res = b.get("results", {})
+    if name and res.get(name) is not None:
+        label = b.get("descriptions", {}).get(name) or name.replace("_", " ")
+        return (
+            f"{label}: {fmt(res[name], b.get('kinds', {}).get(name), b.get('units', {}).get(name))}"
+        )
+    figs = _figures(b, 1)
+    return f"{figs[0][0]}: {figs[0][1]}" if figs else ""
+
+
+def _badges(verdicts: list[dict], labels: dict[str, str]) -> list[dict]:
+    """One badge per status (with a count when several claims share it), in status order."""
+    by: dict[str, list[dict]] = {}
+    for v in verdicts:
+        by.setdefault(v.get("status"), []).append(v)
+    return [
+        {
+            "status": s,
+            "label": labels[s] + (f" \u00d7{len(by[s])}" if len(by[s]) > 1 else ""),
+            "reason": " | ".join(v.get("reason", "") for v in by[s]),
+        }
+        for s in STATUS_ORDER
+        if s in by
+    ]
+
+
+def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]) -> dict:
+    """Everything the front page shows, from the published reports' build.json."""
+    from ..evidence import LABELS
+
+    answers, groups, provinces, ledger = [], {}, [], None
+    for r in reports:
+        b, has_page = builds.get(r.id, {}), pages.get(r.id, False)
+        css, text, short = _status(b, has_page)
+        verdicts = _badges(b.get("results", {}).get("verdicts") or [], LABELS)
+        entry = {
+            "id": r.id,
+            "title": r.title,
+            "question": r.question,
+            "has_page": has_page,
+            "css": css,
+            "status_text": text,
+            "status_short": short,
+            "error": b.get("error"),
+            "last_good": b.get("last_good"),
+            "figures": _figures(b, 6),
+        }
+        group = group_of(r.id)
+        if group == "Province profiles":
+            res = b.get("results", {})
+            name = r.title.split(":")[0] if ":" in r.title else r.title
+            provinces.append(
+                {
+                    **entry,
+                    "name": name,
+                    "cells": [
+                        fmt(res[k], kind) if res.get(k) is not None else "—"
+                        for k, _, kind in PROVINCE_COLUMNS
+                    ],
+                }
+            )
+            continue
+        if group == "Claims ledger" and ledger is None:
+            counts = {}
+            for c in b.get("results", {}).get("claims", []) or []:
+                if isinstance(c, dict) and c.get("status") in LABELS:
+                    counts[c["status"]] = counts.get(c["status"], 0) + 1
+            ledger = {
+                **entry,
+                "counts": [(s, LABELS[s], counts[s]) for s in STATUS_ORDER if counts.get(s)],
+            }
+        if verdicts and has_page:
+            answers.append({**entry, "verdicts": verdicts, "headline": _headline(b)})
+        groups.setdefault(group, []).append(entry)
+    return {
+        "answers": answers,
+        "groups": list(groups.items()),
+        "provinces": provinces,
+        "province_columns": [label for _, label, _ in PROVINCE_COLUMNS],
+        "ledger": ledger,
+        "glossary": GLOSSARY,
+        "statuses": [(s, LABELS[s]) for s in STATUS_ORDER],
+    }
+
+
+INDEX_ENV = jinja2.Environment(
+    autoescape=True,
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def index_html(git: dict, built_at: str, search: bool = False, **context: Any) -> str:
+    context.setdefault("site_name", SITE_NAME)
+    context.setdefault("glossary", GLOSSARY)
+    for key in ("answers", "groups", "provinces", "province_columns"):
+        context.setdefault(key, [])
+    return INDEX_ENV.get_template("site_index.html.j2").render(
+        commit=git["commit"], dirty=git["dirty"], built_at=built_at, search=search, **context
+    )
+
+
+def notebook_counts(nb) -> dict[str, int]:
+    """Tables (shown with ``display.table``) and figures (PNG outputs) an executed notebook made."""
+    tables = figures = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            figures += "image/png" in data
+            tables += TABLE_MIME in data and not data[TABLE_MIME].get("figure")
+    return {"tables": tables, "figures": figures}
+
+
+def page_counts(page_html: str) -> dict[str, int]:
+    """Tables and figures a rendered report page shows in its evidence section."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    evidence = soup.select_one(".cnai-evidence") or soup
+    return {
+        "tables": len(evidence.select("table.cnai-table")),
+        "figures": len(evidence.select("figure.cnai-figure img")),
+    }
+
+
+def unconditional_table_calls(source: str) -> int:
+    """``table(...)`` calls a cell makes whatever its data (top-level statements, outside
+    ``if``/``for``/``with``): the least number of tables the cell must show."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return 0
+    n = 0
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.FunctionDef)):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "table":
+                n += 1
+    return n
+
+
+def missing_tables(nb) -> list[tuple[int, int, int]]:
+    """(cell index, table() calls, tables shown) of code cells that show fewer tables than
+    they unconditionally make."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        calls = unconditional_table_calls(cell.source)
+        shown = sum(
+            TABLE_MIME in o.get("data", {}) and not o["data"][TABLE_MIME].get("figure")
+            for o in cell.get("outputs", [])
+        )
+        if shown < calls:
+            out.append((i, calls, shown))
+    return out

@@ -79,8 +79,7 @@ def with_overrides(report: Report, overrides: dict[str, Any]) -> Report:
         return report
     key = json.dumps(params, sort_keys=True, ensure_ascii=False, default=repr)
     short = hashlib.sha256(key.encode()).hexdigest()[:10]
-    return dataclasses.replace(report, parameters=params,
-                               folder=f"{VARIANTS}/{report.id}--{short}")
+    return dataclasses.replace(report, parameters=params, folder=f"{VARIANTS}/{report.id}--{short}")
 
 
 def _fan_out_values(spec: dict, where: str) -> list[dict]:
@@ -101,8 +100,10 @@ def _values_function(name: str, where: str) -> Callable[..., list[dict]]:
     except ImportError:
         fn = None
     if not callable(fn):
-        raise SiteError(f"{where}: unknown values_from {name!r} (a function of "
-                        "cnai_helpers/loaders.py, or module:function)")
+        raise SiteError(
+            f"{where}: unknown values_from {name!r} (a function of "
+            "cnai_helpers/loaders.py, or module:function)"
+        )
     return fn
 
 
@@ -130,8 +131,12 @@ def may_select(id_template: str, patterns: list[str]) -> bool:
 
 
 NEEDS_KEYS = ("sources", "curated", "modules", "reports")
-EXAMPLES = {"sources": '"cac_*"', "curated": "compute_assumptions",
-            "modules": "cnai_helpers.analysis.compute", "reports": "who-files"}
+EXAMPLES = {
+    "sources": '"cac_*"',
+    "curated": "compute_assumptions",
+    "modules": "cnai_helpers.analysis.compute",
+    "reports": "who-files",
+}
 
 
 def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
@@ -162,8 +167,9 @@ def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _stages(out: list[Report], entries: dict[str, tuple], skipped: list[str],
-            path: Path) -> list[Report]:
+def _stages(
+    out: list[Report], entries: dict[str, tuple], skipped: list[str], path: Path
+) -> list[Report]:
     """Expand ``needs.reports`` (and legacy ``stage:``) to ids; stage = depth in the graph."""
     import dataclasses
 
@@ -175,8 +181,10 @@ def _stages(out: list[Report], entries: dict[str, tuple], skipped: list[str],
         for p in patterns:
             hits = [i for i in ids if fnmatch.fnmatchcase(i, p) and i != r.id]
             if not hits and not any(may_select(t, [p]) for t in skipped):
-                raise SiteError(f"{path.name}: report {r.id!r}: needs.reports {p!r} matches no "
-                                f"report of the site definition")
+                raise SiteError(
+                    f"{path.name}: report {r.id!r}: needs.reports {p!r} matches no "
+                    f"report of the site definition"
+                )
             found += hits
         if legacy_stage:
             found += [o.id for o in out if entries[o.id][1] < legacy_stage]
@@ -185,21 +193,26 @@ def _stages(out: list[Report], entries: dict[str, tuple], skipped: list[str],
 
     def visit(rid: str, trail: list[str]) -> int:
         if rid in trail:
-            cycle = trail[trail.index(rid):] + [rid]
-            raise SiteError(f"{path.name}: needs.reports form a cycle: {' -> '.join(cycle)}; "
-                            "a report cannot read its own results")
+            cycle = trail[trail.index(rid) :] + [rid]
+            raise SiteError(
+                f"{path.name}: needs.reports form a cycle: {' -> '.join(cycle)}; "
+                "a report cannot read its own results"
+            )
         if rid not in stage:
             stage[rid] = 1 + max((visit(d, [*trail, rid]) for d in deps[rid]), default=-1)
         return stage[rid]
 
     for r in out:
         visit(r.id, [])
-    return [dataclasses.replace(r, stage=stage[r.id], needs_reports=tuple(deps[r.id]))
-            for r in out]
+    return [dataclasses.replace(r, stage=stage[r.id], needs_reports=tuple(deps[r.id])) for r in out]
 
 
-def load_site(path: Path | None = None, expand: bool = True,
-              notebooks_dir: Path | None = None, only: list[str] | None = None) -> list[Report]:
+def load_site(
+    path: Path | None = None,
+    expand: bool = True,
+    notebooks_dir: Path | None = None,
+    only: list[str] | None = None,
+) -> list[Report]:
     """The reports of the site definition. ``only`` (``--only`` patterns): fan-out entries that
     cannot produce a matching id are left out unexpanded, so their values (which may need the
     registry tables) are not computed."""
@@ -211,17 +224,24 @@ def load_site(path: Path | None = None, expand: bool = True,
     out: list[Report] = []
     entries: dict[str, tuple] = {}  # id -> (needs.reports patterns, legacy stage)
     skipped: list[str] = []  # id templates of fan-outs left unexpanded (--only)
-    nb_dir = Path(notebooks_dir) if notebooks_dir else path.parent / doc.get("notebooks_dir",
-                                                                             "notebooks")
+    nb_dir = (
+        Path(notebooks_dir)
+        if notebooks_dir
+        else path.parent / doc.get("notebooks_dir", "notebooks")
+    )
     for i, e in enumerate(doc.get("reports") or [], start=1):
         where = f"{path.name} entry {i}"
         missing = [k for k in ("id", "notebook", "title", "question") if not e.get(k)]
         if missing:
             raise SiteError(f"{where}: missing {', '.join(missing)}")
         needs = _needs(e, where)
-        base = dict(notebook=e["notebook"], sources=needs.get("sources", ("*",)),
-                    curated=needs.get("curated", ("*",)), modules=needs.get("modules", ()),
-                    notebooks_dir=str(nb_dir))
+        base = dict(
+            notebook=e["notebook"],
+            sources=needs.get("sources", ("*",)),
+            curated=needs.get("curated", ("*",)),
+            modules=needs.get("modules", ()),
+            notebooks_dir=str(nb_dir),
+        )
         try:
             legacy_stage = int(e.get("stage", 0))
         except (TypeError, ValueError) as err:
@@ -234,19 +254,34 @@ def load_site(path: Path | None = None, expand: bool = True,
                 continue
             spec = e["fan_out"]
             if not expand:
-                out.append(Report(id=e["id"], title=e["title"], question=e["question"],
-                                  parameters=params, **base))
+                out.append(
+                    Report(
+                        id=e["id"],
+                        title=e["title"],
+                        question=e["question"],
+                        parameters=params,
+                        **base,
+                    )
+                )
                 entries[e["id"]] = (needs.get("reports", ()), legacy_stage)
                 continue
             for v in _fan_out_values(spec, where):
                 fmt = {"value": v["value"], "label": v.get("label", v["value"])}
-                out.append(Report(
-                    id=e["id"].format(**fmt), title=e["title"].format(**fmt),
-                    question=e["question"].format(**fmt),
-                    parameters={**params, spec["parameter"]: v["value"]}, **base))
+                out.append(
+                    Report(
+                        id=e["id"].format(**fmt),
+                        title=e["title"].format(**fmt),
+                        question=e["question"].format(**fmt),
+                        parameters={**params, spec["parameter"]: v["value"]},
+                        **base,
+                    )
+                )
         else:
-            out.append(Report(id=e["id"], title=e["title"], question=e["question"],
-                              parameters=params, **base))
+            out.append(
+                Report(
+                    id=e["id"], title=e["title"], question=e["question"], parameters=params, **base
+                )
+            )
         for r in out[n_before:]:
             entries[r.id] = (needs.get("reports", ()), legacy_stage)
     ids = [r.id for r in out]

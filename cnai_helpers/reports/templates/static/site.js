@@ -1,0 +1,45 @@
+// cnai report site: click a column header of a table to sort it (numbers by value, "—" last).
+(function () {
+  "use strict";
+  function key(text) {
+    var t = text.trim();
+    if (t === "" || t === "\u2014") return null;
+    var m = t.replace(/[,\s%×x]/g, "").replace("\u2212", "-").match(/^-?\d+(\.\d+)?/);
+    if (m && /^[-\u2212]?[\d.,\s]+(%|×|x)?$/.test(t)) return parseFloat(m[0]);
+    return t.toLowerCase();
+  }
+  function sortBy(table, col, th) {
+    var body = table.tBodies[0];
+    if (!body) return;
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a.cells[col] ? a.cells[col].textContent : "");
+      var y = key(b.cells[col] ? b.cells[col].textContent : "");
+      if (x === null) return y === null ? 0 : 1;
+      if (y === null) return -1;
+      if (typeof x !== typeof y) { x = String(x); y = String(y); }
+      return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) { c.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    // the contents: open beside the text on wide screens, one collapsed line on narrow ones
+    var toc = document.querySelector(".cnai-toc details");
+    if (toc && window.matchMedia("(min-width: 1100px)").matches) toc.open = true;
+    document.querySelectorAll("table.cnai-table").forEach(function (table) {
+      if (!table.tHead || !table.tBodies[0] || table.tBodies[0].rows.length < 3) return;
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+        th.classList.add("sortable");
+        th.tabIndex = 0;
+        th.title = "Sort by this column";
+        th.addEventListener("click", function () { sortBy(table, i, th); });
+        th.addEventListener("keydown", function (e) {
+          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(table, i, th); }
+        });
+      });
+    });
+  });
+})();

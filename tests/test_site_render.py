@@ -1,0 +1,225 @@
+"""The report page as a publication: tables displayed wherever they are made, formatted values,
+the answer first, downloads, citation, navigation (rendering only; the browser tests open the
+pages in Chromium)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from cnai_helpers import display as disp
+from cnai_helpers.reports import render
+from cnai_helpers.reports.build import build_reports, summary
+from cnai_helpers.reports.site import load_site
+from cnai_helpers.results import MIME, VERDICT_MIME
+from tests.test_reports_pipeline import write_nb
+
+TWO_TABLES = """
+import pandas as pd
+from cnai_helpers.display import table
+from cnai_helpers.plotting import finish
+import matplotlib.pyplot as plt
+df = pd.DataFrame({"province": ["Beijing", "<b>x</b>"], "share": [0.2178, None],
+                   "filings": [1405.0, 12.0], "source_url": ["https://www.cac.gov.cn/x", None]})
+table(df, caption="first")
+table(df.head(1), caption="second")
+fig, ax = plt.subplots()
+ax.bar(df["province"], df["filings"])
+finish(fig, "Filings by province", "test", data=df[["province", "filings"]])
+print("after the tables")
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("render")
+    nbs = root / "notebooks"
+    nbs.mkdir()
+    write_nb(nbs / "t.ipynb", body=TWO_TABLES)
+    doc = {
+        "reports": [
+            {"id": "a", "notebook": "t.ipynb", "title": "Alpha <i>report</i>", "question": "A?"},
+            {"id": "b", "notebook": "t.ipynb", "title": "Beta", "question": "B?"},
+        ]
+    }
+    (root / "site.yaml").write_text(yaml.safe_dump(doc))
+    statuses = build_reports(load_site(root / "site.yaml"), out_root=root / "reports", jobs=1)
+    assert not summary(statuses)["failed"], statuses
+    return root / "reports"
+
+
+def test_tables_made_mid_cell_are_all_shown(built):
+    page = (built / "a" / "index.html").read_text(encoding="utf-8")
+    nb = nbformat.read(built / "a" / "a.ipynb", as_version=4)
+    assert render.page_counts(page) == {"tables": 2, "figures": 1}
+    assert render.notebook_counts(nb) == render.page_counts(page)
+    assert render.missing_tables(nb) == []
+
+
+def test_csv_downloads_are_the_data_shown(built):
+    page = (built / "a" / "index.html").read_text(encoding="utf-8")
+    assert page.count("data (CSV)") == 3  # two tables and the figure's data
+    rows = list(csv.DictReader(io.StringIO((built / "a" / "table-01.csv").read_text())))
+    assert [r["province"] for r in rows] == ["Beijing", "<b>x</b>"]
+    assert rows[0]["share"] == "0.2178"
+    fig_rows = list(csv.DictReader(io.StringIO((built / "a" / "figure-03.csv").read_text())))
+    assert [r["filings"] for r in fig_rows] == ["1405.0", "12.0"]
+    for href in ('"table-01.csv"', '"results.json"', '"a.ipynb"'):
+        assert f"href={href}" in page
+
+
+def test_page_chrome_title_navigation_citation(built):
+    from bs4 import BeautifulSoup
+
+    page = (built / "a" / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.title.string.startswith("Alpha <i>report</i> — ")  # escaped, shown as text
+    assert soup.find("meta", attrs={"name": "viewport"})
+    hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+    assert "../index.html" in hrefs and "../b/index.html" in hrefs
+    assert soup.find("a", rel="next")["href"] == "../b/index.html"
+    assert soup.find("link", rel="stylesheet")["href"] == "../assets/site.css"
+    assert "@misc{" in page and "Cite this page" in page
+    assert "jp-RenderedHTMLCommon {" not in page  # JupyterLab's stylesheet is not inlined
+    assert not soup.find("script", src=lambda s: s and s.startswith("http"))
+    assert "# Test report" not in page and "Test report" not in soup.get_text()
+    assert (built / "assets" / "site.css").exists() and (built / "CITATION.cff").exists()
+    # the answer comes before the notebook's first section
+    assert page.index('id="answer"') < page.index('id="Findings"')
+
+
+def test_figure_alt_text_is_its_title(built):
+    page = (built / "a" / "index.html").read_text(encoding="utf-8")
+    assert 'alt="Chart: Filings by province"' in page
+    assert "No description has been provided" not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (0.2178, "share", "21.8%"),
+        (np.nan, "share", "—"),
+        (pd.NA, "count", "—"),
+        (None, "text", "—"),
+        (19440.0, "number", "19,440"),
+        (2.78e3, "number", "2,780"),
+        (0.728, "number", "0.73"),
+        (2.5e25, "number", "2.5 × 10^25"),
+        (2024.0, "year", "2024"),
+        (5576000.0, "money", "5,576,000"),
+        (1.4512, "ratio", "1.45×"),
+    ],
+)
+def test_values_formatted_by_kind(value, kind, expected):
+    assert disp.fmt_value(value, kind) == expected
+
+
+def test_table_html_labels_units_links_and_escaping():
+    df = pd.DataFrame(
+        {
+            "tensor_fp16_tflops": [1.944e4],
+            "revenue": [5.576],
+            "hub_share": [0.5],
+            "source_url": ["https://www.cac.gov.cn/a"],
+            "name": ["<script>x</script> $5"],
+            "bad_url": ["javascript:alert(1)"],
+        }
+    )
+    out = disp.table_html(
+        df, kinds={"revenue": "money", "bad_url": "url"}, units={"revenue": "USD m"}
+    )
+    assert "Tensor FP16 TFLOPS" in out and "Revenue (USD m)" in out and "Hub share (%)" in out
+    assert "19,440" in out and "50.0%" in out
+    assert '<a href="https://www.cac.gov.cn/a"' in out
+    assert "&lt;script&gt;" in out and "<script>" not in out
+    assert 'href="javascript' not in out
+    for bad in ("NaN", "e+0", "<NA>", "\\$"):
+        assert bad not in out
+
+
+def test_table_refuses_an_unknown_kind():
+    with pytest.raises(ValueError, match="kind 'percent' of column 'x'"):
+        disp.table_html(pd.DataFrame({"x": [1]}), kinds={"x": "percent"})
+
+
+def _nb_with_verdict():
+    nb = new_notebook()
+    cell = new_code_cell("x")
+    rec = {
+        "name": "hub_share",
+        "value": 0.702,
+        "description": "Share in the hub provinces",
+        "kind": "share",
+        "unit": None,
+        "basis": "computed",
+        "source": None,
+    }
+    verdict = {
+        "claim": "hubs_80",
+        "status": "depends_on_definition",
+        "reason": "Holds for A.",
+        "figure": "hub_share",
+        "basis": "computed",
+        "value": 0.702,
+    }
+    cell.outputs = [
+        new_output("display_data", data={MIME: rec, "text/markdown": "**x**: 70.2%"}),
+        new_output(
+            "display_data",
+            data={VERDICT_MIME: verdict, "text/markdown": "**Claim: depends.** Holds for A."},
+        ),
+    ]
+    nb.cells = [new_markdown_cell("# Own title\n\n## Findings"), cell]
+    return nb
+
+
+PROV = {
+    "report_id": "geo",
+    "notebook": "notebooks/g.ipynb",
+    "parameters": {},
+    "git": {"commit": "abc123", "dirty": False},
+    "built_at": "2026-01-02T00:00:00Z",
+    "seconds": 1,
+    "sources": {},
+    "packages": {},
+}
+
+
+def test_answer_first_with_badge_and_key_figures():
+    html, _ = render.render_report(_nb_with_verdict(), PROV, {"title": "Geo", "question": "Q?"})
+    answer = html[html.index('id="answer"') : html.index('class="cnai-evidence"')]
+    assert 'class="badge s-depends_on_definition">depends on definition<' in answer
+    assert "Share in the hub provinces" in answer and "70.2%" in answer
+    # the reason is stated once; the body points to the answer
+    assert html.count("Holds for A.") == 1
+    assert "Own title" not in html  # the site title replaces the notebook's own
+    assert 'href="#findings"' in html.lower()
+
+
+def test_citation_uses_the_site_base_url():
+    plain, bib = render.citation("Geo", "geo", PROV, {"base_url": "https://x.org/c/", "name": "n"})
+    assert "https://x.org/c/geo/" in plain and "abc123" in plain and "2026-01-02" in plain
+    assert bib.startswith("@misc{cnai_geo_2026") and "title = {{Geo}}" in bib
+
+
+def test_a_template_change_rebuilds_the_pages(tmp_path, monkeypatch):
+    from cnai_helpers import paths
+    from cnai_helpers.reports.provenance import helper_hash
+
+    tpl = tmp_path / "cnai_helpers" / "reports" / "templates" / "cnai"
+    tpl.mkdir(parents=True)
+    (tmp_path / "data").mkdir()
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    for name in ("index.html.j2", "site.js", "conf.json"):
+        (tpl / name).write_text("a")
+        before = helper_hash()
+        (tpl / name).write_text("b")
+        assert helper_hash() != before, f"{name}: a change does not re-render the pages"
