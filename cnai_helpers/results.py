@@ -53,7 +53,8 @@ def infer_kind(value: Any) -> str:
 
 
 def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
-    """A figure formatted for people: 68.0%, 1,234, USD 5.6 m, 1.45x, 2029."""
+    """A figure formatted for people: 68.0%, 1,234, USD 5.6 m, 1.45x, 2029; a share with unit
+    ``pp`` is a change in percentage points: −12.1 pp."""
     kind = ALIASES.get(kind or "", kind)
     if value is None:
         return "n/a"
@@ -61,6 +62,9 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
         return str(value)
     if kind == "year":
         return str(int(value)) if float(value).is_integer() else str(value)
+    if kind == "share" and unit == "pp":  # a change in a share, in percentage points
+        pts = round(value * 100, 1)
+        return "0.0 pp" if pts == 0 else f"{pts:+.1f} pp".replace("-", "−")
     if kind == "share":
         return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
     if kind == "ratio":
