@@ -81,3 +81,45 @@ def choropleth(
     ax.set_xticks([])
     ax.set_yticks([])
     return mpl.cm.ScalarMappable(norm=norm, cmap=cm)
+
+
+# label positions tried in turn (dx, dy in points, horizontal and vertical alignment):
+# the four corners close to the point, then the same corners further out (with a leader line)
+LABEL_SIDES = tuple(
+    (sx * d, sy * d, "left" if sx > 0 else "right", "bottom" if sy > 0 else "top")
+    for d in (5, 18, 32)
+    for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1))
+)
+
+
+def _label_box(x: float, y: float, side, w: float, h: float, scale: float):
+    dx, dy, ha, va = side
+    x0 = x + dx * scale - (w if ha == "right" else 0)
+    y0 = y + dy * scale - (h if va == "top" else 0)
+    return x0, y0, x0 + w, y0 + h
+
+
+def label_offsets(
+    ax, lon, lat, labels, fontsize: float = 8
+) -> list[tuple[float, float, str, str]]:
+    """Offsets for point labels that do not overlap each other: for each label in turn (most
+    important first) the first of ``LABEL_SIDES`` whose box (estimated from the text length)
+    clears the labels placed before it and the labelled points; the first side if none does.
+    Returns ``(dx, dy, ha, va)`` per label for ``ax.annotate(..., xytext=(dx, dy),
+    textcoords="offset points", ha=ha, va=va)``."""
+    scale = ax.figure.dpi / 72  # pixels per point
+    pts = ax.transData.transform(np.column_stack([lon, lat]))
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for (x, y), text in zip(pts, labels):
+        w, h = 0.6 * fontsize * len(str(text)) * scale, 1.2 * fontsize * scale
+        choice = LABEL_SIDES[0]
+        for side in LABEL_SIDES:
+            c = _label_box(x, y, side, w, h, scale)
+            clear = all(c[2] <= b[0] or b[2] <= c[0] or c[3] <= b[1] or b[3] <= c[1] for b in placed)
+            if clear and not any(c[0] < px < c[2] and c[1] < py < c[3] for px, py in pts):
+                choice = side
+                break
+        placed.append(_label_box(x, y, choice, w, h, scale))
+        out.append(choice)
+    return out
