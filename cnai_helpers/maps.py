@@ -99,9 +99,7 @@ def _label_box(x: float, y: float, side, w: float, h: float, scale: float):
     return x0, y0, x0 + w, y0 + h
 
 
-def label_offsets(
-    ax, lon, lat, labels, fontsize: float = 8
-) -> list[tuple[float, float, str, str]]:
+def label_offsets(ax, lon, lat, labels, fontsize: float = 8) -> list[tuple[float, float, str, str]]:
     """Offsets for point labels that do not overlap each other: for each label in turn (most
     important first) the first of ``LABEL_SIDES`` whose box (estimated from the text length)
     clears the labels placed before it and the labelled points; the first side if none does.
@@ -111,12 +109,14 @@ def label_offsets(
     pts = ax.transData.transform(np.column_stack([lon, lat]))
     placed: list[tuple[float, float, float, float]] = []
     out = []
-    for (x, y), text in zip(pts, labels):
+    for (x, y), text in zip(pts, labels, strict=True):
         w, h = 0.6 * fontsize * len(str(text)) * scale, 1.2 * fontsize * scale
         choice = LABEL_SIDES[0]
         for side in LABEL_SIDES:
             c = _label_box(x, y, side, w, h, scale)
-            clear = all(c[2] <= b[0] or b[2] <= c[0] or c[3] <= b[1] or b[3] <= c[1] for b in placed)
+            clear = all(
+                c[2] <= b[0] or b[2] <= c[0] or c[3] <= b[1] or b[3] <= c[1] for b in placed
+            )
             if clear and not any(c[0] < px < c[2] and c[1] < py < c[3] for px, py in pts):
                 choice = side
                 break

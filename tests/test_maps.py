@@ -45,7 +45,9 @@ def test_label_offsets_keep_close_city_labels_apart():
     offsets = maps.label_offsets(ax, lon, lat, names, fontsize=8)
     assert len(offsets) == len(names)
     boxes = []
-    for (x, y), name, (dx, dy, ha, va) in zip(ax.transData.transform(list(zip(lon, lat))), names, offsets):
+    for (x, y), name, (dx, dy, ha, va) in zip(
+        ax.transData.transform(list(zip(lon, lat, strict=True))), names, offsets, strict=True
+    ):
         w, h = 0.6 * 8 * len(name) * fig.dpi / 72, 8 * 1.2 * fig.dpi / 72
         x0 = x + dx * fig.dpi / 72 - (w if ha == "right" else 0)
         y0 = y + dy * fig.dpi / 72 - (h if va == "top" else 0)
