@@ -19,41 +19,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import reference
+
 TABLE_MIME = "application/vnd.cnai.table+json"
 MISSING = "—"
 STYLE_BLOCK_RE = re.compile(r"<style[^>]*>\s*</style>\s*")
 SUP_RE = re.compile(r"10\^(-?\d+)")
 KINDS = ("share", "count", "money", "ratio", "year", "number", "text", "url")
-ACRONYMS = {
-    "url": "URL",
-    "id": "ID",
-    "usd": "USD",
-    "cny": "CNY",
-    "rmb": "RMB",
-    "mfu": "MFU",
-    "pue": "PUE",
-    "bf16": "BF16",
-    "fp16": "FP16",
-    "fp8": "FP8",
-    "tflops": "TFLOPS",
-    "flop": "FLOP",
-    "soe": "SOE",
-    "api": "API",
-    "gpu": "GPU",
-    "ci": "CI",
-    "lq": "LQ",
-    "kwh": "kWh",
-    "mw": "MW",
-    "gw": "GW",
-    "ai": "AI",
-    "genai": "generative-AI",
-    "fy": "FY",
-    "dom": "domestic",
-    "nv": "Nvidia",
-    "n": "n",
-    "zh": "(Chinese)",
-    "en": "(English)",
-}
+ACRONYMS: dict[str, str] = reference.acronyms()  # cnai_helpers/reference/labels.yaml
 
 
 def md(template: str, **values: Any):

@@ -9,7 +9,8 @@ files beside this module, read once (cached) by the functions below.
 - ``sector_signals.yaml``: the other sector signals: English model-name patterns of the
   verticals, general-purpose (cross-sector) signals, horizontal functions, generic domains
   (analysis/classify.py);
-- ``use_cases.yaml``: use-case keywords (analysis/geo.py).
+- ``use_cases.yaml``: use-case keywords (analysis/geo.py);
+- ``labels.yaml``: name parts written for people in table headers (display.py).
 
 Kept free of pandas (and of yaml until a YAML file is read): the registry's freshness check
 hashes ``GEOGRAPHY_FILES`` on every loader call.
@@ -73,3 +74,9 @@ def sector_signals() -> dict[str, Any]:
 def use_case_keywords() -> dict[str, tuple[str, ...]]:
     """Use case -> keywords (a filing can match several)."""
     return _keywords("use_cases.yaml")
+
+
+@cache
+def acronyms() -> dict[str, str]:
+    """Name parts written for people in table headers (labels.yaml): mfu -> MFU."""
+    return {str(k): str(v) for k, v in _yaml("labels.yaml")["acronyms"].items()}
