@@ -177,6 +177,7 @@ def test_open_share_by_year_counts_each_year_and_labels_empty_years():
     grid = money.label_grid(t)
     assert grid.loc["Z", 2024] == "closed (0/2)"
     assert grid.loc["M", 2023] == money.NO_MODEL
+    assert money.label_cells(t)[("M", 2025)] == "open (1/1)"
 
 
 def test_label_year_of_a_period():

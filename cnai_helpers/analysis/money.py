@@ -230,12 +230,25 @@ def yearly_labels(
     return pd.DataFrame(rows)
 
 
+def label_cells(labels: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """(lab, year) -> 'label (open/released)' (or NO_MODEL) from :func:`yearly_labels`."""
+    return {
+        (lab, int(year)): label if label == NO_MODEL else f"{label} ({o}/{n})"
+        for lab, year, label, o, n in zip(
+            labels["lab"],
+            labels["year"],
+            labels["label"],
+            labels["n_open"],
+            labels["n_released"],
+            strict=True,
+        )
+    }
+
+
 def label_grid(labels: pd.DataFrame) -> pd.DataFrame:
     """lab x year table of 'label (open/released)' cells from :func:`yearly_labels`."""
-    cell = [
-        lab if lab == NO_MODEL else f"{lab} ({o}/{n})"
-        for lab, o, n in zip(labels["label"], labels["n_open"], labels["n_released"], strict=True)
-    ]
+    cells = label_cells(labels)
+    cell = [cells[(lab, int(y))] for lab, y in zip(labels["lab"], labels["year"], strict=True)]
     grid = labels.assign(cell=cell).pivot(index="lab", columns="year", values="cell")
     return grid.reindex(pd.unique(labels["lab"]))
 
