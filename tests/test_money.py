@@ -178,6 +178,7 @@ def test_open_share_by_year_counts_each_year_and_labels_empty_years():
     assert grid.loc["Z", 2024] == "closed (0/2)"
     assert grid.loc["M", 2023] == money.NO_MODEL
     assert money.label_cells(t)[("M", 2025)] == "open (1/1)"
+    assert grid.columns.name is None  # no stray header row on the page
 
 
 def test_label_year_of_a_period():

@@ -250,6 +250,7 @@ def label_grid(labels: pd.DataFrame) -> pd.DataFrame:
     cells = label_cells(labels)
     cell = [cells[(lab, int(y))] for lab, y in zip(labels["lab"], labels["year"], strict=True)]
     grid = labels.assign(cell=cell).pivot(index="lab", columns="year", values="cell")
+    grid.columns.name = None
     return grid.reindex(pd.unique(labels["lab"]))
 
 
@@ -291,6 +292,7 @@ def fiscal_year_losses(fin: pd.DataFrame) -> pd.DataFrame:
     cols = ["revenue", "net_loss", "adjusted_net_loss"]
     native, usd = native.reindex(columns=cols), usd.reindex(columns=cols)
     out = native.join(usd.add_suffix("_usd_m")).reset_index()
+    out.columns.name = None
     out["net_minus_adjusted"] = out["net_loss"] - out["adjusted_net_loss"]
     out["net_loss_to_revenue"] = out["net_loss"] / out["revenue"]
     out["adjusted_loss_to_revenue"] = out["adjusted_net_loss"] / out["revenue"]
