@@ -8,6 +8,7 @@ import pytest
 
 from cnai_helpers import curated
 from cnai_helpers.analysis import money
+from cnai_helpers.errors import CnaiError
 
 
 def fin(rows):
@@ -55,6 +56,8 @@ def test_two_used_rows_for_one_figure_is_an_error():
     )
     with pytest.raises(ValueError, match="more than one 'used' row"):
         money.loss_ratios(money.normalise(f, 7, 7.8))
+    with pytest.raises(CnaiError, match="more than one 'used' row"):  # an expected error
+        money.fiscal_year_losses(money.normalise(f, 7, 7.8))
 
 
 def test_api_price_normalisation():
@@ -240,7 +243,7 @@ def test_runway_uses_one_cash_definition_and_burn_up_to_the_balance_date():
     assert r.loc["M", "runway (years)"] == pytest.approx(300 / 200)
     assert np.isnan(r.loc["O", "runway (years)"])  # no cash on this definition
     assert "not disclosed" in r.loc["O", "burn basis"]
-    with pytest.raises(ValueError, match="cash definition"):
+    with pytest.raises(CnaiError, match="cash definition"):
         money.runway_table(n, ["Z"], "cash")
 
 

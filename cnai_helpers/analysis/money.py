@@ -8,8 +8,14 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..errors import CnaiError
+
 SCALE = {"": 1e-6, "thousand": 1e-3, "million": 1.0, "billion": 1e3}  # -> millions
 OPEN_ACCESS = re.compile(r"^Open weights", re.I)
+
+
+class MoneyError(CnaiError, ValueError):
+    """A curated figure or a parameter the monetization analysis cannot use (names the fix)."""
 
 
 def to_millions(value, scale: str):
@@ -59,7 +65,10 @@ def wide(fin: pd.DataFrame) -> pd.DataFrame:
     dup = used.duplicated(["lab", "metric", "period"], keep=False)
     if dup.any():
         bad = used[dup][["lab", "metric", "period"]].drop_duplicates().to_dict("records")
-        raise ValueError(f"more than one 'used' row for {bad}; mark the others 'alternative'")
+        raise MoneyError(
+            f"data/curated/lab_financials.csv: more than one 'used' row for {bad}; "
+            "mark the others 'alternative'"
+        )
     w = used.pivot_table(
         index=["lab", "period", "period_months", "currency"],
         columns="metric",
@@ -310,7 +319,7 @@ def runway_table(
     """Per lab: cash on one definition (``cash_metric``, the same for every lab) over the burn of
     the latest period ending on or before the balance-sheet date, annualised."""
     if cash_metric not in CASH_DEFINITIONS:
-        raise ValueError(
+        raise MoneyError(
             f"unknown cash definition {cash_metric!r}; one of {', '.join(CASH_DEFINITIONS)}"
         )
     used = fin[fin["status"] == "used"]
