@@ -8,6 +8,7 @@ import pytest
 
 from cnai_helpers import curated
 from cnai_helpers.analysis import money
+from cnai_helpers.errors import CnaiError
 
 
 def fin(rows):
@@ -55,6 +56,8 @@ def test_two_used_rows_for_one_figure_is_an_error():
     )
     with pytest.raises(ValueError, match="more than one 'used' row"):
         money.loss_ratios(money.normalise(f, 7, 7.8))
+    with pytest.raises(CnaiError, match="more than one 'used' row"):  # an expected error
+        money.fiscal_year_losses(money.normalise(f, 7, 7.8))
 
 
 def test_api_price_normalisation():
@@ -136,3 +139,129 @@ def test_period_end(label, end):
 def test_period_end_rejects_unknown():
     with pytest.raises(ValueError):
         money.period_end("sometime")
+
+
+# ------------------------------------------------------------------ issue 15: like with like
+
+
+def _models():
+    return pd.DataFrame(
+        {
+            "Organization": ["Z", "Z", "Z", "Z", "M", "O", "O"],
+            "Model accessibility": [
+                "Open weights (restricted use)",
+                "API access",
+                "API access",
+                "Open weights (unrestricted)",
+                "Open weights (unrestricted)",
+                "API access",
+                "Unreleased",
+            ],
+            "year": [2023, 2024, 2024, 2025, 2025, 2024, 2023],
+        }
+    )
+
+
+def test_open_share_by_year_counts_each_year_and_labels_empty_years():
+    strategy = pd.DataFrame({"lab": ["Z", "M", "O"], "epoch_organization_pattern": ["Z", "M", "O"]})
+    t = money.yearly_labels(_models(), strategy, [2023, 2024, 2025], threshold=0.6)
+    got = t.set_index(["lab", "year"])
+    assert got.loc[("Z", 2023), "label"] == "open"
+    assert got.loc[("Z", 2024), ["n_released", "n_open", "label"]].tolist() == [2, 0, "closed"]
+    assert got.loc[("Z", 2025), "open_share"] == 1.0
+    assert got.loc[("M", 2024), "label"] == money.NO_MODEL  # nothing released before 2025
+    assert got.loc[("M", 2025), "label"] == "open"
+    # an unreleased model is not a release: O had none in 2023
+    assert got.loc[("O", 2023), ["n_models", "n_released", "label"]].tolist() == [
+        1,
+        0,
+        money.NO_MODEL,
+    ]
+    grid = money.label_grid(t)
+    assert grid.loc["Z", 2024] == "closed (0/2)"
+    assert grid.loc["M", 2023] == money.NO_MODEL
+    assert money.label_cells(t)[("M", 2025)] == "open (1/1)"
+    assert grid.columns.name is None  # no stray header row on the page
+
+
+def test_label_year_of_a_period():
+    assert money.label_year("FY2024") == 2024
+    assert money.label_year("H1 2025") == 2025
+    assert money.label_year("9M 2025") == 2025
+
+
+def test_split_by_labels_leaves_out_labs_without_a_model():
+    values = {"Z": 1.0, "M": 2.0, "O": 3.0, "X": 4.0}
+    labels = {"Z": "closed", "M": money.NO_MODEL, "O": "closed", "X": "mixed"}
+    open_, closed = money.split_by_labels(values, labels)
+    assert open_ == {"X": 4.0} and closed == {"Z": 1.0, "O": 3.0}
+
+
+def test_fiscal_year_loss_table_keeps_full_years_and_both_losses():
+    raw = fin(
+        [
+            ("Z", "revenue", "FY2024", 12, "100", "million", "CNY", "used"),
+            ("Z", "net_loss", "FY2024", 12, "300", "million", "CNY", "used"),
+            ("Z", "adjusted_net_loss", "FY2024", 12, "200", "million", "CNY", "used"),
+            ("Z", "revenue", "H1 2025", 6, "80", "million", "CNY", "used"),
+            ("Z", "net_loss", "H1 2025", 6, "250", "million", "CNY", "used"),
+            ("M", "revenue", "FY2025", 12, "10", "million", "USD", "used"),
+            ("M", "net_loss", "FY2025", 12, "90", "million", "USD", "used"),
+            ("M", "adjusted_net_loss", "FY2025", 12, "20", "million", "USD", "used"),
+        ]
+    ).assign(note=["", "", "", "", "", "", "Mainly fair-value losses (non-cash).", ""])
+    n = money.normalise(raw, 7.0, 7.8)
+    t = money.fiscal_year_losses(n)
+    assert set(t["period"]) == {"FY2024", "FY2025"}  # no half year
+    m = t.set_index("lab").loc["M"]
+    assert m["net_minus_adjusted"] == pytest.approx(70)
+    assert m["net_loss_usd_m"] == pytest.approx(90)
+    assert "fair-value" in m["what drives the net loss"]
+    z = t.set_index("lab").loc["Z"]
+    assert z["adjusted_net_loss_usd_m"] == pytest.approx(200 / 7)
+    assert z["what drives the net loss"] == money.NOT_STATED
+
+
+def test_runway_uses_one_cash_definition_and_burn_up_to_the_balance_date():
+    raw = fin(
+        [
+            ("Z", "cash_and_equivalents", "2025-06-30", 0, "120", "million", "CNY", "used"),
+            ("Z", "adjusted_net_loss", "H1 2025", 6, "60", "million", "CNY", "used"),
+            ("Z", "adjusted_net_loss", "FY2025", 12, "500", "million", "CNY", "used"),
+            ("M", "cash_and_financial_assets", "2025-09-30", 0, "900", "million", "USD", "used"),
+            ("M", "cash_and_equivalents", "2025-09-30", 0, "300", "million", "USD", "used"),
+            ("M", "adjusted_net_loss", "9M 2025", 9, "150", "million", "USD", "used"),
+            ("O", "cash_and_financial_assets", "2025-06-30", 0, "9", "billion", "USD", "used"),
+            ("O", "adjusted_net_loss", "H1 2025", 6, "1", "billion", "USD", "used"),
+        ]
+    )
+    n = money.normalise(raw, 7.0, 7.8)
+    r = money.runway_table(n, ["Z", "M", "O"], "cash_and_equivalents").set_index("lab")
+    assert r.loc["Z", "burn basis"] == "adjusted_net_loss H1 2025, annualised"  # not FY2025
+    assert r.loc["Z", "runway (years)"] == pytest.approx(120 / 120)
+    assert r.loc["M", "cash (native m)"] == 300
+    assert r.loc["M", "runway (years)"] == pytest.approx(300 / 200)
+    assert np.isnan(r.loc["O", "runway (years)"])  # no cash on this definition
+    assert "not disclosed" in r.loc["O", "burn basis"]
+    with pytest.raises(CnaiError, match="cash definition"):
+        money.runway_table(n, ["Z"], "cash")
+
+
+def test_price_grid_has_four_cells_with_n_even_when_empty():
+    p = pd.DataFrame(
+        {
+            "country": ["China", "China", "China", "USA", "USA"],
+            "open_weights": ["open", "open", "closed", "closed", "closed"],
+            "input_usd_per_m": [0.2, 0.4, 1.0, 2.0, 3.0],
+            "output_usd_per_m": [1.0, 2.0, np.nan, 10.0, 14.0],
+        }
+    )
+    g = money.price_grid(p).set_index(["country", "open_weights"])
+    assert len(g) == 4
+    assert g.loc[("China", "open"), "median output"] == pytest.approx(1.5)
+    assert g.loc[("China", "closed"), "n output"] == 0
+    assert np.isnan(g.loc[("China", "closed"), "median output"])
+    assert g.loc[("USA", "open"), "n input"] == 0
+    assert g.loc[("USA", "closed"), "median input"] == pytest.approx(2.5)
+    assert money.within_country_ratio(g.reset_index(), "China", "input") == pytest.approx(1 / 0.3)
+    assert np.isnan(money.within_country_ratio(g.reset_index(), "China", "output"))
