@@ -195,6 +195,20 @@ def table_html(
     return f'<div class="cnai-table-wrap">{body}</div>{cap}'
 
 
+class _Shown:
+    """What :func:`table` returns: already displayed, so displaying it again (``display(table(
+    ...))`` or a cell's last expression) shows nothing (a bare ``None`` would print "None")."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "<table shown>"
+
+
+SHOWN = _Shown()
+
+
 def table(
     df,
     caption: str | None = None,
@@ -205,7 +219,7 @@ def table(
     index: bool = False,
     name: str | None = None,
     **_ignored: Any,
-) -> None:
+) -> _Shown:
     """Display a DataFrame as a formatted, escaped table with an optional caption, and carry the
     exact data shown as CSV (code names as headers) for the page's "data (CSV)" link.
 
@@ -228,3 +242,4 @@ def table(
         {"text/html": body, TABLE_MIME: meta, "text/plain": f"<table: {len(shown)} rows>"},
         raw=True,
     )
+    return SHOWN

@@ -223,3 +223,17 @@ def test_a_template_change_rebuilds_the_pages(tmp_path, monkeypatch):
         before = helper_hash()
         (tpl / name).write_text("b")
         assert helper_hash() != before, f"{name}: a change does not re-render the pages"
+
+
+def test_displaying_a_shown_table_again_adds_nothing():
+    """`display(table(df))` must not print "None" (or anything) after the table."""
+    import pandas as pd
+    from IPython.core.formatters import DisplayFormatter
+
+    from cnai_helpers.display import table
+
+    shown = table(pd.DataFrame({"a": [1]}))
+    data, _ = DisplayFormatter().format(shown)
+    assert data == {}
+    data_none, _ = DisplayFormatter().format(None)
+    assert data_none  # what a bare None would have shown: the regression this guards
