@@ -32,7 +32,6 @@ import hashlib
 import json
 import re
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from .. import paths
@@ -248,13 +247,9 @@ def _sha(path: Path) -> str:
 
 @lru_cache(maxsize=1)
 def package_versions() -> dict[str, str | None]:
-    out = {}
-    for p in PACKAGES:
-        try:
-            out[p] = metadata.version(p)
-        except metadata.PackageNotFoundError:
-            out[p] = None
-    return out
+    from .provenance import versions
+
+    return versions(PACKAGES)
 
 
 def registry_tables_fingerprint() -> str:

@@ -37,14 +37,19 @@ def git_state() -> dict:
     return {"commit": commit or "unknown", "dirty": bool(status) if status is not None else None}
 
 
-def package_versions() -> dict:
-    out = {"python": platform.python_version()}
-    for p in PACKAGES:
+def versions(packages: tuple[str, ...]) -> dict[str, str | None]:
+    """Installed version of each package (None where it is not installed)."""
+    out: dict[str, str | None] = {}
+    for p in packages:
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
             out[p] = None
     return out
+
+
+def package_versions() -> dict:
+    return {"python": platform.python_version(), **versions(PACKAGES)}
 
 
 def sources_for(patterns: tuple[str, ...]) -> dict[str, str]:
