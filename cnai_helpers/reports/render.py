@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from nbconvert.preprocessors import Preprocessor
 
 from ..display import TABLE_MIME
-from ..results import MIME, VERDICT_MIME, collect_meta, collect_verdicts, fmt
+from ..results import MIME, collect_meta, collect_verdicts, fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_NAME = "cnai — China's AI industry from public data"
@@ -63,50 +62,6 @@ class PageFiles:
 
     files: dict[str, str] = field(default_factory=dict)
     captions: dict[str, str] = field(default_factory=dict)
-
-
-class SitePreprocessor(Preprocessor):
-    """Prepares an executed notebook for the site template: the site's title replaces the
-    notebook's own H1, headings feed the contents, each table's CSV gets a file name, and a
-    verdict recorded in the body points to the answer at the top instead of repeating it."""
-
-    def preprocess(self, nb, resources):
-        page = resources["cnai"]
-        files: PageFiles = page["page_files"]
-        toc: list[tuple[int, str, str]] = []
-        dropped_h1 = False
-        n_table = 0
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                if not dropped_h1 and H1_RE.match(cell.source):
-                    cell.source = H1_RE.sub("", cell.source, count=1)
-                    dropped_h1 = True
-                for hashes, text in HEADING_LINE_RE.findall(cell.source):
-                    anchor = heading_id(text)
-                    if anchor:
-                        toc.append((len(hashes), anchor, heading_text(text)))
-                continue
-            for out in cell.get("outputs", []):
-                data = out.get("data", {})
-                if TABLE_MIME in data:
-                    n_table += 1
-                    meta = data[TABLE_MIME]
-                    stem = re.sub(r"[^a-z0-9_-]+", "-", (meta.get("name") or "").lower()).strip("-")
-                    kind = "figure" if meta.get("figure") else "table"
-                    name = f"{kind}-{n_table:02d}{'-' + stem if stem else ''}.csv"
-                    files.files[name] = meta.get("csv", "")
-                    files.captions[name] = meta.get("caption") or f"{kind} {n_table}"
-                    out.setdefault("metadata", {})["cnai_csv"] = name
-                    out["metadata"]["cnai_rows"] = meta.get("rows", "")
-                if VERDICT_MIME in data and data.get("text/markdown"):
-                    v = data[VERDICT_MIME]
-                    data["text/markdown"] = (
-                        f"*Verdict on claim `{html.escape(str(v.get('claim', '')))}`: "
-                        f"{html.escape(str(v.get('status', '')).replace('_', ' '))}, "
-                        "stated in [the answer](#answer) at the top.*"
-                    )
-        page["toc"] = toc
-        return nb, resources
 
 
 def key_figures(nb, limit: int = MAX_FIGURES) -> list[dict]:
@@ -247,6 +202,8 @@ def render_report(
     exporter.exclude_input = not (show_code or failed)
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
+    from .preprocess import SitePreprocessor  # nbconvert: imported only when a page is made
+
     exporter.register_preprocessor(SitePreprocessor(), enabled=True)
     # "files" is filled by the preprocessor, before the template reads it
     resources["cnai"]["files"] = _FilesView(files)
