@@ -442,9 +442,12 @@ def build_reports(
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-    if any(not r.is_variant for r in reports) or not reports:
-        published = [r for r in (site if site is not None else reports) if not r.is_variant]
-        write_index(out_root, published)
+    published = [r for r in (site if site is not None else reports) if not r.is_variant]
+    ran = any(not st.get("skipped") for st in results.values())
+    index = out_root / "index.html"
+    listed = index_lists(index, published)
+    if (any(not r.is_variant for r in reports) or not reports) and (ran or not listed):
+        write_index(out_root, published)  # a no-op build keeps the index (and its search)
     return [results[r.out_folder] for r in reports]
 
 
@@ -480,6 +483,16 @@ def _run_stages(
         workers = max(1, min(jobs, len(to_run)))
         _run_parallel(to_run, out_root, base, timeout, workers, results, progress, results_root)
     return results
+
+
+def index_lists(index: Path, reports: list[Report]) -> bool:
+    """True if the index page exists and links every report (a report added to the site
+    definition needs a new index even when nothing was built)."""
+    try:
+        text = index.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return all(f"{r.out_folder}/index.html" in text or r.id in text for r in reports)
 
 
 def write_index(out_root: Path, reports: list[Report]) -> None:
