@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .. import paths
-from .build import build
 from .fingerprint import is_stale, needs_registry
 
 
@@ -20,6 +19,8 @@ def ensure_registry(processed: Path | None = None, quiet: bool = False) -> Path:
             print(
                 "cnai: raw data or parser changed; rebuilding the registry tables…", file=sys.stderr
             )
+        from .build import build  # pandas, pandera, duckdb: imported only when building
+
         build(out_dir=out)
     return out
 
