@@ -349,10 +349,20 @@ def across_definitions(verdicts: Mapping[str, Verdict], what: str = "the claim")
     return Verdict(DEPENDS, f"{what.capitalize()} {'; '.join(parts)}.{tail}", value=first.value)
 
 
-def source_traced(value, source: str, *, what: str = "the figure") -> Verdict:
+def source_traced(
+    value,
+    source: str,
+    *,
+    what: str = "the figure",
+    kind: str | None = None,
+    unit: str | None = None,
+) -> Verdict:
     """A figure restated from a curated table row (``source`` names the table and row): it is
-    traceable, not independently computed, and never counts as supported."""
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    traceable, not independently computed, and never counts as supported. ``kind`` and ``unit``
+    format the value as the page shows it (68.0%, USD 500 bn)."""
+    from .results import fmt
+
+    shown = fmt(value, kind, unit)
     return Verdict(
         SOURCE_TRACED,
         f"{what} ({shown}) is restated from {source}; the project "

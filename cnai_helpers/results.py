@@ -152,6 +152,9 @@ def record_verdict(verdict, show: bool = True) -> None:
     if not verdict.claim:
         raise ValueError("record_verdict(): the verdict names no claim (use .about(claim_id))")
     d = {k: _plain(v) for k, v in verdict.as_dict().items()}
+    if verdict.figure and verdict.figure in RESULTS:
+        d["value"] = RESULTS[verdict.figure]  # the value the verdict names, not a definition's
+    d["quote"], d["article"] = claim_quote(verdict.claim)
     VERDICTS.append(d)
     text = (
         f"**Claim `{html.escape(verdict.claim)}`: {html.escape(verdict.label)}.** "
@@ -164,6 +167,21 @@ def record_verdict(verdict, show: bool = True) -> None:
             "text/plain": f"verdict {verdict.claim} = {verdict.status}",
         }
     )
+
+
+def claim_quote(claim_id: str) -> tuple[str, str]:
+    """(quote, article) of a claim in data/curated/claims.csv; empty when the id is not there
+    (the ledger reports unknown ids)."""
+    from .metadata import TableError, read_curated
+
+    try:
+        df = read_curated("claims")
+    except (TableError, OSError):
+        return "", ""
+    row = df[df["claim_id"] == claim_id]
+    if row.empty:
+        return "", ""
+    return str(row.iloc[0]["quote"]), str(row.iloc[0]["article"])
 
 
 def _display(bundle: dict) -> None:
@@ -206,6 +224,11 @@ def collect_verdicts(nb) -> list[dict]:
 def collect_kinds(nb) -> dict[str, str]:
     """Kind of each key figure (share, count, money, ...)."""
     return {rec["name"]: rec["kind"] for rec in _records(nb, MIME) if rec.get("kind")}
+
+
+def collect_units(nb) -> dict[str, str]:
+    """Unit of each key figure that has one (``CNY m``, ``km``, ``pp``)."""
+    return {rec["name"]: rec["unit"] for rec in _records(nb, MIME) if rec.get("unit")}
 
 
 def collect_meta(nb) -> dict[str, dict]:

@@ -98,6 +98,12 @@ def test_source_traced_is_never_supported_and_names_its_source():
     assert v.about("chatgpt_68", "traffic_share_chatgpt").claim == "chatgpt_68"
 
 
+def test_source_traced_formats_the_value_as_the_page_shows_it():
+    assert "(68.0%)" in ev.source_traced(0.68, "t", kind="share").reason
+    assert "(USD 14 bn)" in ev.source_traced(14.0417, "t", kind="money", unit="USD bn").reason
+    assert "(2029)" in ev.source_traced(2029.0, "t", kind="year").reason
+
+
 def test_value_against_claim():
     assert ev.value_vs_claim(152, 152).status == ev.SUPPORTED
     assert ev.value_vs_claim(151, 152).status == ev.CONTRADICTED

@@ -17,3 +17,25 @@ def test_share_change_in_percentage_points(value, expected):
 
 def test_share_without_unit_is_a_percentage():
     assert fmt(-0.121, "share") == "-12.1%"
+
+
+def test_record_verdict_carries_the_named_figure_value_and_the_claim_quote(monkeypatch):
+    """The ledger reads a verdict's value: it must be the value of the figure the verdict names
+    (not, say, the first definition's), and the page quotes the claim from claims.csv."""
+    from cnai_helpers import evidence as ev
+    from cnai_helpers import results as res
+
+    monkeypatch.setattr(res, "RESULTS", {})
+    monkeypatch.setattr(res, "VERDICTS", [])
+    monkeypatch.setattr(res, "_display", lambda bundle: None)
+    res.record("share_hub_provinces_4", 0.75, "Share in the four hub provinces", kind="share")
+    combined = ev.across_definitions(
+        {"cities": ev.share_vs_claim(0.58, 0.8), "provinces": ev.share_vs_claim(0.75, 0.8)}
+    )
+    assert combined.value == 0.58  # the first definition's value
+    res.record_verdict(combined.about("hubs_80", figure="share_hub_provinces_4"))
+    (d,) = res.VERDICTS
+    assert d["value"] == 0.75
+    assert "80 percent" in d["quote"] and d["article"]
+    res.record_verdict(ev.not_testable("no data").about("no_such_claim"))
+    assert res.VERDICTS[-1]["quote"] == "" and res.VERDICTS[-1]["value"] is None

@@ -110,6 +110,7 @@ def _page(report: dict) -> dict:
         "folder": report["folder"],
         "nav": report.get("nav"),
         "config": report.get("site_config"),
+        "key_figures": report.get("key_figures") or (),
     }
 
 
@@ -134,7 +135,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     import nbformat
     import papermill as pm
 
-    from ..results import collect, collect_kinds
+    from ..results import collect, collect_kinds, collect_units
     from .kernel import KERNEL_NAME, IPCKernelManager
 
     out_root_p = Path(out_root)
@@ -206,6 +207,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
                     results=values,
                     descriptions=descriptions,
                     kinds=collect_kinds(nb),
+                    units=collect_units(nb),
                     provenance=prov,
                 )
                 (tmp / BUILD_FILE).write_text(
@@ -227,6 +229,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
                 results=site_previous.get("results", {}),
                 descriptions=site_previous.get("descriptions", {}),
                 kinds=site_previous.get("kinds", {}),
+                units=site_previous.get("units", {}),
             )
             write_text(dest / BUILD_FILE, json.dumps(status, indent=1, ensure_ascii=False))
     except Exception as e:  # rendering failed: report it, keep the last good page

@@ -272,6 +272,11 @@ def inputs(
     out = {
         "notebook": _sha(report.notebook_path),
         "parameters": report.parameters,
+        "page": {  # what the page shows besides the notebook: a change re-renders it
+            "title": report.title,
+            "question": report.question,
+            "key_figures": list(getattr(report, "key_figures", ())),
+        },
         "modules": {m: _sha(f) for m, f in mods.items()},
         "package_data": data,
         "curated": {n: _sha(f) for n, f in curated_files(report.curated, report.id).items()},

@@ -64,8 +64,9 @@ class PageFiles:
     captions: dict[str, str] = field(default_factory=dict)
 
 
-def key_figures(nb, limit: int = MAX_FIGURES) -> list[dict]:
-    """The figures the verdicts rest on, then the first recorded figures, up to ``limit``:
+def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
+    """The answer's figures: ``names`` (the report's ``key_figures`` in site.yaml) when given,
+    else the figures the verdicts rest on, then the first recorded figures, up to ``limit``:
     label, formatted value (with unit), basis."""
     meta = collect_meta(nb)
     values = {}
@@ -74,19 +75,26 @@ def key_figures(nb, limit: int = MAX_FIGURES) -> list[dict]:
             rec = out.get("data", {}).get(MIME)
             if rec:
                 values[rec["name"]] = rec["value"]
-    order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
-    order += [k for k in values if k not in order]
+    if names:
+        order, limit = list(names), max(limit, len(names))
+    else:
+        order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
+        order += [k for k in values if k not in order]
     out = []
     for name in order:
         v = values.get(name)
         m = meta.get(name, {})
-        if v is None or isinstance(v, (list, dict)) or m.get("kind") == "text":
+        if name not in values or isinstance(v, (list, dict)) or m.get("kind") == "text":
+            continue
+        if v is None and not names:
             continue
         out.append(
             {
                 "name": name,
                 "label": m.get("description") or name.replace("_", " "),
-                "value": fmt(v, m.get("kind"), m.get("unit")),
+                "value": fmt(v, m.get("kind"), m.get("unit"))
+                if v is not None
+                else "not measurable",
                 "basis": m.get("basis"),
             }
         )
@@ -96,11 +104,12 @@ def key_figures(nb, limit: int = MAX_FIGURES) -> list[dict]:
 
 
 def verdicts_for_page(nb) -> list[dict]:
+    """The page's verdicts, computed ones first (in status order), restated figures last."""
     from ..evidence import LABELS
 
-    return [
-        {**v, "label": LABELS.get(v.get("status"), v.get("status"))} for v in collect_verdicts(nb)
-    ]
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    vs = sorted(collect_verdicts(nb), key=lambda v: rank.get(v.get("status"), len(rank)))
+    return [{**v, "label": LABELS.get(v.get("status"), v.get("status"))} for v in vs]
 
 
 def site_config(path: Path | None = None) -> dict:
@@ -188,7 +197,7 @@ def render_report(
             "root": "../" * (folder.count("/") + 1),
             "failed": failed,
             "verdicts": verdicts_for_page(nb),
-            "figures": key_figures(nb),
+            "figures": key_figures(nb, page.get("key_figures") or ()),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
             "bibtex": bib,
@@ -281,6 +290,13 @@ STATUS_ORDER = (
     "not_testable",
     "source_traced",
 )
+LEDGER_COUNTS = {  # status -> the ledger's count of claims (one per claim, not per report)
+    "supported": "n_supported",
+    "contradicted": "n_contradicted",
+    "depends_on_definition": "n_definition_dependent",
+    "not_testable": "n_untestable",
+    "source_traced": "n_source_traced",
+}
 PROVINCE_COLUMNS = (  # results.json key, column label, kind
     ("n_filings", "Filings", "count"),
     ("share_of_national", "Share of national (%)", "share"),
@@ -300,30 +316,36 @@ def _status(b: dict, has_page: bool) -> tuple[str, str, str]:
     return "missing", "not built", "not built"
 
 
-def _figures(b: dict, limit: int) -> list[tuple[str, str]]:
-    """(label, formatted value) of a report's first scalar figures, from its build.json."""
+def _figures(b: dict, limit: int, names=()) -> list[tuple[str, str]]:
+    """(label, formatted value) of a report's key figures (``names``; else its first scalar
+    figures), from its build.json."""
     desc, kinds, units = b.get("descriptions", {}), b.get("kinds", {}), b.get("units", {})
+    res = b.get("results", {})
     out = []
-    for k, v in b.get("results", {}).items():
-        if isinstance(v, (list, dict)) or v is None or kinds.get(k) == "text":
+    for k in names or res:
+        v = res.get(k)
+        if k not in res or isinstance(v, (list, dict)) or kinds.get(k) == "text":
             continue
-        out.append((desc.get(k) or k.replace("_", " "), fmt(v, kinds.get(k), units.get(k))))
-        if len(out) >= limit:
+        if v is None and not names:
+            continue
+        shown = fmt(v, kinds.get(k), units.get(k)) if v is not None else "not measurable"
+        out.append((desc.get(k) or k.replace("_", " "), shown))
+        if len(out) >= max(limit, len(names)):
             break
     return out
 
 
-def _headline(b: dict) -> str:
-    """The figure the first verdict rests on (else the first figure), as "label: value"."""
-    verdicts = b.get("results", {}).get("verdicts") or []
+def _headline(b: dict, names=()) -> str:
+    """The answer in one line: the first two key figures ("label: value; label: value"), else
+    the figure the first computed verdict rests on, else the first figure."""
+    if names:
+        return "; ".join(f"{label}: {value}" for label, value in _figures(b, 2, names[:2]))
+    verdicts = [
+        v for v in b.get("results", {}).get("verdicts") or [] if v.get("basis") != "curated"
+    ]
     name = next((v.get("figure") for v in verdicts if v.get("figure")), None)
-    res = b.get("results", {})
-    if name and res.get(name) is not None:
-        label = b.get("descriptions", {}).get(name) or name.replace("_", " ")
-        return (
-            f"{label}: {fmt(res[name], b.get('kinds', {}).get(name), b.get('units', {}).get(name))}"
-        )
-    figs = _figures(b, 1)
+    figs = _figures(b, 1, (name,)) if name else []
+    figs = figs or _figures(b, 1)
     return f"{figs[0][0]}: {figs[0][1]}" if figs else ""
 
 
@@ -362,7 +384,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             "status_short": short,
             "error": b.get("error"),
             "last_good": b.get("last_good"),
-            "figures": _figures(b, 6),
+            "figures": _figures(b, 6, r.key_figures),
         }
         group = group_of(r.id)
         if group == "Province profiles":
@@ -380,16 +402,17 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             )
             continue
         if group == "Claims ledger" and ledger is None:
-            counts = {}
-            for c in b.get("results", {}).get("claims", []) or []:
-                if isinstance(c, dict) and c.get("status") in LABELS:
-                    counts[c["status"]] = counts.get(c["status"], 0) + 1
+            res = b.get("results", {})
+            counts = {s: res.get(k) for s, k in LEDGER_COUNTS.items()}
             ledger = {
                 **entry,
+                "n_claims": res.get("n_claims"),
                 "counts": [(s, LABELS[s], counts[s]) for s in STATUS_ORDER if counts.get(s)],
             }
+            groups.setdefault(group, []).append(entry)
+            continue  # the ledger heads the answers with its counts, not one verdict
         if verdicts and has_page:
-            answers.append({**entry, "verdicts": verdicts, "headline": _headline(b)})
+            answers.append({**entry, "verdicts": verdicts, "headline": _headline(b, r.key_figures)})
         groups.setdefault(group, []).append(entry)
     return {
         "answers": answers,

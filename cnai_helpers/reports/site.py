@@ -49,6 +49,7 @@ class Report:
     needs_reports: tuple[str, ...] = ()  # needs.reports, expanded to report ids
     notebooks_dir: str | None = None  # default: the project's notebooks/
     folder: str | None = None  # output folder under the site root (default: the id)
+    key_figures: tuple[str, ...] = ()  # results keys shown as "the answer" (page and index)
 
     @property
     def notebook_path(self) -> Path:
@@ -167,6 +168,18 @@ def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _key_figures(e: dict, where: str) -> tuple[str, ...]:
+    v = e.get("key_figures") or []
+    if isinstance(v, str) or not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise SiteError(f"{where}: key_figures must be a list of results keys, e.g. [n_filings]")
+    if len(v) > MAX_KEY_FIGURES:
+        raise SiteError(f"{where}: at most {MAX_KEY_FIGURES} key_figures (the answer shows 3-6)")
+    return tuple(v)
+
+
+MAX_KEY_FIGURES = 6
+
+
 def _stages(
     out: list[Report], entries: dict[str, tuple], skipped: list[str], path: Path
 ) -> list[Report]:
@@ -237,6 +250,7 @@ def load_site(
         needs = _needs(e, where)
         base = dict(
             notebook=e["notebook"],
+            key_figures=_key_figures(e, where),
             sources=needs.get("sources", ("*",)),
             curated=needs.get("curated", ("*",)),
             modules=needs.get("modules", ()),

@@ -1,0 +1,122 @@
+"""The whole published site, built from the real site.yaml and the real data, read in a real
+browser (Debian's headless Chromium): every page, at desktop and phone width.
+
+Per page: no console errors, a non-generic title of its own, a viewport meta, a link to the
+index, no raw pandas values in the visible text, no sideways scrolling at 390 px, every link and
+CSV download resolves. Per report: every table and figure the executed notebook made is on the
+page, and "the answer" shows each key figure site.yaml names. Screenshots of every page at both
+widths go to ``artifacts/screenshots/site/`` (kept by CI as artifacts).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cnai_helpers import paths
+from cnai_helpers.registry.ensure import ensure_registry
+from cnai_helpers.reports import render
+from cnai_helpers.reports.build import build_reports, summary
+from cnai_helpers.reports.site import load_site
+from tests.test_browser import BAD_TEXT, CHROMIUM, check_links, open_page
+
+pytestmark = pytest.mark.browser
+SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
+
+
+@pytest.fixture(scope="module")
+def full_site(tmp_path_factory, real_raw):
+    """(url, site root, reports) of the whole site built into a temporary folder."""
+    if not Path(CHROMIUM).exists():
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
+        pytest.skip("chromium not installed")
+    ensure_registry()
+    tmp = tmp_path_factory.mktemp("full-site")
+    reports = load_site()
+    statuses = build_reports(
+        reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results"
+    )
+    failed = summary(statuses)["failed"]
+    assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
+    root = tmp / "reports"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", root, reports
+    server.shutdown()
+
+
+def test_every_page_reads_as_a_publication(full_site, browser):
+    url, root, reports = full_site
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems, titles = [], {}
+    for path in ["index.html"] + [f"{r.id}/index.html" for r in reports]:
+        name = path.split("/")[0].replace(".html", "")
+        page, errors, dialogs = open_page(browser, url + path)
+        title = page.title()
+        titles.setdefault(title, []).append(path)
+        if not title or title in ("Notebook", "Untitled"):
+            problems.append(f"{path}: generic title {title!r}")
+        if page.locator("meta[name=viewport]").count() != 1:
+            problems.append(f"{path}: no viewport meta")
+        if page.locator("a[href$='index.html']").count() < 1:
+            problems.append(f"{path}: no link to the index")
+        text = page.inner_text("body")
+        problems += [f"{path}: {bad!r} visible" for bad in BAD_TEXT if bad in text]
+        try:
+            check_links(page, url)
+        except AssertionError as e:
+            problems.append(f"{path}: {e}")
+        problems += [f"{path}: console error {e}" for e in errors]
+        problems += [f"{path}: a dialog opened: {d}" for d in dialogs]
+        page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+        page.close()
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.goto(url + path, wait_until="load")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            problems.append(f"{path}: scrolls sideways at 390 px ({width} px wide)")
+        phone.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+        phone.close()
+    problems += [f"title {t!r} shared by {ps}" for t, ps in titles.items() if len(ps) > 1]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_table_and_figure_reaches_its_page(full_site):
+    _, root, reports = full_site
+    wrong = {}
+    for r in reports:
+        nb = nbformat.read(root / r.id / f"{r.id}.ipynb", as_version=4)
+        made = render.notebook_counts(nb)
+        shown = render.page_counts((root / r.id / "index.html").read_text(encoding="utf-8"))
+        if made != shown or made == {"tables": 0, "figures": 0}:
+            wrong[r.id] = (made, shown)
+    assert not wrong, f"report: (made by the notebook, shown on the page): {wrong}"
+
+
+def test_the_answer_shows_every_key_figure(full_site):
+    """Each key figure site.yaml names is recorded by its report and shown in "the answer"."""
+    from bs4 import BeautifulSoup
+
+    _, root, reports = full_site
+    missing = []
+    for r in reports:
+        assert r.key_figures, f"{r.id}: site.yaml names no key_figures"
+        results = json.loads((root / r.id / "results.json").read_text(encoding="utf-8"))
+        soup = BeautifulSoup(
+            (root / r.id / "index.html").read_text(encoding="utf-8"), "html.parser"
+        )
+        shown = len(soup.select(".cnai-answer .cnai-figures dt"))
+        missing += [f"{r.id}: {k} not recorded" for k in r.key_figures if k not in results]
+        if shown != len([k for k in r.key_figures if k in results]):
+            missing.append(f"{r.id}: the answer shows {shown} of {len(r.key_figures)} key figures")
+    assert not missing, "\n".join(missing)
