@@ -60,15 +60,22 @@ def _missing(v: Any) -> bool:
         return False
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power(v: float) -> str:
+    mant, exp = f"{v:.2e}".split("e")
+    return f"{float(mant):g} × 10{str(int(exp)).translate(SUPERSCRIPT)}"
+
+
 def fmt_number(v: float) -> str:
-    """A float for people, never in e-notation: 1,234 / 12.3 / 0.0042 / 2.5 × 10^25."""
+    """A float for people, never in e-notation: 1,234 / 12.3 / 0.0042 / 2.5 × 10²⁵."""
     v = float(v)
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
     a = abs(v)
     if a >= 1e9:
-        mant, exp = f"{v:.2e}".split("e")
-        return f"{float(mant):g} × 10^{int(exp)}"
+        return _power(v)
     if v == 0:
         return "0"
     if a >= 100:
@@ -79,8 +86,7 @@ def fmt_number(v: float) -> str:
         )
     if a >= 1e-4:
         return f"{v:.2g}" if "e" not in f"{v:.2g}" else f"{v:.6f}".rstrip("0")
-    mant, exp = f"{v:.2e}".split("e")
-    return f"{float(mant):g} × 10^{int(exp)}"
+    return _power(v)
 
 
 def fmt_value(v: Any, kind: str) -> str:

@@ -18,6 +18,8 @@ import math
 import re
 from typing import Any
 
+from .display import fmt_number
+
 MIME = "application/vnd.cnai.result+json"
 VERDICT_MIME = "application/vnd.cnai.verdict+json"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -68,19 +70,12 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
     if kind == "share":
         return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
     if kind == "ratio":
-        return f"{value:,.2f}x"
+        return f"{value:,.2f}×"
+    if unit == "years" and kind in (None, "number"):  # a duration: 0.7 years, not 0.728
+        return f"{value:,.1f} years"
     if kind == "count":
         return f"{int(round(value)):,}" + (f" {unit}" if unit else "")
-    if isinstance(value, float):
-        if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-3):
-            mant, exp = f"{value:.2e}".split("e")
-            text = f"{mant} × 10^{int(exp)}"
-        elif abs(value) >= 100:
-            text = f"{value:,.0f}"
-        else:
-            text = f"{value:,.3g}"
-    else:
-        text = f"{value:,}"
+    text = fmt_number(value) if isinstance(value, float) else f"{value:,}"
     if kind == "money" and unit:
         cur, _, scale = unit.partition(" ")
         return f"{cur} {text}" + (f" {scale}" if scale else "")

@@ -238,6 +238,7 @@ def test_latest_lists_reads_digest_results(tmp_path):
         {
             "id": "batch-deep_synthesis",
             "registry": "deep_synthesis",
+            "label": "Deep synthesis (深度合成)",
             "batch": "2026-03",
             "date": "2026-03-12",
             "new_filings": 779,

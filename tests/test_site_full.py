@@ -5,7 +5,8 @@ Per page: no console errors, a non-generic title of its own, a viewport meta, a 
 index, no raw pandas values in the visible text, no sideways scrolling at 390 px, every link and
 CSV download resolves. Per report: every table and figure the executed notebook made is on the
 page, and "the answer" shows each key figure site.yaml names. Screenshots of every page at both
-widths go to ``artifacts/screenshots/site/`` (kept by CI as artifacts).
+widths go to ``artifacts/screenshots/site/`` (kept by CI as artifacts). ``CNAI_SITE_UNDER_TEST``
+names an already built site to check instead of building one (e.g. ``reports/``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from cnai_helpers.registry.ensure import ensure_registry
 from cnai_helpers.reports import render
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
-from tests.test_browser import BAD_TEXT, CHROMIUM, check_links, open_page
+from tests.test_browser import BAD_TEXT, CHROMIUM, QuietHandler, check_links, open_page
 
 pytestmark = pytest.mark.browser
 SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
@@ -34,21 +36,23 @@ SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
 def full_site(tmp_path_factory, real_raw):
     """(url, site root, reports) of the whole site built into a temporary folder."""
     if not Path(CHROMIUM).exists():
-        import os
-
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
         pytest.skip("chromium not installed")
     ensure_registry()
-    tmp = tmp_path_factory.mktemp("full-site")
     reports = load_site()
-    statuses = build_reports(
-        reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results"
-    )
-    failed = summary(statuses)["failed"]
-    assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
-    root = tmp / "reports"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    given = os.environ.get("CNAI_SITE_UNDER_TEST")  # an already built site, e.g. reports/
+    if given:
+        root = Path(given)
+    else:
+        tmp = tmp_path_factory.mktemp("full-site")
+        statuses = build_reports(
+            reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results"
+        )
+        failed = summary(statuses)["failed"]
+        assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
+        root = tmp / "reports"
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", root, reports

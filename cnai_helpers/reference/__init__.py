@@ -80,3 +80,8 @@ def use_case_keywords() -> dict[str, tuple[str, ...]]:
 def acronyms() -> dict[str, str]:
     """Name parts written for people in table headers (labels.yaml): mfu -> MFU."""
     return {str(k): str(v) for k, v in _yaml("labels.yaml")["acronyms"].items()}
+
+
+def registry_label(key: str) -> str:
+    """A registry's name for people (labels.yaml ``registries``); the key when unknown."""
+    return str(_yaml("labels.yaml").get("registries", {}).get(key, key))

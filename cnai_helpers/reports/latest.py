@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..reference import registry_label
 from .site import Report
 
 DIGEST_NOTEBOOK = "batch_digest.ipynb"
@@ -30,6 +31,7 @@ def latest_lists(out_root: Path, reports: list[Report]) -> list[dict]:
             {
                 "id": r.id,
                 "registry": res.get("registry", r.parameters.get("registry")),
+                "label": registry_label(str(res.get("registry", r.parameters.get("registry")))),
                 "batch": res["batch"],
                 "date": res.get("announcement_date") or res["batch"],
                 "new_filings": res.get("new_filings"),

@@ -31,6 +31,8 @@ GROUPS = {  # report id prefix -> the group named in the page header and on the 
     "compute": "Compute",
     "monetization": "Business models",
     "who": "Who files",
+    "batch": "What's new in each list",
+    "data": "Reference",
     "claims": "Claims ledger",
 }
 
