@@ -237,3 +237,29 @@ def test_displaying_a_shown_table_again_adds_nothing():
     assert data == {}
     data_none, _ = DisplayFormatter().format(None)
     assert data_none  # what a bare None would have shown: the regression this guards
+
+
+def test_recorded_figures_of_a_cell_become_one_compact_list():
+    """A run of record() outputs shows as one label/value list (not one bold line each):
+    units formatted, a missing value "not measurable", a curated one marked restated; other
+    outputs keep their place."""
+    from nbformat.v4 import new_output
+
+    from cnai_helpers.reports.preprocess import group_records
+    from cnai_helpers.results import MIME
+
+    def rec(name, value, kind=None, unit=None, basis="computed"):
+        meta = {"name": name, "value": value, "kind": kind, "unit": unit, "basis": basis}
+        return new_output("display_data", data={MIME: {**meta, "description": name.upper()}})
+
+    outs = [
+        rec("a", 0.5, "share"),
+        rec("b", None),
+        new_output("stream", name="stdout", text="between"),
+        rec("c", 1871.7, "money", "USD m", basis="curated"),
+    ]
+    grouped = group_records(outs)
+    assert [o.output_type for o in grouped] == ["display_data", "stream", "display_data"]
+    first, last = grouped[0].data["text/html"], grouped[2].data["text/html"]
+    assert first.count("<dt>") == 2 and "50.0%" in first and "not measurable" in first
+    assert "USD 1,872 m" in last and "restated" in last

@@ -7,9 +7,10 @@ import html
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_output
 
 from ..display import TABLE_MIME
-from ..results import VERDICT_MIME
+from ..results import MIME, VERDICT_MIME, fmt
 from .render import H1_RE, HEADING_LINE_RE, PageFiles, heading_id, heading_text
 
 
@@ -34,6 +35,7 @@ class SitePreprocessor(Preprocessor):
                     if anchor:
                         toc.append((len(hashes), anchor, heading_text(text)))
                 continue
+            cell.outputs = group_records(cell.get("outputs", []))
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
                 if TABLE_MIME in data:
@@ -55,3 +57,47 @@ class SitePreprocessor(Preprocessor):
                     )
         page["toc"] = toc
         return nb, resources
+
+
+def _is_record(out) -> bool:
+    return out.get("output_type") == "display_data" and MIME in out.get("data", {})
+
+
+def group_records(outputs: list) -> list:
+    """Consecutive recorded figures of a cell (one "**label**: value" line each in the notebook)
+    become one compact list on the page: label, value with its unit, "restated" for a curated
+    figure, "not measurable" for a missing one."""
+    out, run = [], []
+
+    def flush() -> None:
+        if not run:
+            return
+        rows = []
+        for o in run:
+            rec = o["data"][MIME]
+            value = rec.get("value")
+            if isinstance(value, (list, dict)):
+                shown = f"{len(value)} entries (in results.json)"
+            elif value is None:
+                shown = "not measurable"
+            else:
+                shown = fmt(value, rec.get("kind"), rec.get("unit"))
+            note = " <small>(restated)</small>" if rec.get("basis") == "curated" else ""
+            label = html.escape(rec.get("description") or rec.get("name", ""))
+            rows.append(f"<div><dt>{label}</dt><dd>{html.escape(shown)}{note}</dd></div>")
+        out.append(
+            new_output(
+                "display_data",
+                data={"text/html": f'<dl class="cnai-recorded">{"".join(rows)}</dl>'},
+            )
+        )
+        run.clear()
+
+    for o in outputs:
+        if _is_record(o):
+            run.append(o)
+            continue
+        flush()
+        out.append(o)
+    flush()
+    return out
