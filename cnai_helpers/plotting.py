@@ -42,6 +42,13 @@ def set_theme() -> None:
     )
 
 
+def percent_axis(ax, axis: str = "x") -> None:
+    """Label an axis of shares (0-1) as percentages: 0%, 20%, ... 100%."""
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
 def caption(text: str):
     """A figure caption (source and definitions) shown under the figure."""
     from IPython.display import HTML

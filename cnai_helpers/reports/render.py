@@ -314,7 +314,7 @@ def _status(b: dict, has_page: bool) -> tuple[str, str, str]:
     if status == "failed":
         return ("stale", "failed — stale", "stale") if has_page else ("failed", "failed", "failed")
     if status == "ok":
-        return "ok", f"built {b.get('built_at', '')}", "ok"
+        return "ok", f"built {str(b.get('built_at', ''))[:10]}", "ok"
     return "missing", "not built", "not built"
 
 
@@ -384,6 +384,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             "css": css,
             "status_text": text,
             "status_short": short,
+            "built_at": b.get("built_at", ""),
             "error": b.get("error"),
             "last_good": b.get("last_good"),
             "figures": _figures(b, 6, r.key_figures),
