@@ -263,3 +263,18 @@ def test_recorded_figures_of_a_cell_become_one_compact_list():
     first, last = grouped[0].data["text/html"], grouped[2].data["text/html"]
     assert first.count("<dt>") == 2 and "50.0%" in first and "not measurable" in first
     assert "USD 1,872 m" in last and "restated" in last
+
+
+def test_first_use_of_an_abbreviation_links_to_the_glossary():
+    from cnai_helpers.reports.preprocess import link_glossary
+
+    seen: set[str] = set()
+    src = (
+        "## MFU in a heading\nAn MFU of 40% (`MFU` in code, [MFU](x) in a link), FLOPs not TFLOPS."
+    )
+    out = link_glossary(src, seen, "../")
+    assert out.splitlines()[0] == "## MFU in a heading"
+    assert out.count('href="../index.html#term-mfu"') == 1
+    assert "`MFU` in code, [MFU](x)" in out
+    assert 'href="../index.html#term-flop"' in out and 'href="../index.html#term-tflops"' in out
+    assert link_glossary("MFU again", seen, "../") == "MFU again"  # linked once per page

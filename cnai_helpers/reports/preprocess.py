@@ -11,7 +11,7 @@ from nbformat.v4 import new_output
 
 from ..display import TABLE_MIME
 from ..results import MIME, VERDICT_MIME, fmt
-from .render import H1_RE, HEADING_LINE_RE, PageFiles, heading_id, heading_text
+from .render import H1_RE, HEADING_LINE_RE, PageFiles, glossary_terms, heading_id, heading_text
 
 
 class SitePreprocessor(Preprocessor):
@@ -25,6 +25,7 @@ class SitePreprocessor(Preprocessor):
         toc: list[tuple[int, str, str]] = []
         dropped_h1 = False
         n_table = 0
+        glossed: set[str] = set()  # abbreviations already linked on this page
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 if not dropped_h1 and H1_RE.match(cell.source):
@@ -34,6 +35,7 @@ class SitePreprocessor(Preprocessor):
                     anchor = heading_id(text)
                     if anchor:
                         toc.append((len(hashes), anchor, heading_text(text)))
+                cell.source = link_glossary(cell.source, glossed, page.get("root", "../"))
                 continue
             cell.outputs = group_records(cell.get("outputs", []))
             for out in cell.get("outputs", []):
@@ -101,3 +103,49 @@ def group_records(outputs: list) -> list:
         out.append(o)
     flush()
     return out
+
+
+# inline spans left alone when linking abbreviations: code, links, images, HTML tags
+SKIP_RE = re.compile(r"(`[^`]*`|!?\[[^\]]*\]\([^)]*\)|<[^>]+>)")
+
+
+def _term_re(term: str) -> re.Pattern:
+    if term.isascii():
+        return re.compile(rf"(?<![\w/.-]){re.escape(term)}(?=s?(?![\w-]))")
+    return re.compile(re.escape(term))
+
+
+def link_glossary(source: str, seen: set[str], root: str) -> str:
+    """Link the first use on the page of each glossary abbreviation (MFU, BF16, 属地) to its
+    entry in the index's glossary, with the definition as a tooltip. Headings, fenced code,
+    code spans, links and HTML are left as they are; ``seen`` carries the page's earlier uses."""
+    lines, fenced = [], False
+    for line in source.split("\n"):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if fenced or line.lstrip().startswith("#"):
+            lines.append(line)
+            continue
+        parts = SKIP_RE.split(line)
+        for i in range(0, len(parts), 2):  # even parts are text, odd ones skipped spans
+            parts[i] = _link_terms(parts[i], seen, root)
+        lines.append("".join(parts))
+    return "\n".join(lines)
+
+
+def _link_terms(text: str, seen: set[str], root: str) -> str:
+    hits: list[tuple[int, int, str, str]] = []
+    for term, anchor, definition in glossary_terms():
+        m = None if term in seen else _term_re(term).search(text)
+        if m and not any(m.start() < e and b < m.end() for b, e, _, _ in hits):
+            hits.append((m.start(), m.end(), anchor, definition))
+            seen.add(term)
+    out, pos = [], 0
+    for b, e, anchor, definition in sorted(hits):
+        out += [
+            text[pos:b],
+            f'<a class="cnai-term" href="{root}index.html#{anchor}" '
+            f'title="{html.escape(definition)}">{text[b:e]}</a>',
+        ]
+        pos = e
+    return "".join(out) + text[pos:]

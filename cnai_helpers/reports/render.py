@@ -285,6 +285,26 @@ GLOSSARY = (
     ("PUE", "Power usage effectiveness: a data centre's total power over the chips' power (≥ 1)."),
     ("Open weights", "A model whose trained parameters are published for anyone to run."),
 )
+
+
+def glossary_anchor(term: str) -> str:
+    """The id of a glossary entry on the index (``term-mfu``, ``term-bf16-fp16``)."""
+    i = next((n for n, (t, _) in enumerate(GLOSSARY) if t == term), 0)
+    slug = re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
+    return f"term-{slug or i}"
+
+
+def glossary_terms() -> list[tuple[str, str, str]]:
+    """(abbreviation, anchor, definition) for each abbreviation of the glossary ("BF16 / FP16"
+    gives two); entries that are words ("Open weights") are left out."""
+    out = []
+    for term, text in GLOSSARY:
+        for part in term.split(" / "):
+            if part.isupper() or not part.isascii():
+                out.append((part, glossary_anchor(term), text))
+    return out
+
+
 STATUS_ORDER = (
     "supported",
     "contradicted",
@@ -423,7 +443,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
         "provinces": provinces,
         "province_columns": [label for _, label, _ in PROVINCE_COLUMNS],
         "ledger": ledger,
-        "glossary": GLOSSARY,
+        "glossary": [(t, glossary_anchor(t), d) for t, d in GLOSSARY],
         "statuses": [(s, LABELS[s]) for s in STATUS_ORDER],
     }
 
@@ -438,7 +458,7 @@ INDEX_ENV = jinja2.Environment(
 
 def index_html(git: dict, built_at: str, search: bool = False, **context: Any) -> str:
     context.setdefault("site_name", SITE_NAME)
-    context.setdefault("glossary", GLOSSARY)
+    context.setdefault("glossary", [(t, glossary_anchor(t), d) for t, d in GLOSSARY])
     for key in ("answers", "groups", "provinces", "province_columns"):
         context.setdefault(key, [])
     return INDEX_ENV.get_template("site_index.html.j2").render(
