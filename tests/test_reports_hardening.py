@@ -26,6 +26,7 @@ from cnai_helpers.reports.params import (
     parse_constraint,
     validate,
 )
+from tests.fixtures import write_site
 
 runner = CliRunner()
 
@@ -41,23 +42,7 @@ fail: bool = False  # raise in the analysis cell
 
 @pytest.fixture
 def site(tmp_path):
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    write_nb(nbs / "t.ipynb", params=PARAMS)
-    doc = {
-        "reports": [
-            {"id": "one", "notebook": "t.ipynb", "title": "One", "question": "Q1?"},
-            {
-                "id": "sq-{value}",
-                "notebook": "t.ipynb",
-                "title": "Sq {label}",
-                "question": "Q?",
-                "fan_out": {"parameter": "x", "values": [3, 4]},
-            },
-        ]
-    }
-    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
-    return tmp_path
+    return write_site(tmp_path, params=PARAMS)
 
 
 def one_line_error(result) -> str:
