@@ -338,6 +338,60 @@ def test_atomic_dir_cleans_stale_siblings(tmp_path):
     assert (data / "processed/t.parquet").exists()
 
 
+def _interrupt_second_rename(monkeypatch) -> None:
+    """Make the second rename of the next swap fail, as a crash between the two would."""
+    real, calls = os.replace, []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError("interrupted on purpose")
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", flaky)
+
+
+def test_interrupted_swap_keeps_the_last_good_folder(tmp_path, monkeypatch):
+    dest = tmp_path / "one"
+    with atomic.atomic_dir(dest) as d:
+        (d / "index.html").write_text("good")
+    _interrupt_second_rename(monkeypatch)
+    with pytest.raises(OSError, match="interrupted on purpose"), atomic.atomic_dir(dest) as d:
+        (d / "index.html").write_text("new")
+    monkeypatch.undo()
+    assert (dest / "index.html").read_text() == "good", "the last good folder is lost"
+    assert not (tmp_path / ".one.old").exists()
+
+
+@pytest.mark.parametrize("dest_there", [False, True])
+def test_next_swap_recovers_a_crashed_one(tmp_path, dest_there):
+    """A crash between the renames leaves `.one.old` (and maybe no `one`): the next swap of the
+    same folder restores or drops it, even when that swap fails itself."""
+    dest, parked = tmp_path / "one", tmp_path / ".one.old"
+    parked.mkdir()
+    (parked / "index.html").write_text("good")
+    if dest_there:
+        dest.mkdir()
+        (dest / "index.html").write_text("newer")
+    with pytest.raises(RuntimeError), atomic.atomic_dir(dest):
+        raise RuntimeError("the build failed")
+    assert (dest / "index.html").read_text() == ("newer" if dest_there else "good")
+    assert not parked.exists()
+
+
+def test_a_reports_build_recovers_crashed_swaps_first(site):
+    from cnai_helpers.reports.build import clean_stale_temporaries
+    from cnai_helpers.reports.site import load_site
+
+    out = site / "reports"
+    parked = out / ".sq-3.old"
+    parked.mkdir(parents=True)
+    (parked / "index.html").write_text("good")
+    clean_stale_temporaries(out, load_site(site / "site.yaml"))
+    assert (out / "sq-3" / "index.html").read_text() == "good"
+    assert not parked.exists()
+
+
 SLEEPY = """nap: float = 0.0  # seconds to sleep [range: 0..600]
 fail: bool = False  # unused
 """

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..atomic import atomic_dir, clean_stale, make_temp_dir, write_text
+from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
 from . import needs
 from .latest import latest_lists
 from .params import validate
@@ -354,8 +354,11 @@ def _reap(procs: list, grace: float = 10.0) -> None:
 
 
 def clean_stale_temporaries(out_root: Path, reports: list[Report]) -> None:
-    """Work folders and half-written files of killed runs (see ``atomic`` for the rule)."""
+    """Work folders and half-written files of killed runs (see ``atomic`` for the rule), and
+    report folders a killed run left parked mid-swap (restored or dropped)."""
     clean_stale(out_root, ".build-*", legacy=LEGACY_WORK_RE)
+    for r in reports:
+        recover_swap(out_root / r.out_folder)
     for folder in {out_root, out_root / VARIANTS, *(out_root / r.out_folder for r in reports)}:
         clean_stale(folder, ".*")
 
