@@ -204,6 +204,37 @@ def test_index_lists_every_report_after_partial_build(site):
     assert "not built" not in index
 
 
+def test_index_follows_the_site_definition_without_rewrites_on_a_no_op(tmp_path):
+    """The index is rewritten when a published report ran, when it is missing, or when the
+    site's reports are not those it was written for; a no-op build keeps it."""
+    one = {"id": "one", "notebook": "t.ipynb", "title": "One", "question": "Q1?"}
+    on = {**one, "id": "on", "title": "On", "parameters": {"x": 5}}  # "on" is in "one"
+    site = write_site(tmp_path, [one, on])
+    out = site / "reports"
+    assert cli_build(site).exit_code == 0
+    index = out / "index.html"
+    assert 'id="report-on"' in index.read_text()
+    define = (site / "site.yaml").write_text
+    define(
+        yaml.safe_dump({"reports": [one]})
+    )  # "on" leaves the site: nothing runs, the index drops it
+    r = cli_build(site)
+    assert r.exit_code == 0 and "0 built" in r.output, r.output
+    assert 'id="report-on"' not in index.read_text(), "a removed report is still listed"
+    define(yaml.safe_dump({"reports": [one, on]}))  # back, its page up to date: listed again
+    r = cli_build(site)
+    assert r.exit_code == 0 and "0 built" in r.output, r.output
+    assert 'id="report-on"' in index.read_text(), "an added report is not listed"
+    # a no-op build keeps the index (and its search) but rewrites the shared script
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    (out / "assets" / "site.js").write_text("stale")
+    assert cli_build(site).exit_code == 0
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before, "no-op build rewrote it"
+    assert (out / "assets" / "site.js").read_text() != "stale"
+    index.unlink()
+    assert cli_build(site).exit_code == 0 and 'id="report-on"' in index.read_text()
+
+
 def test_override_builds_a_variant_and_leaves_the_published_site(site):
     assert cli_build(site).exit_code == 0
     out = site / "reports"
