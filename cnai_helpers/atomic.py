@@ -8,6 +8,10 @@ Temporary names carry the creating process id (``.<name>.tmp-<pid>-<random>``). 
 leaves them behind; the next atomic write beside them (or ``clean_stale``) removes those whose
 process is gone, and those without a process id (older versions) once they are an hour old.
 A temporary of a running process is never removed.
+
+:func:`atomic_dir` swaps folders in two renames (the last good one aside to ``.<name>.old``,
+the new one in); an interruption between them is repaired by :func:`recover_swap` at the next
+swap of the same folder (and at the start of a reports build).
 """
 
 from __future__ import annotations
@@ -126,22 +130,47 @@ def write_bytes(target: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def old_path(target: Path) -> Path:
+    """Where :func:`atomic_dir` parks the last good ``target`` during its swap."""
+    return target.with_name(f".{target.name}.old")
+
+
+def recover_swap(target: Path) -> str | None:
+    """Finish a folder swap that an interruption cut short (a crash between its two renames):
+    with ``target`` missing, the parked last good copy ``.<name>.old`` goes back in place
+    ("restored"); with both there, the parked copy is dropped ("removed"); else None."""
+    target = Path(target)
+    old = old_path(target)
+    if not os.path.lexists(old):
+        return None
+    if not os.path.lexists(target):
+        os.replace(old, target)
+        return "restored"
+    _remove(old)
+    return "removed"
+
+
 @contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a fresh temporary directory; on success swap it in place of ``target``."""
+    """Yield a fresh temporary directory; on success swap it in place of ``target``. A swap
+    interrupted between its renames is finished here at once or at the next call."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_siblings(target)
+    recover_swap(target)
     tmp = make_temp_dir(target.parent, target.name)
     try:
         yield tmp
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
+            old = old_path(target)
+            _remove(old)
             os.replace(target, old)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            recover_swap(target)  # the last good copy back in place
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:

@@ -218,7 +218,7 @@ def label(status: str) -> str:
 
 def claim_records(rows: pd.DataFrame) -> list[dict]:
     """The ledger as a list for results.json: id, status, basis, report, figure, value."""
-    from .results import _plain
+    from .results import plain_value
 
     return [
         {
@@ -228,7 +228,7 @@ def claim_records(rows: pd.DataFrame) -> list[dict]:
             "basis": r["basis"],
             "report": r["report"],
             "figure": r["figure"],
-            "value": _plain(r["value"]),
+            "value": plain_value(r["value"]),
         }
         for _, r in rows.iterrows()
     ]

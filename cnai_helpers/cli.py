@@ -131,11 +131,11 @@ def data_status(
 ) -> None:
     """Table of sources: present, verified, licence."""
     from .manifest import load_manifest
-    from .pull import _load_stamps, is_verified
+    from .pull import is_verified, load_stamps
 
     raw = Path(raw_dir or paths.RAW)
     sources = load_manifest(manifest)
-    stamps = _load_stamps(raw)
+    stamps = load_stamps(raw)
     rows = []
     for s in sources:
         present = s.raw_path(raw).exists()

@@ -35,7 +35,7 @@ class PullResult:
     message: str = ""
 
 
-def _load_stamps(raw_dir: Path) -> dict:
+def load_stamps(raw_dir: Path) -> dict:
     """The stamp file as {path: {"sha256": str, "stat": list}}. It is only a cache: an unreadable
     file or entry (wrong shape, invalid JSON) counts as absent, so the file is re-hashed."""
     try:
@@ -66,7 +66,7 @@ def is_verified(src: Source, raw_dir: Path, stamps: dict | None = None, deep: bo
     target = src.raw_path(raw_dir)
     if not target.exists():
         return False
-    stamps = _load_stamps(raw_dir) if stamps is None else stamps
+    stamps = load_stamps(raw_dir) if stamps is None else stamps
     rec = stamps.get(src.path)
     if (
         not deep
@@ -92,7 +92,7 @@ def verify(sources: list[Source], raw_dir: Path | None = None) -> list[VerifyRes
     the files that match and drops those of the files that do not, so `cnai data pull` re-fetches
     them."""
     raw_dir = Path(raw_dir or paths.RAW)
-    stamps = _load_stamps(raw_dir)
+    stamps = load_stamps(raw_dir)
     out = []
     for s in sources:
         target = s.raw_path(raw_dir)
@@ -197,7 +197,7 @@ def pull(
         if unknown:
             raise PullError(f"unknown source id(s): {', '.join(unknown)} (see `cnai data status`)")
         sources = [s for s in sources if s.id in set(only)]
-    stamps = _load_stamps(raw_dir)
+    stamps = load_stamps(raw_dir)
     results = []
     for s in sources:
         results.append(pull_source(s, raw_dir, mirror_path, stamps))

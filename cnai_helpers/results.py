@@ -29,7 +29,7 @@ RESULTS: dict[str, Any] = {}
 VERDICTS: list[dict] = []
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """numpy / pandas scalars -> JSON-safe Python values; NaN -> None."""
     if value is None or isinstance(value, (str, bool)):
         return value
@@ -40,9 +40,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_value(v) for k, v in value.items()}
     raise TypeError(f"record(): value of type {type(value).__name__} is not a JSON figure")
 
 
@@ -100,7 +100,7 @@ def record(
     2025-12"``)."""
     if not NAME_RE.match(name):
         raise ValueError(f"record(): name {name!r} must be snake_case")
-    plain = _plain(value)
+    plain = plain_value(value)
     kind = ALIASES.get(kind or "", kind) or infer_kind(plain)
     if kind not in KINDS:
         raise ValueError(f"record({name!r}): kind {kind!r} not one of {', '.join(KINDS)}")
@@ -146,7 +146,7 @@ def record_verdict(verdict, show: bool = True) -> None:
         raise TypeError("record_verdict() takes an evidence.Verdict")
     if not verdict.claim:
         raise ValueError("record_verdict(): the verdict names no claim (use .about(claim_id))")
-    d = {k: _plain(v) for k, v in verdict.as_dict().items()}
+    d = {k: plain_value(v) for k, v in verdict.as_dict().items()}
     if verdict.figure and verdict.figure in RESULTS:
         d["value"] = RESULTS[verdict.figure]  # the value the verdict names, not a definition's
     d["quote"], d["article"] = claim_quote(verdict.claim)

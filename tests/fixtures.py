@@ -1,4 +1,5 @@
-"""Tiny fixtures built in the tests: CAC Word lists (python-docx) and generative-AI JSON."""
+"""Tiny fixtures built in the tests: CAC Word lists (python-docx), generative-AI JSON, and a
+small report site (a tiny notebook and its site.yaml)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import json
 from pathlib import Path
 
 import docx
+import nbformat
+import yaml
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 DS_HEADER = ["序号", "算法名称", "角色", "主体名称", "应用产品", "主要用途", "备案编号", "备注"]
 REC_HEADER = [
@@ -103,7 +107,8 @@ def genai_json(path: Path, batches: list[dict]) -> Path:
     return path
 
 
-def genai_row(seq, loc, name, company, number, date, kind, new_header=False, **extra):
+def genai_row(seq, loc, name, company, number, date, kind=None, new_header=False, **extra):
+    """A compiled-JSON generative-AI row (``kind`` None: no ``_kind``)."""
     r = {
         "序号": seq,
         "属地": loc,
@@ -111,10 +116,30 @@ def genai_row(seq, loc, name, company, number, date, kind, new_header=False, **e
         "备案单位": company,
         ("备案编号" if new_header else "备案号"): number,
         "备案时间": date,
-        "_kind": kind,
     }
+    if kind is not None:
+        r["_kind"] = kind
     r.update(extra)
     return r
+
+
+def genai_row_from_cells(cells: list[str], kind: str | None = None) -> dict:
+    """The compiled-JSON row (new header) of a Word/Excel table row: six cells and, for an
+    on-device service, its scene (适用场景)."""
+    extra = {"适用场景": cells[6]} if len(cells) > 6 else {}
+    return genai_row(*cells[:6], kind, new_header=True, **extra)
+
+
+# an on-device service (its own table, with a scene column)
+APPLE_ON_DEVICE = [
+    "1",
+    "上海市",
+    "Apple智能",
+    "苹果技术开发（上海）有限公司",
+    "Shanghai-AppleZhiNeng-202506160057",
+    "2026/7/8",
+    "苹果手机",
+]
 
 
 def source_entry(sid: str, path: str, raw, **kw) -> dict:
@@ -174,3 +199,82 @@ def make_genai_xlsx(
             ws.append(r)
     wb.save(str(path))
     return path
+
+
+# ---------------------------------------------------------------- a small report site
+
+PARAMS = """x: int = 1  # a number
+label: str = "a"  # a label
+fail: bool = False  # raise in the analysis cell
+"""
+BODY = """
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+from cnai_helpers.results import record
+from cnai_helpers.display import md
+from cnai_helpers.plotting import finish, set_theme
+set_theme()
+record("x_squared", x * x, "x squared")
+record("label", label, "the label")
+record("share", 0.25, "a share", kind="pct")
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3], [x, 2 * x, 3 * x])
+finish(fig, "A line", "test data")
+md("Filer: **{name}**", name="<script>alert(1)</script>公司")
+"""
+
+
+def write_nb(path: Path, body: str = BODY, params: str = PARAMS) -> None:
+    """A tiny report notebook: a parameters cell, ``body`` as the analysis, a cell that raises
+    when ``fail`` is true."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "cnai",
+        "display_name": "Python (cnai)",
+        "language": "python",
+    }
+    p = new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        new_markdown_cell("# Test report\n\nIntro."),
+        p,
+        new_markdown_cell("## Findings"),
+        new_code_cell(body),
+        new_code_cell("if fail:\n    raise ValueError('boom on purpose')"),
+        new_markdown_cell("## Caveats\n\nNone."),
+    ]
+    nbformat.write(nb, path)
+
+
+def site_reports() -> list[dict]:
+    """The small site's reports: `one` (x = 2) and the fan-out `sq-{value}` (x = 3, 4)."""
+    return [
+        {
+            "id": "one",
+            "notebook": "t.ipynb",
+            "title": "One <b>",
+            "question": "Q1?",
+            "parameters": {"x": 2},
+        },
+        {
+            "id": "sq-{value}",
+            "notebook": "t.ipynb",
+            "title": "Sq {label}",
+            "question": "Q?",
+            "fan_out": {"parameter": "x", "values": [3, 4]},
+        },
+    ]
+
+
+def write_site(
+    root: Path, reports: list[dict] | None = None, body: str = BODY, params: str = PARAMS
+) -> Path:
+    """The small test site under ``root``: notebooks/t.ipynb (``body``, ``params``) and a
+    site.yaml with ``reports`` (default :func:`site_reports`). Returns ``root``."""
+    nbs = root / "notebooks"
+    nbs.mkdir(parents=True, exist_ok=True)
+    write_nb(nbs / "t.ipynb", body=body, params=params)
+    doc = {"reports": site_reports() if reports is None else reports}
+    (root / "site.yaml").write_text(yaml.safe_dump(doc))
+    return root

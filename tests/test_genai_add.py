@@ -22,10 +22,11 @@ from cnai_helpers.registry.genai import read_genai_json
 from cnai_helpers.registry.genai_tables import GenaiTableError, read_genai_tables
 from cnai_helpers.registry.parse import parse_all
 from tests.fixtures import (
+    APPLE_ON_DEVICE,
     GENAI_DEVICE_HEADER,
     GENAI_HEADER,
     genai_json,
-    genai_row,
+    genai_row_from_cells,
     make_docx,
     make_genai_docx,
     make_genai_xlsx,
@@ -87,17 +88,7 @@ REGISTRATIONS = [
         "2026/5/1（补登）",
     ],  # fmt: skip
 ]
-ON_DEVICE = [
-    [
-        "1",
-        "上海市",
-        "Apple智能",
-        "苹果技术开发（上海）有限公司",
-        "Shanghai-AppleZhiNeng-202506160057",
-        "2026/7/8",
-        "苹果手机",
-    ],  # fmt: skip
-]
+ON_DEVICE = [APPLE_ON_DEVICE]
 TABLES = [(GENAI_HEADER, FILINGS), (GENAI_HEADER, REGISTRATIONS), (GENAI_DEVICE_HEADER, ON_DEVICE)]
 
 
@@ -150,13 +141,7 @@ def test_docx_tables_parsed_with_the_json_quirks(gdocx):
 
 def test_tables_and_json_share_the_row_normalising(gdocx, tmp_path):
     """The same rows as a compiled-JSON batch give the same listings and the same repairs."""
-    json_rows = []
-    for _header, rows in TABLES:
-        for row in rows:
-            extra = {"适用场景": row[6]} if len(row) > 6 else {}
-            json_rows.append(genai_row(*row[:6], "", new_header=True, **extra))
-    for r in json_rows:
-        r.pop("_kind")
+    json_rows = [genai_row_from_cells(row) for _header, rows in TABLES for row in rows]
     j = genai_json(tmp_path / "g.json", [{"period": "2026-08", "name": "n", "rows": json_rows}])
     from_json = read_genai_json(j)
     from_docx = read_genai_tables(gdocx)

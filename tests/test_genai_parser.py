@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cnai_helpers.registry.genai import GenaiFormatError, read_genai_json
-from tests.fixtures import genai_json, genai_row
+from tests.fixtures import APPLE_ON_DEVICE, genai_json, genai_row, genai_row_from_cells
 
 
 @pytest.fixture
@@ -68,17 +68,7 @@ def gj(tmp_path):
             "备案",
             new_header=True,
         ),
-        genai_row(
-            "1",
-            "上海市",
-            "Apple智能",
-            "苹果技术开发（上海）有限公司",
-            "Shanghai-AppleZhiNeng-202506160057",
-            "2026/7/8",
-            "备案",
-            new_header=True,
-            适用场景="苹果手机",
-        ),
+        genai_row_from_cells(APPLE_ON_DEVICE, "备案"),
     ]
     return genai_json(
         tmp_path / "g.json",

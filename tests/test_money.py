@@ -10,10 +10,20 @@ from cnai_helpers import curated
 from cnai_helpers.analysis import money
 from cnai_helpers.errors import CnaiError
 
+CURRENCY = {"Z": "CNY", "M": "USD", "O": "USD"}  # each test lab reports in one currency
+COLS = ["lab", "metric", "period", "period_months", "value", "scale", "currency", "status"]
 
-def fin(rows):
-    cols = ["lab", "metric", "period", "period_months", "value", "scale", "currency", "status"]
-    return pd.DataFrame(rows, columns=cols)
+
+def fin(table: str) -> pd.DataFrame:
+    """Financial rows from a text table, a row a line: ``lab, metric, period, months, value``
+    and optionally ``scale`` (default million) and ``status`` (default used); the currency is
+    the lab's (:data:`CURRENCY`)."""
+    rows = []
+    for line in table.strip().splitlines():
+        lab, metric, period, months, value, *rest = (c.strip() for c in line.split(","))
+        scale, status = [*rest, *["million", "used"][len(rest) :]]
+        rows.append((lab, metric, period, int(months), value, scale, CURRENCY[lab], status))
+    return pd.DataFrame(rows, columns=COLS)
 
 
 def test_scales_and_currencies():
@@ -30,13 +40,13 @@ def test_scales_and_currencies():
 
 def test_normalise_and_loss_ratio():
     f = fin(
-        [
-            ("Z", "revenue", "FY2024", 12, "312.4", "million", "CNY", "used"),
-            ("Z", "net_loss", "FY2024", 12, "2958", "million", "CNY", "used"),
-            ("Z", "net_loss", "FY2024", 12, "2900", "million", "CNY", "alternative"),
-            ("O", "revenue", "FY2024", 12, "3.7", "billion", "USD", "used"),
-            ("O", "net_loss", "FY2024", 12, "5", "billion", "USD", "used"),
-        ]
+        """
+        Z, revenue, FY2024, 12, 312.4
+        Z, net_loss, FY2024, 12, 2958
+        Z, net_loss, FY2024, 12, 2900, million, alternative
+        O, revenue, FY2024, 12, 3.7, billion
+        O, net_loss, FY2024, 12, 5, billion
+        """
     )
     n = money.normalise(f, fx_cny_per_usd=7.0, fx_hkd_per_usd=7.8)
     z = n[(n["lab"] == "Z") & (n["metric"] == "revenue")].iloc[0]
@@ -49,10 +59,10 @@ def test_normalise_and_loss_ratio():
 
 def test_two_used_rows_for_one_figure_is_an_error():
     f = fin(
-        [
-            ("Z", "revenue", "FY2024", 12, "1", "million", "CNY", "used"),
-            ("Z", "revenue", "FY2024", 12, "2", "million", "CNY", "used"),
-        ]
+        """
+        Z, revenue, FY2024, 12, 1
+        Z, revenue, FY2024, 12, 2
+        """
     )
     with pytest.raises(ValueError, match="more than one 'used' row"):
         money.loss_ratios(money.normalise(f, 7, 7.8))
@@ -101,26 +111,27 @@ def test_open_share_and_classification():
     assert money.classify_share(0.1, 0.6) == "closed"
 
 
+def financials_csv(path, value: str = "5", source_url: str = "https://x"):
+    """A one-row lab_financials table (Z revenue FY2024) with the given value and source."""
+    path.write_text(
+        ",".join([*COLS, "source_url", "source_date", "note"]) + "\n"
+        f"Z,revenue,FY2024,12,{value},million,CNY,used,{source_url},2025,\n"
+    )
+    return path
+
+
 def test_curated_financials_are_valid_and_bad_rows_are_named(tmp_path):
     f = curated.load_lab_financials()
     assert {"Zhipu", "MiniMax", "OpenAI"} <= set(f["lab"])
-    p = tmp_path / "f.csv"
-    p.write_text(
-        "lab,metric,period,period_months,value,scale,currency,status,source_url,source_date,note\n"
-        "Z,revenue,FY2024,12,lots,million,CNY,used,https://x,2025,\n"
-    )
-    with pytest.raises(
-        curated.CuratedTableError, match=r"line 2 \(Z revenue FY2024\): value must be a number"
-    ):
-        curated.load_lab_financials(p)
-    p.write_text(
-        "lab,metric,period,period_months,value,scale,currency,status,source_url,source_date,note\n"
-        "Z,revenue,FY2024,12,5,million,CNY,used,press release,2025,\n"
-    )
-    with pytest.raises(
-        curated.CuratedTableError, match=r"line 2 \(Z revenue FY2024\): no source_url"
-    ):
-        curated.load_lab_financials(p)
+    for row, needle in [
+        ({"value": "lots"}, "value must be a number"),
+        ({"source_url": "press release"}, "no source_url"),
+    ]:
+        p = financials_csv(tmp_path / "f.csv", **row)
+        with pytest.raises(
+            curated.CuratedTableError, match=rf"line 2 \(Z revenue FY2024\): {needle}"
+        ):
+            curated.load_lab_financials(p)
 
 
 @pytest.mark.parametrize(
@@ -199,16 +210,16 @@ def test_split_by_labels_leaves_out_labs_without_a_model():
 
 def test_fiscal_year_loss_table_keeps_full_years_and_both_losses():
     raw = fin(
-        [
-            ("Z", "revenue", "FY2024", 12, "100", "million", "CNY", "used"),
-            ("Z", "net_loss", "FY2024", 12, "300", "million", "CNY", "used"),
-            ("Z", "adjusted_net_loss", "FY2024", 12, "200", "million", "CNY", "used"),
-            ("Z", "revenue", "H1 2025", 6, "80", "million", "CNY", "used"),
-            ("Z", "net_loss", "H1 2025", 6, "250", "million", "CNY", "used"),
-            ("M", "revenue", "FY2025", 12, "10", "million", "USD", "used"),
-            ("M", "net_loss", "FY2025", 12, "90", "million", "USD", "used"),
-            ("M", "adjusted_net_loss", "FY2025", 12, "20", "million", "USD", "used"),
-        ]
+        """
+        Z, revenue, FY2024, 12, 100
+        Z, net_loss, FY2024, 12, 300
+        Z, adjusted_net_loss, FY2024, 12, 200
+        Z, revenue, H1 2025, 6, 80
+        Z, net_loss, H1 2025, 6, 250
+        M, revenue, FY2025, 12, 10
+        M, net_loss, FY2025, 12, 90
+        M, adjusted_net_loss, FY2025, 12, 20
+        """
     ).assign(note=["", "", "", "", "", "", "Mainly fair-value losses (non-cash).", ""])
     n = money.normalise(raw, 7.0, 7.8)
     t = money.fiscal_year_losses(n)
@@ -224,16 +235,16 @@ def test_fiscal_year_loss_table_keeps_full_years_and_both_losses():
 
 def test_runway_uses_one_cash_definition_and_burn_up_to_the_balance_date():
     raw = fin(
-        [
-            ("Z", "cash_and_equivalents", "2025-06-30", 0, "120", "million", "CNY", "used"),
-            ("Z", "adjusted_net_loss", "H1 2025", 6, "60", "million", "CNY", "used"),
-            ("Z", "adjusted_net_loss", "FY2025", 12, "500", "million", "CNY", "used"),
-            ("M", "cash_and_financial_assets", "2025-09-30", 0, "900", "million", "USD", "used"),
-            ("M", "cash_and_equivalents", "2025-09-30", 0, "300", "million", "USD", "used"),
-            ("M", "adjusted_net_loss", "9M 2025", 9, "150", "million", "USD", "used"),
-            ("O", "cash_and_financial_assets", "2025-06-30", 0, "9", "billion", "USD", "used"),
-            ("O", "adjusted_net_loss", "H1 2025", 6, "1", "billion", "USD", "used"),
-        ]
+        """
+        Z, cash_and_equivalents, 2025-06-30, 0, 120
+        Z, adjusted_net_loss, H1 2025, 6, 60
+        Z, adjusted_net_loss, FY2025, 12, 500
+        M, cash_and_financial_assets, 2025-09-30, 0, 900
+        M, cash_and_equivalents, 2025-09-30, 0, 300
+        M, adjusted_net_loss, 9M 2025, 9, 150
+        O, cash_and_financial_assets, 2025-06-30, 0, 9, billion
+        O, adjusted_net_loss, H1 2025, 6, 1, billion
+        """
     )
     n = money.normalise(raw, 7.0, 7.8)
     r = money.runway_table(n, ["Z", "M", "O"], "cash_and_equivalents").set_index("lab")

@@ -26,6 +26,7 @@ from cnai_helpers.reports.params import (
     parse_constraint,
     validate,
 )
+from tests.fixtures import write_site
 
 runner = CliRunner()
 
@@ -41,23 +42,7 @@ fail: bool = False  # raise in the analysis cell
 
 @pytest.fixture
 def site(tmp_path):
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    write_nb(nbs / "t.ipynb", params=PARAMS)
-    doc = {
-        "reports": [
-            {"id": "one", "notebook": "t.ipynb", "title": "One", "question": "Q1?"},
-            {
-                "id": "sq-{value}",
-                "notebook": "t.ipynb",
-                "title": "Sq {label}",
-                "question": "Q?",
-                "fan_out": {"parameter": "x", "values": [3, 4]},
-            },
-        ]
-    }
-    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
-    return tmp_path
+    return write_site(tmp_path, params=PARAMS)
 
 
 def one_line_error(result) -> str:
@@ -219,6 +204,37 @@ def test_index_lists_every_report_after_partial_build(site):
     assert "not built" not in index
 
 
+def test_index_follows_the_site_definition_without_rewrites_on_a_no_op(tmp_path):
+    """The index is rewritten when a published report ran, when it is missing, or when the
+    site's reports are not those it was written for; a no-op build keeps it."""
+    one = {"id": "one", "notebook": "t.ipynb", "title": "One", "question": "Q1?"}
+    on = {**one, "id": "on", "title": "On", "parameters": {"x": 5}}  # "on" is in "one"
+    site = write_site(tmp_path, [one, on])
+    out = site / "reports"
+    assert cli_build(site).exit_code == 0
+    index = out / "index.html"
+    assert 'id="report-on"' in index.read_text()
+    define = (site / "site.yaml").write_text
+    define(
+        yaml.safe_dump({"reports": [one]})
+    )  # "on" leaves the site: nothing runs, the index drops it
+    r = cli_build(site)
+    assert r.exit_code == 0 and "0 built" in r.output, r.output
+    assert 'id="report-on"' not in index.read_text(), "a removed report is still listed"
+    define(yaml.safe_dump({"reports": [one, on]}))  # back, its page up to date: listed again
+    r = cli_build(site)
+    assert r.exit_code == 0 and "0 built" in r.output, r.output
+    assert 'id="report-on"' in index.read_text(), "an added report is not listed"
+    # a no-op build keeps the index (and its search) but rewrites the shared script
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    (out / "assets" / "site.js").write_text("stale")
+    assert cli_build(site).exit_code == 0
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before, "no-op build rewrote it"
+    assert (out / "assets" / "site.js").read_text() != "stale"
+    index.unlink()
+    assert cli_build(site).exit_code == 0 and 'id="report-on"' in index.read_text()
+
+
 def test_override_builds_a_variant_and_leaves_the_published_site(site):
     assert cli_build(site).exit_code == 0
     out = site / "reports"
@@ -351,6 +367,60 @@ def test_atomic_dir_cleans_stale_siblings(tmp_path):
         (d / "t.parquet").write_bytes(b"1")
     assert not old.exists() and not legacy.exists()
     assert (data / "processed/t.parquet").exists()
+
+
+def _interrupt_second_rename(monkeypatch) -> None:
+    """Make the second rename of the next swap fail, as a crash between the two would."""
+    real, calls = os.replace, []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError("interrupted on purpose")
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", flaky)
+
+
+def test_interrupted_swap_keeps_the_last_good_folder(tmp_path, monkeypatch):
+    dest = tmp_path / "one"
+    with atomic.atomic_dir(dest) as d:
+        (d / "index.html").write_text("good")
+    _interrupt_second_rename(monkeypatch)
+    with pytest.raises(OSError, match="interrupted on purpose"), atomic.atomic_dir(dest) as d:
+        (d / "index.html").write_text("new")
+    monkeypatch.undo()
+    assert (dest / "index.html").read_text() == "good", "the last good folder is lost"
+    assert not (tmp_path / ".one.old").exists()
+
+
+@pytest.mark.parametrize("dest_there", [False, True])
+def test_next_swap_recovers_a_crashed_one(tmp_path, dest_there):
+    """A crash between the renames leaves `.one.old` (and maybe no `one`): the next swap of the
+    same folder restores or drops it, even when that swap fails itself."""
+    dest, parked = tmp_path / "one", tmp_path / ".one.old"
+    parked.mkdir()
+    (parked / "index.html").write_text("good")
+    if dest_there:
+        dest.mkdir()
+        (dest / "index.html").write_text("newer")
+    with pytest.raises(RuntimeError), atomic.atomic_dir(dest):
+        raise RuntimeError("the build failed")
+    assert (dest / "index.html").read_text() == ("newer" if dest_there else "good")
+    assert not parked.exists()
+
+
+def test_a_reports_build_recovers_crashed_swaps_first(site):
+    from cnai_helpers.reports.build import clean_stale_temporaries
+    from cnai_helpers.reports.site import load_site
+
+    out = site / "reports"
+    parked = out / ".sq-3.old"
+    parked.mkdir(parents=True)
+    (parked / "index.html").write_text("good")
+    clean_stale_temporaries(out, load_site(site / "site.yaml"))
+    assert (out / "sq-3" / "index.html").read_text() == "good"
+    assert not parked.exists()
 
 
 SLEEPY = """nap: float = 0.0  # seconds to sleep [range: 0..600]

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from typer.testing import CliRunner
 
 from cnai_helpers.cli import app
@@ -17,76 +15,14 @@ from cnai_helpers.reports import needs
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.params import ParameterError
 from cnai_helpers.reports.site import load_site
+from tests.fixtures import BODY, write_nb, write_site
 
 runner = CliRunner()
-
-PARAMS = """x: int = 1  # a number
-label: str = "a"  # a label
-fail: bool = False  # raise in the analysis cell
-"""
-BODY = """
-import matplotlib
-matplotlib.use("agg")
-import matplotlib.pyplot as plt
-from cnai_helpers.results import record
-from cnai_helpers.display import md
-from cnai_helpers.plotting import finish, set_theme
-set_theme()
-record("x_squared", x * x, "x squared")
-record("label", label, "the label")
-record("share", 0.25, "a share", kind="pct")
-fig, ax = plt.subplots()
-ax.plot([1, 2, 3], [x, 2 * x, 3 * x])
-finish(fig, "A line", "test data")
-md("Filer: **{name}**", name="<script>alert(1)</script>公司")
-"""
-
-
-def write_nb(path, body=BODY, params=PARAMS):
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "cnai",
-        "display_name": "Python (cnai)",
-        "language": "python",
-    }
-    p = new_code_cell(params)
-    p.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        new_markdown_cell("# Test report\n\nIntro."),
-        p,
-        new_markdown_cell("## Findings"),
-        new_code_cell(body),
-        new_code_cell("if fail:\n    raise ValueError('boom on purpose')"),
-        new_markdown_cell("## Caveats\n\nNone."),
-    ]
-    nbformat.write(nb, path)
 
 
 @pytest.fixture
 def site(tmp_path):
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    write_nb(nbs / "t.ipynb")
-    doc = {
-        "reports": [
-            {
-                "id": "one",
-                "notebook": "t.ipynb",
-                "title": "One <b>",
-                "question": "Q1?",
-                "parameters": {"x": 2},
-            },
-            {
-                "id": "sq-{value}",
-                "notebook": "t.ipynb",
-                "title": "Sq {label}",
-                "question": "Q?",
-                "fan_out": {"parameter": "x", "values": [3, 4]},
-            },
-        ]
-    }
-    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
-    return tmp_path
+    return write_site(tmp_path)
 
 
 def build(site, **kw):

@@ -11,7 +11,6 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cnai_helpers import display as disp
@@ -19,7 +18,7 @@ from cnai_helpers.reports import render
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
 from cnai_helpers.results import MIME, VERDICT_MIME
-from tests.test_reports_pipeline import write_nb
+from tests.fixtures import write_site
 
 TWO_TABLES = """
 import pandas as pd
@@ -39,17 +38,11 @@ print("after the tables")
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("render")
-    nbs = root / "notebooks"
-    nbs.mkdir()
-    write_nb(nbs / "t.ipynb", body=TWO_TABLES)
-    doc = {
-        "reports": [
-            {"id": "a", "notebook": "t.ipynb", "title": "Alpha <i>report</i>", "question": "A?"},
-            {"id": "b", "notebook": "t.ipynb", "title": "Beta", "question": "B?"},
-        ]
-    }
-    (root / "site.yaml").write_text(yaml.safe_dump(doc))
+    reports = [
+        {"id": "a", "notebook": "t.ipynb", "title": "Alpha <i>report</i>", "question": "A?"},
+        {"id": "b", "notebook": "t.ipynb", "title": "Beta", "question": "B?"},
+    ]
+    root = write_site(tmp_path_factory.mktemp("render"), reports, body=TWO_TABLES)
     statuses = build_reports(load_site(root / "site.yaml"), out_root=root / "reports", jobs=1)
     assert not summary(statuses)["failed"], statuses
     return root / "reports"
@@ -209,20 +202,22 @@ def test_citation_uses_the_site_base_url():
     assert bib.startswith("@misc{cnai_geo_2026") and "title = {{Geo}}" in bib
 
 
-def test_a_template_change_rebuilds_the_pages(tmp_path, monkeypatch):
-    from cnai_helpers import paths
-    from cnai_helpers.reports.provenance import helper_hash
+def test_a_template_change_rebuilds_the_pages(tmp_path):
+    """The page template and its config are package data in every report's fingerprint
+    (``needs.inputs``); the site script and stylesheet are shared assets that every build
+    rewrites (tests/test_reports_pipeline.py)."""
+    from cnai_helpers.reports import needs
 
-    tpl = tmp_path / "cnai_helpers" / "reports" / "templates" / "cnai"
+    tpl = tmp_path / "pkg" / "cnai_helpers" / "reports" / "templates" / "cnai"
     tpl.mkdir(parents=True)
-    (tmp_path / "data").mkdir()
-    monkeypatch.setattr(paths, "ROOT", tmp_path)
-    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
-    for name in ("index.html.j2", "site.js", "conf.json"):
+    report = load_site(write_site(tmp_path / "site") / "site.yaml")[0]
+    pkg = tmp_path / "pkg" / "cnai_helpers"
+    for name in ("index.html.j2", "conf.json"):
         (tpl / name).write_text("a")
-        before = helper_hash()
+        before = needs.fingerprint(needs.inputs(report, {}, {}, pkg))
         (tpl / name).write_text("b")
-        assert helper_hash() != before, f"{name}: a change does not re-render the pages"
+        after = needs.fingerprint(needs.inputs(report, {}, {}, pkg))
+        assert after != before, f"{name}: a change does not re-render the pages"
 
 
 def test_displaying_a_shown_table_again_adds_nothing():

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..atomic import atomic_dir, clean_stale, make_temp_dir, write_text
+from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
 from . import needs
 from .latest import latest_lists
 from .params import validate
@@ -353,9 +353,15 @@ def _reap(procs: list, grace: float = 10.0) -> None:
     psutil.wait_procs(alive, timeout=grace)
 
 
+INDEX_STATE = ".index.json"  # the report ids the index page was last written with
+
+
 def clean_stale_temporaries(out_root: Path, reports: list[Report]) -> None:
-    """Work folders and half-written files of killed runs (see ``atomic`` for the rule)."""
+    """Work folders and half-written files of killed runs (see ``atomic`` for the rule), and
+    report folders a killed run left parked mid-swap (restored or dropped)."""
     clean_stale(out_root, ".build-*", legacy=LEGACY_WORK_RE)
+    for r in reports:
+        recover_swap(out_root / r.out_folder)
     for folder in {out_root, out_root / VARIANTS, *(out_root / r.out_folder for r in reports)}:
         clean_stale(folder, ".*")
 
@@ -446,10 +452,10 @@ def build_reports(
         for s, h in previous.items():
             signal.signal(s, h)
     published = [r for r in (site if site is not None else reports) if not r.is_variant]
-    ran = any(not st.get("skipped") for st in results.values())
-    index = out_root / "index.html"
-    listed = index_lists(index, published)
-    if (any(not r.is_variant for r in reports) or not reports) and (ran or not listed):
+    ran = any(not results[r.out_folder].get("skipped") for r in reports if not r.is_variant)
+    if (any(not r.is_variant for r in reports) or not reports) and (
+        ran or index_stale(out_root, published)
+    ):
         write_index(out_root, published)  # a no-op build keeps the index (and its search)
     return [results[r.out_folder] for r in reports]
 
@@ -488,14 +494,16 @@ def _run_stages(
     return results
 
 
-def index_lists(index: Path, reports: list[Report]) -> bool:
-    """True if the index page exists and links every report (a report added to the site
-    definition needs a new index even when nothing was built)."""
+def index_stale(out_root: Path, reports: list[Report]) -> bool:
+    """True if the index page is missing or was written for another set of reports than
+    ``reports`` (the ids recorded in :data:`INDEX_STATE` when it was written)."""
+    if not (out_root / "index.html").exists():
+        return True
     try:
-        text = index.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return all(f"{r.out_folder}/index.html" in text or r.id in text for r in reports)
+        recorded = json.loads((out_root / INDEX_STATE).read_text(encoding="utf-8"))["reports"]
+        return set(recorded) != {r.id for r in reports}
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
 
 
 def write_index(out_root: Path, reports: list[Report]) -> None:
@@ -521,6 +529,8 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
         write_text(
             out_root / "index.html", index_html(git=git, built_at=built, search=True, **context)
         )
+    state = {"reports": [r.id for r in reports], "written_at": built}
+    write_text(out_root / INDEX_STATE, json.dumps(state, indent=1))  # after the page
 
 
 def summary(statuses: list[dict]) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import platform
 import subprocess
 import time
@@ -57,21 +56,6 @@ def sources_for(patterns: tuple[str, ...]) -> dict[str, str]:
     return {
         s.id: s.sha256 for s in load_manifest() if any(fnmatch.fnmatch(s.id, p) for p in patterns)
     }
-
-
-HELPER_SUFFIXES = (".py", ".csv", ".yaml", ".html", ".css", ".j2", ".js", ".json")  # + templates
-
-
-def helper_hash() -> str:
-    """Checksum of the helper package's source (a change re-runs every report)."""
-    h = hashlib.sha256()
-    pkg = paths.ROOT / "cnai_helpers"
-    for f in sorted(pkg.rglob("*")):
-        if f.is_file() and f.suffix in HELPER_SUFFIXES and "__pycache__" not in f.parts:
-            h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
-    for f in sorted(paths.DATA.glob("curated/*.csv")) + sorted(paths.DATA.glob("*.yaml")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())  # curated tables and the manifest
-    return h.hexdigest()
 
 
 def now_iso() -> str:
