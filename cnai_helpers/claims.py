@@ -245,41 +245,80 @@ def _figure_text(r: pd.Series) -> str:
     return fmt(v, kind) if kind else fmt(v) + (f" {unit}" if unit else "")
 
 
-def ledger_html(rows: pd.DataFrame):
-    """The ledger as an escaped HTML table, one row per claim and testing report, each with a
-    link to the section of the report that decides it."""
-    import html
-
-    from IPython.display import HTML
-
+def _claimed_text(claimed, unit: str) -> str:
     from .results import fmt
 
-    head = ("claim", "source", "wording", "claimed", "project figure", "status", "why", "report")
+    if claimed and unit == "share":
+        return fmt(float(claimed), "share")
+    return f"{claimed} {unit}".strip() if claimed else ""
+
+
+def _report_link(report: str, section: str) -> str:
+    import html
+
+    if report == "claims":
+        return "<a href='#Claims-checked-here'>this page</a>"
+    href = f"../{report}/index.html#{anchor(section)}"
+    return f"<a href='{html.escape(href)}'>{html.escape(report)}</a>"
+
+
+def ledger_html(rows: pd.DataFrame) -> str:
+    """The ledger as an escaped HTML table, one row per claim: the quote and its source, the
+    claimed value, the claim's status (badge), and what each testing report found (its figure,
+    status and reason, with a link to the section that decides it)."""
+    import html
+
+    e = html.escape
+    head = ("Claim", "Claimed", "Status", "What the data say")
     out = [
-        "<table class='cnai-ledger'><thead><tr>",
-        *(f"<th>{h}</th>" for h in head),
+        "<div class='cnai-table-wrap'><table class='cnai-table cnai-ledger'><thead><tr>",
+        *(f"<th scope='col'>{h}</th>" for h in head),
         "</tr></thead><tbody>",
     ]
-    for _, r in rows.iterrows():
-        claimed = r["claimed"]
-        if claimed and r["unit"] == "share":
-            claimed = fmt(float(claimed), "share")
-        elif claimed:
-            claimed = f"{claimed} {r['unit']}".strip()
-        if r["report"] == "claims":
-            link = "<a href='#Claims-checked-here'>here</a>"
-        elif r["report"]:
-            href = f"../{r['report']}/index.html#{anchor(r['section'])}"
-            link = f"<a href='{html.escape(href)}'>{html.escape(r['report'])}</a>"
-        else:
-            link = ""
-        cells = [r["claim"], r["source"], r["wording"], claimed, _figure_text(r)]
+    for cid, g in rows.groupby("claim", sort=False):
+        r = g.iloc[0]
+        found = []
+        for _, p in g.iterrows():
+            where = f"{_report_link(p['report'], p['section'])}: " if p["report"] else ""
+            fig = _figure_text(p)
+            fig = f"<strong>{e(fig)}</strong>, " if fig else ""
+            found.append(
+                f"<li>{where}{fig}<span class='s-text s-{e(p['status'])}'>"
+                f"{e(label(p['status']))}</span>. {e(p['reason'])}</li>"
+            )
+        status = r["claim_status"]
         out.append(
-            "<tr>"
-            + "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
-            + f"<td class='status-{html.escape(r['status'])}'>"
-            f"{html.escape(label(r['status']))}</td>"
-            f"<td>{html.escape(r['reason'])}</td><td>{link}</td></tr>"
+            f"<tr id='claim-{e(cid)}'><td><q>{e(r['wording'])}</q><br><small>{e(r['source'])}"
+            f" · <code>{e(cid)}</code></small></td>"
+            f"<td>{e(_claimed_text(r['claimed'], r['unit']))}</td>"
+            f"<td class='status-{e(status)}'><span class='badge s-{e(status)}'>"
+            f"{e(label(status))}</span></td>"
+            f"<td><ul class='cnai-found'>{''.join(found)}</ul></td></tr>"
         )
-    out.append("</tbody></table>")
-    return HTML("".join(out))
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def show_ledger(rows: pd.DataFrame, caption: str) -> None:
+    """Display the ledger (:func:`ledger_html`) with its "data (CSV)" download: one row per
+    claim and testing report, the code names as headers."""
+    import html
+
+    from IPython.display import display
+
+    from .display import TABLE_MIME
+
+    cols = ["claim", "source", "wording", "claimed", "unit", "report", "figure", "value"]
+    data = rows[[*cols, "status", "claim_status", "reason"]]
+    meta = {
+        "csv": data.to_csv(index=False),
+        "caption": caption,
+        "name": "ledger",
+        "rows": int(len(data)),
+        "columns": list(data.columns),
+    }
+    body = ledger_html(rows) + f"<p class='cnai-caption'>{html.escape(caption)}</p>"
+    display(
+        {"text/html": body, TABLE_MIME: meta, "text/plain": f"<ledger: {len(data)} rows>"},
+        raw=True,
+    )

@@ -85,6 +85,22 @@ def test_ledger_takes_each_reports_verdict_and_combines_them():
     assert n["n_supported"] == 0  # a source-traced figure never counts as supported
 
 
+def test_ledger_page_has_one_row_per_claim_with_its_badge_and_each_reports_finding():
+    from bs4 import BeautifulSoup
+
+    results = {
+        "r1": {"verdicts": [verdict("a", ev.SUPPORTED), verdict("b", ev.SOURCE_TRACED, "curated")]},
+        "r2": {"verdicts": [verdict("a", ev.CONTRADICTED)]},
+    }
+    soup = BeautifulSoup(cl.ledger_html(cl.ledger(CLAIMS, results)), "html.parser")
+    rows = soup.select("tbody tr")
+    assert [r["id"] for r in rows] == ["claim-a", "claim-b", "claim-c"]
+    assert rows[0].select_one(".badge").get_text() == ev.LABELS[ev.DEPENDS]
+    found = [li.get_text(" ", strip=True) for li in rows[0].select(".cnai-found li")]
+    assert len(found) == 2 and found[0].startswith("r1 : 10.0%") and "contradicted" in found[1]
+    assert rows[0].select_one("a")["href"] == "../r1/index.html#Findings"
+
+
 def test_missing_failed_and_silent_reports_are_pending_not_used():
     results = {
         "r1": {"verdicts": [verdict("a", ev.SUPPORTED)], "_failed": "cell 3: boom"},
