@@ -273,3 +273,12 @@ def test_first_use_of_an_abbreviation_links_to_the_glossary():
     assert "`MFU` in code, [MFU](x)" in out
     assert 'href="../index.html#term-flop"' in out and 'href="../index.html#term-tflops"' in out
     assert link_glossary("MFU again", seen, "../") == "MFU again"  # linked once per page
+
+
+def test_a_key_figure_shows_its_recorded_interval():
+    from cnai_helpers.reports.render import shown_with_interval
+
+    vals = {"s": 0.085, "s_ci_low": 0.054, "s_ci_high": 0.198, "t": 0.5, "u": None}
+    assert shown_with_interval("s", vals, "share", None) == "8.5% (95% interval 5.4%–19.8%)"
+    assert shown_with_interval("t", vals, "share", None) == "50.0%"
+    assert shown_with_interval("u", vals, "share", None) == "not measurable"

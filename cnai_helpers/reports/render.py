@@ -66,6 +66,19 @@ class PageFiles:
     captions: dict[str, str] = field(default_factory=dict)
 
 
+def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | None) -> str:
+    """A figure for people, with its interval when the report recorded one beside it
+    (``<name>_ci_low`` / ``<name>_ci_high``): "8.5% (95% interval 5.4%–19.8%)"."""
+    v = values.get(name)
+    if v is None:
+        return "not measurable"
+    lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
+    text = fmt(v, kind, unit)
+    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+        text += f" (95% interval {fmt(lo, kind, unit)}–{fmt(hi, kind, unit)})"
+    return text
+
+
 def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
     """The answer's figures: ``names`` (the report's ``key_figures`` in site.yaml) when given,
     else the figures the verdicts rest on, then the first recorded figures, up to ``limit``:
@@ -94,9 +107,7 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
             {
                 "name": name,
                 "label": m.get("description") or name.replace("_", " "),
-                "value": fmt(v, m.get("kind"), m.get("unit"))
-                if v is not None
-                else "not measurable",
+                "value": shown_with_interval(name, values, m.get("kind"), m.get("unit")),
                 "basis": m.get("basis"),
             }
         )
@@ -350,7 +361,7 @@ def _figures(b: dict, limit: int, names=()) -> list[tuple[str, str]]:
             continue
         if v is None and not names:
             continue
-        shown = fmt(v, kinds.get(k), units.get(k)) if v is not None else "not measurable"
+        shown = shown_with_interval(k, res, kinds.get(k), units.get(k))
         out.append((desc.get(k) or k.replace("_", " "), shown))
         if len(out) >= max(limit, len(names)):
             break
