@@ -11,6 +11,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cnai_helpers import display as disp
@@ -18,7 +19,7 @@ from cnai_helpers.reports import render
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
 from cnai_helpers.results import MIME, VERDICT_MIME
-from tests.fixtures import write_site
+from tests.fixtures import write_nb, write_site
 
 TWO_TABLES = """
 import pandas as pd
@@ -282,3 +283,31 @@ def test_a_key_figure_shows_its_recorded_interval():
     assert shown_with_interval("s", vals, "share", None) == "8.5% (95% interval 5.4%–19.8%)"
     assert shown_with_interval("t", vals, "share", None) == "50.0%"
     assert shown_with_interval("u", vals, "share", None) == "not measurable"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("n_filings", "must be a list"), ([1], "must be a list"), (list("abcdefg"), "at most 6")],
+)
+def test_key_figures_in_the_site_definition_are_checked(tmp_path, value, message):
+    from cnai_helpers.reports.site import SiteError, load_site
+
+    nb = {"id": "a", "notebook": "t.ipynb", "title": "A", "question": "A?", "key_figures": value}
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump({"reports": [nb]}))
+    with pytest.raises(SiteError, match=message):
+        load_site(tmp_path / "site.yaml")
+
+
+def test_key_figures_change_the_fingerprint(tmp_path):
+    """The answer shows the key figures: naming others re-renders the page."""
+    import dataclasses
+
+    from cnai_helpers.reports import needs
+    from cnai_helpers.reports.site import Report
+
+    write_nb(tmp_path / "t.ipynb")
+    r = Report(id="a", notebook="t.ipynb", title="A", question="A?", notebooks_dir=str(tmp_path))
+    other = dataclasses.replace(r, key_figures=("n",))
+    assert needs.fingerprint(needs.inputs(r, {}, {})) != needs.fingerprint(
+        needs.inputs(other, {}, {})
+    )
