@@ -16,7 +16,7 @@ import hashlib
 import html
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import reference
@@ -89,22 +89,40 @@ def fmt_number(v: float) -> str:
     return _power(v)
 
 
-def fmt_value(v: Any, kind: str) -> str:
-    """One cell formatted by kind (plain text; escaping happens in the Styler)."""
+# a code value in a text cell (``central_soe``, ``ecommerce_retail``): lower-case words joined by
+# underscores; shown as words (the CSV download keeps the code)
+CODE_VALUE_RE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def code_label(value: str) -> str:
+    """``central_soe`` -> ``central SOE``; ``genai_filings`` -> ``generative-AI filings``."""
+    return " ".join(ACRONYMS.get(w, w) for w in value.split("_"))
+
+
+def fmt_ratio(v: float) -> str:
+    """2.03×, 33.1×, 140×: two decimals below 10, one below 100, none above."""
+    return f"{v:,.2f}×" if abs(v) < 10 else f"{v:,.1f}×" if abs(v) < 100 else f"{v:,.0f}×"
+
+
+def fmt_value(v: Any, kind: str, codes: bool = False) -> str:
+    """One cell formatted by kind (plain text; escaping happens in the Styler); ``codes``: keep
+    code values (``central_soe``) as they are instead of writing them as words."""
     if _missing(v):
         return MISSING
-    if kind == "text" or isinstance(v, str):
-        return str(v)
-    if isinstance(v, bool):
-        return "yes" if v else "no"
     if hasattr(v, "item"):
         v = v.item()
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, str) and not codes and CODE_VALUE_RE.fullmatch(v):
+        return code_label(v)
+    if kind == "text" or isinstance(v, str):
+        return str(v)
     if kind == "year":
         return str(int(v)) if float(v).is_integer() else str(v)
     if kind == "share":
         return f"{v:.1%}" if abs(v) >= 0.001 or v == 0 else f"{v:.2%}"
     if kind == "ratio":
-        return f"{v:,.2f}×"
+        return fmt_ratio(v)
     if kind == "count" or (isinstance(v, int) and kind != "number"):
         return f"{int(round(v)):,}"
     if kind == "money":
@@ -153,10 +171,10 @@ def _link(v: Any) -> str:
     return f'<a href="{html.escape(s, quote=True)}" rel="noopener">{html.escape(host)}</a>'
 
 
-def _formatter(kind: str) -> Callable[[Any], str]:
+def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
     if kind == "url":
         return _link
-    return lambda v: SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind)))
+    return lambda v: SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
 
 
 def table_html(
@@ -166,8 +184,10 @@ def table_html(
     kinds: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    codes: bool | Sequence[str] = False,
 ) -> str:
-    """The formatted HTML of a table (no index; values escaped)."""
+    """The formatted HTML of a table (no index; values escaped). ``codes``: columns (or True:
+    all) whose code values are shown as they are, e.g. field names in the data dictionary."""
     kinds = dict(kinds or {})
     units = dict(units or {})
     labels = dict(labels or {})
@@ -182,7 +202,8 @@ def table_html(
         label = labels.get(c) or human_label(c)
         unit = units.get(c) or ("%" if col_kinds[c] == "share" else None)
         heads[c] = f"{label} ({unit})" if unit else label
-    styler = data.style.format({c: _formatter(k) for c, k in col_kinds.items()})
+    keep = set(data.columns) if codes is True else {str(c) for c in (codes or ())}
+    styler = data.style.format({c: _formatter(k, c in keep) for c, k in col_kinds.items()})
     styler = styler.format_index(lambda c: html.escape(heads.get(c, str(c))), axis=1)
     styler = styler.hide(axis="index").set_table_attributes('class="cnai-table"')
     # unique, stable element ids per table (two tables on one page must not share ids)
@@ -224,6 +245,7 @@ def table(
     labels: Mapping[str, str] | None = None,
     index: bool = False,
     name: str | None = None,
+    codes: bool | Sequence[str] = False,
     **_ignored: Any,
 ) -> _Shown:
     """Display a DataFrame as a formatted, escaped table with an optional caption, and carry the
@@ -232,11 +254,12 @@ def table(
     ``kinds``: column -> share, count, money, ratio, year, number, text or url (inferred from the
     column otherwise); ``units``: column -> unit shown in the header (``USD m``); ``labels``:
     column -> header text; ``index``: show the index as a first column; ``name``: file name stem
-    of the CSV download."""
+    of the CSV download; ``codes``: columns (or True) whose code values stay as they are (other
+    text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes)."""
     from IPython.display import display
 
     shown = df.reset_index() if index else df
-    body = table_html(shown, caption, kinds=kinds, units=units, labels=labels)
+    body = table_html(shown, caption, kinds=kinds, units=units, labels=labels, codes=codes)
     meta = {
         "csv": shown.to_csv(index=False),
         "caption": caption or "",

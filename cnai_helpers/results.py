@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any
 
-from .display import fmt_number
+from .display import fmt_number, fmt_ratio
 
 MIME = "application/vnd.cnai.result+json"
 VERDICT_MIME = "application/vnd.cnai.verdict+json"
@@ -70,7 +70,7 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
     if kind == "share":
         return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
     if kind == "ratio":
-        return f"{value:,.2f}×"
+        return fmt_ratio(value)
     if unit == "years" and kind in (None, "number"):  # a duration: 0.7 years, not 0.728
         return f"{value:,.1f} years"
     if kind == "count":

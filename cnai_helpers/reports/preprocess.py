@@ -37,7 +37,9 @@ class SitePreprocessor(Preprocessor):
                         toc.append((len(hashes), anchor, heading_text(text)))
                 cell.source = link_glossary(cell.source, glossed, page.get("root", "../"))
                 continue
-            cell.outputs = group_records(cell.get("outputs", []))
+            # warnings and logs on stderr are for the notebook's author, not the page's reader
+            outs = [o for o in cell.get("outputs", []) if not _is_stderr(o)]
+            cell.outputs = group_records(outs)
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
                 if TABLE_MIME in data:
@@ -59,6 +61,10 @@ class SitePreprocessor(Preprocessor):
                     )
         page["toc"] = toc
         return nb, resources
+
+
+def _is_stderr(out) -> bool:
+    return out.get("output_type") == "stream" and out.get("name") == "stderr"
 
 
 def _is_record(out) -> bool:

@@ -145,19 +145,22 @@ def site_config(path: Path | None = None) -> dict:
 
 def citation(title: str, folder: str, prov: dict, cfg: dict) -> tuple[str, str]:
     """(plain text, BibTeX) for a page."""
-    url = f"{cfg['base_url']}{folder}/"
+    # the site's address is the deployer's (site.base_url in site.yaml): no invented URL
+    url = f"{cfg['base_url']}{folder}/" if cfg["base_url"] != DEFAULT_BASE_URL else ""
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
+    where = url or f"Report {folder}/index.html of the cnai site."
     plain = (
         f"cnai project. \u201c{title}.\u201d cnai reports, built {date} from commit "
-        f"{commit[:12]}. {url}"
+        f"{commit[:12]}. {where}"
     )
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"cnai_{folder}_{year}")
+    published = f"  howpublished = {{\\url{{{url}}}}},\n" if url else ""
     bib = (
         f"@misc{{{key},\n  author = {{{{cnai project}}}},\n  title = {{{{{title}}}}},\n"
-        f"  year = {{{year}}},\n  howpublished = {{\\url{{{url}}}}},\n"
-        f"  note = {{Built {date} from commit {commit}}}\n}}"
+        f"  year = {{{year}}},\n{published}"
+        f"  note = {{Built {date} from commit {commit}; report {folder}}}\n}}"
     )
     return plain, bib
 
@@ -285,7 +288,12 @@ GLOSSARY = (
         "Location quotient: a province's share of a use case divided by the national share "
         "(above 1: more specialised than the country).",
     ),
-    ("HHI", "Herfindahl–Hirschman index of concentration: the sum of squared shares (0 to 1)."),
+    (
+        "HHI",
+        "Herfindahl–Hirschman index of concentration: the sum of squared percentage shares "
+        "(0 to 10,000; above 1,500 counts as moderately concentrated in the US 2010 merger "
+        "guidelines).",
+    ),
     ("FLOP", "Floating-point operations: the amount of computation used to train a model."),
     ("TFLOPS", "Trillions of floating-point operations per second: a chip's peak speed."),
     (
@@ -331,11 +339,11 @@ LEDGER_COUNTS = {  # status -> the ledger's count of claims (one per claim, not 
     "source_traced": "n_source_traced",
 }
 PROVINCE_COLUMNS = (  # results.json key, column label, kind
-    ("n_filings", "Filings", "count"),
+    ("n_filings", "Deep-synthesis filings", "count"),
     ("share_of_national", "Share of national (%)", "share"),
     ("rank_among_provinces", "Rank", "count"),
     ("n_entities", "Filers", "count"),
-    ("growth_last_year", "Growth, last 12 months (%)", "share"),
+    ("growth_last_year", "First listed in the last 12 months (% of its filings)", "share"),
 )
 
 
@@ -380,6 +388,21 @@ def _headline(b: dict, names=()) -> str:
     figs = _figures(b, 1, (name,)) if name else []
     figs = figs or _figures(b, 1)
     return f"{figs[0][0]}: {figs[0][1]}" if figs else ""
+
+
+def _claim_lines(b: dict, labels: dict[str, str], width: int = 110) -> list[dict]:
+    """The report's computed verdicts for the index: status, label and the claim's words
+    (shortened), so that each badge says which claim it judges."""
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    out = []
+    for v in b.get("results", {}).get("verdicts") or []:
+        if v.get("status") == "source_traced" or v.get("status") not in labels:
+            continue
+        quote = str(v.get("quote") or v.get("claim") or "")
+        if len(quote) > width:
+            quote = quote[: width - 1].rsplit(" ", 1)[0] + "\u2026"
+        out.append({"status": v["status"], "label": labels[v["status"]], "quote": quote})
+    return sorted(out, key=lambda d: rank[d["status"]])
 
 
 def _badges(verdicts: list[dict], labels: dict[str, str]) -> list[dict]:
@@ -446,7 +469,18 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             groups.setdefault(group, []).append(entry)
             continue  # the ledger heads the answers with its counts, not one verdict
         if verdicts and has_page:
-            answers.append({**entry, "verdicts": verdicts, "headline": _headline(b, r.key_figures)})
+            answers.append(
+                {
+                    **entry,
+                    "verdicts": verdicts,
+                    "claims": _claim_lines(b, LABELS),
+                    "n_restated": sum(
+                        v.get("status") == "source_traced"
+                        for v in b.get("results", {}).get("verdicts") or []
+                    ),
+                    "headline": _headline(b, r.key_figures),
+                }
+            )
         groups.setdefault(group, []).append(entry)
     return {
         "answers": answers,
