@@ -104,6 +104,9 @@ def test_every_table_and_figure_reaches_its_page(full_site):
         shown = render.page_counts((root / r.id / "index.html").read_text(encoding="utf-8"))
         if made != shown or made == {"tables": 0, "figures": 0}:
             wrong[r.id] = (made, shown)
+        csvs = len(list((root / r.id).glob("figure-*.csv")))
+        if csvs != made["figures"]:
+            wrong[r.id] = f"{made['figures']} figures, {csvs} figure CSV files"
     assert not wrong, f"report: (made by the notebook, shown on the page): {wrong}"
 
 

@@ -4,6 +4,7 @@ pages in Chromium)."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 
@@ -15,6 +16,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cnai_helpers import display as disp
+from cnai_helpers import paths
 from cnai_helpers.reports import render
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
@@ -87,6 +89,24 @@ def test_page_chrome_title_navigation_citation(built):
     assert (built / "assets" / "site.css").exists() and (built / "CITATION.cff").exists()
     # the answer comes before the notebook's first section
     assert page.index('id="answer"') < page.index('id="Findings"')
+
+
+def test_every_notebook_figure_offers_its_data():
+    """Every ``finish(...)`` call of a notebook passes ``data=``: each figure gets a "data (CSV)"
+    link to the values it draws."""
+    missing = []
+    for nb_path in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name == "finish" and not any(k.arg == "data" for k in node.keywords):
+                    missing.append(f"{nb_path.name} cell {i} line {node.lineno}")
+    assert not missing, f"finish(...) without data= (pass the DataFrame drawn): {missing}"
 
 
 def test_figure_alt_text_is_its_title(built):
