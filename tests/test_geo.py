@@ -50,6 +50,7 @@ def test_hhi_gini_lorenz_top_k():
     lz = geo.lorenz([1, 3])
     assert list(lz["share_of_filings"]) == [0, 0.25, 1]
     assert geo.top_k_share(pd.Series([5, 3, 2]), 2) == 0.8
+    assert geo.top_k_share(pd.Series([5, 3, 2]), 2, total=16) == 0.5  # central SOEs in the total
     assert math.isnan(geo.gini([0, 0]))
 
 

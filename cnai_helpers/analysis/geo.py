@@ -118,8 +118,10 @@ def gini(counts: Iterable[float]) -> float:
 province_counts = partial(_province_counts, provinces=MAINLAND)
 
 
-def top_k_share(counts: pd.Series, k: int) -> float:
-    return float(counts.sort_values(ascending=False).head(k).sum() / counts.sum())
+def top_k_share(counts: pd.Series, k: int, total: float | None = None) -> float:
+    """The ``k`` largest counts' share of ``total`` (default: the sum of ``counts``); pass the
+    number of all filings to compare with shares of all filings (central SOEs included)."""
+    return float(counts.sort_values(ascending=False).head(k).sum() / (total or counts.sum()))
 
 
 def concentration_by_batch(
