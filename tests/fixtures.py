@@ -278,3 +278,17 @@ def write_site(
     doc = {"reports": site_reports() if reports is None else reports}
     (root / "site.yaml").write_text(yaml.safe_dump(doc))
     return root
+
+
+def notebook_code_trees(folder: Path | None = None):
+    """(notebook file name, cell index, parsed cell) of every code cell of the project's
+    notebooks: for tests that read what the notebooks do."""
+    import ast
+
+    from cnai_helpers import paths
+
+    for nb_path in sorted(Path(folder or paths.NOTEBOOKS).glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                yield nb_path.name, i, ast.parse(cell.source)

@@ -38,14 +38,19 @@ def site_root(site):
     return site.root
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, real_raw):
+def need_chromium() -> None:
+    """Skip without Debian's chromium (fail in CI, whose set-up installs it)."""
     if not Path(CHROMIUM).exists():
         import os
 
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
         pytest.skip("chromium not installed")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, real_raw):
+    need_chromium()
     root = tmp_path_factory.mktemp("site")
     nbs = root / "notebooks"
     nbs.mkdir()

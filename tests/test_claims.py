@@ -12,6 +12,7 @@ import pytest
 from cnai_helpers import claims as cl
 from cnai_helpers import evidence as ev
 from cnai_helpers import paths
+from tests.fixtures import notebook_code_trees
 
 CLAIMS = pd.DataFrame(
     [
@@ -164,15 +165,10 @@ def test_real_claims_table_loads_and_every_claim_has_a_basis():
 def test_no_notebook_defines_a_function_or_class():
     """Notebooks narrate; the package computes (functions live in tested modules)."""
     offenders = []
-    for nb_path in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
-        nb = nbformat.read(nb_path, as_version=4)
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            tree = ast.parse(cell.source)
-            for node in ast.walk(tree):
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    offenders.append(f"{nb_path.name} cell {i}: {type(node).__name__}")
+    for name, i, tree in notebook_code_trees():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                offenders.append(f"{name} cell {i}: {type(node).__name__}")
     assert not offenders, offenders
 
 

@@ -26,7 +26,7 @@ from cnai_helpers.registry.ensure import ensure_registry
 from cnai_helpers.reports import render
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
-from tests.test_browser import BAD_TEXT, CHROMIUM, QuietHandler, check_links, open_page
+from tests.test_browser import BAD_TEXT, QuietHandler, check_links, need_chromium, open_page
 
 pytestmark = pytest.mark.browser
 SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
@@ -35,10 +35,7 @@ SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
 @pytest.fixture(scope="module")
 def full_site(tmp_path_factory, real_raw):
     """(url, site root, reports) of the whole site built into a temporary folder."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
-        pytest.skip("chromium not installed")
+    need_chromium()
     ensure_registry()
     reports = load_site()
     given = os.environ.get("CNAI_SITE_UNDER_TEST")  # an already built site, e.g. reports/

@@ -16,12 +16,11 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cnai_helpers import display as disp
-from cnai_helpers import paths
 from cnai_helpers.reports import render
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
 from cnai_helpers.results import MIME, VERDICT_MIME
-from tests.fixtures import write_nb, write_site
+from tests.fixtures import notebook_code_trees, write_nb, write_site
 
 TWO_TABLES = """
 import pandas as pd
@@ -95,17 +94,13 @@ def test_every_notebook_figure_offers_its_data():
     """Every ``finish(...)`` call of a notebook passes ``data=``: each figure gets a "data (CSV)"
     link to the values it draws."""
     missing = []
-    for nb_path in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
-        nb = nbformat.read(nb_path, as_version=4)
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
+    for name, i, tree in notebook_code_trees():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
                 continue
-            for node in ast.walk(ast.parse(cell.source)):
-                if not isinstance(node, ast.Call):
-                    continue
-                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-                if name == "finish" and not any(k.arg == "data" for k in node.keywords):
-                    missing.append(f"{nb_path.name} cell {i} line {node.lineno}")
+            fn = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if fn == "finish" and not any(k.arg == "data" for k in node.keywords):
+                missing.append(f"{name} cell {i} line {node.lineno}")
     assert not missing, f"finish(...) without data= (pass the DataFrame drawn): {missing}"
 
 
