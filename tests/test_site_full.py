@@ -124,3 +124,14 @@ def test_the_answer_shows_every_key_figure(full_site):
         if shown != len([k for k in r.key_figures if k in results]):
             missing.append(f"{r.id}: the answer shows {shown} of {len(r.key_figures)} key figures")
     assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("path", ("index.html", "claims/index.html", "compute/index.html"))
+def test_no_critical_accessibility_violations_on_the_real_pages(full_site, browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    url, _, _ = full_site
+    page, _, _ = open_page(browser, url + path)
+    results = Axe().run(page)
+    critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
+    assert not critical, f"{path}: critical accessibility violations {critical}"
