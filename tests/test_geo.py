@@ -142,3 +142,28 @@ def test_hub_shares_by_definition_and_without_cities():
     no_city = f.assign(city_code=None)
     s = geo.hub_shares(no_city, ["110100"], ["11"], "32", [bj], 150.0)
     assert s["hub_cities"] is None and s["hub_metro"] is None and s["hub_provinces_4"] == 0.5
+
+
+def test_location_quotients_blank_cells_with_few_matching_filings():
+    f = frame(
+        [("34", None, np.nan, np.nan, "语音合成", "", "x")] * 3
+        + [("34", None, np.nan, np.nan, "图像生成", "", "x")]
+        + [("11", None, np.nan, np.nan, "图像生成", "", "x")] * 4
+    )
+    lq = geo.location_quotients(f, min_filings=1, min_cases=3)
+    # Anhui has 3 speech filings (kept), 1 image filing (blank); Beijing 4 image (kept), 0 speech (blank)
+    assert lq.loc["34", "speech & voice"] == pytest.approx(2.0)
+    assert np.isnan(lq.loc["34", "image"])
+    assert lq.loc["11", "image"] == pytest.approx(1 / (5 / 8))
+    assert np.isnan(lq.loc["11", "speech & voice"])
+    counts = geo.use_case_counts(f, min_filings=1)
+    assert counts.loc["34", "speech & voice"] == 3
+    assert counts.loc["11", "speech & voice"] == 0
+
+
+def test_use_case_coverage_is_the_share_with_any_use_case():
+    f = frame(
+        [("34", None, np.nan, np.nan, "语音合成", "", "x")]
+        + [("11", None, np.nan, np.nan, "推荐排序", "", "x")] * 3
+    )
+    assert geo.use_case_coverage(f) == pytest.approx(0.25)

@@ -248,7 +248,7 @@ def test_runway_uses_one_cash_definition_and_burn_up_to_the_balance_date():
     )
     n = money.normalise(raw, 7.0, 7.8)
     r = money.runway_table(n, ["Z", "M", "O"], "cash_and_equivalents").set_index("lab")
-    assert r.loc["Z", "burn basis"] == "adjusted_net_loss H1 2025, annualised"  # not FY2025
+    assert r.loc["Z", "burn basis"] == "adjusted net loss H1 2025, annualised"  # not FY2025
     assert r.loc["Z", "runway (years)"] == pytest.approx(120 / 120)
     assert r.loc["M", "cash (native m)"] == 300
     assert r.loc["M", "runway (years)"] == pytest.approx(300 / 200)

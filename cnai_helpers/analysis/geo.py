@@ -180,11 +180,28 @@ def use_case_matrix(f: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def location_quotients(
+def use_case_counts(
     f: pd.DataFrame, by: str = "province_code", min_filings: int = 30
 ) -> pd.DataFrame:
+    """Filings matching each use case per unit, for units with at least ``min_filings``."""
+    m = use_case_matrix(f)
+    m[by] = f[by].to_numpy()
+    counts = m.groupby(by).sum()
+    n = m.groupby(by).size()
+    return counts[n >= min_filings]
+
+
+def use_case_coverage(f: pd.DataFrame) -> float:
+    """Share of filings the keyword rules give at least one use case."""
+    return float(use_case_matrix(f).any(axis=1).mean()) if len(f) else float("nan")
+
+
+def location_quotients(
+    f: pd.DataFrame, by: str = "province_code", min_filings: int = 30, min_cases: int = 0
+) -> pd.DataFrame:
     """LQ = (share of a use case among a unit's filings) / (its share among all filings).
-    LQ > 1: the unit specialises in that use case. Units with fewer filings are dropped."""
+    LQ > 1: the unit specialises in that use case. Units with fewer filings are dropped; cells
+    resting on fewer than ``min_cases`` matching filings are NaN (too few to read)."""
     m = use_case_matrix(f)
     m[by] = f[by].to_numpy()
     counts = m.groupby(by).sum()
@@ -192,7 +209,8 @@ def location_quotients(
     counts = counts[n >= min_filings]
     n = n[n >= min_filings]
     national = m[list(USE_CASE_KEYWORDS)].mean()
-    return (counts.div(n, axis=0)).div(national.replace(0, np.nan), axis=1)
+    lq = (counts.div(n, axis=0)).div(national.replace(0, np.nan), axis=1)
+    return lq.where(counts >= min_cases)
 
 
 def weighted_mean(d: pd.DataFrame, column: str, weights: str = "filings") -> float:

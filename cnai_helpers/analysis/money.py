@@ -330,7 +330,9 @@ def runway_table(
                "runway (years)": np.nan}  # fmt: skip
         cash = used[(used["lab"] == lab) & (used["metric"] == cash_metric)]
         if cash.empty:
-            rows.append({**row, "burn basis": f"not disclosed: no {cash_metric} figure"})
+            rows.append(
+                {**row, "burn basis": f"not disclosed: no {cash_metric.replace('_', ' ')} figure"}
+            )
             continue
         c = cash.sort_values("period").iloc[-1]
         row.update({"cash date": c["period"], "cash (native m)": float(c["value_m"]),
@@ -339,14 +341,19 @@ def runway_table(
         burn = burn.assign(end=burn["period"].map(period_end))
         burn = burn[burn["end"] <= period_end(c["period"])]
         if burn.empty:
-            rows.append({**row, "burn basis": f"not disclosed: no {burn_metric} up to the date"})
+            rows.append(
+                {
+                    **row,
+                    "burn basis": f"not disclosed: no {burn_metric.replace('_', ' ')} up to the date",
+                }
+            )
             continue
         b = burn.sort_values(["end", "period_months"]).iloc[-1]
         annual = annualise(b["value_m"], int(b["period_months"]))
         rows.append(
             {
                 **row,
-                "burn basis": f"{burn_metric} {b['period']}, annualised",
+                "burn basis": f"{burn_metric.replace('_', ' ')} {b['period']}, annualised",
                 "annual burn (native m)": annual,
                 "runway (years)": runway_years(row["cash (native m)"], annual),
             }
