@@ -97,7 +97,7 @@ def test_new_and_returning_filers_across_registries(frames):
     top = digest.largest_filers(rows, first, "2024-08", n=2)
     assert top[["filer", "rows", "filer status"]].values.tolist() == [
         ["A", 2, "returning"],
-        ["C", 2, "new"],
+        ["C", 2, "new to every registry"],  # not "new": who-files' filers are new to one registry
     ]
 
 
@@ -192,6 +192,9 @@ def test_summary_text_from_figures():
     assert text.startswith("1,608 new deep-synthesis filings in the 2024-08 list, the 4th-largest")
     assert "Zhejiang's share of new filings 24.0% against 11.0% cumulative" in text
     assert "listed again" not in text
+    # one name per definition: the digest's new filers are new to every registry
+    assert "10 filers new to every registry and 5 returning ones" in text
+    assert "first-time" not in text
     assert digest.ordinal(11) == "11th" and digest.ordinal(22) == "22nd"
 
 

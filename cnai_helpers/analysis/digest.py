@@ -6,8 +6,9 @@ loads, calls and displays. Definitions:
 
 - **new filing**: a unique filing whose first batch is this one; **known filing**: a filing
   listed in this batch that was already listed in an earlier batch (listed again).
-- **new filer**: a filer (``entity_key``) of this batch's rows listed in no registry before
-  this batch's month; **returning filer**: listed in some registry in an earlier month.
+- **new filer** (shown as "new to every registry"): a filer (``entity_key``) of this batch's
+  rows listed in no registry before this batch's month; **returning filer**: listed in some
+  registry in an earlier month.
 - **cumulative**: every unique filing first listed in this batch or before.
 """
 
@@ -115,7 +116,7 @@ def largest_filers(
     )
     g["first listed (any registry)"] = g.index.map(first_month)
     g["filer status"] = (g["first listed (any registry)"] < batch).map(
-        {True: "returning", False: "new"}
+        {True: "returning", False: "new to every registry"}
     )
     g = g.sort_values(["rows", "filer"], ascending=[False, True]).head(n)
     return g.reset_index(drop=True).fillna("unknown")
@@ -248,7 +249,7 @@ def summary_text(fig: dict, label: str, top_place: dict | None = None) -> str:
     if fig["known_filings"]:
         parts.append(f"{fmt(fig['known_filings'], 'count')} filings listed again")
     parts.append(
-        f"{fmt(fig['new_entities'], 'count')} first-time filers and "
+        f"{fmt(fig['new_entities'], 'count')} filers new to every registry and "
         f"{fmt(fig['returning_entities'], 'count')} returning ones"
     )
     if top_place:

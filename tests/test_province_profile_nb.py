@@ -1,0 +1,86 @@
+"""The province profile's most specialised use case: only use cases with enough of the
+province's filings compete (the notebook cell runs here on a crafted use-case matrix)."""
+
+from __future__ import annotations
+
+import json
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+NB = Path(__file__).resolve().parents[1] / "notebooks" / "province_profile.ipynb"
+
+
+def use_case_cell() -> str:
+    cells = json.loads(NB.read_text(encoding="utf-8"))["cells"]
+    return next(
+        "".join(c["source"]) for c in cells if "most_specialised_use_case" in "".join(c["source"])
+    )
+
+
+def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100) -> dict:
+    """Run the cell with a province of ``n_province`` filings (code 34) among 1,000, where
+    ``counts[u]`` of the province's filings match use case ``u`` with location quotient ``lq[u]``."""
+    rows = 1000
+    all_f = pd.DataFrame({"province_code": ["34"] * n_province + ["11"] * (rows - n_province)})
+    matrix = pd.DataFrame(
+        {
+            u: [i < k for i in range(n_province)] + [False] * (rows - n_province)
+            for u, k in counts.items()
+        },
+        index=all_f.index,
+    )
+    mix = pd.DataFrame(
+        {
+            "province share": {u: k / n_province for u, k in counts.items()},
+            "national share": {u: k / n_province / lq[u] for u, k in counts.items()},
+            "location quotient": lq,
+        }
+    )
+    recorded: dict = {}
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    geo = types.SimpleNamespace(
+        use_case_profile=lambda f, p: mix.copy(), use_case_matrix=lambda f: matrix
+    )
+    ns = {
+        "all_f": all_f,
+        "province": "34",
+        "pname": "Anhui",
+        "SOURCE": "",
+        "geo": geo,
+        "plt": plt,
+        "pd": pd,
+        "finish": lambda *a, **k: None,
+        "table": lambda *a, **k: None,
+        "fmt": lambda v, *a: str(v),
+        "record": lambda name, value, *a, **k: recorded.__setitem__(name, (value, a, k)),
+    }
+    exec(use_case_cell(), ns)  # noqa: S102 - the notebook's own cell, on crafted data
+    plt.close("all")
+    return recorded
+
+
+def test_rare_use_case_with_high_quotient_does_not_win():
+    rec = run_cell(
+        {"music": 2, "image": 40, "video": 30}, {"music": 3.0, "image": 1.2, "video": 0.9}
+    )
+    value, args, _ = rec["most_specialised_use_case"]
+    assert value == "image"  # music has the highest quotient but only 2 of the province's filings
+    assert "at least 10" in args[0]
+
+
+def test_no_use_case_with_enough_filings_is_not_measurable():
+    rec = run_cell({"music": 2, "image": 9}, {"music": 3.0, "image": 1.2})
+    assert rec["most_specialised_use_case"][0] is None
+
+
+@pytest.mark.parametrize("k", [10, 11])
+def test_threshold_is_inclusive(k):
+    rec = run_cell({"music": k, "image": 40}, {"music": 3.0, "image": 1.2})
+    assert rec["most_specialised_use_case"][0] == "music"
