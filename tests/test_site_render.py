@@ -265,6 +265,8 @@ def test_recorded_figures_of_a_cell_become_one_compact_list():
 
     outs = [
         rec("a", 0.5, "share"),
+        rec("listed", [1, 2]),  # a list of values stays in results.json
+        rec("reg", "deep_synthesis", "text"),
         rec("b", None),
         new_output("stream", name="stdout", text="between"),
         rec("c", 1871.7, "money", "USD m", basis="curated"),
@@ -272,7 +274,8 @@ def test_recorded_figures_of_a_cell_become_one_compact_list():
     grouped = group_records(outs)
     assert [o.output_type for o in grouped] == ["display_data", "stream", "display_data"]
     first, last = grouped[0].data["text/html"], grouped[2].data["text/html"]
-    assert first.count("<dt>") == 2 and "50.0%" in first and "not measurable" in first
+    assert first.count("<dt>") == 3 and "50.0%" in first and "not measurable" in first
+    assert "deep synthesis" in first and "entries" not in first
     assert "USD 1,872 m" in last and "restated" in last
 
 

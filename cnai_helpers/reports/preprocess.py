@@ -9,7 +9,7 @@ import re
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 
-from ..display import TABLE_MIME
+from ..display import CODE_VALUE_RE, TABLE_MIME, code_label
 from ..results import MIME, VERDICT_MIME, fmt
 from .render import H1_RE, HEADING_LINE_RE, PageFiles, glossary_terms, heading_id, heading_text
 
@@ -85,7 +85,9 @@ def group_records(outputs: list) -> list:
             rec = o["data"][MIME]
             value = rec.get("value")
             if isinstance(value, (list, dict)):
-                shown = f"{len(value)} entries (in results.json)"
+                continue  # a table of values: in results.json, not a line of text
+            if isinstance(value, str) and CODE_VALUE_RE.fullmatch(value):
+                shown = code_label(value)
             elif value is None:
                 shown = "not measurable"
             else:
@@ -93,12 +95,13 @@ def group_records(outputs: list) -> list:
             note = " <small>(restated)</small>" if rec.get("basis") == "curated" else ""
             label = html.escape(rec.get("description") or rec.get("name", ""))
             rows.append(f"<div><dt>{label}</dt><dd>{html.escape(shown)}{note}</dd></div>")
-        out.append(
-            new_output(
-                "display_data",
-                data={"text/html": f'<dl class="cnai-recorded">{"".join(rows)}</dl>'},
+        if rows:
+            out.append(
+                new_output(
+                    "display_data",
+                    data={"text/html": f'<dl class="cnai-recorded">{"".join(rows)}</dl>'},
+                )
             )
-        )
         run.clear()
 
     for o in outputs:
