@@ -66,17 +66,23 @@ class PageFiles:
     captions: dict[str, str] = field(default_factory=dict)
 
 
+def interval_of(name: str, values: dict, kind: str | None, unit: str | None) -> str:
+    """The 95% interval the report recorded beside a figure (``<name>_ci_low`` /
+    ``<name>_ci_high``) as "95% interval 5.4%–19.8%"; "" when there is none."""
+    lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
+    if values.get(name) is None or not all(isinstance(x, (int, float)) for x in (lo, hi)):
+        return ""
+    return f"95% interval {fmt(lo, kind, unit)}–{fmt(hi, kind, unit)}"
+
+
 def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | None) -> str:
-    """A figure for people, with its interval when the report recorded one beside it
-    (``<name>_ci_low`` / ``<name>_ci_high``): "8.5% (95% interval 5.4%–19.8%)"."""
+    """A figure for people, with its interval when the report recorded one beside it:
+    "8.5% (95% interval 5.4%–19.8%)"."""
     v = values.get(name)
     if v is None:
         return "not measurable"
-    lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
-    text = fmt(v, kind, unit)
-    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
-        text += f" (95% interval {fmt(lo, kind, unit)}–{fmt(hi, kind, unit)})"
-    return text
+    interval = interval_of(name, values, kind, unit)
+    return fmt(v, kind, unit) + (f" ({interval})" if interval else "")
 
 
 def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
@@ -107,7 +113,10 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
             {
                 "name": name,
                 "label": m.get("description") or name.replace("_", " "),
-                "value": shown_with_interval(name, values, m.get("kind"), m.get("unit")),
+                "value": fmt(v, m.get("kind"), m.get("unit"))
+                if v is not None
+                else "not measurable",
+                "interval": interval_of(name, values, m.get("kind"), m.get("unit")),
                 "basis": m.get("basis"),
             }
         )
