@@ -194,7 +194,7 @@ def shares_vs_claim(
     """One claimed share measured under several stated definitions (hub cities, hub provinces,
     a radius...): each definition judged by :func:`share_vs_claim`, then combined by
     :func:`across_definitions`. A definition the data cannot measure is listed as such."""
-    return across_definitions(
+    v = across_definitions(
         {
             k: share_vs_claim(
                 v, claimed, tolerance=tolerance, direction=direction, what=f"the share ({k})"
@@ -203,6 +203,19 @@ def shares_vs_claim(
         },
         what=what,
     )
+    if direction == "about":  # the band is a reading of the claim's words: say it
+        lo, hi = claimed * (1 - tolerance), claimed * (1 + tolerance)
+        v = Verdict(
+            v.status,
+            f"{v.reason} The claim is read as {_as_pct(claimed)} ± {tolerance:.0%} "
+            f"({_as_pct(lo)}–{_as_pct(hi)}); another reading of its words can move a definition "
+            "across the band.",
+            v.claim,
+            v.figure,
+            v.basis,
+            v.value,
+        )
+    return v
 
 
 def value_vs_claim(

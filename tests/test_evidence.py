@@ -89,6 +89,7 @@ def test_across_definitions_lists_both_sides():
 def test_shares_vs_claim_combines_definitions():
     v = ev.shares_vs_claim({"hub cities": 0.58, "hub provinces": 0.75, "metro": None}, 0.8)
     assert v.status == ev.DEPENDS and "metro" in v.reason
+    assert "read as 80.0% ± 10% (72.0%–88.0%)" in v.reason  # the reading of "nearly" is stated
 
 
 def test_source_traced_is_never_supported_and_names_its_source():
