@@ -304,21 +304,9 @@ def show_ledger(rows: pd.DataFrame, caption: str) -> None:
     claim and testing report, the code names as headers."""
     import html
 
-    from IPython.display import display
-
-    from .display import TABLE_MIME
+    from .display import show_html_table
 
     cols = ["claim", "source", "wording", "claimed", "unit", "report", "figure", "value"]
     data = rows[[*cols, "status", "claim_status", "reason"]]
-    meta = {
-        "csv": data.to_csv(index=False),
-        "caption": caption,
-        "name": "ledger",
-        "rows": int(len(data)),
-        "columns": list(data.columns),
-    }
     body = ledger_html(rows) + f"<p class='cnai-caption'>{html.escape(caption)}</p>"
-    display(
-        {"text/html": body, TABLE_MIME: meta, "text/plain": f"<ledger: {len(data)} rows>"},
-        raw=True,
-    )
+    show_html_table(body, data, caption, "ledger", what="ledger")

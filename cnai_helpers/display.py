@@ -256,19 +256,38 @@ def table(
     column -> header text; ``index``: show the index as a first column; ``name``: file name stem
     of the CSV download; ``codes``: columns (or True) whose code values stay as they are (other
     text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes)."""
-    from IPython.display import display
-
     shown = df.reset_index() if index else df
     body = table_html(shown, caption, kinds=kinds, units=units, labels=labels, codes=codes)
+    show_html_table(body, shown, caption, name)
+    return SHOWN
+
+
+def csv_meta(data, caption: str | None = "", name: str | None = "", figure: bool = False) -> dict:
+    """What a report page needs to offer ``data`` as the "data (CSV)" download of a table or
+    figure (carried under :data:`TABLE_MIME`): the CSV with code names as headers."""
     meta = {
-        "csv": shown.to_csv(index=False),
+        "csv": data.to_csv(index=False),
         "caption": caption or "",
         "name": name or "",
-        "rows": int(len(shown)),
-        "columns": [str(c) for c in shown.columns],
+        "rows": int(len(data)),
+        "columns": [str(c) for c in data.columns],
     }
+    if figure:
+        meta["figure"] = True
+    return meta
+
+
+def show_html_table(
+    body: str, data, caption: str | None = "", name: str | None = "", what: str = "table"
+) -> None:
+    """Display a table's HTML with ``data`` as its CSV download (see :func:`csv_meta`)."""
+    from IPython.display import display
+
     display(
-        {"text/html": body, TABLE_MIME: meta, "text/plain": f"<table: {len(shown)} rows>"},
+        {
+            "text/html": body,
+            TABLE_MIME: csv_meta(data, caption, name),
+            "text/plain": f"<{what}: {len(data)} rows>",
+        },
         raw=True,
     )
-    return SHOWN

@@ -75,7 +75,7 @@ def finish(
 
     from IPython.display import display
 
-    from .display import TABLE_MIME
+    from .display import TABLE_MIME, csv_meta
 
     fig.suptitle(title)
     fig.tight_layout()
@@ -85,13 +85,6 @@ def finish(
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
     bundle = {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": text}
     if data is not None:
-        bundle[TABLE_MIME] = {
-            "csv": data.to_csv(index=False),
-            "caption": title,
-            "name": "",
-            "rows": int(len(data)),
-            "columns": [str(c) for c in data.columns],
-            "figure": True,
-        }
+        bundle[TABLE_MIME] = csv_meta(data, title, figure=True)
     display(bundle, metadata={"image/png": {"alt": text}}, raw=True)
     display(caption(f"Source: {source}"))
