@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from ..display import TABLE_MIME
-from ..results import MIME, collect_meta, collect_verdicts, fmt
+from ..results import collect, collect_meta, collect_verdicts, fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_NAME = "cnai — China's AI industry from public data"
@@ -85,29 +85,19 @@ def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | N
     return fmt(v, kind, unit) + (f" ({interval})" if interval else "")
 
 
-def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
-    """The answer's figures: ``names`` (the report's ``key_figures`` in site.yaml) when given,
-    else the figures the verdicts rest on, then the first recorded figures, up to ``limit``:
-    label, formatted value (with unit), basis."""
-    meta = collect_meta(nb)
-    values = {}
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            rec = out.get("data", {}).get(MIME)
-            if rec:
-                values[rec["name"]] = rec["value"]
-    if names:
-        order, limit = list(names), max(limit, len(names))
-    else:
-        order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
-        order += [k for k in values if k not in order]
+def figure_entries(
+    values: dict, meta: dict, order, limit: int, keep_missing: bool = False
+) -> list[dict]:
+    """The scalar figures of ``order`` (at most ``limit``) for people: name, label, formatted
+    value (with unit), its interval and basis. Lists, tables and text are left out; a missing
+    value too, unless ``keep_missing`` (then it reads "not measurable")."""
     out = []
     for name in order:
         v = values.get(name)
         m = meta.get(name, {})
         if name not in values or isinstance(v, (list, dict)) or m.get("kind") == "text":
             continue
-        if v is None and not names:
+        if v is None and not keep_missing:
             continue
         out.append(
             {
@@ -123,6 +113,18 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
         if len(out) >= limit:
             break
     return out
+
+
+def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
+    """The answer's figures: ``names`` (the report's ``key_figures`` in site.yaml) when given,
+    else the figures the verdicts rest on, then the first recorded figures, up to ``limit``."""
+    values, _ = collect(nb)
+    if names:
+        order, limit = list(names), max(limit, len(names))
+    else:
+        order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
+        order += [k for k in values if k not in order]
+    return figure_entries(values, collect_meta(nb), order, limit, keep_missing=bool(names))
 
 
 def verdicts_for_page(nb) -> list[dict]:
@@ -367,22 +369,21 @@ def _status(b: dict, has_page: bool) -> tuple[str, str, str]:
 
 
 def _figures(b: dict, limit: int, names=()) -> list[tuple[str, str]]:
-    """(label, formatted value) of a report's key figures (``names``; else its first scalar
-    figures), from its build.json."""
-    desc, kinds, units = b.get("descriptions", {}), b.get("kinds", {}), b.get("units", {})
+    """(label, formatted value with its interval) of a report's key figures (``names``; else
+    its first scalar figures), from its build.json."""
     res = b.get("results", {})
-    out = []
-    for k in names or res:
-        v = res.get(k)
-        if k not in res or isinstance(v, (list, dict)) or kinds.get(k) == "text":
-            continue
-        if v is None and not names:
-            continue
-        shown = shown_with_interval(k, res, kinds.get(k), units.get(k))
-        out.append((desc.get(k) or k.replace("_", " "), shown))
-        if len(out) >= max(limit, len(names)):
-            break
-    return out
+    kinds, units, desc = b.get("kinds", {}), b.get("units", {}), b.get("descriptions", {})
+    meta = {
+        k: {"kind": kinds.get(k), "unit": units.get(k), "description": desc.get(k)} for k in res
+    }
+    entries = figure_entries(res, meta, names or list(res), max(limit, len(names)), bool(names))
+    return [
+        (
+            e["label"],
+            shown_with_interval(e["name"], res, kinds.get(e["name"]), units.get(e["name"])),
+        )
+        for e in entries
+    ]
 
 
 def _headline(b: dict, names=()) -> str:
