@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
@@ -205,15 +205,11 @@ def shares_vs_claim(
     )
     if direction == "about":  # the band is a reading of the claim's words: say it
         lo, hi = claimed * (1 - tolerance), claimed * (1 + tolerance)
-        v = Verdict(
-            v.status,
-            f"{v.reason} The claim is read as {_as_pct(claimed)} ± {tolerance:.0%} "
+        v = replace(
+            v,
+            reason=f"{v.reason} The claim is read as {_as_pct(claimed)} ± {tolerance:.0%} "
             f"({_as_pct(lo)}–{_as_pct(hi)}); another reading of its words can move a definition "
             "across the band.",
-            v.claim,
-            v.figure,
-            v.basis,
-            v.value,
         )
     return v
 

@@ -13,6 +13,7 @@ Claims are judged with :mod:`cnai_helpers.evidence` and recorded with :func:`rec
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -166,17 +167,27 @@ def record_verdict(verdict, show: bool = True) -> None:
 
 def claim_quote(claim_id: str) -> tuple[str, str]:
     """(quote, article) of a claim in data/curated/claims.csv; empty when the id is not there
-    (the ledger reports unknown ids)."""
+    (the ledger reports unknown ids). The table is read once per version of the file, not once
+    per verdict."""
+    from .metadata import table
+
+    path = table("claims").path
+    try:
+        version = path.stat().st_mtime_ns
+    except OSError:
+        return "", ""
+    return _claim_quotes(str(path), version).get(claim_id, ("", ""))
+
+
+@functools.cache
+def _claim_quotes(path: str, version: int) -> dict[str, tuple[str, str]]:
     from .metadata import TableError, read_curated
 
     try:
-        df = read_curated("claims")
+        df = read_curated("claims", path)
     except (TableError, OSError):
-        return "", ""
-    row = df[df["claim_id"] == claim_id]
-    if row.empty:
-        return "", ""
-    return str(row.iloc[0]["quote"]), str(row.iloc[0]["article"])
+        return {}
+    return {str(r.claim_id): (str(r.quote), str(r.article)) for r in df.itertuples()}
 
 
 def _display(bundle: dict) -> None:

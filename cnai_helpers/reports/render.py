@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -324,15 +325,17 @@ def glossary_anchor(term: str) -> str:
     return f"term-{slug or i}"
 
 
-def glossary_terms() -> list[tuple[str, str, str]]:
+@functools.cache
+def glossary_terms() -> tuple[tuple[str, str, str], ...]:
     """(abbreviation, anchor, definition) for each abbreviation of the glossary ("BF16 / FP16"
-    gives two); entries that are words ("Open weights") are left out."""
-    out = []
-    for term, text in GLOSSARY:
-        for part in term.split(" / "):
-            if part.isupper() or not part.isascii():
-                out.append((part, glossary_anchor(term), text))
-    return out
+    gives two); entries that are words ("Open weights") are left out. Built once: the page
+    preprocessor asks for every span of text."""
+    return tuple(
+        (part, glossary_anchor(term), text)
+        for term, text in GLOSSARY
+        for part in term.split(" / ")
+        if part.isupper() or not part.isascii()
+    )
 
 
 STATUS_ORDER = (
