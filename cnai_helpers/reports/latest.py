@@ -27,11 +27,12 @@ def latest_lists(out_root: Path, reports: list[Report]) -> list[dict]:
             continue
         if not isinstance(res, dict) or "batch" not in res:
             continue
+        registry = res.get("registry", r.parameters.get("registry"))
         out.append(
             {
                 "id": r.id,
-                "registry": res.get("registry", r.parameters.get("registry")),
-                "label": registry_label(str(res.get("registry", r.parameters.get("registry")))),
+                "registry": registry,
+                "label": registry_label(str(registry)),
                 "batch": res["batch"],
                 "date": res.get("announcement_date") or res["batch"],
                 "new_filings": res.get("new_filings"),
