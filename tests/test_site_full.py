@@ -44,7 +44,11 @@ def full_site(tmp_path_factory, real_raw):
     else:
         tmp = tmp_path_factory.mktemp("full-site")
         statuses = build_reports(
-            reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results"
+            reports,
+            out_root=tmp / "reports",
+            jobs=2,
+            results_root=tmp / "results",
+            site_pages=True,
         )
         failed = summary(statuses)["failed"]
         assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]

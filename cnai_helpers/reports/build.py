@@ -43,6 +43,7 @@ from typing import Any
 from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
 from . import needs
+from .explorer import site_links
 from .latest import latest_lists
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
@@ -111,6 +112,7 @@ def _page(report: dict) -> dict:
         "nav": report.get("nav"),
         "config": report.get("site_config"),
         "key_figures": report.get("key_figures") or (),
+        "site_pages": report.get("site_pages", False),
     }
 
 
@@ -412,13 +414,16 @@ def build_reports(
     ensure_data: Callable[[list[Report]], object] | None = None,
     site: list[Report] | None = None,
     results_root: Path | None = None,
+    site_pages: bool = False,
 ) -> list[dict]:
     """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
     (the command line passes the registry build) runs once before any notebook: parallel
     kernels read the data, they must not race to rebuild it. ``site``: every report of the site
     definition, listed in the index (default: ``reports``). The index is rewritten only when a
     published (non-variant) report was part of the run. ``results_root``: the results store
-    (default: :func:`default_results_root`)."""
+    (default: :func:`default_results_root`). ``site_pages``: after the reports, make the
+    registry explorer, the filer pages and the data release (:mod:`.explorer`, skipped when the
+    core tables and its code are unchanged); the command line asks for them."""
     out_root = Path(out_root or paths.REPORTS).resolve()
     results_root = Path(results_root or default_results_root(out_root)).resolve()
     for r in reports:  # validate everything before anything runs
@@ -440,6 +445,7 @@ def build_reports(
     page_extra = {
         "nav": site_nav(site if site is not None else reports),
         "site_config": site_config(),
+        "site_pages": site_pages,
     }
     try:
         results = _run_stages(
@@ -453,9 +459,15 @@ def build_reports(
             signal.signal(s, h)
     published = [r for r in (site if site is not None else reports) if not r.is_variant]
     ran = any(not results[r.out_folder].get("skipped") for r in reports if not r.is_variant)
-    if (any(not r.is_variant for r in reports) or not reports) and (
-        ran or index_stale(out_root, published)
-    ):
+    publishing = any(not r.is_variant for r in reports) or not reports
+    if site_pages and publishing:
+        from .explorer import build_site_pages
+
+        pages = build_site_pages(out_root, [r.id for r in published], force=force)
+        ran = ran or pages.get("status") == "ok"  # the index links to the new pages
+        if progress:
+            progress({"id": "site pages", **pages, "site_pages": True})
+    if publishing and (ran or index_stale(out_root, published)):
         write_index(out_root, published)  # a no-op build keeps the index (and its search)
     return [results[r.out_folder] for r in reports]
 
@@ -482,6 +494,7 @@ def _run_stages(
         for d in to_run:  # page chrome: neighbours in the site, base URL for citations
             d["nav"] = (page_extra or {}).get("nav", {}).get(d["id"])
             d["site_config"] = (page_extra or {}).get("site_config")
+            d["site_pages"] = (page_extra or {}).get("site_pages", False)
         if base is None:
             from .kernel import ensure_kernel
 
@@ -517,6 +530,7 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     pages = {r.id: (out_root / r.id / "index.html").exists() for r in reports}
     context = index_entries(reports, builds, pages)
     context["latest"] = latest_lists(out_root, reports)
+    context["links"] = site_links(out_root)
     cff = paths.ROOT / "CITATION.cff"
     if cff.exists():
         write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
