@@ -13,7 +13,7 @@
   var DataTable = window.cnaiDataTables.DataTable;
   // row fields (see cnai_helpers/reports/explorer.py ROW_COLUMNS)
   var REG = 0, NUM = 1, ALGO = 2, PROD = 3, TOKEN = 4, FILER = 5, NAME = 6, BATCH = 7,
-    PROV = 8, CITY = 9, ROLE = 10, ORG = 11, SECTOR = 12, CANCELLED = 13;
+    PROV = 8, CITY = 9, ROLE = 10, ORG = 11, SECTOR = 12, CANCELLED = 13, TEXT = 14;
   var SEP = "\n";
 
   function norm(s) { return s == null ? "" : String(s).normalize("NFKC").toLowerCase(); }
@@ -23,9 +23,21 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
-  var text = D.rows.map(function (r) {
-    return [r[NUM], r[ALGO], r[PROD], r[TOKEN]].map(norm).join(SEP) + SEP + D.filers[r[FILER]][1];
-  });
+  // each filing's searchable text, made at the first search (not at load)
+  var text = null;
+  function texts() {
+    if (text === null) {
+      // the filing's own text: given where NFKC changes it (see explorer.py search_overrides),
+      // else its fields lower-cased
+      text = D.rows.map(function (r) {
+        var own = r[TEXT] != null ? r[TEXT] : (r[NUM] || "").toLowerCase() + SEP +
+          (r[ALGO] || "").toLowerCase() + SEP + (r[PROD] || "").toLowerCase() + SEP +
+          (r[TOKEN] || "").toLowerCase();
+        return own + SEP + D.filers[r[FILER]][1];
+      });
+    }
+    return text;
+  }
   function index(list) {
     var m = {};
     list.forEach(function (v, i) { m[Array.isArray(v) ? v[0] : v] = i; });
@@ -54,6 +66,7 @@
     var from = state.from ? IDX.batch[state.from] : null;
     var to = state.to ? IDX.batch[state.to] : null;
     var status = state.status;
+    var t = q.length ? texts() : null;
     var filer = state.filer ? D.filers.findIndex(function (x) { return x[0] === state.filer; }) : null;
     return function (r, i) {
       if (filer != null && r[FILER] !== filer) return false;
@@ -62,11 +75,11 @@
       if (to != null && r[BATCH] > to) return false;
       if (status === "active" && r[CANCELLED]) return false;
       if (status === "cancelled" && !r[CANCELLED]) return false;
-      var t = text[i];
-      for (var j = 0; j < q.length; j++) if (t.indexOf(q[j]) < 0) return false;
+      for (var j = 0; j < q.length; j++) if (t[i].indexOf(q[j]) < 0) return false;
       return true;
     };
   }
+  readHash();  // the selection a link asked for (#q=…&province=…), shown at the first draw
   var test = matcher();
   // sort keys of each column (built when first asked for): numbers for batches, else text
   var KEYS = {};
@@ -270,8 +283,9 @@
   csvButton.disabled = false;
   window.addEventListener("hashchange", function () { readHash(); apply(Object.assign({}, state)); });
 
-  readHash();
-  apply(Object.assign({}, state));
+  writeForm();
+  showFiler();
+  showCount();
   // for the browser test and the curious: timings and the same matching as the command line
   window.cnaiExplorer = {
     apply: apply, selectionCsv: selectionCsv, state: state, table: table,
