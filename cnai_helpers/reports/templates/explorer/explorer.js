@@ -292,4 +292,10 @@
     readyMs: performance.now(), initMs: performance.now() - t0
   };
   document.documentElement.setAttribute("data-explorer-ready", "1");
+  // the search texts, made once the table shows (the first search then answers at once)
+  setTimeout(function () {
+    texts();
+    window.cnaiExplorer.indexedMs = performance.now();
+    document.documentElement.setAttribute("data-explorer-indexed", "1");
+  }, 0);
 })();
