@@ -209,8 +209,8 @@ Check a file with `sha256sum FILE`.
 pandas:
 
 ```python
-import pandas as pd
-filings = pd.read_parquet("filings.parquet")          # or pd.read_csv("filings.csv", dtype=str)
+import pandas
+filings = pandas.read_parquet("filings.parquet")  # or pandas.read_csv("filings.csv", dtype=str)
 ```
 
 DuckDB:
@@ -242,9 +242,7 @@ Each raw file's citation, address and licence is listed under `sources` in `data
 
 def write_release(dest: Path, processed: Path | None = None) -> dict:
     """Write the release into ``dest`` (an empty folder); return the descriptor."""
-    import pandas as pd
-
-    from .loaders import load_batches, load_table
+    from .loaders import load_table
     from .registry.fingerprint import registry_sources, require_registry
 
     src = require_registry(processed)
@@ -257,8 +255,7 @@ def write_release(dest: Path, processed: Path | None = None) -> dict:
     shutil.copyfile(src / DUCKDB_FILE, dest / DUCKDB_FILE)
     for p in sorted(dest.iterdir()):
         files[p.name] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
-    batches = load_batches() if processed is None else pd.read_parquet(src / "batches.parquet")
-    latest = latest_batches(batches)
+    latest = latest_batches(load_table("batches", processed))
     pkg = datapackage(version_of(latest), latest, files, registry_sources())
     (dest / "datapackage.json").write_text(
         json.dumps(pkg, ensure_ascii=False, indent=1), encoding="utf-8"

@@ -379,14 +379,14 @@ def build_site_pages(
     ``out_root``; return a status: ``{"status": "ok" | "skipped" | "unavailable", ...}``."""
     import time
 
-    from ..registry.fingerprint import StaleRegistryError, require_registry
+    from ..loaders import StaleRegistryError, registry_build_info
     from .provenance import git_state, now_iso
     from .render import SITE_NAME, site_config
 
     out_root = Path(out_root)
     t0 = time.perf_counter()
     try:
-        require_registry()
+        info = registry_build_info()  # the core tables are built and current
     except StaleRegistryError as e:
         return {"status": "unavailable", "reason": str(e)}
     site_name = site_name or site_config().get("name") or SITE_NAME
@@ -399,15 +399,13 @@ def build_site_pages(
             "seconds": round(time.perf_counter() - t0, 2),
         }
 
-    from ..loaders import load_batches, load_filings, registry_build_info
+    from ..loaders import REGISTRIES, load_batches, load_filings
     from ..metadata import read_curated
     from ..reference import registry_label
-    from ..registry import REGISTRIES
     from ..release import write_release
 
     f = load_filings()
     batches = load_batches()
-    info = registry_build_info()
     overrides = {
         r.entity_name: (r.reason, r.source_url)
         for r in read_curated("entity_overrides").itertuples()
