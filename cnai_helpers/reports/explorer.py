@@ -193,8 +193,7 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
         .sort_values(["city_en", "city_code"])
     )
     cities = [
-        [r.city_code, f"{r.city_en or r.city_zh} {r.city_zh or ''} ({r.province_en})".strip()]
-        for r in city.itertuples()
+        [r.city_code, city_label(r.city_en, r.city_zh, r.province_en)] for r in city.itertuples()
     ]
     roles = sorted(v for v in f["role_or_category"].dropna().unique() if v)
     org_types = sorted(f["org_type"].unique(), key=lambda v: list(ORG_LABELS).index(v))
@@ -246,6 +245,13 @@ def search_overrides(f) -> list[str | None]:
         naive = filers.SEP.join(v.lower() if isinstance(v, str) else "" for v in r.values())
         out.append(None if text == naive else text)
     return out
+
+
+def city_label(en: Any, zh: Any, province_en: Any) -> str:
+    """``Hefei 合肥市 (Anhui)``; the province left out where the city is one (Beijing)."""
+    en, zh, prov = (v if isinstance(v, str) else "" for v in (en, zh, province_en))
+    text = " ".join(x for x in (en, zh) if x)
+    return f"{text} ({prov})" if prov and prov != en else text
 
 
 def province_label(code: str, en: Any, zh: Any) -> str:
