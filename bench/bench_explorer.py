@@ -74,9 +74,9 @@ def main() -> None:
 
     from cnai_helpers import filers
     from cnai_helpers.loaders import load_filings
+    from cnai_helpers.registry.ensure import ensure_registry
     from cnai_helpers.reports.explorer import build_site_pages
     from cnai_helpers.reports.render import write_assets
-    from cnai_helpers.registry.ensure import ensure_registry
 
     ensure_registry()
     t: dict = {}
