@@ -203,7 +203,8 @@
   function showFiler() {
     if (!state.filer) { filerNote.hidden = true; return; }
     var i = D.filers.findIndex(function (x) { return x[0] === state.filer; });
-    var r = i < 0 ? null : D.rows.find(function (row) { return row[FILER] === i; });
+    var r = null;  // its latest filing (the name it uses now)
+    D.rows.forEach(function (row) { if (row[FILER] === i && (!r || row[BATCH] > r[BATCH])) r = row; });
     filerNote.hidden = false;
     filerNote.querySelector("span").textContent = r ? D.names[r[NAME]] : state.filer;
   }
