@@ -219,3 +219,21 @@ def test_explorer_works_opened_from_disk(built, browser):
     assert "filings match" in page.inner_text("#cnai-count")
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.mirror
+@pytest.mark.parametrize(
+    "path", ("explorer/index.html", "filer/1058580.html", "download/index.html")
+)
+def test_no_critical_accessibility_violations(served, browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    need_chromium()
+    page, _, _ = open_page(browser, served + path)
+    if path.startswith("explorer"):
+        page.wait_for_selector("html[data-explorer-ready]", state="attached", timeout=15_000)
+    results = Axe().run(page)
+    critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
+    assert not critical, f"{path}: critical accessibility violations {critical}"
+    page.close()
