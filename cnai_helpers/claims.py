@@ -21,8 +21,17 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .evidence import LABELS, NOT_TESTABLE, STATUSES, Verdict, across_definitions
+from .evidence import (
+    CONTRADICTED,
+    DECISIVE,
+    DEPENDS,
+    LABELS,
+    NOT_TESTABLE,
+    STATUSES,
+    SUPPORTED,
+)
 from .metadata import TableError, columns, read_curated, table
+from .readings import load_readings
 
 REQUIRED = tuple(columns("claims"))  # declared in cnai_helpers/tables.yaml
 BASES = table("claims").field("basis").allowed  # computed, curated, none
@@ -109,71 +118,122 @@ def verdict_in(results: dict | None, claim_id: str) -> tuple[str, dict | None]:
     return MISSING, None
 
 
-def assess(claim: pd.Series, results: dict[str, dict | None]) -> dict:
-    """Per-report verdicts and the combined status of one claim."""
-    cid = claim["claim_id"]
-    if claim["basis"] == "none":
-        return {"status": NOT_TESTABLE, "reason": claim["note"], "per_report": [], "value": None}
-    per = []
-    for rid in report_ids(claim):
-        state, v = verdict_in(results.get(rid), cid)
-        if v is not None and v.get("basis") != claim["basis"]:
-            raise ClaimsError(
-                f"claims.csv {cid}: declared basis {claim['basis']!r} but report "
-                f"{rid!r} recorded a {v.get('basis')!r} verdict"
-            )
-        per.append(
-            {
-                "report": rid,
-                "status": state,
-                "value": v and v.get("value"),
-                "figure": (v and v.get("figure")) or claim["figure"],
-                "reason": v["reason"] if v else PENDING_LABELS[state],
-                "basis": v.get("basis") if v else claim["basis"],
-            }
-        )
-    pending = [p for p in per if p["status"] in PENDING]
-    if pending:
-        return {
-            "status": pending[0]["status"],
-            "reason": "; ".join(f"{p['report']}: {p['reason']}" for p in pending),
-            "per_report": per,
-            "value": None,
-        }
-    if len(per) == 1:
-        p = per[0]
-        return {
-            "status": p["status"],
-            "reason": p["reason"],
-            "per_report": per,
-            "value": p["value"],
-        }
-    combined = across_definitions(
-        {p["report"]: Verdict(p["status"], p["reason"], basis=p["basis"]) for p in per},
-        what=f"claim {cid}",
-    )
+PENDING_STATUS = "pending"
+
+
+def _entry(rid: str, v: dict | None, state: str, claim: pd.Series) -> dict:
+    v = v or {}
     return {
-        "status": combined.status,
-        "reason": combined.reason,
-        "per_report": per,
-        "value": per[0]["value"],
+        "report": rid,
+        "status": state,
+        "value": v.get("value"),
+        "figure": v.get("figure") or claim["figure"],
+        "reason": v.get("reason") or PENDING_LABELS.get(state, ""),
+        "basis": v.get("basis") or claim["basis"],
+        "role": v.get("role") or "",
+        "definition": v.get("definition") or "",
+        "registry": v.get("registry"),
+        "cutoff": v.get("cutoff"),
+        "ci_low": v.get("ci_low"),
+        "ci_high": v.get("ci_high"),
+        "interval_kind": v.get("interval_kind") or "",
+        "band_low": v.get("band_low"),
+        "band_high": v.get("band_high"),
+        "band_text": v.get("band_text") or "",
+        "kind": v.get("kind"),
+        "n": v.get("n"),
+        "n_to_decide": v.get("n_to_decide"),
+        "primary": False,
     }
 
 
-def ledger(claims: pd.DataFrame, results: dict[str, dict | None]) -> pd.DataFrame:
-    """One row per claim and testing report (a claim with no report: one row)."""
+def assess(claim: pd.Series, results: dict[str, dict | None], readings: dict | None = None) -> dict:
+    """Every verdict on one claim and the claim's status.
+
+    A tested (computed) claim takes its status from the verdict of its primary reading, recorded
+    by the primary report its reading names (``claim_readings.yaml``); other reports' and
+    readings' verdicts are robustness and sensitivity rows, never a better status. The claim is
+    ``depends_on_definition`` only when the primary and a pre-registered alternative are each
+    decisive and disagree. A primary report not built, failed or out of date, or without a
+    verdict under the primary reading, makes the claim ``pending``. A restated figure takes the
+    (source-traced) status its report recorded."""
+    cid = claim["claim_id"]
+    if claim["basis"] == "none":
+        return {"status": NOT_TESTABLE, "reason": claim["note"], "per_report": [], "value": None}
+    reading = None
+    if claim["basis"] == "computed":
+        readings = load_readings() if readings is None else readings
+        reading = readings.get(cid)
+        if reading is None:
+            raise ClaimsError(
+                f"claims.csv {cid}: a computed claim needs a reading in claim_readings.yaml"
+            )
+    rids = report_ids(claim)
+    if reading is not None and reading.primary.report not in rids:
+        rids = [reading.primary.report, *rids]
+    per = []
+    for rid in rids:
+        state, _ = verdict_in(results.get(rid), cid)
+        if state in PENDING:
+            per.append(_entry(rid, None, state, claim))
+            continue
+        for v in results[rid].get("verdicts", []):
+            if v.get("claim") != cid:
+                continue
+            if v.get("basis") != claim["basis"]:
+                raise ClaimsError(
+                    f"claims.csv {cid}: declared basis {claim['basis']!r} but report "
+                    f"{rid!r} recorded a {v.get('basis')!r} verdict"
+                )
+            per.append(_entry(rid, v, v["status"], claim))
+    if reading is None:  # a restated figure: its one report's verdict
+        p = per[0]
+        p["primary"] = True
+        status = PENDING_STATUS if p["status"] in PENDING else p["status"]
+        return {"status": status, "reason": p["reason"], "per_report": per, "value": p["value"]}
+    prim_rid = reading.primary.report
+    prim = next((p for p in per if p["report"] == prim_rid and p["role"] == "primary"), None)
+    if prim is None:
+        state = next((p["status"] for p in per if p["report"] == prim_rid), MISSING)
+        state = state if state in PENDING else MISSING
+        reason = (
+            f"the primary report ({prim_rid}): {PENDING_LABELS[state]}"
+            if state != MISSING
+            else f"the primary report ({prim_rid}) recorded no verdict under the primary "
+            f"reading ({reading.primary.definition})"
+        )
+        stub = _entry(prim_rid, None, state, claim)
+        stub.update(primary=True, reason=reason, role="primary")
+        per = [stub, *[p for p in per if p["report"] != prim_rid or p["status"] not in PENDING]]
+        return {"status": PENDING_STATUS, "reason": reason, "per_report": per, "value": None}
+    prim["primary"] = True
+    decisive = {prim["status"]} | {
+        p["status"] for p in per if p["role"] == "alternative" and p["status"] in DECISIVE
+    }
+    status, reason = prim["status"], prim["reason"]
+    if {SUPPORTED, CONTRADICTED} <= decisive:
+        alts = [p for p in per if p["role"] == "alternative" and p["status"] in DECISIVE]
+        status = DEPENDS
+        reason = "; ".join(
+            f"{LABELS[p['status']]} under {p['definition'] or 'the primary reading'}"
+            for p in [prim, *alts]
+        )
+        reason = f"Pre-registered readings disagree: {reason}."
+    per = [prim, *[p for p in per if p is not prim]]
+    return {"status": status, "reason": reason, "per_report": per, "value": prim["value"]}
+
+
+def ledger(
+    claims: pd.DataFrame, results: dict[str, dict | None], readings: dict | None = None
+) -> pd.DataFrame:
+    """One row per claim and verdict (primary first; a claim with no report: one row)."""
+    readings = load_readings() if readings is None else readings
     rows = []
     for _, c in claims.iterrows():
-        a = assess(c, results)
+        a = assess(c, results, readings)
+        r = readings.get(c["claim_id"])
         for p in a["per_report"] or [
-            {
-                "report": "",
-                "status": a["status"],
-                "value": None,
-                "figure": "",
-                "reason": a["reason"],
-                "basis": c["basis"],
-            }
+            {**_entry("", None, a["status"], c), "reason": a["reason"], "primary": True}
         ]:
             rows.append(
                 {
@@ -190,34 +250,59 @@ def ledger(claims: pd.DataFrame, results: dict[str, dict | None]) -> pd.DataFram
                     "reason": p["reason"],
                     "claim_status": a["status"],
                     "section": c["section"],
+                    "primary": bool(p["primary"]),
+                    "role": p["role"] or ("primary" if p["primary"] else ""),
+                    "definition": p["definition"],
+                    "registry": p["registry"],
+                    "cutoff": p["cutoff"],
+                    "ci_low": p["ci_low"],
+                    "ci_high": p["ci_high"],
+                    "interval_kind": p["interval_kind"],
+                    "band_low": r.band_low if r else None,
+                    "band_high": r.band_high if r else None,
+                    "band_text": p["band_text"],
+                    "kind": p["kind"],
+                    "n": p["n"],
+                    "n_to_decide": p["n_to_decide"],
                 }
             )
     return pd.DataFrame(rows)
 
 
-def counts(claims: pd.DataFrame, results: dict[str, dict | None]) -> dict[str, int]:
-    """Claims per combined status (each claim counted once)."""
-    st = [assess(c, results)["status"] for _, c in claims.iterrows()]
+def counts(
+    claims: pd.DataFrame, results: dict[str, dict | None], readings: dict | None = None
+) -> dict[str, int]:
+    """Claims per status (each claim counted once, by its primary reading)."""
+    readings = load_readings() if readings is None else readings
+    st = [assess(c, results, readings)["status"] for _, c in claims.iterrows()]
     out = {"n_claims": len(st)}
-    names = {
-        "supported": "n_supported",
-        "contradicted": "n_contradicted",
-        "depends_on_definition": "n_definition_dependent",
-        "not_testable": "n_untestable",
-        "source_traced": "n_source_traced",
-    }
     for s in STATUSES:
-        out[names[s]] = sum(x == s for x in st)
-    out["n_pending"] = sum(x in PENDING for x in st)
+        out[COUNT_NAMES[s]] = sum(x == s for x in st)
+    out["n_pending"] = sum(x == PENDING_STATUS for x in st)
     return out
 
 
+COUNT_NAMES = {
+    "supported": "n_supported",
+    "contradicted": "n_contradicted",
+    "inconclusive": "n_inconclusive",
+    "depends_on_definition": "n_definition_dependent",
+    "not_testable": "n_untestable",
+    "source_traced": "n_source_traced",
+}
+
+
 def label(status: str) -> str:
+    if status == PENDING_STATUS:
+        return "pending"
     return LABELS.get(status) or PENDING_LABELS.get(status, status)
 
 
 def claim_records(rows: pd.DataFrame) -> list[dict]:
-    """The ledger as a list for results.json: id, status, basis, report, figure, value."""
+    """The ledger as a list for results.json: one entry per claim and verdict, with its status,
+    whether it is the claim's primary verdict (exactly one per claim), the estimate's interval,
+    the band (null for an open side) and the cut-off (YYYY-MM, null where time does not apply).
+    """
     from .results import plain_value
 
     return [
@@ -229,6 +314,14 @@ def claim_records(rows: pd.DataFrame) -> list[dict]:
             "report": r["report"],
             "figure": r["figure"],
             "value": plain_value(r["value"]),
+            "primary": bool(r["primary"]),
+            "role": r["role"],
+            "definition": r["definition"],
+            "ci_low": plain_value(r["ci_low"]),
+            "ci_high": plain_value(r["ci_high"]),
+            "band_low": plain_value(r["band_low"]),
+            "band_high": plain_value(r["band_high"]),
+            "cutoff": r["cutoff"] or None,
         }
         for _, r in rows.iterrows()
     ]
