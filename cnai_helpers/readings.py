@@ -217,3 +217,24 @@ def reading(claim_id: str, file: Path | str | None = None) -> Reading:
             "(band, population, cut-off, primary) before computing its verdict"
         )
     return rs[claim_id]
+
+
+def list_date(batch: str, announcement_date: str | None) -> str:
+    """When a list was published: its announcement date where the manifest has one (YYYY-MM or
+    YYYY-MM-DD), else the first day of its batch month."""
+    a = announcement_date.strip() if isinstance(announcement_date, str) else ""
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", a):
+        return a
+    if MONTH_RE.match(a):
+        return f"{a}-01"
+    return f"{batch}-01"
+
+
+def cutoff_batch(batches, article_date: str) -> str | None:
+    """The last batch published before ``article_date`` (YYYY-MM-DD, or YYYY-MM meaning the
+    month's first day) among ``batches`` (rows with ``batch`` and ``announcement_date``, one
+    registry); None when every list is later."""
+    day = article_date if len(article_date) == 10 else f"{article_date}-01"
+    rows = batches.to_dict("records") if hasattr(batches, "to_dict") else list(batches)
+    before = [r["batch"] for r in rows if list_date(r["batch"], r.get("announcement_date")) < day]
+    return max(before) if before else None
