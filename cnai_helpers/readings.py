@@ -57,6 +57,7 @@ class Reading:
     alternatives: tuple[Ref, ...] = ()
     min_n: int = 1
     history: tuple[dict, ...] = field(default_factory=tuple)
+    sensitivities: tuple[str, ...] = ()
 
     def ref_for(self, registry: str | None, definition: str | None, cutoff: str | None):
         """(role, ref) of an estimate computed on ``registry`` under ``definition`` at
@@ -156,6 +157,17 @@ def parse(data: dict, path: Path | str) -> dict[str, Reading]:
             raise ReadingError(f"{where}: a 'more_than' claim needs band [low, null]")
         if direction == "less_than" and (hi is None or lo is not None):
             raise ReadingError(f"{where}: a 'less_than' claim needs band [null, high]")
+        primary = _ref(r["primary"], f"{where} primary")
+        alternatives = tuple(
+            _ref(a, f"{where} alternative {i + 1}")
+            for i, a in enumerate(r.get("alternatives") or ())
+        )
+        for i, a in enumerate(alternatives):
+            if a.report != primary.report:
+                raise ReadingError(
+                    f"{where} alternative {i + 1}: computed by {a.report!r}, not by the primary "
+                    f"report {primary.report!r}; a reading from another report is a sensitivity"
+                )
         history = tuple(r.get("history") or ())
         for i, h in enumerate(history):
             if not all(h.get(k) for k in ("date", "was", "now", "because")):
@@ -171,16 +183,14 @@ def parse(data: dict, path: Path | str) -> dict[str, Reading]:
             band_low=lo,
             band_high=hi,
             rationale=" ".join(str(r["rationale"]).split()),
-            primary=_ref(r["primary"], f"{where} primary"),
-            alternatives=tuple(
-                _ref(a, f"{where} alternative {i + 1}")
-                for i, a in enumerate(r.get("alternatives") or ())
-            ),
+            primary=primary,
+            alternatives=alternatives,
             min_n=int(r.get("min_n") or 1),
             history=tuple(
                 {k: str(v if not isinstance(v, dt.date) else v.isoformat()) for k, v in h.items()}
                 for h in history
             ),
+            sensitivities=tuple(" ".join(str(x).split()) for x in r.get("sensitivities") or ()),
         )
     return out
 
