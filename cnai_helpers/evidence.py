@@ -184,8 +184,8 @@ def n_to_decide(
     if population and population > n:
         c = half**2 / (1 / n - 1 / population)  # half² = c (1/n − 1/N)
         need = 1 / (dist**2 / c + 1 / population)
-        return min(population, max(n + 1, math.ceil(need)))
-    return max(n + 1, math.ceil(n * (half / dist) ** 2))
+        return min(population, max(n + 1, math.ceil(round(need, 6))))
+    return max(n + 1, math.ceil(round(n * (half / dist) ** 2, 6)))
 
 
 def binomial_interval(k: int, n: int, method: str = "exact", level: float = 0.95):
