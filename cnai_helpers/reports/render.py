@@ -216,6 +216,12 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
                 "label": label,
                 "primary": prim is not None,
                 "estimate": _estimate_text(prim) if prim else "",
+                "against": (
+                    f"{_estimate_text(prim)} against the claim read as {prim['band_text']}"
+                    + (f" (lists to {prim['cutoff']})" if prim.get("cutoff") else "")
+                    if prim and prim.get("band_text")
+                    else ""
+                ),
                 "reason": prim["reason"] if prim else "",
                 "elsewhere": (
                     f"The claim's verdict rests on {r.population} (its committed reading); this "
@@ -526,12 +532,12 @@ def _headline(b: dict, names=()) -> str:
 
 
 def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
-    """A report's claims as the index shows them: the status of each claim whose primary reading
-    this report holds is the ledger's (so page, ledger and index agree), else the report's own
-    (:func:`group_claims`); a claim computed here only as a sensitivity says so."""
+    """A report's claims as the index shows them: each claim's status is the ledger's (decided by
+    its primary reading, so page, ledger and index agree), else the report's own
+    (:func:`group_claims`) when the ledger has not been built."""
     claims = group_claims(b.get("results", {}).get("verdicts") or [])
     for c in claims:
-        if c["primary"] and c["claim"] in ledger_status and c["status"] != "source_traced":
+        if c["claim"] in ledger_status and c["status"] != "source_traced":
             c["status"] = ledger_status[c["claim"]]
     return claims
 
@@ -554,6 +560,7 @@ def _claim_lines(claims: list[dict], labels: dict[str, str], width: int = 110) -
                 "label": labels.get(c["status"], c["label"]),
                 "quote": quote,
                 "claim": c["claim"],
+                "against": c.get("against", ""),
             }
         )
     return sorted(out, key=lambda d: rank.get(d["status"], len(rank)))
