@@ -341,6 +341,7 @@ def glossary_terms() -> tuple[tuple[str, str, str], ...]:
 STATUS_ORDER = (
     "supported",
     "contradicted",
+    "inconclusive",
     "depends_on_definition",
     "not_testable",
     "source_traced",
