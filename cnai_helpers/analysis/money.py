@@ -498,7 +498,7 @@ def design(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             np.log10(df["training_flop"].to_numpy(float)),
             (df["open_weights"] == "open").to_numpy(float),
             (df["country"] == "China").to_numpy(float),
-            (rel.dt.year + (rel.dt.dayofyear - 1) / 365.25).to_numpy(float),
+            (rel.dt.year + (rel.dt.day_of_year - 1) / 365.25).to_numpy(float),
         ]
     )
     return X, y
