@@ -435,3 +435,60 @@ def test_ratio_to_revenue_and_census_needs_filing_tier_for_both_figures():
     assert t["ratio"].tolist() == pytest.approx([2.5, 3.0])
     assert not money.all_filing_tier(t)
     assert money.all_filing_tier(t[t["lab"] == "Z"])
+
+
+@pytest.mark.mirror
+def test_monetization_notebook_records_the_panel_keys_and_states_package_and_date(
+    real_raw, tmp_path
+):
+    """The executed report: the issue's result keys, the primary verdicts of both claims, and
+    the price package's version and price date in the text the reader sees."""
+    import json
+
+    import papermill as pm
+
+    from cnai_helpers import api_prices, paths
+
+    out = tmp_path / "m.ipynb"
+    pm.execute_notebook(
+        str(paths.NOTEBOOKS / "open_vs_closed_monetization.ipynb"),
+        str(out),
+        parameters={"n_boot": 200, "price_date": "2026-11-01"},
+        kernel_name="cnai",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    import nbformat
+
+    from cnai_helpers.results import collect
+
+    results, _ = collect(nbformat.read(str(out), as_version=4))
+    for key in (
+        "n_models_priced",
+        "n_open_weight_priced",
+        "n_closed_priced",
+        "open_price_ratio_at_equal_capability",
+        "open_price_ratio_at_equal_capability_ci_low",
+        "open_price_ratio_at_equal_capability_ci_high",
+        "host_price_ratio_open_models",
+        "cash_burn_to_revenue_min",
+        "loss_to_revenue_min",
+    ):
+        assert key in results, key
+    assert results["n_models_priced"] >= 40
+    lo, hi = (results[f"open_price_ratio_at_equal_capability_ci_{s}"] for s in ("low", "high"))
+    assert lo <= results["open_price_ratio_at_equal_capability"] <= hi
+    primary = {v["claim"]: v for v in results["verdicts"] if v.get("role") == "primary"}
+    assert primary["open_less_cash"]["figure"] == "open_price_ratio_at_equal_capability"
+    assert primary["burning_cash"]["figure"] == "cash_burn_to_revenue_min"
+    nb = json.loads(out.read_text())
+    text = "\n".join(
+        "".join(o.get("data", {}).get("text/markdown", ""))
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+    )
+    assert f"genai-prices {api_prices.package_version()}" in text
+    assert "2026-11-01" in text
+    assert "Price is not revenue" in "".join(
+        "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
+    )
