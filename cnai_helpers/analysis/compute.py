@@ -505,3 +505,64 @@ def plain_number(v) -> str:
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     return f"{v:.4g}" if abs(v) >= 1e-4 or v == 0 else f"{v:.2e}"
+
+
+# ------------------------------------------------------------------ the report's inputs
+
+NVIDIA_SLUGS = {
+    "h20": "Nvidia H20",
+    "h800": "Nvidia H800",
+    "h100": "Nvidia H100 SXM",
+    "b200": "Nvidia B200",
+}
+
+
+def utilisation_inputs(rec: pd.DataFrame, goodput: float, fp8_gain: float) -> tuple[dict, dict]:
+    """The calibrated utilisations the model reads: ``u_{slug}_{arch}_{prec}`` per Nvidia chip
+    (wall-clock geometric mean of :func:`calibration_class`; the H100's MoE from the H800 runs,
+    scaled later by the interconnect gain; an FP8 class without an FP8 run: the BF16 class x the
+    realised FP8 gain; no published Blackwell or H20 run: the Hopper family's) and
+    ``asc_tflops_{arch}`` (the Ascend MoE run's delivered TFLOPS per NPU; dense: scaled by the
+    H800 dense / MoE ratio, an assumption). Also returns which runs calibrate each."""
+    out, used = {}, {}
+    for slug, chip in NVIDIA_SLUGS.items():
+        for arch in ARCHITECTURES:
+            for prec in PRECISIONS:
+                lookup = "Nvidia H800" if (slug == "h100" and arch == "moe") else chip
+                cal, level = calibration_class(rec, lookup, "Nvidia Hopper", arch, prec)
+                u = geometric_mean(wall_mfu(cal, goodput))
+                if prec == "fp8" and not (cal["precision"] == "fp8").any():
+                    u *= fp8_gain
+                out[f"u_{slug}_{arch}_{prec}"] = u
+                used[(slug, arch, prec)] = (", ".join(cal["run"]), level)
+    asc = rec[(rec["chip_family"] == "Huawei Ascend") & rec["mfu"].notna()]
+    moe = asc[asc["architecture"] == "moe"]
+    if moe.empty:
+        raise ValueError("no Ascend mixture-of-experts run with a recomputable utilisation")
+    out["asc_tflops_moe"] = float(moe["tflops_per_chip"].iloc[0])
+    out["asc_tflops_dense"] = (
+        out["asc_tflops_moe"] * out["u_h800_dense_bf16"] / out["u_h800_moe_bf16"]
+    )
+    return out, used
+
+
+def with_utilisation(x: Mapping, u: Mapping) -> dict:
+    """Sampled (or central) inputs plus the calibrated utilisations; the H100's MoE
+    utilisation is the H800's x ``h100_moe_interconnect_gain``."""
+    y = {**x, **u}
+    for prec in PRECISIONS:
+        y[f"u_h100_moe_{prec}"] = u[f"u_h100_moe_{prec}"] * np.asarray(
+            x["h100_moe_interconnect_gain"]
+        )
+    return y
+
+
+def sample_inputs(ranges: Mapping, u: Mapping, log_sd: float, seed: int, n: int) -> dict:
+    """One seeded draw: every range triangular; the 910B's own peak is the published run's
+    (one draw, ``run_peak_tflops``); each side's between-run spread a normal draw in logs
+    (``nv_eps``, ``dom_eps``, standard deviation ``log_sd``), independent of each other."""
+    s = draw(ranges, n, seed)
+    s["b910_peak_tflops"] = s["run_peak_tflops"]
+    rng = np.random.default_rng([seed, 1])
+    s["nv_eps"], s["dom_eps"] = rng.normal(0, log_sd, n), rng.normal(0, log_sd, n)
+    return with_utilisation(s, u)
