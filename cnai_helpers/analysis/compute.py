@@ -566,3 +566,70 @@ def sample_inputs(ranges: Mapping, u: Mapping, log_sd: float, seed: int, n: int)
     rng = np.random.default_rng([seed, 1])
     s["nv_eps"], s["dom_eps"] = rng.normal(0, log_sd, n), rng.normal(0, log_sd, n)
     return with_utilisation(s, u)
+
+
+SHORT = {"bf16": "BF16", "fp8": "FP8", "dense": "dense", "moe": "MoE"}
+
+
+def short_name(chip: str) -> str:
+    """``Nvidia H100 SXM`` -> ``H100``; ``Huawei Ascend 910C`` -> ``910C``."""
+    return chip.replace("Nvidia ", "").replace("Huawei Ascend ", "").replace(" SXM", "")
+
+
+def comparison_name(domestic: str, nvidia: str, architecture: str, precision: str) -> str:
+    """The definition string of a comparison, as the claim's reading writes it:
+    ``910C vs H800 FP8 MoE``."""
+    return (
+        f"{short_name(domestic)} vs {short_name(nvidia)} {SHORT[precision]} {SHORT[architecture]}"
+    )
+
+
+def band_status(band: tuple[float | None, float | None]) -> Callable[[float, float, float], str]:
+    """The one decision rule (:func:`cnai_helpers.evidence.decide`) for a fixed band, as a
+    function of (estimate, low, high)."""
+    from cnai_helpers import evidence
+
+    return lambda est, lo, hi: evidence.decide(est, lo, hi, *band)
+
+
+def judge_comparison(
+    claim: str,
+    training_flop_: float,
+    key: tuple[str, str, str, str],
+    chips: Mapping[str, str],
+    samples: Mapping,
+    figure: str,
+):
+    """The chip-hours ratio of one comparison ``(domestic slug, nvidia slug, architecture,
+    precision)`` over the samples, judged against the claim's reading (median, 2.5th–97.5th
+    percentile); the reading decides whether it is the primary comparison or a sensitivity.
+    Returns (verdict, ratio samples)."""
+    from cnai_helpers import evidence
+
+    dom, nv, arch, prec = key
+    r = np.asarray(
+        pair_model(training_flop_, nv, arch, prec, domestic=dom)(samples)["chip_hour_ratio"]
+    )
+    lo, mid, hi = np.quantile(r, [0.025, 0.5, 0.975])
+    name = comparison_name(chips[dom], chips[nv], arch, prec)
+    v = evidence.judge(
+        claim,
+        float(mid),
+        (float(lo), float(hi)),
+        figure=figure,
+        definition=name,
+        kind="ratio",
+        what=f"the chip-hours ratio, {name}",
+        interval_kind="2.5th–97.5th percentile of the samples",
+    )
+    return v, r
+
+
+def figure_key(key: tuple[str, str, str, str], primary: tuple[str, str, str, str]) -> str:
+    """results key of a comparison's median: the reading's primary figure for the primary
+    comparison, ``chip_hour_ratio_{dom}_vs_{nv}_{arch}_{prec}_p50`` otherwise."""
+    return (
+        "chip_hour_ratio_primary_p50"
+        if tuple(key) == tuple(primary)
+        else "chip_hour_ratio_{}_vs_{}_{}_{}_p50".format(*key)
+    )
