@@ -1,20 +1,25 @@
 """Cost of a training run on a given accelerator, and the domestic-vs-Nvidia penalty.
 
-Formulas (all vectorise over numpy arrays, so Monte Carlo samples go through unchanged):
+One FLOP accounting for every published run, both sides (:func:`recompute_runs`): training FLOP
+= 6 x active parameters x training tokens (attention's sequence term not counted); utilisation =
+that FLOP / (chip-seconds x dense BF16 peak), the chip-seconds from the run's stated GPU-hours
+(wall-clock) or chips and throughput (step). The source's own MFU is never used.
 
-- chip-hours      H = C / (P · 10^12 · u · s · g · 3600)  C: training FLOP, P: peak dense BF16
-                                                        TFLOPS, u: achieved utilisation (MFU,
-                                                        of the BF16 peak), s: precision speed-up
-                                                        (FP8 over BF16; 1 without native FP8),
-                                                        g: goodput (share of cluster time not
-                                                        lost to failures and restarts)
-- energy (kWh)    E = H · W/1000 · PUE                   W: board power (watts)
-- electricity     E · p                                  p: USD per kWh
-- hardware, bought   H · (price · m) / (L · 8760 · f)    m: system-cost multiplier (server,
-                                                        network per chip), L: lifetime years,
-                                                        f: share of lifetime hours in use
-- hardware, rented   H · r                               r: USD per chip-hour (power included)
-- penalty ratios  domestic / Nvidia for chip-hours, energy and total cost.
+The model (all functions vectorise over numpy arrays, so Monte Carlo samples go through):
+
+- useful TFLOPS   Nvidia: peak x utilisation calibrated on runs of the same chip, architecture
+                  and precision (:func:`calibration_class`) x exp(between-run spread draw);
+                  Ascend: own peak x (the Ascend run's TFLOPS per NPU / that NPU's peak) x goodput
+                  x exp(spread draw)
+- chip-hours      H = C / (useful TFLOPS x 10^12 x 3600)
+- energy (kWh)    E = H x W/1000 x PUE       W: per chip with its server (system figure, else
+                                             board + server overhead)
+- hardware        H x price / (L x 8760 x f)  price per chip with its server, in the market
+                                             (China, or US list x system multiplier)
+- ratios          domestic / Nvidia for chip-hours, energy and total cost.
+
+Validation: :func:`leave_one_out` predicts each run from the others; :func:`model_free_ratio`
+compares active-parameter-weighted tokens/s per chip without peaks or utilisation.
 """
 
 from __future__ import annotations
