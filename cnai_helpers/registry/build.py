@@ -36,13 +36,21 @@ def build_tables(
     raw_dir: Path,
     jobs: int | None = None,
     corrections_path: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Parse, assemble and validate the core tables (nothing is written)."""
-    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path)
+    """Parse, assemble and validate the core tables (nothing is written). ``cache_dir``: the
+    parse cache (registry/parse_cache.py); None parses every file."""
+    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache_dir)
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
     tables = assemble_tables(listings, batch_meta, issues, cancel_rows, cancel_files, cancel_issues)
     return validate_tables(tables)
+
+
+def cache_dir(out_dir: Path) -> Path:
+    """The parse cache beside the core tables' folder (``data/cache/parsed``): outside the
+    folder the build swaps in, so it survives every rebuild."""
+    return Path(out_dir).parent / "cache" / "parsed"
 
 
 def build(
@@ -65,7 +73,7 @@ def build(
     if not force and current_fingerprint(out_dir) == fp:
         return json.loads((out_dir / "build_info.json").read_text())
     t0 = time.perf_counter()
-    tables = build_tables(sources, raw_dir, jobs, corrections)
+    tables = build_tables(sources, raw_dir, jobs, corrections, cache_dir(out_dir))
     info = {
         "fingerprint": fp,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -79,28 +79,20 @@ def _cell(v: object) -> str:
 
 def docx_grids(path: Path, data: bytes | None = None) -> tuple[list[str], list[Grid]]:
     """(paragraph texts, tables) of a Word file, merged cells read once (docx_lists' reader)."""
-    from docx.oxml.ns import qn
+    from .docx_lists import _open
 
-    from .docx_lists import _grid_cells, _open, _unreadable
-
-    doc = _open(path, data)
     try:
-        ns = {
-            k: qn(f"w:{k}") for k in ("tr", "tc", "tcPr", "gridSpan", "val", "t", "br", "p", "tab")
-        }
-        grids, row_no = [], 0
-        for t_index, tbl in enumerate(doc.tables, start=1):
-            rows = [
-                [t for _, _, t in _grid_cells(tr, ns)] for tr in tbl._tbl.iterchildren(ns["tr"])
-            ]
-            grids.append(Grid(f"table {t_index}", rows, row_no + 1))
-            row_no += len(rows)
-        paragraphs = [p.text for p in doc.paragraphs[:20]]
+        doc = _open(path, data)
+    except GenaiTableError:
+        raise
     except ListFormatError as e:
-        raise GenaiTableError(f"{path}: {e}") from e
-    except Exception as e:  # hostile content python-docx accepted but cannot walk
-        raise _unreadable(path, e) from e
-    return paragraphs, grids
+        raise GenaiTableError(str(e)) from e
+    grids, row_no = [], 0
+    for t_index, table in enumerate(doc.tables, start=1):
+        rows = [[t for _, _, t in cells] for cells in table]
+        grids.append(Grid(f"table {t_index}", rows, row_no + 1))
+        row_no += len(rows)
+    return doc.paragraphs, grids
 
 
 def xlsx_grids(path: Path, data: bytes | None = None) -> tuple[list[str], list[Grid]]:
