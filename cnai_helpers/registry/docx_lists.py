@@ -215,10 +215,11 @@ class _Table:
     own_header: bool
 
 
-def _list_tables(path: Path, doc, issue) -> list[_Table]:
+def _list_tables(path: Path, doc, issue, skipped: list[dict]) -> list[_Table]:
     """The list's tables, each with the header it is read with: its own first row, or, for a
     table without a header row after a list table (a list continued in a second table), the
-    previous header when the column counts match; a table with neither is listed as a problem."""
+    previous header when the column counts match; a table with neither is listed as a problem
+    (an issue, and its row count in ``skipped``)."""
     out: list[_Table] = []
     row_no = 0
     for number, rows in enumerate(doc.tables, start=1):
@@ -254,13 +255,15 @@ def _list_tables(path: Path, doc, issue) -> list[_Table]:
                 f"columns, table {prev.number}'s header has {_width([prev.header])}: its rows "
                 "are not read",
             )
+            skipped.append({"table": number, "header": None, "rows": 0, "rows_not_read": len(rows)})
     return out
 
 
 def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) -> CacList:
     title, reg_title, batch_title = detect_title(doc)
     early: list[tuple] = []  # issues found before the registry and batch are known
-    tables = _list_tables(path, doc, lambda *a: early.append(a))
+    skipped: list[dict] = []
+    tables = _list_tables(path, doc, lambda *a: early.append(a), skipped)
     if not tables:
         raise ListFormatError(
             f"{path}: no table with a known header: neither a CAC algorithm list (序号, 算法名称, "
@@ -305,7 +308,7 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
 
     records = []
     n_blank_seq = 0
-    read_per_table = []
+    read_per_table = list(skipped)
     for t in tables:
         cols = _header_columns(t.header)  # every table is mapped by its own header
         n_header = len(t.header)
@@ -367,6 +370,7 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
             "note",
             f"序号 blank in {n_blank_seq} rows (Word auto-numbering); table order used instead",
         )
+    read_per_table.sort(key=lambda t: t["table"])
     df = pd.DataFrame(records, columns=[*FIELDS, "source_row"])
     for f in FIELDS:
         df[f] = df[f].fillna("").astype(str)
