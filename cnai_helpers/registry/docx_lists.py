@@ -147,8 +147,8 @@ def _open(path: Path, data: bytes | None = None):
     check_zip_sizes(path, data)
     try:
         return read_docx(path, data)
-    except ListFormatError:
-        raise
+    except ListFormatError as e:  # a cell the reader refuses (an impossible column span)
+        raise ListFormatError(f"{path}: {e}") from e
     except Exception as e:  # hostile input: zipfile/lxml raise many kinds (XMLSyntaxError…)
         raise _unreadable(path, e) from e
 

@@ -171,13 +171,13 @@ def parse_all(
     raw_dir: Path,
     jobs: int | None = None,
     corrections_path: Path | None = None,
-    cache_dir: Path | None = None,
+    cache: ParseCache | None = None,
 ):
     """Parse every registry source. Returns (listings, batch metadata, issues). Every raw
     file's bytes are checked against its recorded sha256 first; a file whose parse is in the
-    cache (``cache_dir``, registry/parse_cache.py) is not parsed again."""
+    cache (registry/parse_cache.py) is not parsed again."""
     corrections = load_corrections(corrections_path)
-    cache = ParseCache(cache_dir)
+    cache = cache or ParseCache(None)
     issues: list[Issue] = []
     docx_sources = [s for s in sources if s.format == "cac_docx"]
     for s in sources:
@@ -257,7 +257,6 @@ def parse_all(
             rows, meta = parse_genai_table(s, raw_dir, data[s.id], compiled, issues, cache)
             genai_frames.append(rows)
             batch_meta += meta
-    cache.prune()
     genai = pd.concat(genai_frames, ignore_index=True) if genai_frames else pd.DataFrame()
     listings = pd.concat([cac, genai], ignore_index=True)
     return listings, pd.DataFrame(batch_meta), issues

@@ -55,11 +55,14 @@ def key(src: Source) -> str:
 
 
 class ParseCache:
-    """The cache folder; ``None`` as folder switches caching off (every file parsed)."""
+    """The cache folder; ``None`` as folder switches caching off (every file parsed). New
+    parses are held in memory and written by :meth:`flush`, which the build calls once the
+    tables are written: an interrupted or failed build leaves the cache as it was."""
 
     def __init__(self, folder: Path | None):
         self.folder = Path(folder) if folder is not None else None
         self.used: set[str] = set()
+        self.pending: dict[str, object] = {}
         self.hits = 0
         self.misses = 0
 
@@ -86,16 +89,22 @@ class ParseCache:
             return
         k = key(src)
         self.used.add(k)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_bytes(self._file(k), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass  # a read-only or full disk: the build goes on without caching
+        self.pending[k] = value
 
-    def prune(self) -> None:
-        """Drop the entries this build did not use (lists removed, parser code changed)."""
-        if self.folder is None or not self.folder.is_dir():
+    def flush(self) -> None:
+        """Write the new parses and drop the entries this build did not use (lists removed,
+        parser code changed). A read-only or full disk only means no caching."""
+        if self.folder is None:
             return
-        for f in self.folder.glob("*.pickle"):
-            if f.stem not in self.used:
-                f.unlink(missing_ok=True)
+        try:
+            if self.pending:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            for k, value in self.pending.items():
+                write_bytes(self._file(k), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            self.pending.clear()
+            if self.folder.is_dir():
+                for f in self.folder.glob("*.pickle"):
+                    if f.stem not in self.used:
+                        f.unlink(missing_ok=True)
+        except OSError:
+            pass
