@@ -91,7 +91,12 @@ def enrich_cac(
         (r.registry, r.filing_number, r.field): (r.value, r.reason)
         for r in corrections.itertuples()
     }
-    for rec in df.to_dict("records"):
+    # records from whole columns: to_dict("records") boxes every arrow-backed cell one by one
+    names = list(df.columns)
+    cols = [df[c].astype(object).where(df[c].notna(), None).tolist() for c in names]
+    numbers: dict[str, object] = {}  # a number's parse, once per distinct raw number
+    for values in zip(*cols, strict=True):
+        rec = dict(zip(names, values, strict=True))
         sid = rec["source_id"]
 
         def note(action, reason, number, _rec=rec, _sid=sid):
@@ -108,10 +113,15 @@ def enrich_cac(
                 )
             )
 
-        try:
-            n = parse_cac_number(rec["filing_number_raw"])
-        except NumberError as e:
-            note("rejected", f"{e}; row not in the core tables", rec["filing_number_raw"])
+        raw = rec["filing_number_raw"]
+        if raw not in numbers:
+            try:
+                numbers[raw] = parse_cac_number(raw)
+            except NumberError as e:
+                numbers[raw] = e
+        n = numbers[raw]
+        if isinstance(n, NumberError):
+            note("rejected", f"{n}; row not in the core tables", raw)
             continue
         for p in n.problems:
             note("flagged", p, n.number)
