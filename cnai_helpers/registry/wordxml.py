@@ -86,16 +86,19 @@ def main_part(z: zipfile.ZipFile) -> str:
 
 
 def read_body(xml: bytes) -> WordBody:
-    """The body's tables and first paragraphs of a main document part."""
+    """The body's tables and first paragraphs of a main document part. Each row of a body table
+    is read into grid cells when its end tag is parsed and then cleared, so that memory stays
+    flat on an 800-row list (a list is one table: clearing whole tables would keep it all)."""
     from lxml import etree
 
     from .docx_lists import _grid_cells
 
     out = WordBody()
+    rows: dict[int, list] = {}  # id of an open body table -> its rows read so far
     events = etree.iterparse(
         io.BytesIO(xml),
         events=("end",),
-        tag=(TBL, P),
+        tag=(TBL, P, NS["tr"]),
         remove_blank_text=True,
         resolve_entities=False,
         no_network=True,
@@ -103,10 +106,20 @@ def read_body(xml: bytes) -> WordBody:
     )
     for _, el in events:
         parent = el.getparent()
-        if parent is None or parent.tag != BODY:
-            continue  # a paragraph inside a table cell: read with its table
+        if parent is None:
+            continue
+        if el.tag == NS["tr"]:
+            grand = parent.getparent()
+            if parent.tag == TBL and grand is not None and grand.tag == BODY:
+                rows.setdefault(id(parent), []).append(_grid_cells(el, NS))
+                el.clear(keep_tail=False)
+                while el.getprevious() is not None:  # the rows already read
+                    del parent[0]
+            continue  # a row of a table nested in a cell: read with its cell
+        if parent.tag != BODY:
+            continue  # a paragraph or table inside a table cell: read with its cell
         if el.tag == TBL:
-            out.tables.append([_grid_cells(tr, NS) for tr in el.iterchildren(NS["tr"])])
+            out.tables.append(rows.pop(id(el), []))
         elif len(out.paragraphs) < MAX_PARAGRAPHS:
             out.paragraphs.append(_paragraph_text(el))
         el.clear(keep_tail=False)
