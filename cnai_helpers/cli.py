@@ -327,6 +327,10 @@ def registry_add(
             + f", {len(report['problems'])} problems"
             + (f" (source id {report['source_id']})" if report.get("source_id") else "")
         )
+        for t in report.get("tables") or []:  # rows read per table (issue 29)
+            name = t["table"] if isinstance(t["table"], str) else f"table {t['table']}"
+            lost = f", {t['rows_not_read']} not read" if t.get("rows_not_read") else ""
+            console.print(f"  {name}: {t['rows']} rows read{lost}", highlight=False)
         for p in report["problems"]:
             where = "whole list" if p["row"] is None else f"row {p['row']}"
             console.print(f"  {where}: {p['action']}: {escape(p['reason'])}", highlight=False)

@@ -14,6 +14,8 @@ unless ``force``.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -63,6 +65,62 @@ def _refusals(
     return out
 
 
+def check_month(file: Path, batch: str, today: dt.date | None = None) -> list[str]:
+    """The batch month: a real month (an error otherwise), not after next month (a reason the
+    add needs ``--force`` otherwise: a list from the future is a typo or a hoax)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(batch))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise AddError(
+            f"{file}: batch {batch!r} is not a month (YYYY-MM, month 1-12); check the list's "
+            "title, or pass --batch YYYY-MM"
+        )
+    today = today or dt.date.today()
+    latest = (today.year + (today.month == 12), today.month % 12 + 1)  # next month
+    if (int(m.group(1)), int(m.group(2))) > latest:
+        return [
+            f"batch {batch} is after next month ({latest[0]}-{latest[1]:02d}): a list from the "
+            "future? check the title or --batch"
+        ]
+    return []
+
+
+def batch_keys(existing: pd.DataFrame | None, registries: tuple[str, ...]) -> dict:
+    """(registry, batch) -> the filing keys listed in that batch, from the filings table."""
+    if existing is None or not len(existing) or "batches" not in existing:
+        return {}
+    f = existing[existing["registry"].isin(registries)]
+    f = f.assign(batch=f["batches"].fillna("").str.split(";")).explode("batch")
+    return {k: set(g["filing_key"]) for k, g in f.groupby(["registry", "batch"])}
+
+
+def repeats(
+    keys_by_registry: dict[str, set], batch: str, existing: pd.DataFrame | None
+) -> list[str]:
+    """A list whose filing numbers are exactly those of a known batch of another month is a
+    repeat (the same list under another title): a reason the add needs ``--force``. (A list of
+    a month already held is refused, or compared, by the clash check of :func:`add_file`.)"""
+    known = batch_keys(existing, tuple(keys_by_registry))
+    out = []
+    for reg, keys in keys_by_registry.items():
+        same = [b for (r, b), k in known.items() if r == reg and b != batch and keys and k == keys]
+        if same:
+            out.append(
+                f"the list repeats batch {same[0]} of {reg}: the same {len(keys)} filing "
+                "numbers (a known list under another title?)"
+            )
+    return out
+
+
+def unread_tables(tables: list[dict]) -> list[str]:
+    """Tables whose rows could not be read (no header, another column count): lost rows."""
+    return [
+        f"{t['rows_not_read']} rows of table {t['table']} are not read (no header row, and "
+        "not the previous table's column count)"
+        for t in tables
+        if t.get("rows_not_read")
+    ]
+
+
 def inspect_file(
     file: Path, batch: str | None = None, existing: pd.DataFrame | None = None
 ) -> dict:
@@ -81,9 +139,12 @@ def inspect_file(
     if df.empty:
         raise ListFormatError(f"{file}: no row has a readable 网信算备 filing number")
     rejected = sum(i.action == "rejected" for i in issues[n_parser_issues:])
-    refusals = _refusals(len(lst.rows), rejected, batch, lst.title_batch)
+    refusals = check_month(file, lst.batch)
+    refusals += _refusals(len(lst.rows), rejected, batch, lst.title_batch)
+    refusals += unread_tables(lst.tables)
     df["filing_key"] = df["filing_number"].map(name_key)
     unique = df.drop_duplicates("filing_key")
+    refusals += repeats({lst.registry: set(unique["filing_key"])}, lst.batch, existing)
     known_keys: set[str] = set()
     if existing is not None and len(existing):
         known_keys = set(existing.loc[existing["registry"] == lst.registry, "filing_key"])
@@ -104,6 +165,7 @@ def inspect_file(
         "new_filings": int((~known).sum()),
         "known_filings": int(known.sum()),
         "by_province": as_dict(province_counts(unique)),
+        "tables": lst.tables,
         "problems": problems,
         "needs_force": refusals,
     }
@@ -129,7 +191,18 @@ def inspect_genai(file: Path, batch: str | None, existing: pd.DataFrame | None) 
         raise AddError(f"{file}: the generative-AI tables have a header but no data rows")
     df = lst.rows.assign(filing_key=lst.rows["filing_number"].map(name_key))
     unreadable = int((df["number_kind"] == "unknown").sum())
-    refusals = _refusals(len(df), unreadable, batch, lst.title_batch, "generative-AI number")
+    refusals = check_month(file, lst.batch)
+    refusals += _refusals(len(df), unreadable, batch, lst.title_batch, "generative-AI number")
+    refusals += unread_tables(lst.table_rows)
+    refusals += repeats(
+        {
+            reg: set(df.loc[df["registry"] == reg, "filing_key"])
+            for reg in GENAI_REGISTRIES
+            if (df["registry"] == reg).any()
+        },
+        lst.batch,
+        existing,
+    )
     parts = {}
     for reg in GENAI_REGISTRIES:
         rows = df[df["registry"] == reg]
@@ -155,6 +228,7 @@ def inspect_genai(file: Path, batch: str | None, existing: pd.DataFrame | None) 
         "batch": lst.batch,
         "title": lst.title,
         "parts": parts,
+        "tables": lst.table_rows,
         "problems": problems,
         "needs_force": refusals,
         "source_id": None,

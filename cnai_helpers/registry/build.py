@@ -25,6 +25,7 @@ from ..manifest import Source
 from .assemble import assemble_tables
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .parse import BuildError, parse_all, parse_cancellations
+from .parse_cache import ParseCache
 from .quality import Issue
 from .write import filings_by_province, validate_tables, write_tables
 
@@ -36,13 +37,21 @@ def build_tables(
     raw_dir: Path,
     jobs: int | None = None,
     corrections_path: Path | None = None,
+    cache: ParseCache | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Parse, assemble and validate the core tables (nothing is written)."""
-    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path)
+    """Parse, assemble and validate the core tables (nothing is written). ``cache``: the
+    parse cache (registry/parse_cache.py); None parses every file."""
+    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache)
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
     tables = assemble_tables(listings, batch_meta, issues, cancel_rows, cancel_files, cancel_issues)
     return validate_tables(tables)
+
+
+def cache_dir(out_dir: Path) -> Path:
+    """The parse cache beside the core tables' folder (``data/cache/parsed``): outside the
+    folder the build swaps in, so it survives every rebuild."""
+    return Path(out_dir).parent / "cache" / "parsed"
 
 
 def build(
@@ -65,7 +74,8 @@ def build(
     if not force and current_fingerprint(out_dir) == fp:
         return json.loads((out_dir / "build_info.json").read_text())
     t0 = time.perf_counter()
-    tables = build_tables(sources, raw_dir, jobs, corrections)
+    cache = ParseCache(cache_dir(out_dir))
+    tables = build_tables(sources, raw_dir, jobs, corrections, cache)
     info = {
         "fingerprint": fp,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -75,4 +85,5 @@ def build(
         "filings_by_province": filings_by_province(tables["filings"]),
     }
     write_tables(tables, out_dir, info, before_swap)
+    cache.flush()  # only once the tables are in place: a failed build caches nothing
     return info
