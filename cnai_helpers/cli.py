@@ -480,6 +480,11 @@ def reports_build(
         k, v = kv.split("=", 1)
         overrides[k.strip()] = parse_cli_value(v)
     reports = [with_overrides(r, overrides) for r in reports]
+    from .reports.build import memory_cap
+
+    jobs, capped = memory_cap(jobs)
+    if capped:
+        err.print(f"note: {escape(capped)}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

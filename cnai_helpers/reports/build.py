@@ -128,6 +128,17 @@ def site_nav(reports: list[Report]) -> dict[str, dict]:
     return out
 
 
+def kernel_error(e: BaseException, timeout: int) -> str:
+    """The failed report's error for an exception of the execution itself (not of a cell)."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(e, DeadKernelError):
+        return "kernel died (out of memory?); the report's last good page is kept"
+    if isinstance(e, CellTimeoutError):
+        return f"a cell ran longer than the {timeout} s allowed (--timeout); kernel stopped"
+    return f"{type(e).__name__}: {e}"
+
+
 def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root: str) -> dict:
     """Run in a worker process: execute, render, publish one report. Never raises."""
     import os
@@ -146,6 +157,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     executed = work / f"{rid}.ipynb"
     error = None
     os.environ["CNAI_RESULTS"] = results_root  # the kernel's paths.RESULTS: this build's results
+    os.environ["CNAI_KERNEL_LOG"] = str(work / "kernel.log")  # its noise, not the terminal's
     store = None if report["folder"] != rid else Path(results_root)  # variants: own folder only
     try:
         pm.execute_notebook(
@@ -163,7 +175,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     except pm.PapermillExecutionError as e:
         error = f"cell {e.exec_count}: {e.ename}: {e.evalue}"
     except Exception as e:  # kernel died, timeout, bad notebook: still a failed report
-        error = f"{type(e).__name__}: {e}"
+        error = kernel_error(e, timeout)
     seconds = round(time.perf_counter() - t0, 2)
     prov = {
         **prov,
@@ -317,10 +329,52 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signum)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int | None = None) -> None:
     """Ctrl-C reaches the whole process group: workers leave it to the parent, which stops
-    them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway)."""
+    them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway).
+    A worker whose parent dies without stopping it (SIGKILL, SIGHUP of the main process) stops
+    its kernel and exits within a second (:func:`_watch_parent`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import logging
+    import os
+
+    # nbclient's "Timeout waiting for execute reply": the report's error says it in one line
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    logging.getLogger("traitlets").setLevel(logging.CRITICAL)
+
+    threading.Thread(
+        target=_watch_parent, args=(parent or os.getppid(),), name="cnai-watchdog", daemon=True
+    ).start()
+
+
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Watchdog thread of a worker: once ``parent`` is gone (the worker re-parented), terminate
+    this worker's children (its kernel) and exit. A thread, not ``PR_SET_PDEATHSIG``: that
+    signal follows the death of the parent *thread* that spawned the worker, and is Linux only."""
+    import os
+
+    while os.getppid() == parent:
+        time.sleep(interval)
+    _reap(_worker_families([os.getpid()])[1:], grace=2.0)
+    os._exit(1)
+
+
+# what one report in flight costs: a worker (~140 MB) and its kernel with the core tables loaded
+MEMORY_PER_JOB = 400 * 2**20
+
+
+def memory_cap(jobs: int, per_job: int = MEMORY_PER_JOB) -> tuple[int, str | None]:
+    """``jobs`` capped by the memory available now (at least 1), and a message if it was."""
+    import psutil
+
+    available = psutil.virtual_memory().available
+    cap = max(1, int(available // per_job))
+    if jobs <= cap:
+        return jobs, None
+    return cap, (
+        f"--jobs {jobs} capped at {cap}: {available / 2**30:.1f} GB of memory available, "
+        f"about {per_job / 2**20:.0f} MB per report in flight"
+    )
 
 
 def _worker_families(pids) -> list:
@@ -377,7 +431,11 @@ def _run_parallel(
     results_root: Path,
 ) -> None:
     ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
-    ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+    import os
+
+    ex = ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+    )
     try:
         futs = {
             ex.submit(
