@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -88,6 +92,28 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def writing(command: str) -> Iterator[None]:
+    """Run a command that writes data/: the one-writer lock (cnai_helpers/writelock.py), and
+    SIGTERM unwinding like Ctrl-C, so that the command's rollback runs and its parser workers
+    are stopped (the default action of SIGTERM would kill it mid-write)."""
+    from .writelock import data_writer
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with data_writer(command):
+            yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
 @data_app.command("pull")
 def data_pull(
     mirror: Annotated[
@@ -108,7 +134,8 @@ def data_pull(
 
     try:
         sources = load_manifest(manifest)
-        results = pull(sources, raw_dir=raw_dir, mirror=mirror, only=only)
+        with writing("data pull"):
+            results = pull(sources, raw_dir=raw_dir, mirror=mirror, only=only)
     except (ManifestError, PullError) as e:
         fail(str(e))
     counts = {k: sum(r.status == k for r in results) for k in ("fetched", "skipped", "failed")}
@@ -184,7 +211,9 @@ def data_verify(
     from .manifest import load_manifest
     from .pull import verify
 
-    results = verify(load_manifest(manifest), raw_dir)
+    sources = load_manifest(manifest)
+    with writing("data verify"):  # it refreshes the stamp file
+        results = verify(sources, raw_dir)
     bad = [r for r in results if r.status != "ok"]
     if as_json:
         print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1))
@@ -228,7 +257,8 @@ def registry_build(
     from .registry.build import BuildError, build
 
     try:
-        info = build(jobs=jobs, force=force)
+        with writing("registry build"):
+            info = build(jobs=jobs, force=force)
     except (BuildError, ManifestError) as e:
         fail(str(e))
     rows = ", ".join(f"{k} {v}" for k, v in info["rows"].items())
@@ -306,9 +336,12 @@ def registry_add(
     if batch is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", batch):
         fail(f"--batch {batch!r}: expected YYYY-MM")
     try:
-        if not dry_run:  # a real add rebuilds anyway; a dry run only reads
-            ensure_registry()
-        report = add_file(file, batch=batch, dry_run=dry_run, existing=load_filings(), force=force)
+        if dry_run:  # a dry run only reads
+            report = add_file(file, batch=batch, dry_run=True, existing=load_filings())
+        else:  # a real add rebuilds anyway
+            with writing("registry add"):
+                ensure_registry()
+                report = add_file(file, batch=batch, existing=load_filings(), force=force)
     except (AddError, ListFormatError, BuildError, ManifestError) as e:
         fail(str(e))
     refused = report["needs_force"] and not force
@@ -345,7 +378,8 @@ def registry_remove(
     from .registry.docx_lists import ListFormatError
 
     try:
-        out = remove_source(source_id)
+        with writing("registry remove"):
+            out = remove_source(source_id)
     except (AddError, BuildError, ManifestError, ListFormatError) as e:
         fail(str(e))
     where = f"; deleted {out['removed_file']}" if out["removed_file"] else ""
@@ -366,9 +400,12 @@ def registry_add_cancellations(
     from .registry.ensure import ensure_registry
 
     try:
-        if not dry_run:  # a real add rebuilds anyway; a dry run only reads
-            ensure_registry()
-        report = add_cancellations(file, load_filings(), load_cancellations(), dry_run=dry_run)
+        if dry_run:  # a dry run only reads
+            report = add_cancellations(file, load_filings(), load_cancellations(), dry_run=True)
+        else:  # a real add rebuilds anyway
+            with writing("registry add-cancellations"):
+                ensure_registry()
+                report = add_cancellations(file, load_filings(), load_cancellations())
     except (AddCancellationsError, CancelFormatError, BuildError) as e:
         fail(str(e))
     if as_json:
@@ -444,6 +481,7 @@ def reports_build(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .registry.ensure import ensure_registry_for
+    from .registry.fingerprint import needs_registry, registry_version
     from .reports.build import build_reports, summary
     from .reports.params import ParameterError, parse_cli_value
     from .reports.site import SiteError, load_site, may_select, with_overrides
@@ -457,7 +495,8 @@ def reports_build(
     try:
         # build the registry tables once, before the fan-out values and the notebooks read them
         entries = load_site(site, expand=False)
-        ensure_registry_for(r.sources for r in entries if not only or may_select(r.id, only))
+        with writing("reports build"):  # may rebuild the registry tables
+            ensure_registry_for(r.sources for r in entries if not only or may_select(r.id, only))
         try:
             site_reports = load_site(site)
         except SiteError:
@@ -509,6 +548,8 @@ def reports_build(
                 timeout=timeout,
                 progress=tick,
                 site=site_reports,
+                data_version=registry_version,
+                reads_data=lambda r: needs_registry(tuple(r.sources)),
             )
         except ParameterError as e:
             fail(str(e), code=2)

@@ -24,7 +24,7 @@ from .. import paths
 from ..manifest import Source
 from .assemble import assemble_tables
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
-from .parse import BuildError, parse_all, parse_cancellations
+from .parse import BuildError, file_names, parse_all, parse_cancellations
 from .quality import Issue
 from .write import filings_by_province, validate_tables, write_tables
 
@@ -41,7 +41,8 @@ def build_tables(
     listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path)
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
-    tables = assemble_tables(listings, batch_meta, issues, cancel_rows, cancel_files, cancel_issues)
+    files = {**file_names(sources), **cancel_files}  # data-quality rows name the file
+    tables = assemble_tables(listings, batch_meta, issues, cancel_rows, files, cancel_issues)
     return validate_tables(tables)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from .. import paths, reference
@@ -35,13 +36,28 @@ CLASSIFIER_FILES = (
 GENAI_TABLE_FORMATS = ("genai_docx", "genai_xlsx")
 
 
+# every format the core tables are built from (lists and cancellation notices)
+SOURCE_FORMATS = (
+    "cac_docx",
+    "genai_json",
+    *GENAI_TABLE_FORMATS,
+    "cac_cancel_json",
+    "cac_cancel_csv",
+)
+
+
 def registry_sources(manifest: Path | None = None) -> list[Source]:
-    return [
-        s
-        for s in load_manifest(manifest)
-        if s.format
-        in ("cac_docx", "genai_json", *GENAI_TABLE_FORMATS, "cac_cancel_json", "cac_cancel_csv")
-    ]
+    return [s for s in load_manifest(manifest) if s.format in SOURCE_FORMATS]
+
+
+def built_from(out_dir: Path | None = None) -> set[str] | None:
+    """The source ids of the tables in place (build_info.json), None if unreadable: tells an
+    interrupted `registry add` or `remove` whether its new tables were swapped in."""
+    try:
+        info = json.loads((Path(out_dir or paths.PROCESSED) / "build_info.json").read_text())
+        return set(info["sources"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _content_sha256(path: Path) -> str | None:
@@ -95,6 +111,33 @@ def current_fingerprint(out_dir: Path | None = None) -> str | None:
         return None  # no build yet, or an unreadable build_info.json: rebuild
 
 
+def registry_version(out_dir: Path | None = None) -> str | None:
+    """Which build of the core tables is in place: a checksum of its build_info.json (written
+    last, with the build's time), different for every build, None before the first. `reports
+    build` records it in each report's build status and hands it to the kernels
+    (``CNAI_REGISTRY_VERSION``), which refuse tables rebuilt under them."""
+    try:
+        data = (Path(out_dir or paths.PROCESSED) / "build_info.json").read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+class RegistryChangedError(CnaiError):
+    """The core tables were rebuilt while a reports build was reading them."""
+
+
+def check_snapshot(out_dir: Path | None = None) -> None:
+    """Inside a kernel of `reports build`: the tables must still be those the build started
+    with, so that every figure of the run comes from one snapshot."""
+    expected = os.environ.get("CNAI_REGISTRY_VERSION")
+    if expected and registry_version(out_dir) != expected:
+        raise RegistryChangedError(
+            "the registry tables changed during this reports build (another command rebuilt "
+            "them); run `cnai reports build` again"
+        )
+
+
 def is_stale(out_dir: Path | None = None) -> bool:
     fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "curated" / "corrections.csv")
     return current_fingerprint(out_dir) != fp
@@ -128,4 +171,5 @@ def require_registry(out_dir: Path | None = None) -> Path:
             "registry is stale: run `cnai registry build` (the raw files, parser code or "
             f"corrections changed since {out} was built)"
         )
+    check_snapshot(out)
     return out
