@@ -12,6 +12,7 @@ included, leaves the manifest, raw folder and tables as they were. A notice alre
 from __future__ import annotations
 
 import shutil
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
@@ -144,5 +145,8 @@ def _ingest(file: Path, sha: str) -> str:
                     write_text(local_yaml, old_yaml)
             if not existed:
                 target.unlink(missing_ok=True)
+                for d in (target.parent, target.parent.parent):  # local/cancellations, local
+                    with suppress(OSError):  # not empty: other local sources
+                        d.rmdir()
         raise
     return sid

@@ -123,10 +123,6 @@ def registry_version(out_dir: Path | None = None) -> str | None:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-class RegistryChangedError(CnaiError):
-    """The core tables were rebuilt while a reports build was reading them."""
-
-
 def check_snapshot(out_dir: Path | None = None) -> None:
     """Inside a kernel of `reports build`: the tables must still be those the build started
     with, so that every figure of the run comes from one snapshot."""
@@ -153,6 +149,10 @@ def needs_registry(patterns: tuple[str, ...] | list[str]) -> bool:
 class StaleRegistryError(CnaiError):
     """The core tables are missing or older than their inputs. Reading never builds them: the
     command line (`cnai registry build`, `cnai reports build`) and the make targets do."""
+
+
+class RegistryChangedError(StaleRegistryError):
+    """The core tables were rebuilt while a reports build was reading them."""
 
 
 def require_registry(out_dir: Path | None = None) -> Path:
