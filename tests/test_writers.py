@@ -295,3 +295,63 @@ def test_a_cancelled_number_listed_again_is_flagged(project, tmp_path):
     assert "cancelled in 2025-07" in row["reason"] and "listed again" in row["reason"]
     f = loaders.load_filings("deep_synthesis").set_index("filing_number")
     assert f.loc[DS_A, "cancelled_month"] == "2025-07"
+
+
+# ---------------------------------------------------------------- 5. freshness opens the outputs
+
+
+def _truncate(p: Path) -> None:
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+
+
+def _headers_only(p: Path) -> None:
+    """A DuckDB file cut after its three 4 KB headers: the magic is there, the tables are not."""
+    p.write_bytes(p.read_bytes()[: 3 * 4096])
+
+
+def _garbage(p: Path) -> None:
+    p.write_bytes(b"not a table at all, just bytes" * 10)
+
+
+DAMAGE = [  # (file, damage, seen by the quick check every loader runs)
+    ("filings.parquet", _truncate, True),
+    ("data_quality.parquet", _garbage, True),
+    ("registry.duckdb", _headers_only, False),  # loaders read parquet; `registry build` opens it
+    ("registry.duckdb", _garbage, True),
+    ("registry.duckdb.wal", _garbage, True),  # a log left by a read-write session that died
+]
+
+
+@pytest.mark.parametrize("name,damage,quick", DAMAGE)
+def test_damaged_tables_are_named_and_rebuilt(project, name, damage, quick):
+    build(jobs=1)
+    target = project / "data/processed" / name
+    if not target.exists():
+        target.write_bytes(b"")
+    damage(target)
+    if quick:
+        r = cli("registry", "stats")
+        assert r.exit_code == 1, r.output
+        assert "cannot be read" in r.output and "cnai registry build" in r.output, r.output
+        assert "Traceback" not in r.output
+    r = cli("registry", "build")  # not --force: it must not say "up to date"
+    assert r.exit_code == 0, r.output
+    assert "cannot be read" in r.output and "rebuilding" in r.output
+    assert not (project / "data/processed/registry.duckdb.wal").exists()
+    import duckdb
+
+    con = duckdb.connect(str(project / "data/processed/registry.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM filings").fetchone()[0] > 0
+    con.close()
+    assert cli("registry", "stats").exit_code == 0
+
+
+def test_a_missing_raw_file_says_missing_not_stale(project):
+    build(jobs=1)
+    (project / "data/raw/ds/2025-09.docx").unlink()
+    for r in (cli("registry", "stats"), cli("registry", "stats", "--json")):
+        assert r.exit_code == 1, r.output
+        assert "missing: run `cnai data pull --only ds_2`" in r.output, r.output
+        assert "stale" not in r.output
+    with pytest.raises(loaders.StaleRegistryError, match="missing: run `cnai data pull"):
+        loaders.load_filings()

@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import paths, reference
 from ..errors import CnaiError
 from ..manifest import Source, load_manifest
+from .health import tables_problem
 
 CODE_DIR = Path(__file__).parent
 # the reference files the tables are built from, and the module that reads them
@@ -135,8 +136,23 @@ def check_snapshot(out_dir: Path | None = None) -> None:
 
 
 def is_stale(out_dir: Path | None = None) -> bool:
+    """Inputs changed since the build, or built tables that cannot be read (registry/health.py,
+    quick check): either way `ensure_registry` rebuilds."""
     fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "curated" / "corrections.csv")
-    return current_fingerprint(out_dir) != fp
+    if current_fingerprint(out_dir) != fp:
+        return True
+    return tables_problem(Path(out_dir or paths.PROCESSED)) is not None
+
+
+def missing_raw(sources: list[Source], raw_dir: Path) -> list[str]:
+    """One line per source whose raw file is missing, with the fix."""
+    from ..manifest import restore_hint
+
+    return [
+        f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: {restore_hint(s)}"
+        for s in sources
+        if not s.raw_path(raw_dir).exists()
+    ]
 
 
 def needs_registry(patterns: tuple[str, ...] | list[str]) -> bool:
@@ -160,16 +176,26 @@ def require_registry(out_dir: Path | None = None) -> Path:
     Reads only: never builds, never writes."""
     out = Path(out_dir or paths.PROCESSED)
     # the inputs first: a broken manifest is named even before the first build
-    fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "curated" / "corrections.csv")
+    sources = registry_sources()
+    fp = fingerprint(sources, paths.RAW, paths.DATA / "curated" / "corrections.csv")
     built = current_fingerprint(out)
     if built is None:
         raise StaleRegistryError(
             f"registry is not built: run `cnai registry build` (no {out / 'build_info.json'})"
         )
     if built != fp:
+        missing = missing_raw(sources, paths.RAW)
+        if missing:  # not stale: a rebuild would fail the same way
+            more = [f"… and {len(missing) - 3} more"] if len(missing) > 3 else []
+            raise StaleRegistryError("\n".join(missing[:3] + more))
         raise StaleRegistryError(
             "registry is stale: run `cnai registry build` (the raw files, parser code or "
             f"corrections changed since {out} was built)"
+        )
+    problem = tables_problem(out)
+    if problem:
+        raise StaleRegistryError(
+            f"registry tables in {out} cannot be read ({problem}): run `cnai registry build`"
         )
     check_snapshot(out)
     return out
