@@ -431,6 +431,9 @@ app.add_typer(reports_app, name="reports")
 @reports_app.command("list")
 def reports_list(
     site: Annotated[Path | None, typer.Option(help="Site definition (default site.yaml)")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output (ids never wrapped)")
+    ] = False,
 ) -> None:
     """The reports in the site definition, with their last build status."""
     from .reports.build import read_build
@@ -440,6 +443,23 @@ def reports_list(
         reports = load_site(site)
     except SiteError as e:
         fail(str(e))
+    if as_json:
+        rows = []
+        for r in reports:
+            b = read_build(paths.REPORTS, r.id)
+            rows.append(
+                {
+                    "id": r.id,
+                    "notebook": r.notebook,
+                    "title": r.title,
+                    "parameters": r.parameters,
+                    "status": b.get("status", "not built"),
+                    "built_at": b.get("built_at"),
+                    "page": str(paths.REPORTS / r.id / "index.html"),
+                }
+            )
+        print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+        return
     t = Table(title="cnai reports")
     for c in ("id", "notebook", "parameters", "status"):
         t.add_column(c, overflow="fold")
@@ -497,12 +517,14 @@ def reports_build(
         entries = load_site(site, expand=False)
         with writing("reports build"):  # may rebuild the registry tables
             ensure_registry_for(r.sources for r in entries if not only or may_select(r.id, only))
+        partial = None  # why the site could not be expanded whole
         try:
             site_reports = load_site(site)
         except SiteError:
             raise
-        except CnaiError:  # a fan-out needs the registry, not built here: build --only
+        except CnaiError as e:  # a fan-out needs the registry, not built here: build --only
             site_reports = load_site(site, only=only)
+            partial = str(e).splitlines()[0]
     except SiteError as e:
         fail(str(e))
     reports = site_reports
@@ -550,6 +572,7 @@ def reports_build(
                 site=site_reports,
                 data_version=registry_version,
                 reads_data=lambda r: needs_registry(tuple(r.sources)),
+                write_site_index=partial is None,
             )
         except ParameterError as e:
             fail(str(e), code=2)
@@ -565,6 +588,13 @@ def reports_build(
             fail(str(e))
         prog.update(task, completed=len(reports))
     s = summary(statuses)
+    if partial is not None:
+        err.print(
+            f"note: the index was not rewritten: the site's other reports could not be listed "
+            f"({escape(partial)})",
+            highlight=False,
+            soft_wrap=True,
+        )
     published = any(not r.is_variant for r in reports)
     where = f" -> {out / 'index.html'}" if published else ""
     console.print(

@@ -478,6 +478,7 @@ def build_reports(
     results_root: Path | None = None,
     data_version: Callable[[], str | None] | None = None,
     reads_data: Callable[[Report], bool] | None = None,
+    write_site_index: bool = True,
 ) -> list[dict]:
     """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
     (the command line passes the registry build) runs once before any notebook: parallel
@@ -487,7 +488,9 @@ def build_reports(
     (default: :func:`default_results_root`). ``data_version`` (the command line passes the
     registry's build id): read before the run, recorded in each report's build status and
     handed to its kernel, whose loaders refuse other tables; read again after the run, a
-    change fails the build (:class:`DataChangedError`) for the reports that ``reads_data``."""
+    change fails the build (:class:`DataChangedError`) for the reports that ``reads_data``.
+    ``write_site_index`` False: ``site`` is not the whole site (a fan-out could not be expanded),
+    so the index is left as it is rather than rewritten with fewer reports."""
     out_root = Path(out_root or paths.REPORTS).resolve()
     results_root = Path(results_root or default_results_root(out_root)).resolve()
     for r in reports:  # validate everything before anything runs
@@ -534,8 +537,10 @@ def build_reports(
         )
     published = [r for r in (site if site is not None else reports) if not r.is_variant]
     ran = any(not results[r.out_folder].get("skipped") for r in reports if not r.is_variant)
-    if (any(not r.is_variant for r in reports) or not reports) and (
-        ran or index_stale(out_root, published)
+    if (
+        write_site_index
+        and (any(not r.is_variant for r in reports) or not reports)
+        and (ran or index_stale(out_root, published))
     ):
         write_index(out_root, published)  # a no-op build keeps the index (and its search)
     return [results[r.out_folder] for r in reports]
