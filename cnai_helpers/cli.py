@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import signal
@@ -30,10 +32,20 @@ def debug_enabled(ctx: typer.Context | None = None) -> bool:
     return flag or os.environ.get("CNAI_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
 
 
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
 def expected_error_message(e: BaseException) -> str | None:
     """The one or two lines to print for an expected error; None for a bug (keep the traceback)."""
     if isinstance(e, CnaiError):
         return str(e)
+    # a full disk, whichever library noticed (OSError from Python and pyarrow, duckdb's own)
+    if (isinstance(e, OSError) and e.errno in NO_SPACE) or "No space left on device" in str(e):
+        where = f" writing {e.filename}" if getattr(e, "filename", None) else ""
+        return (
+            f"no space left on the device{where}: free some space and run the command again "
+            "(writes are atomic: the last good tables and pages are kept)"
+        )
     if isinstance(e, OSError) and e.filename is not None:  # a project file or folder
         name = f"{e.filename} -> {e.filename2}" if e.filename2 is not None else str(e.filename)
         return (
@@ -51,7 +63,7 @@ class CnaiGroup(TyperGroup):
     def invoke(self, ctx):  # noqa: D102
         try:
             return super().invoke(ctx)
-        except (CnaiError, OSError) as e:
+        except Exception as e:  # noqa: BLE001 - anything not recognised is re-raised below
             message = expected_error_message(e)
             if message is None or debug_enabled(ctx):
                 raise
@@ -76,8 +88,23 @@ def _root(
     """cnai: reproducible research on China's AI industry."""
 
 
+def safe_streams() -> None:
+    """Under a locale whose encoding cannot write Chinese (``LANG=C`` where Python does not
+    switch to UTF-8, ``PYTHONIOENCODING=ascii``), print escapes instead of failing with
+    UnicodeEncodeError: file names, filers and titles are Chinese."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "网信".encode(getattr(stream, "encoding", None) or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     """Console-script entry point (pyproject.toml ``[project.scripts]``)."""
+    safe_streams()
     app(prog_name="cnai")
 
 
