@@ -355,3 +355,33 @@ def test_a_missing_raw_file_says_missing_not_stale(project):
         assert "stale" not in r.output
     with pytest.raises(loaders.StaleRegistryError, match="missing: run `cnai data pull"):
         loaders.load_filings()
+
+
+def test_sigterm_during_an_add_rolls_it_back(project, tmp_path):
+    """SIGTERM (a closed terminal, a service stop) mid-rebuild unwinds like Ctrl-C: the copied
+    list and its entry are removed, the parser workers stopped, the tables untouched."""
+    build(jobs=1)
+    before = snapshot(project / "data")
+    new = new_list(tmp_path / "n.docx")
+    script = (
+        "import os, signal, sys, time\n"
+        "from cnai_helpers.registry import build as b\n"
+        "def parse(*a, **k):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(30)\n"
+        "b.build_tables = parse\n"
+        "from cnai_helpers.cli import main\n"
+        f"sys.argv = ['cnai', 'registry', 'add', {str(new)!r}]\n"
+        "main()\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**ENV, "CNAI_ROOT": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode not in (0, -signal.SIGTERM), r.stderr
+    assert "Traceback" not in r.stderr
+    assert snapshot(project / "data") == before
+    assert not (project / "data/raw/local").exists()
