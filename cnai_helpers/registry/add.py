@@ -24,12 +24,12 @@ import pandas as pd
 import yaml
 
 from .. import paths
-from ..atomic import atomic_path, write_text
+from ..atomic import atomic_path, recover_swap, signals_deferred, write_text
 from ..errors import CnaiError
 from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
 from .build import build
 from .docx_lists import ListFormatError, read_cac_docx
-from .fingerprint import GENAI_TABLE_FORMATS, registry_sources
+from .fingerprint import SOURCE_FORMATS, built_from, registry_sources
 from .genai import REGISTRIES as GENAI_REGISTRIES
 from .genai_tables import SUFFIXES, has_genai_header, read_genai_tables, read_grids
 from .numbers import name_key
@@ -39,7 +39,7 @@ from .stats import as_dict, province_counts
 # Refuse a list when more than this share of its data rows has no readable filing number:
 # real lists reject none or a handful; a majority of garbage means a damaged or foreign file.
 MAX_REJECTED_SHARE = 0.20
-REGISTRY_FORMATS = ("cac_docx", "genai_json", *GENAI_TABLE_FORMATS)  # registry_sources keeps
+REGISTRY_FORMATS = SOURCE_FORMATS  # what `registry build` reads, cancellation notices included
 
 
 class AddError(CnaiError, ValueError):
@@ -362,11 +362,15 @@ def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
             shutil.copyfile(file, tmp)
         build(sources=[*registry_sources(), new], before_swap=record)
     except BaseException:  # Ctrl-C included: leave the project exactly as it was
-        if wrote_yaml:
-            _restore_local(old_text)
-        if not existed:
-            target.unlink(missing_ok=True)
-            _prune_empty_dirs(target.parent, paths.RAW / "local")
+        with signals_deferred():
+            recover_swap(paths.PROCESSED)  # a swap cut short: finished, no .processed.old
+            if entry["id"] in (built_from() or ()):
+                raise  # the new tables are in place: the add is complete, keep its entry
+            if wrote_yaml:
+                _restore_local(old_text)
+            if not existed:
+                target.unlink(missing_ok=True)
+                _prune_empty_dirs(target.parent, paths.RAW / "local")
         raise
     return entry["id"]
 
@@ -405,8 +409,11 @@ def remove_source(source_id: str) -> dict:
     try:
         build(sources=sources, before_swap=record)
     except BaseException:
-        if wrote_yaml:
-            _restore_local(old_text)
+        with signals_deferred():
+            recover_swap(paths.PROCESSED)
+            held = built_from()
+            if wrote_yaml and (held is None or source_id in held):  # not swapped in: undo
+                _restore_local(old_text)
         raise
     raw = (paths.RAW / str(match[0].get("path", ""))).resolve()
     local_root = (paths.RAW / "local").resolve()
