@@ -41,6 +41,7 @@ lab: registry
 bench: registry
 	$(BIN)/python bench/bench_registry.py
 	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_explorer.py
 
 clean:
 	rm -rf data/processed reports/*/ reports/index.html

@@ -330,6 +330,87 @@ def registry_stats_cmd(
     )
 
 
+@registry_app.command("search")
+def registry_search(
+    text: Annotated[
+        str, typer.Argument(help="Filer (Chinese or pinyin), product, algorithm or filing number")
+    ],
+    registry: Annotated[
+        str | None, typer.Option(help="Only this registry (deep_synthesis, genai_filings, ...)")
+    ] = None,
+    province: Annotated[
+        str | None, typer.Option(help="Only this province: code (11), English or Chinese name")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    limit: Annotated[int, typer.Option(min=0, help="Rows shown in the table (0: all)")] = 50,
+) -> None:
+    """Find filings as the site's explorer does: every word of TEXT must occur in the filing's
+    number, algorithm or service name, product, or its filer's names (characters, pinyin or
+    initials)."""
+    from .filers import search
+    from .loaders import load_filings
+    from .registry import REGISTRIES
+
+    if registry is not None and registry not in REGISTRIES:
+        fail(f"--registry {registry!r}: choose from {', '.join(REGISTRIES)}", code=2)
+    found = search(load_filings(), text, registry=registry, province=province)
+    found = found.sort_values(["first_batch", "filing_number"], ascending=[False, True])
+    cols = [
+        "registry",
+        "filing_number",
+        "first_batch",
+        "entity_name",
+        "filer_id",
+        "algorithm_name",
+        "application_product",
+        "province_code",
+        "province_en",
+        "city_en",
+        "role_or_category",
+        "org_type",
+        "sector",
+        "cancelled_month",
+    ]
+    if as_json:
+        rows = found[cols].astype(object).where(found[cols].notna(), None).to_dict("records")
+        print(
+            json.dumps(
+                {"query": text, "count": len(rows), "filings": rows}, ensure_ascii=False, indent=1
+            )
+        )
+        return
+    t = Table(title=f"{len(found)} filings match {text!r}")
+    for c in (
+        "filing number",
+        "registry",
+        "first listed",
+        "filer",
+        "algorithm or service",
+        "province",
+        "status",
+    ):
+        t.add_column(c, overflow="fold")
+    shown = found if not limit else found.head(limit)
+    for r in shown.itertuples():
+        status = (
+            f"cancelled {r.cancelled_month}"
+            if isinstance(r.cancelled_month, str) and r.cancelled_month
+            else "active"
+        )
+        t.add_row(
+            r.filing_number,
+            r.registry,
+            r.first_batch,
+            r.entity_name,
+            r.algorithm_name,
+            str(r.province_en if isinstance(r.province_en, str) else r.province_code),
+            status,
+        )
+    console.print(t)
+    if limit and len(found) > limit:
+        console.print(f"{len(found) - limit} more: --limit 0 shows all, --json gives every field")
+
+
 @registry_app.command("add")
 def registry_add(
     file: Path,
@@ -588,6 +669,16 @@ def reports_build(
         task = prog.add_task("reports", total=len(reports))
 
         def tick(status):
+            if status.get("site_pages"):  # the explorer, filer pages and data release
+                what = {"ok": "built", "skipped": "up to date"}.get(status["status"])
+                prog.console.print(
+                    f"  registry pages (explorer, filers, download): {what} "
+                    f"({status.get('seconds', 0)} s)"
+                    if what
+                    else f"  registry pages not made: {escape(str(status.get('reason')))}",
+                    highlight=False,
+                )
+                return
             mark = "ok" if status.get("status") == "ok" else "[red]FAILED[/]"
             prog.console.print(f"  {mark} {status['id']} ({status.get('seconds', 0)} s)")
             prog.advance(task)
@@ -604,6 +695,9 @@ def reports_build(
                 data_version=registry_version,
                 reads_data=lambda r: needs_registry(tuple(r.sources)),
                 write_site_index=partial is None,
+                # the explorer, filer pages and data release: the project's site only (a
+                # trial site definition gets its reports alone)
+                site_pages=site is None or site.resolve() == paths.SITE.resolve(),
             )
         except ParameterError as e:
             fail(str(e), code=2)

@@ -95,8 +95,8 @@ def real_site(tmp_path_factory, real_raw) -> BuiltSite:
     if given:
         return BuiltSite(Path(given), None, reports)
     tmp = tmp_path_factory.mktemp("full-site")
-    statuses = build_reports(
-        reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results"
+    statuses = build_reports(  # the whole published site: reports, explorer, filer pages, data
+        reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results", site_pages=True
     )
     failed = summary(statuses)["failed"]
     assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]

@@ -43,6 +43,7 @@ from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
 from ..errors import CnaiError
 from . import needs
+from .explorer import site_links
 from .latest import latest_lists
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
@@ -110,6 +111,7 @@ def _page(report: dict) -> dict:
         "nav": report.get("nav"),
         "config": report.get("site_config"),
         "key_figures": report.get("key_figures") or (),
+        "site_pages": report.get("site_pages", False),
     }
 
 
@@ -479,6 +481,7 @@ def build_reports(
     data_version: Callable[[], str | None] | None = None,
     reads_data: Callable[[Report], bool] | None = None,
     write_site_index: bool = True,
+    site_pages: bool = False,
 ) -> list[dict]:
     """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
     (the command line passes the registry build) runs once before any notebook: parallel
@@ -490,7 +493,10 @@ def build_reports(
     handed to its kernel, whose loaders refuse other tables; read again after the run, a
     change fails the build (:class:`DataChangedError`) for the reports that ``reads_data``.
     ``write_site_index`` False: ``site`` is not the whole site (a fan-out could not be expanded),
-    so the index is left as it is rather than rewritten with fewer reports."""
+    so the index is left as it is rather than rewritten with fewer reports. ``site_pages``:
+    after the reports, make the registry explorer, the filer pages and the data release
+    (:mod:`.explorer`, skipped when the core tables and its code are unchanged); the command
+    line asks for them."""
     out_root = Path(out_root or paths.REPORTS).resolve()
     results_root = Path(results_root or default_results_root(out_root)).resolve()
     for r in reports:  # validate everything before anything runs
@@ -513,6 +519,7 @@ def build_reports(
     page_extra = {
         "nav": site_nav(site if site is not None else reports),
         "site_config": site_config(),
+        "site_pages": site_pages,
     }
     try:
         results = _run_stages(
@@ -537,11 +544,15 @@ def build_reports(
         )
     published = [r for r in (site if site is not None else reports) if not r.is_variant]
     ran = any(not results[r.out_folder].get("skipped") for r in reports if not r.is_variant)
-    if (
-        write_site_index
-        and (any(not r.is_variant for r in reports) or not reports)
-        and (ran or index_stale(out_root, published))
-    ):
+    publishing = write_site_index and (any(not r.is_variant for r in reports) or not reports)
+    if site_pages and publishing:
+        from .explorer import build_site_pages
+
+        pages = build_site_pages(out_root, [r.id for r in published], force=force)
+        ran = ran or pages.get("status") == "ok"  # the index links to the new pages
+        if progress:
+            progress({"id": "site pages", **pages, "site_pages": True})
+    if publishing and (ran or index_stale(out_root, published)):
         write_index(out_root, published)  # a no-op build keeps the index (and its search)
     return [results[r.out_folder] for r in reports]
 
@@ -570,6 +581,7 @@ def _run_stages(
             d["nav"] = (page_extra or {}).get("nav", {}).get(d["id"])
             d["site_config"] = (page_extra or {}).get("site_config")
             d["registry_version"] = snapshot
+            d["site_pages"] = (page_extra or {}).get("site_pages", False)
         if base is None:
             from .kernel import ensure_kernel
 
@@ -605,6 +617,7 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     pages = {r.id: (out_root / r.id / "index.html").exists() for r in reports}
     context = index_entries(reports, builds, pages)
     context["latest"] = latest_lists(out_root, reports)
+    context["links"] = site_links(out_root)
     cff = paths.ROOT / "CITATION.cff"
     if cff.exists():
         write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))

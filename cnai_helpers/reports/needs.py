@@ -233,12 +233,20 @@ def curated_files(patterns: tuple[str, ...], where: str = "") -> dict[str, Path]
     return dict(sorted(out.items()))
 
 
+# package data no notebook page uses: the registry explorer's templates (reports/explorer.py
+# fingerprints them itself), so that editing them re-makes those pages, not every report
+NOT_REPORT_DATA = ("reports", "templates", "explorer")
+
+
 def package_data_files(pkg: Path | None = None) -> list[Path]:
     pkg = Path(pkg or PACKAGE_ROOT)
     return sorted(
         f
         for f in pkg.rglob("*")
-        if f.suffix in DATA_SUFFIXES and f.is_file() and "__pycache__" not in f.parts
+        if f.suffix in DATA_SUFFIXES
+        and f.is_file()
+        and "__pycache__" not in f.parts
+        and f.relative_to(pkg).parts[:3] != NOT_REPORT_DATA
     )
 
 

@@ -356,6 +356,7 @@ def render_report(
             "prev": nav.get("prev"),
             "next": nav.get("next"),
             "page_files": files,
+            "site_pages": page.get("site_pages", False),
         }
     }
     exporter = HTMLExporter(template_name="cnai", extra_template_basedirs=[str(TEMPLATES)])

@@ -1,0 +1,210 @@
+"""Filers across registries, and the search that the explorer page and `cnai registry search`
+share.
+
+**Who is one filer.** A CAC algorithm number (``网信算备`` + 21 digits) carries an entity part:
+digits 7-13, after the 6-digit division code and before the 2-digit series, 2-digit year and
+4-digit serial. The CAC keeps it when a filer is renamed (北京智谱华章科技有限公司 became
+…股份有限公司 under the same part), so filers are the connected groups of published names
+(``entity_key``) and entity parts: two names sharing a part are one filer, and so are two parts
+filed under one name. The generative-AI lists have no entity part; their filings join a filer by
+its name. A filer's id (its page's permalink) is the entity part of its earliest filing (ties:
+the smallest part); a filer with no algorithm filing gets ``n`` + 10 hex digits of the sha256 of
+its name key. Every other part or name id of a filer is an alias of its id, so an old link
+still finds it after a rename or a merge.
+
+**The search.** Text is compared after NFKC (full-width to half-width) and lower-casing. A
+filing's searchable text is its filing number, algorithm or service name, product and the model
+token of a generative-AI number, then each name its filer used, in characters, in pinyin
+(``beijingzhipuhuazhangkejiyouxiangongsi``) and as pinyin initials (``bjzphzkjyxgs``). A query
+is split on whitespace; a filing matches when every part occurs in its text. The page's script
+(``reports/templates/explorer/explorer.js``) does exactly this on the same text.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ENTITY_PART_RE = re.compile(r"^网信算备\d{6}(\d{7})\d{8}号$")
+ROW_FIELDS = ("filing_number", "algorithm_name", "application_product", "name_token")
+SEP = "\n"  # between the parts of a searchable text (never inside a query part)
+
+
+def normalize(text: object) -> str:
+    """NFKC and lower case: the form every text and query is compared in."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return unicodedata.normalize("NFKC", str(text)).lower()
+
+
+def query_terms(query: str) -> list[str]:
+    """The parts of a query that must all occur (split on whitespace)."""
+    return normalize(query).split()
+
+
+def matches(terms: list[str], text: str) -> bool:
+    return all(t in text for t in terms)
+
+
+def entity_part(number: object) -> str | None:
+    """The 7-digit entity part of a 21-digit 网信算备 number (None for other numbers)."""
+    m = ENTITY_PART_RE.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(number or ""))))
+    return m.group(1) if m else None
+
+
+def name_id(entity_key: str) -> str:
+    """The id of a filer known only by its name (no algorithm filing)."""
+    return "n" + hashlib.sha256(entity_key.encode("utf-8")).hexdigest()[:10]
+
+
+@functools.cache
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(word))
+
+
+@functools.cache
+def pinyin(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a name, tone marks dropped; characters that are not Chinese
+    stay as written in the full form and are left out of the initials. pypinyin segments the
+    name into words (so 重庆 reads chongqing, 银行 yinhang); each word is converted once."""
+    from pypinyin.seg.mmseg import seg
+
+    sylls = [p for w in seg.cut(name) for p in _word_pinyin(w)]
+    han = [
+        p
+        for p, is_han in zip(sylls, _han_flags(name, sylls), strict=True)
+        if is_han and p.isascii() and p.isalpha()
+    ]
+    return "".join(sylls).lower(), "".join(p[0] for p in han).lower()
+
+
+def _han_flags(name: str, sylls: list[str]) -> list[bool]:
+    """Whether each token of lazy_pinyin came from a Chinese character (its text is not in
+    the name as written)."""
+    return [s not in name for s in sylls]
+
+
+def filer_text(names) -> str:
+    """The searchable text of a filer: each name, its pinyin and its initials."""
+    parts = []
+    for n in names:
+        full, initials = pinyin(str(n))
+        parts += [normalize(n), full, initials]
+    return SEP.join(dict.fromkeys(p for p in parts if p))
+
+
+def row_text(row: dict) -> str:
+    """The searchable text of one filing's own fields (see ``ROW_FIELDS``)."""
+    return SEP.join(normalize(row.get(f)) for f in ROW_FIELDS)
+
+
+class _Groups:
+    """Union-find over names and entity parts (a few thousand nodes: a dict is enough)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def assign_filers(filings: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]:
+    """(filer id of each filing, {alias id: filer id}). See the module's docstring."""
+    import pandas as pd
+
+    keys = filings["entity_key"].tolist()
+    parts = [entity_part(k) for k in filings["filing_key"].tolist()]
+    groups = _Groups()
+    for key, part in zip(keys, parts, strict=True):
+        groups.find("k" + key)
+        if isinstance(part, str):
+            groups.union("k" + key, "p" + part)
+    roots = [groups.find("k" + k) for k in keys]
+    rows = sorted(
+        zip(
+            filings["first_batch"].tolist(),
+            filings["filing_key"].tolist(),
+            roots,
+            parts,
+            keys,
+            strict=True,
+        ),
+        key=lambda r: (r[0], r[1]),
+    )
+    first_part: dict[str, tuple[str, str]] = {}  # root -> (first batch with a part, part)
+    first_key: dict[str, str] = {}
+    for batch, _, r, part, key in rows:
+        first_key.setdefault(r, key)
+        if isinstance(part, str):
+            seen = first_part.get(r)
+            if seen is None or (seen[0] == batch and part < seen[1]):
+                first_part[r] = (batch, part)
+    canonical = {
+        r: first_part[r][1] if r in first_part else name_id(str(k)) for r, k in first_key.items()
+    }
+    root = pd.Series(roots, index=filings.index)
+    ids = root.map(canonical)
+    aliases: dict[str, str] = {}
+    for node in list(groups.parent):
+        fid = canonical.get(groups.find(node))
+        if fid is None:
+            continue
+        alias = node[1:] if node[0] == "p" else name_id(node[1:])
+        if alias != fid:
+            aliases[alias] = fid
+    return ids, aliases
+
+
+def filer_texts(filings: pd.DataFrame, ids: pd.Series) -> dict[str, str]:
+    """Filer id -> its searchable text (every name it filed under)."""
+    names: dict[str, dict[str, None]] = {}
+    for fid, name in zip(ids.tolist(), filings["entity_name"].tolist(), strict=True):
+        names.setdefault(fid, {})[name] = None
+    return {fid: filer_text(ns) for fid, ns in names.items()}
+
+
+def search(
+    filings: pd.DataFrame,
+    text: str,
+    registry: str | None = None,
+    province: str | None = None,
+) -> pd.DataFrame:
+    """The filings matching ``text`` (the page's matching), with their ``filer_id``; optionally
+    in one registry and one province (code, English or Chinese name)."""
+    ids, _ = assign_filers(filings)
+    f = filings.assign(filer_id=ids)
+    terms = query_terms(text)
+    texts = filer_texts(f, ids) if terms else {}  # every name of the filer, in any registry
+    if registry:
+        f = f[f["registry"] == registry]
+    if province:
+        p = normalize(province).strip()
+        f = f[
+            (f["province_code"].map(normalize) == p)
+            | (f["province_en"].map(normalize) == p)
+            | (f["province_zh"].map(normalize).str.rstrip("省市") == p.rstrip("省市"))
+        ]
+    if not terms:
+        return f.reset_index(drop=True)
+    keep = [
+        matches(terms, row_text(r) + SEP + texts[r["filer_id"]])
+        for r in f[[*ROW_FIELDS, "filer_id"]].to_dict("records")
+    ]
+    return f[keep].reset_index(drop=True)

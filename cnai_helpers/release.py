@@ -1,0 +1,264 @@
+"""The enriched registry as a data release: every core table as CSV and Parquet, the DuckDB file,
+a Frictionless Data Package descriptor (``datapackage.json``) generated from
+``cnai_helpers/tables.yaml`` (descriptions, types, units, allowed values, primary keys) with the
+licence of every source from ``data/sources.yaml``, and a README (loading in pandas, DuckDB and
+R; file sizes and sha256).
+
+The release is versioned by the latest batch of each registry (``ds2026-03.ar2026-03…``): a new
+list of any registry makes a new version. It reads the core tables through the loaders' check
+(``require_registry``: stale tables are refused, never silently released).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from . import metadata
+from .registry import REGISTRIES, TABLES
+
+PROFILE = "tabular-data-package"
+DUCKDB_FILE = "registry.duckdb"
+ABBREV = {
+    "deep_synthesis": "ds",
+    "algorithm_recommendation": "ar",
+    "genai_filings": "gf",
+    "genai_registrations": "gr",
+    "genai_on_device": "od",
+}
+FRICTIONLESS_TYPES = {
+    "str": "string",
+    "int": "integer",
+    "Int64": "integer",
+    "float": "number",
+    "bool": "boolean",
+}
+# Open Definition licence ids of the licences data/sources.yaml names (else "notspecified",
+# with the manifest's words as the title)
+LICENCE_IDS = {"CC BY 4.0": ("CC-BY-4.0", "https://creativecommons.org/licenses/by/4.0/")}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def latest_batches(batches) -> dict[str, str]:
+    """Registry -> its latest batch (YYYY-MM), in the registries' order."""
+    latest = batches.groupby("registry")["batch"].max().to_dict()
+    return {r: str(latest[r]) for r in REGISTRIES if r in latest}
+
+
+def version_of(latest: dict[str, str]) -> str:
+    """``ds2026-03.ar2026-03.gf2026-08…``: the latest batch of each registry."""
+    return ".".join(f"{ABBREV.get(r, r)}{b}" for r, b in latest.items())
+
+
+def field_descriptor(f: metadata.Field) -> dict:
+    d: dict = {"name": f.name, "type": FRICTIONLESS_TYPES[f.type], "description": f.description}
+    if f.unit:
+        d["unit"] = f.unit  # not a Table Schema property: kept for readers (custom keys allowed)
+    c: dict = {}
+    if not f.nullable:
+        c["required"] = True
+    if f.allowed:
+        c["enum"] = list(f.allowed)
+    if f.pattern:  # tables.yaml patterns match from the start (re.match); Table Schema's whole
+        p = f.pattern.removeprefix("^")
+        c["pattern"] = p.removesuffix("$") if p.endswith("$") else p + ".*"
+    if f.min is not None:
+        c["minimum"] = int(f.min) if d["type"] == "integer" else f.min
+    if f.max is not None:
+        c["maximum"] = int(f.max) if d["type"] == "integer" else f.max
+    if f.min_length:
+        c["minLength"] = f.min_length
+    if f.unique:
+        c["unique"] = True
+    if c:
+        d["constraints"] = c
+    return d
+
+
+def table_schema(name: str) -> dict:
+    t = metadata.tables()[name]
+    schema: dict = {
+        "fields": [field_descriptor(f) for f in t.fields],
+        "missingValues": [""],
+    }
+    if t.unique:
+        schema["primaryKey"] = list(t.unique)
+    return schema
+
+
+def licences(sources) -> list[dict]:
+    out, seen = [], set()
+    for s in sources:
+        if s.licence in seen:
+            continue
+        seen.add(s.licence)
+        ident, url = LICENCE_IDS.get(s.licence, ("notspecified", None))
+        entry = {"name": ident, "title": s.licence}
+        if url:
+            entry["path"] = url
+        out.append(entry)
+    return out
+
+
+def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], sources) -> dict:
+    """The descriptor. ``files``: file name -> {bytes, sha256}."""
+    resources = []
+    for name in TABLES:
+        t = metadata.tables()[name]
+        csv, pq = f"{name}.csv", f"{name}.parquet"
+        resources.append(
+            {
+                "name": name,
+                "path": csv,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "title": f"{name} ({t.grain})",
+                "description": f"{t.description} One row: {t.grain}. {t.source_rule}",
+                "bytes": files[csv]["bytes"],
+                "hash": "sha256:" + files[csv]["sha256"],
+                "schema": table_schema(name),
+                "cnai:parquet": {
+                    "path": pq,
+                    "bytes": files[pq]["bytes"],
+                    "hash": "sha256:" + files[pq]["sha256"],
+                },
+            }
+        )
+    return {
+        "profile": PROFILE,
+        "name": "cnai-registry",
+        "title": "cnai: China's algorithm and generative-AI filing registries, enriched",
+        "description": (
+            "Every CAC algorithm-registry list (deep synthesis, recommendation algorithms) and "
+            "generative-AI filing list, parsed, cleaned, located (GB/T 2260 divisions), with "
+            "organisation type, sector, cancellations and the build's data-quality records. "
+            "Rebuilt from the official files by the cnai project's tested code."
+        ),
+        "version": version,
+        "cnai:latest_batches": latest,
+        "cnai:duckdb": {
+            "path": DUCKDB_FILE,
+            "bytes": files[DUCKDB_FILE]["bytes"],
+            "hash": "sha256:" + files[DUCKDB_FILE]["sha256"],
+        },
+        "licenses": licences(sources),
+        "sources": [
+            {
+                "title": s.citation,
+                "path": s.announcement_url or s.url,
+                "cnai:id": s.id,
+                "cnai:licence": s.licence,
+                "cnai:sha256": s.sha256,
+            }
+            for s in sources
+        ],
+        "resources": resources,
+    }
+
+
+def _human_size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def readme(pkg: dict, files: dict[str, dict]) -> str:
+    rows = "\n".join(
+        f"| `{name}` | {_human_size(info['bytes'])} | `{info['sha256']}` |"
+        for name, info in files.items()
+    )
+    latest = ", ".join(f"{r} {b}" for r, b in pkg["cnai:latest_batches"].items())
+    lic = "\n".join(f"- {x['title']} ({x['name']})" for x in pkg["licenses"])
+    tables = "\n".join(f"- `{r['name']}`: {r['description']}" for r in pkg["resources"])
+    return f"""# {pkg["title"]}
+
+Version **{pkg["version"]}** (the latest list of each registry: {latest}).
+
+{pkg["description"]}
+
+## Tables
+
+{tables}
+
+Every field (type, unit, description, allowed values) is described in `datapackage.json`
+(a Frictionless Data Package) and on the site's data dictionary page.
+
+## Files
+
+| file | size | sha256 |
+|---|---|---|
+{rows}
+
+Check a file with `sha256sum FILE`.
+
+## Loading
+
+pandas:
+
+```python
+import pandas
+filings = pandas.read_parquet("filings.parquet")  # or pandas.read_csv("filings.csv", dtype=str)
+```
+
+DuckDB:
+
+```sql
+-- the database file holds every table
+ATTACH 'registry.duckdb' AS cnai (READ_ONLY);
+SELECT registry, count(*) FROM cnai.filings GROUP BY registry;
+-- or read a file directly
+SELECT count(*) FROM read_parquet('filings.parquet');
+```
+
+R:
+
+```r
+filings <- arrow::read_parquet("filings.parquet")    # or readr::read_csv("filings.csv")
+# with the descriptor: frictionless::read_package("datapackage.json")
+```
+
+Python with the descriptor: `frictionless validate datapackage.json`.
+
+## Licences of the sources
+
+{lic}
+
+Each raw file's citation, address and licence is listed under `sources` in `datapackage.json`.
+"""
+
+
+def write_release(dest: Path, processed: Path | None = None) -> dict:
+    """Write the release into ``dest`` (an empty folder); return the descriptor."""
+    from .loaders import load_table
+    from .registry.fingerprint import registry_sources, require_registry
+
+    src = require_registry(processed)
+    dest = Path(dest)
+    files: dict[str, dict] = {}
+    for name in TABLES:
+        df = load_table(name, processed)
+        df.to_csv(dest / f"{name}.csv", index=False, lineterminator="\n")
+        shutil.copyfile(src / f"{name}.parquet", dest / f"{name}.parquet")
+    shutil.copyfile(src / DUCKDB_FILE, dest / DUCKDB_FILE)
+    for p in sorted(dest.iterdir()):
+        files[p.name] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+    latest = latest_batches(load_table("batches", processed))
+    pkg = datapackage(version_of(latest), latest, files, registry_sources())
+    (dest / "datapackage.json").write_text(
+        json.dumps(pkg, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    (dest / "README.md").write_text(readme(pkg, files), encoding="utf-8")
+    return pkg

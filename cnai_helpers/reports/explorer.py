@@ -1,0 +1,566 @@
+"""The site's registry pages, a step of `cnai reports build` after the notebook reports:
+
+- ``explorer/``: every filing of every registry in one searchable, filterable, sortable table
+  with a CSV download of the selection. The table is DataTables from itables' offline bundle
+  (``itables/html/dt_bundle.js``, an ES module, rewritten here into a classic script so that the
+  page also works opened from disk, where browsers refuse module scripts); the data is a compact
+  script beside the page (``filings.js``), not inlined.
+- ``filer/<id>.html``: one page per filer (see :mod:`cnai_helpers.filers` for who is one filer and
+  its permalink), and a redirecting page for each other id the filer is known by.
+- ``download/``: the data release (:mod:`cnai_helpers.release`) and its page.
+
+Incremental: the step is skipped when the core tables, the code and templates of these pages and
+the site's digests are unchanged (their fingerprint is kept in ``<site>/.explorer.json``). Each
+folder is replaced atomically; the fingerprint is written last, so an interrupted step is redone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from importlib import metadata as ilm
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import filers, paths
+from ..atomic import atomic_dir, write_text
+
+TEMPLATES = Path(__file__).parent / "templates" / "explorer"
+STATE = ".explorer.json"
+FOLDERS = ("explorer", "filer", "download")
+GROUP = "Find a filer"
+# fields of one row of filings.js, in order (explorer.js reads them by position)
+ROW_COLUMNS = (
+    "registry",
+    "filing_number",
+    "algorithm_name",
+    "application_product",
+    "name_token",
+    "filer",
+    "entity_name",
+    "first_batch",
+    "province",
+    "city",
+    "role_or_category",
+    "org_type",
+    "sector",
+    "cancelled_month",
+    "search_text",
+)
+ORG_LABELS = {
+    "central_soe": "Central state-owned enterprise (央企)",
+    "local_soe": "Local state-owned enterprise (地方国企)",
+    "university": "University (高校)",
+    "research_institute": "Research institute (科研院所)",
+    "government": "Government body (政府机关)",
+    "foreign": "Foreign or foreign-held company",
+    "private": "Private company",
+}
+ORG_HOW = {
+    "rule": "by the name rules (cnai_helpers/analysis/classify.py: central SOE, university, "
+    "research institute, government body, local SOE, foreign, private; the first that matches "
+    "the published name)",
+    "override": "by the project's override table (data/curated/entity_overrides.csv), "
+    "because the name rules get this filer wrong",
+    "label": "by a hand label (data/evaluation_labels/, the who-files evaluation sample)",
+}
+DIGEST = "batch-{registry}"
+ENV = jinja2.Environment(
+    autoescape=True,
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class ExplorerError(RuntimeError):
+    """The pages could not be made (the message says why)."""
+
+
+# ------------------------------------------------------------------ what the step depends on
+
+
+def code_files() -> list[Path]:
+    here = Path(__file__).parent.parent
+    return [
+        Path(__file__),
+        here / "filers.py",
+        here / "release.py",
+        here / "tables.yaml",
+        paths.MANIFEST,
+        *sorted(TEMPLATES.iterdir()),
+        Path(__file__).parent / "templates" / "static" / "site.css",
+    ]
+
+
+def fingerprint(digests: list[str], site_name: str) -> str:
+    from .needs import registry_tables_fingerprint
+
+    h = hashlib.sha256()
+    h.update(registry_tables_fingerprint().encode())
+    for f in code_files():
+        if f.is_file():
+            h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
+    for pkg in ("itables", "pypinyin", "pandas", "pyarrow", "duckdb"):
+        try:
+            h.update(f"{pkg}={ilm.version(pkg)}".encode())
+        except ilm.PackageNotFoundError:
+            h.update(f"{pkg}=missing".encode())
+    h.update(json.dumps([sorted(digests), site_name]).encode())
+    return h.hexdigest()
+
+
+def is_fresh(out_root: Path, fp: str) -> bool:
+    try:
+        state = json.loads((Path(out_root) / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return state.get("fingerprint") == fp and all(
+        (Path(out_root) / f / "index.html").exists() for f in FOLDERS
+    )
+
+
+# ------------------------------------------------------------------ DataTables, offline
+
+EXPORT_RE = re.compile(r"export\s*\{([^}]*)\}\s*;?")
+
+
+def datatables_script() -> tuple[str, str]:
+    """(classic script defining ``window.cnaiDataTables = {DataTable, jQuery}``, stylesheet)
+    from itables' bundle."""
+    try:
+        import itables
+    except ImportError as e:
+        raise ExplorerError("the explorer needs itables (pip install itables)") from e
+    html = Path(itables.__file__).parent / "html"
+    src = (html / "dt_bundle.js").read_text(encoding="utf-8")
+    css = (html / "dt_bundle.css").read_text(encoding="utf-8")
+    found = list(EXPORT_RE.finditer(src))
+    if len(found) != 1:
+        raise ExplorerError(
+            f"{html / 'dt_bundle.js'}: expected one export statement, found {len(found)} "
+            "(itables changed its bundle; update cnai_helpers/reports/explorer.py)"
+        )
+    m = found[0]
+    names = {}
+    for item in m.group(1).split(","):
+        local, _, exported = item.strip().partition(" as ")
+        names[(exported or local).strip()] = local.strip()
+    if "default" not in names or "jQuery" not in names:
+        raise ExplorerError(f"{html / 'dt_bundle.js'}: no DataTable or jQuery export")
+    glue = f"window.cnaiDataTables={{DataTable:{names['default']},jQuery:{names['jQuery']}}};"
+    script = (
+        f"/* DataTables and jQuery from itables {ilm.version('itables')} (dt_bundle.js), as a "
+        "classic script */\n(function(){\n" + src[: m.start()] + glue + src[m.end() :] + "\n})();\n"
+    )
+    return script, css
+
+
+# ------------------------------------------------------------------ the data
+
+
+def _labels(values, labels: dict | None = None) -> list[list[str]]:
+    return [[v, (labels or {}).get(v, v.replace("_", " "))] for v in values]
+
+
+def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]) -> dict:
+    """The compact table explorer.js reads: dictionaries of values, rows of indexes."""
+    import pandas as pd
+
+    def codes(col: pd.Series, order: list) -> list:
+        pos = {v: i for i, v in enumerate(order)}
+        return [pos.get(v) if isinstance(v, str) and v else None for v in col.tolist()]
+
+    batches = sorted(f["first_batch"].unique())
+    prov = (
+        f[["province_code", "province_en", "province_zh"]]
+        .drop_duplicates("province_code")
+        .sort_values("province_code")
+    )
+    provinces = [
+        [r.province_code, province_label(r.province_code, r.province_en, r.province_zh)]
+        for r in prov.itertuples()
+    ]
+    city = (
+        f[f["city_code"].notna() & (f["city_code"] != "")][
+            ["city_code", "city_en", "city_zh", "province_en"]
+        ]
+        .drop_duplicates("city_code")
+        .sort_values(["city_en", "city_code"])
+    )
+    cities = [
+        [r.city_code, city_label(r.city_en, r.city_zh, r.province_en)] for r in city.itertuples()
+    ]
+    roles = sorted(v for v in f["role_or_category"].dropna().unique() if v)
+    org_types = sorted(f["org_type"].unique(), key=lambda v: list(ORG_LABELS).index(v))
+    sectors = sorted(f["sector"].unique())
+    filer_ids = sorted(texts)
+    names = sorted(f["entity_name"].unique())
+    regs = [r for r in registry_labels if r in set(f["registry"])]
+    cols = {
+        "registry": codes(f["registry"], regs),
+        "filing_number": f["filing_number"].tolist(),
+        "algorithm_name": f["algorithm_name"].tolist(),
+        "application_product": [v or None for v in f["application_product"].fillna("").tolist()],
+        "name_token": [v or None for v in f["name_token"].fillna("").tolist()],
+        "filer": codes(pd.Series(list(ids)), filer_ids),
+        "entity_name": codes(f["entity_name"], names),
+        "first_batch": codes(f["first_batch"], batches),
+        "province": codes(f["province_code"], [p[0] for p in provinces]),
+        "city": codes(f["city_code"], [c[0] for c in cities]),
+        "role_or_category": codes(f["role_or_category"], roles),
+        "org_type": codes(f["org_type"], org_types),
+        "sector": codes(f["sector"], sectors),
+        "cancelled_month": [v or None for v in f["cancelled_month"].fillna("").tolist()],
+        "search_text": search_overrides(f),
+    }
+    rows = [list(r) for r in zip(*(cols[c] for c in ROW_COLUMNS), strict=True)]
+    return {
+        "columns": list(ROW_COLUMNS),
+        "registries": [[r, registry_labels[r]] for r in regs],
+        "batches": batches,
+        "provinces": provinces,
+        "cities": cities,
+        "roles": _labels(roles),
+        "org_types": _labels(org_types, ORG_LABELS),
+        "sectors": _labels(sectors),
+        "names": names,
+        "filers": [[fid, texts[fid]] for fid in filer_ids],
+        "rows": rows,
+    }
+
+
+def search_overrides(f) -> list[str | None]:
+    """Each filing's own searchable text (:func:`cnai_helpers.filers.row_text`) where lower-casing
+    its fields does not give it already (NFKC changed a character, e.g. full-width （APP）);
+    None elsewhere. explorer.js lower-cases the rest itself: NFKC on every field at the first
+    search cost the page hundreds of milliseconds."""
+    out = []
+    for r in f[list(filers.ROW_FIELDS)].to_dict("records"):
+        text = filers.row_text(r)
+        naive = filers.SEP.join(v.lower() if isinstance(v, str) else "" for v in r.values())
+        out.append(None if text == naive else text)
+    return out
+
+
+def city_label(en: Any, zh: Any, province_en: Any) -> str:
+    """``Hefei 合肥市 (Anhui)``; the province left out where the city is one (Beijing)."""
+    en, zh, prov = (v if isinstance(v, str) else "" for v in (en, zh, province_en))
+    text = " ".join(x for x in (en, zh) if x)
+    return f"{text} ({prov})" if prov and prov != en else text
+
+
+def province_label(code: str, en: Any, zh: Any) -> str:
+    if code == "central_soe":
+        return "Central SOEs (国资委, no province)"
+    if code == "unknown":
+        return "Unknown"
+    return f"{en} {zh}" if isinstance(en, str) and isinstance(zh, str) else str(code)
+
+
+def _text(v: Any) -> str:
+    """A cell as text ("" for missing)."""
+    return v if isinstance(v, str) else ""
+
+
+def _locations(rows: list[dict]) -> list[dict]:
+    locs = Counter(
+        " · ".join(
+            x
+            for x in (
+                province_label(r["province_code"], r["province_en"], r["province_zh"]),
+                _text(r["city_en"]),
+                _text(r["district_zh"]),
+            )
+            if x
+        )
+        for r in rows
+    )
+    return [{"text": t, "n": n} for t, n in locs.most_common()]
+
+
+def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overrides: dict):
+    """(filer id, page context) for every filer, from its filings (plain Python over the
+    records: a pandas group-by per filer costs minutes for 5,700 filers)."""
+    dates = {
+        (r.registry, r.batch): r.announcement_date
+        for r in batches.itertuples()
+        if isinstance(r.announcement_date, str)
+    }
+    reg_order = {r: i for i, r in enumerate(registry_labels)}
+    by_filer: dict[str, list[dict]] = {}
+    for fid, r in zip(list(ids), f.to_dict("records"), strict=True):
+        by_filer.setdefault(fid, []).append(r)
+    for fid in sorted(by_filer):
+        sub = sorted(by_filer[fid], key=lambda r: (r["first_batch"], r["filing_key"]))
+        latest = sub[-1]["entity_name"]
+        names: dict[str, dict] = {}
+        for r in sub:
+            n = names.setdefault(
+                r["entity_name"],
+                {"name": r["entity_name"], "n": 0, "first": r["first_batch"], "last": ""},
+            )
+            n["n"] += 1
+            n["last"] = r["first_batch"]
+        org = []
+        for otype, source in dict.fromkeys((r["org_type"], r["org_type_source"]) for r in sub):
+            reason, url = None, None
+            if source == "override":
+                hit = next(
+                    (overrides[r["entity_name"]] for r in sub if r["entity_name"] in overrides),
+                    None,
+                )
+                if hit:
+                    reason, url = hit
+            org.append(
+                {
+                    "label": ORG_LABELS.get(otype, otype),
+                    "how": ORG_HOW.get(source, source),
+                    "reason": reason,
+                    "url": url,
+                }
+            )
+        counts = Counter(r["registry"] for r in sub)
+        regs = [
+            {
+                "label": registry_labels.get(reg, reg),
+                "n": counts[reg],
+                "digest": DIGEST.format(registry=reg)
+                if DIGEST.format(registry=reg) in digests
+                else None,
+            }
+            for reg in sorted(counts, key=lambda x: reg_order.get(x, 99))
+        ]
+        rows = [
+            {
+                "registry": registry_labels.get(r["registry"], r["registry"]),
+                "number": r["filing_number"],
+                "algorithm": r["algorithm_name"],
+                "product": _text(r["application_product"]),
+                "role": _text(r["role_or_category"]),
+                "first": r["first_batch"],
+                "first_date": dates.get((r["registry"], r["first_batch"])),
+                "n_batches": r["n_batches"],
+                "status": f"cancelled {r['cancelled_month']}"
+                if _text(r["cancelled_month"])
+                else "active",
+                "sector": r["sector"].replace("_", " ")
+                + (" (hand label)" if r["sector_source"] == "label" else ""),
+            }
+            for r in sorted(sub, key=lambda r: (reg_order.get(r["registry"], 99), r["first_batch"]))
+        ]
+        parts = sorted({p for p in (filers.entity_part(r["filing_key"]) for r in sub) if p})
+        full, _ = filers.pinyin(latest)
+        yield (
+            fid,
+            {
+                "id": fid,
+                "name": latest,
+                "pinyin": full if full != filers.normalize(latest) else "",
+                "names": sorted(names.values(), key=lambda n: (n["first"], n["name"])),
+                "parts": parts,
+                "n_filings": len(sub),
+                "locations": _locations(sub),
+                "org": org,
+                "registries": regs,
+                "filings": rows,
+            },
+        )
+
+
+# ------------------------------------------------------------------ the step
+
+
+def build_site_pages(
+    out_root: Path,
+    report_ids: list[str] | set[str] = (),
+    force: bool = False,
+    site_name: str | None = None,
+) -> dict:
+    """Write (or keep) the explorer, the filer pages and the data release of the site in
+    ``out_root``; return a status: ``{"status": "ok" | "skipped" | "unavailable", ...}``."""
+    import time
+
+    from ..loaders import StaleRegistryError, registry_build_info
+    from .provenance import git_state, now_iso
+    from .render import SITE_NAME, site_config
+
+    out_root = Path(out_root)
+    t0 = time.perf_counter()
+    try:
+        info = registry_build_info()  # the core tables are built and current
+    except StaleRegistryError as e:
+        return {"status": "unavailable", "reason": str(e)}
+    site_name = site_name or site_config().get("name") or SITE_NAME
+    digests = sorted(i for i in report_ids if i.startswith("batch-"))
+    fp = fingerprint(digests, site_name)
+    if not force and is_fresh(out_root, fp):
+        return {
+            "status": "skipped",
+            "fingerprint": fp,
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+
+    from ..loaders import REGISTRIES, load_batches, load_filings
+    from ..metadata import read_curated
+    from ..reference import registry_label
+    from ..release import write_release
+
+    f = load_filings()
+    batches = load_batches()
+    overrides = {
+        r.entity_name: (r.reason, r.source_url)
+        for r in read_curated("entity_overrides").itertuples()
+    }
+    ids, aliases = filers.assign_filers(f)
+    texts = filers.filer_texts(f, ids)
+    labels = {r: registry_label(r) for r in REGISTRIES}
+    common = {
+        "site_name": site_name,
+        "built_at": now_iso(),
+        "tables_built_at": info.get("built_at", ""),
+        "commit": git_state()["commit"],
+    }
+
+    # the explorer
+    data = explorer_data(f, texts, ids, labels)
+    dt_js, dt_css = datatables_script()
+    with atomic_dir(out_root / "explorer") as tmp:
+        # a script (pages opened from disk cannot fetch JSON) holding the JSON as a string:
+        # browsers parse JSON.parse's argument much faster than the same object literal
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        (tmp / "filings.js").write_text(
+            f"window.CNAI_EXPLORER=JSON.parse({json.dumps(text, ensure_ascii=False)});\n",
+            encoding="utf-8",
+        )
+        (tmp / "datatables.js").write_text(dt_js, encoding="utf-8")
+        (tmp / "datatables.css").write_text(dt_css, encoding="utf-8")
+        for static in ("explorer.js", "explorer.css"):
+            (tmp / static).write_text((TEMPLATES / static).read_text("utf-8"), encoding="utf-8")
+        page = ENV.get_template("explorer.html.j2").render(
+            **common,
+            root="../",
+            group=GROUP,
+            title="Find a filer: every filing of the CAC registries",
+            description="Search every CAC algorithm and generative-AI filing by filer, "
+            "product, algorithm or filing number; filter, sort and download.",
+            n_filings=len(f),
+            n_filers=len(texts),
+            registries=data["registries"],
+            batches=data["batches"],
+            provinces=data["provinces"],
+            cities=data["cities"],
+            roles=data["roles"],
+            org_types=data["org_types"],
+            sectors=data["sectors"],
+        )
+        (tmp / "index.html").write_text(page, encoding="utf-8")
+
+    # one page per filer, and a redirect for each other id it is known by
+    genai_names = {
+        filers.name_id(k) for k in f.loc[f["registry"].str.startswith("genai"), "entity_key"]
+    }
+    # other entity parts always; a name id only where the name has a generative-AI filing
+    # (a filer known only by such a name had a page of its own before it filed an algorithm)
+    kept_aliases = {a: t for a, t in aliases.items() if a[0] != "n" or a in genai_names}
+    filer_tpl = ENV.get_template("filer.html.j2")
+    redirect_tpl = ENV.get_template("redirect.html.j2")
+    names: dict[str, str] = {}
+    with atomic_dir(out_root / "filer") as tmp:
+        for fid, ctx in filer_pages(f, ids, batches, labels, set(digests), overrides):
+            names[fid] = ctx["name"]
+            (tmp / f"{fid}.html").write_text(
+                filer_tpl.render(
+                    **common,
+                    root="../",
+                    group=GROUP,
+                    title=ctx["name"],
+                    description=f"{ctx['name']}: its filings in the CAC lists",
+                    f=ctx,
+                ),
+                encoding="utf-8",
+            )
+        for alias, target in kept_aliases.items():
+            d = tmp / alias
+            d.mkdir()
+            (d / "index.html").write_text(
+                redirect_tpl.render(name=names.get(target, target), href=f"../{target}/index.html"),
+                encoding="utf-8",
+            )
+        (tmp / "index.html").write_text(
+            redirect_tpl.render(name="Every filer", href="../explorer/index.html"),
+            encoding="utf-8",
+        )
+
+    # the data release
+    with atomic_dir(out_root / "download") as tmp:
+        pkg = write_release(tmp)
+        files = {
+            p.name: {"size": _size(p.stat().st_size), "sha256": sha256_of(p)}
+            for p in sorted(tmp.iterdir())
+            if p.name != "index.html"
+        }
+        rows = info.get("rows", {})
+        tables = [
+            {
+                "name": r["name"],
+                "grain": r["title"].split(" (", 1)[1].rstrip(")") if " (" in r["title"] else "",
+                "rows": rows.get(r["name"], 0),
+                "csv_size": _size(r["bytes"]),
+                "parquet_size": _size(r["cnai:parquet"]["bytes"]),
+            }
+            for r in pkg["resources"]
+        ]
+        (tmp / "index.html").write_text(
+            ENV.get_template("download.html.j2").render(
+                **common,
+                root="../",
+                group=GROUP,
+                title=f"Download the data (version {pkg['version']})",
+                description="The enriched CAC registries as CSV, Parquet and DuckDB with a "
+                "Frictionless Data Package descriptor.",
+                pkg=pkg,
+                tables=tables,
+                files=files,
+                duckdb_size=_size(pkg["cnai:duckdb"]["bytes"]),
+            ),
+            encoding="utf-8",
+        )
+    seconds = round(time.perf_counter() - t0, 2)
+    state = {
+        "fingerprint": fp,
+        "built_at": common["built_at"],
+        "seconds": seconds,
+        "filings": len(f),
+        "filers": len(texts),
+        "aliases": len(kept_aliases),
+        "version": pkg["version"],
+    }
+    write_text(out_root / STATE, json.dumps(state, indent=1))
+    return {"status": "ok", **state}
+
+
+def sha256_of(p: Path) -> str:
+    from ..release import sha256_file
+
+    return sha256_file(p)
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{int(n):,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def site_links(out_root: Path) -> dict[str, bool]:
+    """Which of these pages the site has (the index links to those that exist)."""
+    return {
+        "explorer": (Path(out_root) / "explorer" / "index.html").exists(),
+        "download": (Path(out_root) / "download" / "index.html").exists(),
+    }

@@ -1,0 +1,142 @@
+"""Who is one filer (entity part of the CAC number, names), its permalink, and the search the
+explorer page and `cnai registry search` share, on a tiny table written here."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cnai_helpers import filers
+from cnai_helpers.cli import app
+
+
+def filing(registry, number, name, batch, **kw):
+    return {
+        "registry": registry,
+        "filing_key": number,
+        "filing_number": number,
+        "entity_name": name,
+        "entity_key": name,
+        "first_batch": batch,
+        "algorithm_name": kw.get("algo", "示例算法"),
+        "application_product": kw.get("product"),
+        "name_token": kw.get("token"),
+        "province_code": kw.get("province", "11"),
+        "province_en": kw.get("province_en", "Beijing"),
+        "province_zh": kw.get("province_zh", "北京市"),
+    }
+
+
+ZHIPU_OLD, ZHIPU_NEW = "北京智谱华章科技有限公司", "北京智谱华章科技股份有限公司"
+
+
+@pytest.fixture
+def table():
+    return pd.DataFrame(
+        [
+            # renamed between lists: one entity part (1058580), two names
+            filing("deep_synthesis", "网信算备110108105858001230019号", ZHIPU_OLD, "2023-06"),
+            filing(
+                "algorithm_recommendation", "网信算备110108105858002250013号", ZHIPU_NEW, "2025-11"
+            ),
+            # the generative-AI list has no entity part: joins the filer by its name
+            filing(
+                "genai_filings", "Beijing-ChatGLM-20230821", ZHIPU_OLD, "2024-04", token="ChatGLM"
+            ),
+            # one name, two entity parts (filed twice with different numbers): one filer
+            filing(
+                "deep_synthesis",
+                "网信算备110108597433901240013号",
+                "北京车之家信息技术有限公司",
+                "2024-02",
+            ),
+            filing(
+                "deep_synthesis",
+                "网信算备110108011878002220019号",
+                "北京车之家信息技术有限公司",
+                "2024-04",
+            ),
+            # only on a generative-AI list: an id from its name
+            filing(
+                "genai_filings",
+                "Shanghai-MiniMax-20230821",
+                "上海稀宇科技有限公司",
+                "2023-08",
+                province="31",
+                province_en="Shanghai",
+                province_zh="上海市",
+                product="海螺ＡＩ",  # full-width letters
+            ),
+        ]
+    )
+
+
+def test_entity_part():
+    assert filers.entity_part("网信算备110108105858001230019号") == "1058580"
+    assert filers.entity_part("网信算备 110108105858001230019 号") == "1058580"
+    assert filers.entity_part("网信算备1101081058580012300191号") is None  # 22 digits
+    assert filers.entity_part("Beijing-ChatGLM-20230821") is None
+
+
+def test_a_renamed_filer_keeps_one_id_and_names_are_merged(table):
+    ids, aliases = filers.assign_filers(table)
+    assert list(ids[:3]) == ["1058580"] * 3  # both names and the genai filing
+    assert ids[3] == ids[4] == "5974339"  # the part of its earliest filing
+    assert aliases["0118780"] == "5974339"
+    assert ids[5] == filers.name_id("上海稀宇科技有限公司") and ids[5].startswith("n")
+    assert aliases[filers.name_id(ZHIPU_NEW)] == "1058580"
+
+
+def test_pinyin_reads_words():
+    assert filers.pinyin("重庆银行股份有限公司") == (
+        "chongqingyinhanggufenyouxiangongsi",
+        "cqyhgfyxgs",
+    )
+    full, initials = filers.pinyin("深圳TCL新技术有限公司")
+    assert full == "shenzhentclxinjishuyouxiangongsi" and initials == "szxjsyxgs"
+
+
+@pytest.mark.parametrize(
+    ("query", "numbers"),
+    [
+        ("智谱", {0, 1, 2}),
+        ("ZhiPu", {0, 1, 2}),  # pinyin, any case
+        ("bjzphz", {0, 1, 2}),  # initials
+        ("gufen zhipu", {0, 1, 2}),  # every word, anywhere in the filer's names
+        ("1058580", {0, 1}),  # entity part of the number
+        ("chatglm", {2}),  # model token of a generative-AI number
+        ("海螺AI", {5}),  # full-width product text matches half-width
+        ("zhipu chatglm", {2}),
+        ("zhipu minimax", set()),
+    ],
+)
+def test_search_matches_like_the_page(table, query, numbers):
+    found = filers.search(table, query)
+    assert set(found["filing_number"]) == {table["filing_number"][i] for i in numbers}
+
+
+def test_search_filters(table):
+    assert set(filers.search(table, "zhipu", registry="deep_synthesis")["filing_number"]) == {
+        "网信算备110108105858001230019号"
+    }
+    # a filer's other names still match when its other registries are filtered out
+    assert len(filers.search(table, "gufen", registry="genai_filings")) == 1
+    for p in ("31", "shanghai", "上海", "上海市"):
+        assert list(filers.search(table, "", province=p)["entity_name"]) == ["上海稀宇科技有限公司"]
+
+
+@pytest.mark.mirror
+def test_cli_search_json_agrees_with_the_function(real_raw):
+    from cnai_helpers.loaders import load_filings
+
+    out = CliRunner().invoke(app, ["registry", "search", "zhipu", "--province", "11", "--json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    want = filers.search(load_filings(), "zhipu", province="11")
+    assert got["count"] == len(want) > 0
+    assert {r["filing_number"] for r in got["filings"]} == set(want["filing_number"])
+    bad = CliRunner().invoke(app, ["registry", "search", "x", "--registry", "nope"])
+    assert bad.exit_code == 2 and "choose from" in bad.output
