@@ -33,7 +33,7 @@ lint: install
 	$(BIN)/ruff format --check cnai_helpers tests bench
 
 test: sysdeps registry lint
-	CI=$${CI:-true} $(BIN)/python -m pytest tests --nbmake notebooks
+	CI=$${CI:-true} $(BIN)/python -m pytest tests
 
 lab: registry
 	$(BIN)/jupyter lab notebooks

@@ -6,7 +6,10 @@ folders get the modes the process umask gives a plain ``open``/``mkdir`` (0644/0
 
 Temporary names carry the creating process id (``.<name>.tmp-<pid>-<random>``). A killed run
 leaves them behind; the next atomic write beside them (or ``clean_stale``) removes those whose
-process is gone, and those without a process id (older versions) once they are an hour old.
+process is gone. Only what the project created is ever removed: a temporary folder carries a
+marker file (:data:`MARKER`) from its creation until it is swapped in, and a temporary file has the
+exact shape of :func:`atomic_path`'s names (``.<name>.tmp-<pid>-<8 characters>.tmp``). A name
+alone never suffices: ``--out ~`` must not delete ``~/.env.template`` or ``~/.bashrc.original``.
 A temporary of a running process is never removed.
 
 :func:`atomic_dir` swaps folders in two renames (the last good one aside to ``.<name>.old``,
@@ -19,15 +22,36 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-LEGACY_MAX_AGE_S = 3600  # a temporary without a pid is stale after an hour
-PID_RE = re.compile(r"\.tmp-(\d+)-[A-Za-z0-9_]+(\.tmp)?$")
-LEGACY_RE = re.compile(r"^\.(.+)\.[A-Za-z0-9_]{8}(\.tmp)?$")
+PID_RE = re.compile(r"^\..+\.tmp-(\d+)-[A-Za-z0-9_]+$")  # a temporary folder's name
+FILE_RE = re.compile(r"^\..+\.tmp-(\d+)-[A-Za-z0-9_]{8}\.tmp$")  # a temporary file's name
+MARKER = ".cnai-temporary"  # inside every temporary folder the project creates
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver them: a folder swap or a
+    rollback is never cut in half (a Ctrl-C between the two renames left ``.processed.old``
+    and the new tables in place while the command rolled back what had recorded them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    signums = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in signums}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def umask() -> int:
@@ -55,17 +79,18 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def is_stale(path: Path, legacy: re.Pattern | None = LEGACY_RE) -> bool:
-    """A temporary of a process that is gone, or a pid-less (legacy) one older than an hour."""
-    m = PID_RE.search(path.name)
-    if m:
-        return not pid_alive(int(m.group(1)))
-    if legacy is not None and legacy.match(path.name):
-        try:
-            return time.time() - path.lstat().st_mtime > LEGACY_MAX_AGE_S
-        except FileNotFoundError:
+def is_stale(path: Path) -> bool:
+    """A temporary the project created (see the module's rule) whose process is gone."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        m = PID_RE.match(path.name)
+        if not m or not (path / MARKER).is_file():
             return False
-    return False
+    else:
+        m = FILE_RE.match(path.name)
+        if not m:
+            return False
+    return not pid_alive(int(m.group(1)))
 
 
 def _remove(path: Path) -> None:
@@ -76,12 +101,12 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def clean_stale(folder: Path, glob: str, legacy: re.Pattern | None = LEGACY_RE) -> list[Path]:
+def clean_stale(folder: Path, glob: str) -> list[Path]:
     """Remove the stale temporaries matching ``glob`` in ``folder``; return what was removed."""
     removed = []
-    with suppress(FileNotFoundError, NotADirectoryError):
+    with suppress(FileNotFoundError, NotADirectoryError, PermissionError):
         for p in Path(folder).glob(glob):
-            if is_stale(p, legacy):
+            if is_stale(p):
                 _remove(p)
                 removed.append(p)
     return removed
@@ -96,9 +121,11 @@ def glob_escape(name: str) -> str:
 
 
 def make_temp_dir(parent: Path, name: str) -> Path:
-    """A fresh ``parent/.<name>.tmp-<pid>-<random>`` folder with the umask's mode."""
+    """A fresh ``parent/.<name>.tmp-<pid>-<random>`` folder with the umask's mode, holding the
+    :data:`MARKER` file that lets a later run recognise it as the project's."""
     tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(name), dir=parent))
     os.chmod(tmp, 0o777 & ~umask())
+    (tmp / MARKER).write_bytes(b"")
     return tmp
 
 
@@ -161,18 +188,20 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     tmp = make_temp_dir(target.parent, target.name)
     try:
         yield tmp
-        old = None
-        if target.exists():
-            old = old_path(target)
-            _remove(old)
-            os.replace(target, old)
-        try:
-            os.replace(tmp, target)
-        except BaseException:
-            recover_swap(target)  # the last good copy back in place
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        (tmp / MARKER).unlink(missing_ok=True)  # not part of the published folder
+        with signals_deferred():  # both renames and the cleanup, or neither
+            old = None
+            if target.exists():
+                old = old_path(target)
+                _remove(old)
+                os.replace(target, old)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                recover_swap(target)  # the last good copy back in place
+                raise
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

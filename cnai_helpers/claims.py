@@ -21,8 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .evidence import LABELS, NOT_TESTABLE, STATUSES, Verdict, across_definitions
+from .evidence import (
+    DECISIVE,
+    DEPENDS,
+    LABELS,
+    NOT_TESTABLE,
+    STATUSES,
+    claim_status,
+)
 from .metadata import TableError, columns, read_curated, table
+from .readings import load_readings
 
 REQUIRED = tuple(columns("claims"))  # declared in cnai_helpers/tables.yaml
 BASES = table("claims").field("basis").allowed  # computed, curated, none
@@ -83,6 +91,8 @@ def load_report_results(report_id: str, results_dir: Path | None = None) -> dict
         build = json.loads((d / f"{report_id}.build.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         build = {}
+    if build.get("title"):
+        res["_title"] = build["title"]
     if build.get("status") == "failed":
         return {**res, "_failed": build.get("error") or "failed"}
     if build.get("stale"):
@@ -109,71 +119,121 @@ def verdict_in(results: dict | None, claim_id: str) -> tuple[str, dict | None]:
     return MISSING, None
 
 
-def assess(claim: pd.Series, results: dict[str, dict | None]) -> dict:
-    """Per-report verdicts and the combined status of one claim."""
-    cid = claim["claim_id"]
-    if claim["basis"] == "none":
-        return {"status": NOT_TESTABLE, "reason": claim["note"], "per_report": [], "value": None}
-    per = []
-    for rid in report_ids(claim):
-        state, v = verdict_in(results.get(rid), cid)
-        if v is not None and v.get("basis") != claim["basis"]:
-            raise ClaimsError(
-                f"claims.csv {cid}: declared basis {claim['basis']!r} but report "
-                f"{rid!r} recorded a {v.get('basis')!r} verdict"
-            )
-        per.append(
-            {
-                "report": rid,
-                "status": state,
-                "value": v and v.get("value"),
-                "figure": (v and v.get("figure")) or claim["figure"],
-                "reason": v["reason"] if v else PENDING_LABELS[state],
-                "basis": v.get("basis") if v else claim["basis"],
-            }
-        )
-    pending = [p for p in per if p["status"] in PENDING]
-    if pending:
-        return {
-            "status": pending[0]["status"],
-            "reason": "; ".join(f"{p['report']}: {p['reason']}" for p in pending),
-            "per_report": per,
-            "value": None,
-        }
-    if len(per) == 1:
-        p = per[0]
-        return {
-            "status": p["status"],
-            "reason": p["reason"],
-            "per_report": per,
-            "value": p["value"],
-        }
-    combined = across_definitions(
-        {p["report"]: Verdict(p["status"], p["reason"], basis=p["basis"]) for p in per},
-        what=f"claim {cid}",
-    )
+PENDING_STATUS = "pending"
+
+
+def _entry(rid: str, v: dict | None, state: str, claim: pd.Series) -> dict:
+    v = v or {}
     return {
-        "status": combined.status,
-        "reason": combined.reason,
-        "per_report": per,
-        "value": per[0]["value"],
+        "report": rid,
+        "status": state,
+        "value": v.get("value"),
+        "figure": v.get("figure") or claim["figure"],
+        "reason": v.get("reason") or PENDING_LABELS.get(state, ""),
+        "basis": v.get("basis") or claim["basis"],
+        "role": v.get("role") or "",
+        "definition": v.get("definition") or "",
+        "registry": v.get("registry"),
+        "cutoff": v.get("cutoff"),
+        "ci_low": v.get("ci_low"),
+        "ci_high": v.get("ci_high"),
+        "interval_kind": v.get("interval_kind") or "",
+        "band_low": v.get("band_low"),
+        "band_high": v.get("band_high"),
+        "band_text": v.get("band_text") or "",
+        "kind": v.get("kind"),
+        "n": v.get("n"),
+        "n_to_decide": v.get("n_to_decide"),
+        "primary": False,
     }
 
 
-def ledger(claims: pd.DataFrame, results: dict[str, dict | None]) -> pd.DataFrame:
-    """One row per claim and testing report (a claim with no report: one row)."""
+def assess(claim: pd.Series, results: dict[str, dict | None], readings: dict | None = None) -> dict:
+    """Every verdict on one claim and the claim's status.
+
+    A tested (computed) claim takes its status from the verdict of its primary reading, recorded
+    by the primary report its reading names (``claim_readings.yaml``); other reports' and
+    readings' verdicts are robustness and sensitivity rows, never a better status. The claim is
+    ``depends_on_definition`` only when the primary and a pre-registered alternative are each
+    decisive and disagree. A primary report not built, failed or out of date, or without a
+    verdict under the primary reading, makes the claim ``pending``. A restated figure takes the
+    (source-traced) status its report recorded."""
+    cid = claim["claim_id"]
+    if claim["basis"] == "none":
+        return {"status": NOT_TESTABLE, "reason": claim["note"], "per_report": [], "value": None}
+    reading = None
+    if claim["basis"] == "computed":
+        readings = load_readings() if readings is None else readings
+        reading = readings.get(cid)
+        if reading is None:
+            raise ClaimsError(
+                f"claims.csv {cid}: a computed claim needs a reading in claim_readings.yaml"
+            )
+    rids = report_ids(claim)
+    if reading is not None and reading.primary.report not in rids:
+        rids = [reading.primary.report, *rids]
+    per = []
+    for rid in rids:
+        state, _ = verdict_in(results.get(rid), cid)
+        if state in PENDING:
+            per.append(_entry(rid, None, state, claim))
+            continue
+        for v in results[rid].get("verdicts", []):
+            if v.get("claim") != cid:
+                continue
+            if v.get("basis") != claim["basis"]:
+                raise ClaimsError(
+                    f"claims.csv {cid}: declared basis {claim['basis']!r} but report "
+                    f"{rid!r} recorded a {v.get('basis')!r} verdict"
+                )
+            per.append(_entry(rid, v, v["status"], claim))
+    if reading is None:  # a restated figure: its one report's verdict
+        p = per[0]
+        p["primary"] = True
+        status = PENDING_STATUS if p["status"] in PENDING else p["status"]
+        return {"status": status, "reason": p["reason"], "per_report": per, "value": p["value"]}
+    prim_rid = reading.primary.report
+    prim = next((p for p in per if p["report"] == prim_rid and p["role"] == "primary"), None)
+    if prim is None:
+        state = next((p["status"] for p in per if p["report"] == prim_rid), MISSING)
+        state = state if state in PENDING else MISSING
+        reason = (
+            f"the primary report ({prim_rid}): {PENDING_LABELS[state]}"
+            if state != MISSING
+            else f"the primary report ({prim_rid}) recorded no verdict under the primary "
+            f"reading ({reading.primary.definition})"
+        )
+        stub = _entry(prim_rid, None, state, claim)
+        stub.update(primary=True, reason=reason, role="primary")
+        per = [stub, *[p for p in per if p["report"] != prim_rid or p["status"] not in PENDING]]
+        return {"status": PENDING_STATUS, "reason": reason, "per_report": per, "value": None}
+    prim["primary"] = True
+    alt_rows = [p for p in per if p["role"] == "alternative" and p["report"] == prim_rid]
+    status, reason = prim["status"], prim["reason"]
+    if claim_status(prim["status"], [p["status"] for p in alt_rows]) == DEPENDS:
+        alts = [p for p in alt_rows if p["status"] in DECISIVE]
+        status = DEPENDS
+        reason = "; ".join(
+            f"{LABELS[p['status']]} under {p['definition'] or 'the primary reading'}"
+            for p in [prim, *alts]
+        )
+        reason = f"Pre-registered readings disagree: {reason}."
+    per = [prim, *[p for p in per if p is not prim]]
+    return {"status": status, "reason": reason, "per_report": per, "value": prim["value"]}
+
+
+def ledger(
+    claims: pd.DataFrame, results: dict[str, dict | None], readings: dict | None = None
+) -> pd.DataFrame:
+    """One row per claim and verdict (primary first; a claim with no report: one row)."""
+    readings = load_readings() if readings is None else readings
+    titles = {rid: (res or {}).get("_title") for rid, res in results.items()}
     rows = []
     for _, c in claims.iterrows():
-        a = assess(c, results)
+        a = assess(c, results, readings)
+        r = readings.get(c["claim_id"])
         for p in a["per_report"] or [
-            {
-                "report": "",
-                "status": a["status"],
-                "value": None,
-                "figure": "",
-                "reason": a["reason"],
-                "basis": c["basis"],
-            }
+            {**_entry("", None, a["status"], c), "reason": a["reason"], "primary": True}
         ]:
             rows.append(
                 {
@@ -183,6 +243,7 @@ def ledger(claims: pd.DataFrame, results: dict[str, dict | None]) -> pd.DataFram
                     "claimed": c["claimed_value"],
                     "unit": c["unit"],
                     "report": p["report"],
+                    "report_title": titles.get(p["report"]) or p["report"],
                     "figure": p["figure"],
                     "value": p["value"],
                     "status": p["status"],
@@ -190,34 +251,59 @@ def ledger(claims: pd.DataFrame, results: dict[str, dict | None]) -> pd.DataFram
                     "reason": p["reason"],
                     "claim_status": a["status"],
                     "section": c["section"],
+                    "primary": bool(p["primary"]),
+                    "role": p["role"] or ("primary" if p["primary"] else ""),
+                    "definition": p["definition"],
+                    "registry": p["registry"],
+                    "cutoff": p["cutoff"],
+                    "ci_low": p["ci_low"],
+                    "ci_high": p["ci_high"],
+                    "interval_kind": p["interval_kind"],
+                    "band_low": r.band_low if r else None,
+                    "band_high": r.band_high if r else None,
+                    "band_text": p["band_text"],
+                    "kind": p["kind"],
+                    "n": p["n"],
+                    "n_to_decide": p["n_to_decide"],
                 }
             )
     return pd.DataFrame(rows)
 
 
-def counts(claims: pd.DataFrame, results: dict[str, dict | None]) -> dict[str, int]:
-    """Claims per combined status (each claim counted once)."""
-    st = [assess(c, results)["status"] for _, c in claims.iterrows()]
+def counts(
+    claims: pd.DataFrame, results: dict[str, dict | None], readings: dict | None = None
+) -> dict[str, int]:
+    """Claims per status (each claim counted once, by its primary reading)."""
+    readings = load_readings() if readings is None else readings
+    st = [assess(c, results, readings)["status"] for _, c in claims.iterrows()]
     out = {"n_claims": len(st)}
-    names = {
-        "supported": "n_supported",
-        "contradicted": "n_contradicted",
-        "depends_on_definition": "n_definition_dependent",
-        "not_testable": "n_untestable",
-        "source_traced": "n_source_traced",
-    }
     for s in STATUSES:
-        out[names[s]] = sum(x == s for x in st)
-    out["n_pending"] = sum(x in PENDING for x in st)
+        out[COUNT_NAMES[s]] = sum(x == s for x in st)
+    out["n_pending"] = sum(x == PENDING_STATUS for x in st)
     return out
 
 
+COUNT_NAMES = {
+    "supported": "n_supported",
+    "contradicted": "n_contradicted",
+    "inconclusive": "n_inconclusive",
+    "depends_on_definition": "n_definition_dependent",
+    "not_testable": "n_untestable",
+    "source_traced": "n_source_traced",
+}
+
+
 def label(status: str) -> str:
+    if status == PENDING_STATUS:
+        return "pending"
     return LABELS.get(status) or PENDING_LABELS.get(status, status)
 
 
 def claim_records(rows: pd.DataFrame) -> list[dict]:
-    """The ledger as a list for results.json: id, status, basis, report, figure, value."""
+    """The ledger as a list for results.json: one entry per claim and verdict, with its status,
+    whether it is the claim's primary verdict (exactly one per claim), the estimate's interval,
+    the band (null for an open side) and the cut-off (YYYY-MM, null where time does not apply).
+    """
     from .results import plain_value
 
     return [
@@ -229,71 +315,168 @@ def claim_records(rows: pd.DataFrame) -> list[dict]:
             "report": r["report"],
             "figure": r["figure"],
             "value": plain_value(r["value"]),
+            "primary": bool(r["primary"]),
+            "role": r["role"],
+            "definition": r["definition"],
+            "ci_low": plain_value(r["ci_low"]),
+            "ci_high": plain_value(r["ci_high"]),
+            "band_low": plain_value(r["band_low"]),
+            "band_high": plain_value(r["band_high"]),
+            "cutoff": r["cutoff"] or None,
         }
         for _, r in rows.iterrows()
     ]
 
 
 def _figure_text(r: pd.Series) -> str:
-    from .results import fmt
+    from .formatting import fmt
 
     v = r["value"]
     if v is None or (isinstance(v, float) and v != v):
         return ""
-    unit = r["unit"]
-    kind = {"share": "share", "year": "year", "x": "ratio"}.get(unit)
-    return fmt(v, kind) if kind else fmt(v) + (f" {unit}" if unit else "")
+    kind = r.get("kind") or {"share": "share", "year": "year", "x": "ratio"}.get(r["unit"])
+    text = fmt(v, kind) if kind else fmt(v) + (f" {r['unit']}" if r["unit"] else "")
+    lo, hi = r.get("ci_low"), r.get("ci_high")
+    if kind and _num(lo) and _num(hi) and lo != hi:
+        text += f" ({r.get('interval_kind') or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"
+    return text
+
+
+def _num(x) -> bool:
+    return isinstance(x, (int, float)) and x == x
 
 
 def _claimed_text(claimed, unit: str) -> str:
-    from .results import fmt
+    from .formatting import fmt
 
     if claimed and unit == "share":
         return fmt(float(claimed), "share")
     return f"{claimed} {unit}".strip() if claimed else ""
 
 
-def _report_link(report: str, section: str) -> str:
+def _report_link(report: str, section: str, title: str | None = None) -> str:
     import html
 
     if report == "claims":
         return "<a href='#Claims-checked-here'>this page</a>"
     href = f"../{report}/index.html#{anchor(section)}"
-    return f"<a href='{html.escape(href)}'>{html.escape(report)}</a>"
+    return f"<a href='{html.escape(href)}'>{html.escape(title or report)}</a>"
 
 
-def ledger_html(rows: pd.DataFrame) -> str:
-    """The ledger as an escaped HTML table, one row per claim: the quote and its source, the
-    claimed value, the claim's status (badge), and what each testing report found (its figure,
-    status and reason, with a link to the section that decides it)."""
+ORDER = {  # the ledger leads with the claims the data decide
+    "contradicted": 0,
+    "supported": 1,
+    "depends_on_definition": 2,
+    "inconclusive": 3,
+    PENDING_STATUS: 4,
+    "source_traced": 5,
+    "not_testable": 6,
+}
+
+
+def reading_html(r) -> str:
+    """A claim's committed reading for people: band and why, population and cut-off, and every
+    revision with its date and reason."""
     import html
 
+    from .evidence import band_text
+
     e = html.escape
-    head = ("Claim", "Claimed", "Status", "What the data say")
+    kind = "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
+    if r.direction == "equal":
+        kind = "count"
+    cut = (
+        f" Judged on the lists up to {e(r.cutoff)}, the last published before the article"
+        f" ({e(r.article_date)})."
+        if r.cutoff
+        else ""
+    )
+    out = [
+        f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}</p>",
+        "<details class='cnai-why'><summary>Why this reading</summary>",
+        f"<p>{e(r.rationale)}</p><p><strong>Population:</strong> {e(r.population)}.</p>",
+    ]
+    for h in r.history:
+        out.append(
+            f"<p class='cnai-revision'>Reading revised on {e(h['date'])}: was {e(h['was'])}; "
+            f"now {e(h['now'])}; because {e(h['because'])}</p>"
+        )
+    out.append("</details>")
+    return "".join(out)
+
+
+def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
+    """The ledger as an escaped HTML table, one row per claim, decided claims first: the quote,
+    its source and its committed reading; the primary estimate with its interval; the claim's
+    status (badge); the primary verdict's reason, then the alternative readings and the
+    sensitivity checks (folded), each linked to the section of its report."""
+    import html
+
+    readings = load_readings() if readings is None else readings
+    e = html.escape
+    head = ("Claim and how it is read", "Estimate", "Status", "What the data say")
     out = [
         "<div class='cnai-table-wrap'><table class='cnai-table cnai-ledger'><thead><tr>",
         *(f"<th scope='col'>{h}</th>" for h in head),
         "</tr></thead><tbody>",
     ]
-    for cid, g in rows.groupby("claim", sort=False):
+    groups = list(rows.groupby("claim", sort=False))
+    groups.sort(key=lambda kv: ORDER.get(kv[1].iloc[0]["claim_status"], 9))
+    for cid, g in groups:
         r = g.iloc[0]
-        found = []
-        for _, p in g.iterrows():
-            where = f"{_report_link(p['report'], p['section'])}: " if p["report"] else ""
-            fig = _figure_text(p)
-            fig = f"<strong>{e(fig)}</strong>, " if fig else ""
-            found.append(
-                f"<li>{where}{fig}<span class='s-text s-{e(p['status'])}'>"
-                f"{e(label(p['status']))}</span>. {e(p['reason'])}</li>"
-            )
+        prim = g[g["primary"]]
+        p0 = prim.iloc[0] if len(prim) else r
         status = r["claim_status"]
+
+        def item(p, with_status=True):
+            where = (
+                f"{_report_link(p['report'], p['section'], p.get('report_title'))}: "
+                if p["report"]
+                else ""
+            )
+            st = (
+                f"<span class='s-text s-{e(p['status'])}'>{e(label(p['status']))}</span>. "
+                if with_status
+                else ""
+            )
+            scope = ", ".join(
+                x for x in (p["definition"], p["cutoff"] and f"lists to {p['cutoff']}") if x
+            )
+            scope = f"<em>{e(scope)}</em> · " if scope else ""
+            fig = _figure_text(p)
+            fig = f"<strong>{e(fig)}</strong> · " if fig else ""
+            return f"<li>{where}{scope}{fig}{st}{e(p['reason'])}</li>"
+
+        alts = [item(p) for _, p in g.iterrows() if p["role"] == "alternative"]
+        sens = [item(p) for _, p in g.iterrows() if p["role"] == "sensitivity"]
+        others = [
+            item(p)
+            for _, p in g.iterrows()
+            if not p["primary"] and p["role"] not in ("alternative", "sensitivity")
+        ]
+        found = [f"<ul class='cnai-found'>{item(p0, with_status=False)}</ul>"]
+        if alts:
+            found.append(
+                f"<p class='cnai-sub'>Alternative readings</p><ul class='cnai-found'>"
+                f"{''.join(alts)}</ul>"
+            )
+        if sens or others:
+            found.append(
+                f"<details class='cnai-sens'><summary>{len(sens) + len(others)} sensitivity "
+                f"check{'s' if len(sens) + len(others) != 1 else ''} (not the verdict)</summary>"
+                f"<ul class='cnai-found'>{''.join(sens + others)}</ul></details>"
+            )
+        rd = readings.get(cid)
+        reading = reading_html(rd) if rd is not None else ""
+        claimed = _claimed_text(r["claimed"], r["unit"])
+        claimed = f" <small>(claimed: {e(claimed)})</small>" if claimed else ""
         out.append(
             f"<tr id='claim-{e(cid)}'><td><q>{e(r['wording'])}</q><br><small>{e(r['source'])}"
-            f" · <code>{e(cid)}</code></small></td>"
-            f"<td>{e(_claimed_text(r['claimed'], r['unit']))}</td>"
+            f"</small>{claimed}{reading}</td>"
+            f"<td>{e(_figure_text(p0))}</td>"
             f"<td class='status-{e(status)}'><span class='badge s-{e(status)}'>"
             f"{e(label(status))}</span></td>"
-            f"<td><ul class='cnai-found'>{''.join(found)}</ul></td></tr>"
+            f"<td>{''.join(found)}</td></tr>"
         )
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -307,6 +490,7 @@ def show_ledger(rows: pd.DataFrame, caption: str) -> None:
     from .display import show_html_table
 
     cols = ["claim", "source", "wording", "claimed", "unit", "report", "figure", "value"]
-    data = rows[[*cols, "status", "claim_status", "reason"]]
+    cols += ["ci_low", "ci_high", "band_low", "band_high", "cutoff", "role", "definition"]
+    data = rows[[*cols, "primary", "status", "claim_status", "reason"]]
     body = ledger_html(rows) + f"<p class='cnai-caption'>{html.escape(caption)}</p>"
     show_html_table(body, data, caption, "ledger", what="ledger")

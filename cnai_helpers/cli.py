@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -26,10 +32,20 @@ def debug_enabled(ctx: typer.Context | None = None) -> bool:
     return flag or os.environ.get("CNAI_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
 
 
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
 def expected_error_message(e: BaseException) -> str | None:
     """The one or two lines to print for an expected error; None for a bug (keep the traceback)."""
     if isinstance(e, CnaiError):
         return str(e)
+    # a full disk, whichever library noticed (OSError from Python and pyarrow, duckdb's own)
+    if (isinstance(e, OSError) and e.errno in NO_SPACE) or "No space left on device" in str(e):
+        where = f" writing {e.filename}" if getattr(e, "filename", None) else ""
+        return (
+            f"no space left on the device{where}: free some space and run the command again "
+            "(writes are atomic: the last good tables and pages are kept)"
+        )
     if isinstance(e, OSError) and e.filename is not None:  # a project file or folder
         name = f"{e.filename} -> {e.filename2}" if e.filename2 is not None else str(e.filename)
         return (
@@ -47,7 +63,7 @@ class CnaiGroup(TyperGroup):
     def invoke(self, ctx):  # noqa: D102
         try:
             return super().invoke(ctx)
-        except (CnaiError, OSError) as e:
+        except Exception as e:  # noqa: BLE001 - anything not recognised is re-raised below
             message = expected_error_message(e)
             if message is None or debug_enabled(ctx):
                 raise
@@ -72,8 +88,23 @@ def _root(
     """cnai: reproducible research on China's AI industry."""
 
 
+def safe_streams() -> None:
+    """Under a locale whose encoding cannot write Chinese (``LANG=C`` where Python does not
+    switch to UTF-8, ``PYTHONIOENCODING=ascii``), print escapes instead of failing with
+    UnicodeEncodeError: file names, filers and titles are Chinese."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "网信".encode(getattr(stream, "encoding", None) or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     """Console-script entry point (pyproject.toml ``[project.scripts]``)."""
+    safe_streams()
     app(prog_name="cnai")
 
 
@@ -86,6 +117,28 @@ app.add_typer(data_app, name="data")
 def fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def writing(command: str) -> Iterator[None]:
+    """Run a command that writes data/: the one-writer lock (cnai_helpers/writelock.py), and
+    SIGTERM unwinding like Ctrl-C, so that the command's rollback runs and its parser workers
+    are stopped (the default action of SIGTERM would kill it mid-write)."""
+    from .writelock import data_writer
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with data_writer(command):
+            yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @data_app.command("pull")
@@ -108,7 +161,8 @@ def data_pull(
 
     try:
         sources = load_manifest(manifest)
-        results = pull(sources, raw_dir=raw_dir, mirror=mirror, only=only)
+        with writing("data pull"):
+            results = pull(sources, raw_dir=raw_dir, mirror=mirror, only=only)
     except (ManifestError, PullError) as e:
         fail(str(e))
     counts = {k: sum(r.status == k for r in results) for k in ("fetched", "skipped", "failed")}
@@ -184,7 +238,9 @@ def data_verify(
     from .manifest import load_manifest
     from .pull import verify
 
-    results = verify(load_manifest(manifest), raw_dir)
+    sources = load_manifest(manifest)
+    with writing("data verify"):  # it refreshes the stamp file
+        results = verify(sources, raw_dir)
     bad = [r for r in results if r.status != "ok"]
     if as_json:
         print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1))
@@ -228,7 +284,8 @@ def registry_build(
     from .registry.build import BuildError, build
 
     try:
-        info = build(jobs=jobs, force=force)
+        with writing("registry build"):
+            info = build(jobs=jobs, force=force)
     except (BuildError, ManifestError) as e:
         fail(str(e))
     rows = ", ".join(f"{k} {v}" for k, v in info["rows"].items())
@@ -387,9 +444,12 @@ def registry_add(
     if batch is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", batch):
         fail(f"--batch {batch!r}: expected YYYY-MM")
     try:
-        if not dry_run:  # a real add rebuilds anyway; a dry run only reads
-            ensure_registry()
-        report = add_file(file, batch=batch, dry_run=dry_run, existing=load_filings(), force=force)
+        if dry_run:  # a dry run only reads
+            report = add_file(file, batch=batch, dry_run=True, existing=load_filings())
+        else:  # a real add rebuilds anyway
+            with writing("registry add"):
+                ensure_registry()
+                report = add_file(file, batch=batch, existing=load_filings(), force=force)
     except (AddError, ListFormatError, BuildError, ManifestError) as e:
         fail(str(e))
     refused = report["needs_force"] and not force
@@ -408,6 +468,10 @@ def registry_add(
             + f", {len(report['problems'])} problems"
             + (f" (source id {report['source_id']})" if report.get("source_id") else "")
         )
+        for t in report.get("tables") or []:  # rows read per table (issue 29)
+            name = t["table"] if isinstance(t["table"], str) else f"table {t['table']}"
+            lost = f", {t['rows_not_read']} not read" if t.get("rows_not_read") else ""
+            console.print(f"  {name}: {t['rows']} rows read{lost}", highlight=False)
         for p in report["problems"]:
             where = "whole list" if p["row"] is None else f"row {p['row']}"
             console.print(f"  {where}: {p['action']}: {escape(p['reason'])}", highlight=False)
@@ -426,7 +490,8 @@ def registry_remove(
     from .registry.docx_lists import ListFormatError
 
     try:
-        out = remove_source(source_id)
+        with writing("registry remove"):
+            out = remove_source(source_id)
     except (AddError, BuildError, ManifestError, ListFormatError) as e:
         fail(str(e))
     where = f"; deleted {out['removed_file']}" if out["removed_file"] else ""
@@ -447,9 +512,12 @@ def registry_add_cancellations(
     from .registry.ensure import ensure_registry
 
     try:
-        if not dry_run:  # a real add rebuilds anyway; a dry run only reads
-            ensure_registry()
-        report = add_cancellations(file, load_filings(), load_cancellations(), dry_run=dry_run)
+        if dry_run:  # a dry run only reads
+            report = add_cancellations(file, load_filings(), load_cancellations(), dry_run=True)
+        else:  # a real add rebuilds anyway
+            with writing("registry add-cancellations"):
+                ensure_registry()
+                report = add_cancellations(file, load_filings(), load_cancellations())
     except (AddCancellationsError, CancelFormatError, BuildError) as e:
         fail(str(e))
     if as_json:
@@ -475,6 +543,9 @@ app.add_typer(reports_app, name="reports")
 @reports_app.command("list")
 def reports_list(
     site: Annotated[Path | None, typer.Option(help="Site definition (default site.yaml)")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output (ids never wrapped)")
+    ] = False,
 ) -> None:
     """The reports in the site definition, with their last build status."""
     from .reports.build import read_build
@@ -484,6 +555,23 @@ def reports_list(
         reports = load_site(site)
     except SiteError as e:
         fail(str(e))
+    if as_json:
+        rows = []
+        for r in reports:
+            b = read_build(paths.REPORTS, r.id)
+            rows.append(
+                {
+                    "id": r.id,
+                    "notebook": r.notebook,
+                    "title": r.title,
+                    "parameters": r.parameters,
+                    "status": b.get("status", "not built"),
+                    "built_at": b.get("built_at"),
+                    "page": str(paths.REPORTS / r.id / "index.html"),
+                }
+            )
+        print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+        return
     t = Table(title="cnai reports")
     for c in ("id", "notebook", "parameters", "status"):
         t.add_column(c, overflow="fold")
@@ -525,6 +613,7 @@ def reports_build(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .registry.ensure import ensure_registry_for
+    from .registry.fingerprint import needs_registry, registry_version
     from .reports.build import build_reports, summary
     from .reports.params import ParameterError, parse_cli_value
     from .reports.site import SiteError, load_site, may_select, with_overrides
@@ -538,13 +627,16 @@ def reports_build(
     try:
         # build the registry tables once, before the fan-out values and the notebooks read them
         entries = load_site(site, expand=False)
-        ensure_registry_for(r.sources for r in entries if not only or may_select(r.id, only))
+        with writing("reports build"):  # may rebuild the registry tables
+            ensure_registry_for(r.sources for r in entries if not only or may_select(r.id, only))
+        partial = None  # why the site could not be expanded whole
         try:
             site_reports = load_site(site)
         except SiteError:
             raise
-        except CnaiError:  # a fan-out needs the registry, not built here: build --only
+        except CnaiError as e:  # a fan-out needs the registry, not built here: build --only
             site_reports = load_site(site, only=only)
+            partial = str(e).splitlines()[0]
     except SiteError as e:
         fail(str(e))
     reports = site_reports
@@ -561,6 +653,11 @@ def reports_build(
         k, v = kv.split("=", 1)
         overrides[k.strip()] = parse_cli_value(v)
     reports = [with_overrides(r, overrides) for r in reports]
+    from .reports.build import memory_cap
+
+    jobs, capped = memory_cap(jobs)
+    if capped:
+        err.print(f"note: {escape(capped)}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -595,6 +692,9 @@ def reports_build(
                 timeout=timeout,
                 progress=tick,
                 site=site_reports,
+                data_version=registry_version,
+                reads_data=lambda r: needs_registry(tuple(r.sources)),
+                write_site_index=partial is None,
                 # the explorer, filer pages and data release: the project's site only (a
                 # trial site definition gets its reports alone)
                 site_pages=site is None or site.resolve() == paths.SITE.resolve(),
@@ -613,6 +713,13 @@ def reports_build(
             fail(str(e))
         prog.update(task, completed=len(reports))
     s = summary(statuses)
+    if partial is not None:
+        err.print(
+            f"note: the index was not rewritten: the site's other reports could not be listed "
+            f"({escape(partial)})",
+            highlight=False,
+            soft_wrap=True,
+        )
     published = any(not r.is_variant for r in reports)
     where = f" -> {out / 'index.html'}" if published else ""
     console.print(

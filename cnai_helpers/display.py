@@ -262,11 +262,40 @@ def table(
     return SHOWN
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+PLAIN_NUMBER_RE = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?([eE][+-]?\d+)?%?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would evaluate (``=HYPERLINK(…)``, ``+cmd|…``, ``@SUM(…)``)
+    prefixed with ``'``, as OWASP recommends against CSV injection; numbers (and text that is
+    just a number, ``-3.5``) and everything else unchanged."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not PLAIN_NUMBER_RE.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def csv_text(data) -> str:
+    """``data`` as CSV for download, text cells and headers made :func:`spreadsheet_safe`."""
+    safe = data.copy()
+    safe.columns = [spreadsheet_safe(str(c)) for c in data.columns]
+    for i in range(safe.shape[1]):
+        col = safe.iloc[:, i]
+        if col.dtype == object or str(col.dtype) in ("string", "str", "category"):
+            safe.isetitem(i, col.astype(object).map(spreadsheet_safe))
+    return safe.to_csv(index=False)
+
+
 def csv_meta(data, caption: str | None = "", name: str | None = "", figure: bool = False) -> dict:
     """What a report page needs to offer ``data`` as the "data (CSV)" download of a table or
-    figure (carried under :data:`TABLE_MIME`): the CSV with code names as headers."""
+    figure (carried under :data:`TABLE_MIME`): the CSV with code names as headers (text cells
+    that a spreadsheet would run as formulas are prefixed with ``'``)."""
     meta = {
-        "csv": data.to_csv(index=False),
+        "csv": csv_text(data),
         "caption": caption or "",
         "name": name or "",
         "rows": int(len(data)),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import reference
 from .registry import REGISTRIES, TABLES
-from .registry.fingerprint import StaleRegistryError, require_registry
+from .registry.fingerprint import StaleRegistryError, check_snapshot, require_registry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +30,25 @@ def load_table(name: str, processed: Path | None = None) -> pd.DataFrame:
 
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; choose from {TABLES}")
-    return pd.read_parquet(require_registry(processed) / f"{name}.parquet")
+    folder = require_registry(processed)
+    df = read_table_file(folder / f"{name}.parquet", pd)
+    check_snapshot(folder)  # not swapped for another build while it was read
+    return df
+
+
+def read_table_file(path: Path, pd) -> pd.DataFrame:
+    """A core table's parquet file; a damaged one (truncated, not parquet) is a clean error."""
+    try:
+        return pd.read_parquet(path)
+    except FileNotFoundError as e:
+        raise StaleRegistryError(
+            f"registry table {path.name} is missing: run `cnai registry build --force`"
+        ) from e
+    except (OSError, ValueError) as e:  # pyarrow.ArrowInvalid is a ValueError
+        raise StaleRegistryError(
+            f"registry table {path} cannot be read ({type(e).__name__}: {str(e)[:120]}); "
+            "run `cnai registry build` to rebuild it"
+        ) from e
 
 
 def _check_registry(registry: str | None) -> None:

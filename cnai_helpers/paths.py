@@ -34,11 +34,15 @@ RESULTS = Path(os.environ.get("CNAI_RESULTS") or DATA / "results")
 def curated_table(name: str) -> Path:
     """The file of the curated table ``name`` (e.g. ``compute_assumptions``): the one place that
     knows where curated tables live (``data/curated/<name>.csv``, formerly ``data/<name>.csv``)."""
+    yaml_file = DATA / "curated" / f"{name}.yaml"  # a nested curated table (claim_readings)
+    if yaml_file.exists():
+        return yaml_file
     moved = DATA / "curated" / f"{name}.csv"
     return moved if moved.exists() or not (DATA / f"{name}.csv").exists() else DATA / f"{name}.csv"
 
 
 def curated_names() -> list[str]:
     """Names of every curated table."""
-    files = list((DATA / "curated").glob("*.csv")) + list(DATA.glob("*.csv"))
+    files = [*(DATA / "curated").glob("*.csv"), *(DATA / "curated").glob("*.yaml")]
+    files += list(DATA.glob("*.csv"))
     return sorted({f.stem for f in files})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -51,6 +52,21 @@ def load_stamps(raw_dir: Path) -> dict:
         and isinstance(v.get("sha256"), str)
         and isinstance(v.get("stat"), list)
     }
+
+
+def save_stamps(raw_dir: Path, stamps: dict) -> bool:
+    """Write the stamp file; it is only a cache, so a folder that cannot be written (read-only
+    data/raw, a full disk) is a warning, not a failure: the next run re-hashes the files."""
+    try:
+        write_text(raw_dir / STAMP, json.dumps(stamps, indent=1, sort_keys=True))
+        return True
+    except OSError as e:
+        print(
+            f"cnai: warning: cannot write {raw_dir / STAMP} ({e.strerror or e}); the files are "
+            "verified, but the next run will hash them again",
+            file=sys.stderr,
+        )
+        return False
 
 
 def _stamp_of(path: Path) -> list:
@@ -111,7 +127,7 @@ def verify(sources: list[Source], raw_dir: Path | None = None) -> list[VerifyRes
                 VerifyResult(s.id, s.path, "mismatch", got, mismatch_message(s, target, got))
             )
     if raw_dir.is_dir():
-        write_text(raw_dir / STAMP, json.dumps(stamps, indent=1, sort_keys=True))
+        save_stamps(raw_dir, stamps)
     return out
 
 
@@ -203,5 +219,5 @@ def pull(
         results.append(pull_source(s, raw_dir, mirror_path, stamps))
         if progress:
             progress(s)
-    write_text(raw_dir / STAMP, json.dumps(stamps, indent=1, sort_keys=True))
+    save_stamps(raw_dir, stamps)
     return results

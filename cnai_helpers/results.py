@@ -19,7 +19,8 @@ import math
 import re
 from typing import Any
 
-from .display import fmt_number, fmt_ratio
+from .evidence import Verdict
+from .formatting import fmt
 
 MIME = "application/vnd.cnai.result+json"
 VERDICT_MIME = "application/vnd.cnai.verdict+json"
@@ -53,34 +54,6 @@ def infer_kind(value: Any) -> str:
     if isinstance(value, int):
         return "count"
     return "number"
-
-
-def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
-    """A figure formatted for people: 68.0%, 1,234, USD 5.6 m, 1.45x, 2029; a share with unit
-    ``pp`` is a change in percentage points: −12.1 pp."""
-    kind = ALIASES.get(kind or "", kind)
-    if value is None:
-        return "n/a"
-    if isinstance(value, (bool, str)) or kind == "text":
-        return str(value)
-    if kind == "year":
-        return str(int(value)) if float(value).is_integer() else str(value)
-    if kind == "share" and unit == "pp":  # a change in a share, in percentage points
-        pts = round(value * 100, 1)
-        return "0.0 pp" if pts == 0 else f"{pts:+.1f} pp".replace("-", "−")
-    if kind == "share":
-        return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
-    if kind == "ratio":
-        return fmt_ratio(value)
-    if unit == "years" and kind in (None, "number"):  # a duration: 0.7 years, not 0.728
-        return f"{value:,.1f} years"
-    if kind == "count":
-        return f"{int(round(value)):,}" + (f" {unit}" if unit else "")
-    text = fmt_number(value) if isinstance(value, float) else f"{value:,}"
-    if kind == "money" and unit:
-        cur, _, scale = unit.partition(" ")
-        return f"{cur} {text}" + (f" {scale}" if scale else "")
-    return text + (f" {unit}" if unit else "")
 
 
 def record(
@@ -138,22 +111,49 @@ def record(
     )
 
 
-def record_verdict(verdict, show: bool = True) -> None:
-    """Record a :class:`cnai_helpers.evidence.Verdict` about a claim (its ``claim`` set to the
-    data/curated/claims.csv id) and show its status and reason."""
-    from .evidence import Verdict
+ROLE_WORDS = {
+    "primary": "Verdict",
+    "alternative": "Alternative reading",
+    "sensitivity": "Sensitivity",
+    "": "Verdict",
+}
 
+
+def verdict_key(v: dict) -> tuple:
+    """What makes a recorded verdict unique in a report: its claim and the reading it was
+    judged under (role, definition, registry, cut-off)."""
+    return (
+        v.get("claim"),
+        v.get("role") or "",
+        v.get("definition") or "",
+        v.get("registry") or "",
+        v.get("cutoff") or "",
+    )
+
+
+def record_verdict(verdict: Verdict, show: bool = True) -> None:
+    """Record a :class:`cnai_helpers.evidence.Verdict` about a claim (its ``claim`` set to the
+    data/curated/claims.csv id; :func:`cnai_helpers.evidence.judge` sets it) and show its status
+    and reason. A report may record one verdict per reading of a claim (primary, alternatives,
+    sensitivities such as the latest list)."""
     if not isinstance(verdict, Verdict):
         raise TypeError("record_verdict() takes an evidence.Verdict")
     if not verdict.claim:
         raise ValueError("record_verdict(): the verdict names no claim (use .about(claim_id))")
     d = {k: plain_value(v) for k, v in verdict.as_dict().items()}
-    if verdict.figure and verdict.figure in RESULTS:
+    if verdict.figure and verdict.figure in RESULTS and verdict.value is None:
         d["value"] = RESULTS[verdict.figure]  # the value the verdict names, not a definition's
+    elif verdict.figure and verdict.figure in RESULTS and not verdict.role:
+        d["value"] = RESULTS[verdict.figure]
     d["quote"], d["article"] = claim_quote(verdict.claim)
     VERDICTS.append(d)
+    what = ROLE_WORDS.get(verdict.role, "Verdict")
+    scope = ", ".join(
+        x for x in (verdict.definition, verdict.cutoff and f"lists to {verdict.cutoff}") if x
+    )
+    scope = f" ({scope})" if scope and verdict.role else ""
     text = (
-        f"**Claim `{html.escape(verdict.claim)}`: {html.escape(verdict.label)}.** "
+        f"**{what}{html.escape(scope)}: {html.escape(verdict.label)}.** "
         f"{html.escape(verdict.reason)}"
     ).replace("$", "&#36;")
     _display(
@@ -222,9 +222,10 @@ def collect(nb) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def collect_verdicts(nb) -> list[dict]:
-    """Verdicts recorded in an executed notebook; a claim recorded twice keeps the last."""
-    by_claim = {rec["claim"]: rec for rec in _records(nb, VERDICT_MIME)}
-    return list(by_claim.values())
+    """Verdicts recorded in an executed notebook; a reading of a claim recorded twice keeps
+    the last (:func:`verdict_key`)."""
+    by_key = {verdict_key(rec): rec for rec in _records(nb, VERDICT_MIME)}
+    return list(by_key.values())
 
 
 def collect_kinds(nb) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,69 @@ settings.register_profile("cnai", deadline=None, max_examples=200)
 settings.load_profile("cnai")
 
 
-@pytest.fixture(scope="module")
+@dataclass
+class BuiltSite:
+    """A site built once per test run: its pages (``root``), results store and reports."""
+
+    root: Path
+    results: Path | None
+    reports: list
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory, real_raw) -> BuiltSite:
+    """The whole site of the real site.yaml, built once per run from the real data and shared
+    by the browser, site, ledger and notebook checks (the build executes every notebook of the
+    site; tests/test_site_full.py checks that every notebook in notebooks/ is among them).
+    ``CNAI_SITE_UNDER_TEST`` names an already built site to check instead (e.g. ``reports/``)."""
+    import os
+
+    from cnai_helpers.registry.ensure import ensure_registry
+    from cnai_helpers.reports.build import build_reports, summary
+    from cnai_helpers.reports.site import load_site
+
+    ensure_registry()
+    reports = load_site()
+    given = os.environ.get("CNAI_SITE_UNDER_TEST")
+    if given:
+        return BuiltSite(Path(given), None, reports)
+    tmp = tmp_path_factory.mktemp("full-site")
+    statuses = build_reports(  # the whole published site: reports, explorer, filer pages, data
+        reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results", site_pages=True
+    )
+    failed = summary(statuses)["failed"]
+    assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
+    return BuiltSite(tmp / "reports", tmp / "results", reports)
+
+
+def serve(root: Path):
+    """Serve ``root`` on localhost; returns (base url, server) (``server.shutdown()`` after)."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # one line per request would drown the log
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+@pytest.fixture(scope="session")
+def real_site_url(real_site):
+    """Base URL of the shared real site, served on localhost for the whole run."""
+    from tests.test_browser import need_chromium
+
+    need_chromium()
+    url, server = serve(real_site.root)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -1,17 +1,15 @@
 """The published site in a real browser (Debian's headless Chromium driven by Playwright).
 
-Builds a small site (a real registry report plus a report whose data contains ``<script>``),
-serves it on localhost, opens the index and every report, and checks: no console errors, every
-link resolves, every figure loads, data-derived text is escaped. Screenshots go to
+Builds a small site (one tiny report whose title, question and data contain ``<script>``) and
+reads the real reports from the whole site built once per run (conftest.real_site), serves them
+on localhost, and checks: no console errors, every link resolves, every figure loads,
+data-derived text is escaped, titles, CSV downloads, dark mode, search and accessibility. Screenshots go to
 ``artifacts/screenshots/`` (kept by CI as artifacts).
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -19,9 +17,9 @@ import pytest
 import yaml
 
 from cnai_helpers import paths
-from cnai_helpers.registry.ensure import ensure_registry
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.site import load_site
+from tests.conftest import serve
 from tests.test_reports_pipeline import write_nb
 
 pytestmark = pytest.mark.browser
@@ -31,11 +29,6 @@ SHOTS = paths.ROOT / "artifacts" / "screenshots"
 
 class _Site(str):
     root: Path
-
-
-@pytest.fixture(scope="module")
-def site_root(site):
-    return site.root
 
 
 def need_chromium() -> None:
@@ -49,53 +42,39 @@ def need_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, real_raw):
+def site(tmp_path_factory):
+    """A small site of one tiny report whose title, question and data carry markup and
+    ``<script>`` (the escaping checks). The real reports' pages are read from the whole site,
+    built once per run (conftest.real_site)."""
     need_chromium()
     root = tmp_path_factory.mktemp("site")
     nbs = root / "notebooks"
     nbs.mkdir()
-    shutil.copy(paths.NOTEBOOKS / "registry_overview.ipynb", nbs)
-    shutil.copy(paths.NOTEBOOKS / "province_profile.ipynb", nbs)
     write_nb(nbs / "xss.ipynb")
     doc = {
         "reports": [
             {
-                "id": "registry-genai",
-                "notebook": "registry_overview.ipynb",
-                "title": "Registry <i>genai</i>",
+                "id": "xss",
+                "notebook": "xss.ipynb",
+                "title": "Escaping <i>xss</i>",
                 "question": "What is <script>alert('q')</script>?",
-                "parameters": {"registry": "genai_filings"},
-            },
-            {"id": "xss", "notebook": "xss.ipynb", "title": "Escaping", "question": "Escaped?"},
-            {
-                "id": "province-44",
-                "notebook": "province_profile.ipynb",
-                "title": "Guangdong (44): province profile",
-                "question": "How does Guangdong's AI filing activity grow?",
-                "parameters": {"registry": "deep_synthesis", "province": "44"},
             },
         ]
     }
     (root / "site.yaml").write_text(yaml.safe_dump(doc))
-    statuses = build_reports(
-        load_site(root / "site.yaml"),
-        out_root=root / "reports",
-        jobs=2,
-        ensure_data=lambda _: ensure_registry(),
-    )
+    statuses = build_reports(load_site(root / "site.yaml"), out_root=root / "reports", jobs=1)
     assert not summary(statuses)["failed"], statuses
-    handler = functools.partial(QuietHandler, directory=str(root / "reports"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = _Site(f"http://127.0.0.1:{server.server_address[1]}/")
-    url.root = root / "reports"
-    yield url
+    url, server = serve(root / "reports")
+    site = _Site(url)
+    site.root = root / "reports"
+    yield site
     server.shutdown()
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # one line per request would drown the test log
-        pass
+@pytest.fixture(scope="module")
+def real(real_site_url):
+    """Base URL of the whole real site (built once per run, conftest.real_site)."""
+    return real_site_url
 
 
 def open_page(browser, url):
@@ -135,11 +114,11 @@ def check_links(page, base):
     return checked
 
 
-PAGES = ("index.html", "registry-genai/index.html", "xss/index.html", "province-44/index.html")
+PAGES = ("index.html", "xss/index.html")  # the real site's pages: tests/test_site_full.py
 BAD_TEXT = ("NaN", "<NA>", "e+0", "\\$")
 
 
-def test_index_and_reports_render_without_errors(site, browser):
+def test_index_and_reports_render_without_errors(site, real, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page, errors, dialogs = open_page(browser, site + "index.html")
     assert "cnai" in page.title()
@@ -149,11 +128,11 @@ def test_index_and_reports_render_without_errors(site, browser):
     page.screenshot(path=str(SHOTS / "index.png"), full_page=True)
     assert not errors, errors
     assert not dialogs
-    for rid in ("registry-genai", "xss"):
-        page, errors, dialogs = open_page(browser, f"{site}{rid}/index.html")
+    for base, rid in ((real, "registry-genai"), (site, "xss")):
+        page, errors, dialogs = open_page(browser, f"{base}{rid}/index.html")
         n_img = check_images(page)
         assert n_img >= 1, f"{rid}: no figure"
-        check_links(page, site)
+        check_links(page, base)
         assert page.locator("footer#provenance").count() == 1
         page.screenshot(path=str(SHOTS / f"{rid}.png"), full_page=True)
         assert not errors, f"{rid}: console errors {errors}"
@@ -190,17 +169,17 @@ def test_page_is_a_publication(site, browser, path):
     assert width <= 390, f"{path}: the page scrolls sideways at 390 px ({width} px wide)"
 
 
-def test_report_titles_name_the_report(site, browser):
-    page, _, _ = open_page(browser, site + "province-44/index.html")
+def test_report_titles_name_the_report(real, browser):
+    page, _, _ = open_page(browser, real + "province-44/index.html")
     assert page.title().startswith("Guangdong (44)")
     assert page.locator("h1").first.inner_text().startswith("Guangdong (44)")
 
 
-def test_csv_download_rows_match_the_table(site, browser):
+def test_csv_download_rows_match_the_table(real, browser):
     import csv
     import io
 
-    page, _, _ = open_page(browser, site + "registry-genai/index.html")
+    page, _, _ = open_page(browser, real + "registry-genai/index.html")
     links = page.locator("p.cnai-download a")
     assert links.count() >= 1
     with page.expect_download() as info:
@@ -212,23 +191,23 @@ def test_csv_download_rows_match_the_table(site, browser):
     assert shown_first.strip() == rows[1][0].strip() or rows[1][0] in shown_first
 
 
-def test_dark_mode_changes_the_background(site, browser):
+def test_dark_mode_changes_the_background(real, browser):
     backgrounds = []
     for scheme in ("light", "dark"):
         ctx = browser.new_context(color_scheme=scheme)
         page = ctx.new_page()
-        page.goto(site + "registry-genai/index.html", wait_until="load")
+        page.goto(real + "registry-genai/index.html", wait_until="load")
         backgrounds.append(page.evaluate("getComputedStyle(document.body).backgroundColor"))
         ctx.close()
     assert backgrounds[0] != backgrounds[1], backgrounds
 
 
-def test_search_finds_the_province_page(site, browser):
+def test_search_finds_the_province_page(real, browser):
     from cnai_helpers.reports.search import pagefind_command
 
     if pagefind_command() is None:
         pytest.fail("pagefind is not installed (pip install 'pagefind[extended]')")
-    page, errors, _ = open_page(browser, site + "index.html")
+    page, errors, _ = open_page(browser, real + "index.html")
     page.fill("#pagefind-search input", "Guangdong")
     result = page.locator(".pagefind-ui__result-link").first
     result.wait_for(timeout=15000)
@@ -242,10 +221,10 @@ def test_search_finds_the_province_page(site, browser):
 @pytest.mark.parametrize(
     "path", ("index.html", "registry-genai/index.html", "province-44/index.html")
 )
-def test_no_critical_accessibility_violations(site, browser, path):
+def test_no_critical_accessibility_violations(real, browser, path):
     from axe_playwright_python.sync_playwright import Axe
 
-    page, _, _ = open_page(browser, site + path)
+    page, _, _ = open_page(browser, real + path)
     results = Axe().run(page)
     critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
     assert not critical, f"{path}: critical accessibility violations {critical}"

@@ -193,10 +193,13 @@ def test_dry_run_json_reports_every_part(project, gdocx):
         "needs_force",
         "source_id",
         "dry_run",
+        "tables",
     }
     assert rep["registry"] == "genai" and rep["batch"] == "2026-08" and rep["source_id"] is None
     parts = rep["parts"]
     assert list(parts) == ["genai_filings", "genai_registrations", "genai_on_device"]
+    # rows read per table add up to the rows of the parts
+    assert sum(t["rows"] for t in rep["tables"]) == sum(p["rows"] for p in parts.values())
     assert set(parts["genai_filings"]) == {"rows", "new_filings", "known_filings", "by_province"}
     f = parts["genai_filings"]
     assert (f["rows"], f["new_filings"], f["known_filings"]) == (4, 3, 1)  # MOne is known

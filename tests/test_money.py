@@ -114,8 +114,8 @@ def test_open_share_and_classification():
 def financials_csv(path, value: str = "5", source_url: str = "https://x"):
     """A one-row lab_financials table (Z revenue FY2024) with the given value and source."""
     path.write_text(
-        ",".join([*COLS, "source_url", "source_date", "note"]) + "\n"
-        f"Z,revenue,FY2024,12,{value},million,CNY,used,{source_url},2025,\n"
+        ",".join([*COLS, "source_url", "source_tier", "filing", "source_date", "note"]) + "\n"
+        f"Z,revenue,FY2024,12,{value},million,CNY,used,{source_url},filing,,2025,\n"
     )
     return path
 
@@ -276,3 +276,219 @@ def test_price_grid_has_four_cells_with_n_even_when_empty():
     assert g.loc[("USA", "closed"), "median input"] == pytest.approx(2.5)
     assert money.within_country_ratio(g.reset_index(), "China", "input") == pytest.approx(1 / 0.3)
     assert np.isnan(money.within_country_ratio(g.reset_index(), "China", "output"))
+
+
+# ------------------------------------------------------------------ issue 25: price panel, tiers
+
+
+def _prices(rows):
+    return pd.DataFrame(
+        rows, columns=["provider", "model_id", "input_usd_per_m", "output_usd_per_m"]
+    )
+
+
+def _panel(rows):
+    cols = ["model", "developer", "country", "open_weights", "epoch_model", "price_provider",
+            "price_model", "host_models"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_panel_prices_developer_first_then_host_median_and_free_is_not_a_price():
+    prices = _prices(
+        [
+            ("dev", "a", 1.0, 4.0),  # blended at 0.75: 1.75
+            ("h1", "a", 2.0, 2.0),
+            ("h2", "a", 4.0, 4.0),
+            ("h3", "a", 0.0, 0.0),  # free tier: not a price
+            ("h1", "b", 1.0, 1.0),
+            ("h2", "b", 3.0, 3.0),
+        ]
+    )
+    panel = _panel(
+        [
+            ("A", "Dev", "China", "open", "A", "dev", "a", "h1:a;h2:a;h3:a"),
+            ("B", "Meta", "USA", "open", "B", "", "", "h1:b;h2:b"),
+        ]
+    )
+    p = money.panel_prices(panel, prices).set_index("model")
+    assert p.loc["A", "price"] == pytest.approx(1.75) and p.loc["A", "price_from"] == "developer"
+    assert p.loc["A", "n_hosts"] == 2 and p.loc["A", "host_median_blended"] == pytest.approx(3.0)
+    assert p.loc["B", "price"] == pytest.approx(2.0)
+    assert p.loc["B", "price_from"].startswith("third-party")
+    h = money.host_ratios(
+        p.reset_index().assign(open_weights=["open", "open"], developer=["Dev", "Meta"])
+    )
+    assert list(h["model"]) == ["A"]  # B has no developer price to compare with
+    assert h["host_over_developer"].iloc[0] == pytest.approx(3.0 / 1.75)
+
+
+def test_panel_prices_names_the_row_of_an_unknown_price():
+    panel = _panel([("A", "Dev", "USA", "closed", "A", "dev", "nope", "")])
+    with pytest.raises(CnaiError, match=r"model_panel.csv line 2: dev:nope is not in"):
+        money.panel_prices(panel, _prices([("dev", "a", 1.0, 1.0)]))
+    bad = _panel([("A", "Dev", "USA", "open", "A", "", "", "hostonly")])
+    with pytest.raises(CnaiError, match="provider:model id"):
+        money.panel_prices(bad, _prices([("dev", "a", 1.0, 1.0)]))
+
+
+def _synthetic(ratio: float, n: int = 60, noise: float = 0.05, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    flop = 10 ** rng.uniform(23, 26, n)
+    open_ = rng.random(n) < 0.5
+    china = rng.random(n) < 0.4
+    year = rng.uniform(2023, 2026, n)
+    logp = 0.8 * np.log10(flop) - 0.3 * (year - 2023) + np.log(ratio) * open_ + 0.2 * china
+    price = np.exp(logp - 20 + rng.normal(0, noise, n))
+    return pd.DataFrame(
+        {
+            "price": price,
+            "training_flop": flop,
+            "open_weights": np.where(open_, "open", "closed"),
+            "country": np.where(china, "China", "USA"),
+            "release_date": pd.to_datetime("2023-01-01")
+            + pd.to_timedelta((year - 2023) * 365.25, unit="D"),
+        }
+    )
+
+
+def test_open_price_ratio_recovers_a_known_ratio_with_an_interval_around_it():
+    r = money.open_price_ratio(_synthetic(0.4), n_boot=300, seed=3)
+    assert r["ratio"] == pytest.approx(0.4, rel=0.05)
+    assert r["ci_low"] < 0.4 < r["ci_high"] and r["ci_high"] - r["ci_low"] < 0.1
+    assert r["coef_log10_flop"] == pytest.approx(0.8, abs=0.05)
+    r2 = money.open_price_ratio(_synthetic(1.0, noise=0.8), n_boot=300, seed=3)
+    assert r2["ci_low"] < 1 < r2["ci_high"]  # no effect, noisy: the interval straddles 1
+
+
+def test_regression_refuses_a_panel_without_one_group():
+    d = _synthetic(0.4).assign(open_weights="closed")
+    with pytest.raises(CnaiError, match="cannot separate"):
+        money.fit(d)
+
+
+def test_regression_sample_needs_price_compute_and_date():
+    d = _synthetic(0.5, n=5)
+    d.loc[0, "training_flop"] = np.nan
+    d.loc[1, "price"] = np.nan
+    assert len(money.regression_sample(d)) == 3
+
+
+def test_genai_prices_are_read_from_the_bundled_data_with_their_history():
+    from cnai_helpers import api_prices
+
+    before = api_prices.load_prices("2025-06-01").set_index(["provider", "model_id"])
+    after = api_prices.load_prices("2025-07-01").set_index(["provider", "model_id"])
+    # OpenAI cut o3's list price on 2025-06-10: the package's history has both prices
+    assert before.loc[("openai", "o3"), "input_usd_per_m"] == 10
+    assert after.loc[("openai", "o3"), "input_usd_per_m"] == 2
+    assert len(after) > 1000 and api_prices.package_version()
+
+
+def test_real_panel_is_large_enough_and_every_model_is_priced():
+    from cnai_helpers import api_prices
+
+    panel = curated.load_table("model_panel")
+    p = money.panel_prices(panel, api_prices.load_prices("2026-11-01"))
+    priced = panel.assign(price=p["price"])[p["price"].gt(0).to_numpy()]
+    assert len(priced) >= 40
+    assert (priced["open_weights"] == "open").sum() >= 10
+    assert (priced["open_weights"] == "closed").sum() >= 10
+
+
+@pytest.mark.parametrize(
+    "name,key,status",
+    [
+        ("lab_financials", ["lab", "metric", "period"], "used"),
+        ("model_panel", ["model"], None),
+        ("lab_strategy", ["lab", "year"], None),
+        ("fx_rates", ["currency", "year"], "used"),
+    ],
+)
+def test_no_central_figure_rests_on_a_tier_other_source_alone(name, key, status):
+    df = curated.load_table(name)
+    used = (df["status"] == status) if status else None
+    assert money.central_sources_ok(df, key, used) == []
+
+
+def test_tier_rule_catches_a_figure_with_only_other_sources():
+    df = pd.DataFrame(
+        {
+            "lab": ["Z", "Z", "M"],
+            "metric": ["revenue", "revenue", "revenue"],
+            "source_tier": ["other", "reputable press", "other"],
+        }
+    )
+    assert money.central_sources_ok(df, ["lab", "metric"]) == [("M", "revenue")]
+
+
+def test_ratio_to_revenue_and_census_needs_filing_tier_for_both_figures():
+    raw = fin(
+        """
+        Z, revenue, FY2024, 12, 100
+        Z, operating_cash_outflow, FY2024, 12, 250
+        M, revenue, FY2024, 12, 10
+        M, operating_cash_outflow, FY2024, 12, 30
+        """
+    ).assign(source_tier=["filing", "filing", "filing", "reputable press"])
+    n = money.normalise(raw, 7.0, 7.8)
+    t = money.ratio_to_revenue(n, "operating_cash_outflow", ["Z", "M"], "FY2024")
+    assert t["ratio"].tolist() == pytest.approx([2.5, 3.0])
+    assert not money.all_filing_tier(t)
+    assert money.all_filing_tier(t[t["lab"] == "Z"])
+
+
+@pytest.mark.mirror
+def test_monetization_notebook_records_the_panel_keys_and_states_package_and_date(
+    real_raw, tmp_path
+):
+    """The executed report: the issue's result keys, the primary verdicts of both claims, and
+    the price package's version and price date in the text the reader sees."""
+    import json
+
+    import papermill as pm
+
+    from cnai_helpers import api_prices, paths
+
+    out = tmp_path / "m.ipynb"
+    pm.execute_notebook(
+        str(paths.NOTEBOOKS / "open_vs_closed_monetization.ipynb"),
+        str(out),
+        parameters={"n_boot": 200, "price_date": "2026-11-01"},
+        kernel_name="cnai",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    import nbformat
+
+    from cnai_helpers.results import collect
+
+    results, _ = collect(nbformat.read(str(out), as_version=4))
+    for key in (
+        "n_models_priced",
+        "n_open_weight_priced",
+        "n_closed_priced",
+        "open_price_ratio_at_equal_capability",
+        "open_price_ratio_at_equal_capability_ci_low",
+        "open_price_ratio_at_equal_capability_ci_high",
+        "host_price_ratio_open_models",
+        "cash_burn_to_revenue_min",
+        "loss_to_revenue_min",
+    ):
+        assert key in results, key
+    assert results["n_models_priced"] >= 40
+    lo, hi = (results[f"open_price_ratio_at_equal_capability_ci_{s}"] for s in ("low", "high"))
+    assert lo <= results["open_price_ratio_at_equal_capability"] <= hi
+    primary = {v["claim"]: v for v in results["verdicts"] if v.get("role") == "primary"}
+    assert primary["open_less_cash"]["figure"] == "open_price_ratio_at_equal_capability"
+    assert primary["burning_cash"]["figure"] == "cash_burn_to_revenue_min"
+    nb = json.loads(out.read_text())
+    text = "\n".join(
+        "".join(o.get("data", {}).get("text/markdown", ""))
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+    )
+    assert f"genai-prices {api_prices.package_version()}" in text
+    assert "2026-11-01" in text
+    assert "Price is not revenue" in "".join(
+        "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
+    )

@@ -240,7 +240,11 @@ def test_batch_disagreeing_with_title_needs_force(project, tmp_path):
     assert r.exit_code == 0, r.output
     assert (rb.tables(project)["filings"]["first_batch"] == "2019-01").sum() == 2
     # agreeing --batch is fine
-    other = new_list(tmp_path / "o.docx", title="境内深度合成服务算法备案清单（2026年6月）")
+    other = new_list(  # its own filings: the same two again would be a repeat (needs --force)
+        tmp_path / "o.docx",
+        title="境内深度合成服务算法备案清单（2026年6月）",
+        rows=[ds_row(1, num("340104", serial=21), entity="合肥示例有限公司")],
+    )
     assert cli("add", other, "--batch", "2026-06", "--dry-run").exit_code == 0
 
 

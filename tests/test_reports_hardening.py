@@ -330,25 +330,26 @@ def test_stale_temporaries_are_cleaned_at_the_next_run(site):
     out = site / "reports"
     out.mkdir()
     dead, live = dead_pid(), os.getpid()
-    stale = [
+    stale = [  # the project's (marker inside) of a dead process
         out / f".build-one.tmp-{dead}-abc123",
         out / f".one.tmp-{dead}-x1y2z3",
-        out / ".build-one-q7w8e9r0",  # legacy name without a pid, 2 h old
-        out / ".sq-3.a1b2c3d4",  # legacy atomic_dir temp, 2 h old
     ]
     keep = [
         out / f".build-sq-3.tmp-{live}-abc123",  # a live run's
-        out / ".build-sq-4-q7w8e9r1",  # legacy but recent: may belong to a running build
+        out / ".build-sq-4-q7w8e9r1",  # legacy name without a pid or marker: not provably ours
+        out / ".sq-3.a1b2c3d4",
         out / ".keep-me",  # not a temporary name
+        out / f".user.tmp-{dead}-abc123",  # a temporary's name, but no marker: not ours
     ]
     for p in stale + keep:
         p.mkdir()
         (p / "x").write_text("x")
-    stale_file = out / f".index.html.tmp-{dead}-abcd.tmp"
+    for p in stale + keep[:1]:
+        (p / atomic.MARKER).write_text("")
+    stale_file = out / f".index.html.tmp-{dead}-abcd1234.tmp"
     stale_file.write_text("half")
-    for p in stale[2:]:
+    for p in keep[1:]:
         make_old(p)
-    make_old(keep[2])
     assert cli_build(site, "--only", "one").exit_code == 0
     left = [p.name for p in stale + [stale_file] if p.exists()]
     assert not left, f"stale temporaries left: {left}"
@@ -360,13 +361,38 @@ def test_atomic_dir_cleans_stale_siblings(tmp_path):
     data.mkdir()
     old = data / f".processed.tmp-{dead_pid()}-zz9"
     old.mkdir()
-    legacy = data / ".processed.ab12cd34"
-    legacy.mkdir()
-    make_old(legacy)
+    (old / atomic.MARKER).write_text("")
     with atomic.atomic_dir(data / "processed") as d:
         (d / "t.parquet").write_bytes(b"1")
-    assert not old.exists() and not legacy.exists()
-    assert (data / "processed/t.parquet").exists()
+    assert not old.exists()
+    assert sorted(p.name for p in (data / "processed").iterdir()) == ["t.parquet"]
+
+
+USER_FILES = [  # names the old name-pattern rule took for temporaries (issue 29)
+    ".env.template",
+    ".bashrc.original",
+    ".config.a1b2c3d4",
+    ".notes.tmp",
+    f".my.tmp-{2**22 + 17}-abc",
+]
+
+
+@pytest.mark.parametrize("as_dir", [False, True])
+def test_out_never_deletes_user_files(site, as_dir):
+    """`reports build --out DIR` on a folder holding the user's dotfiles, old and new."""
+    out = site / "reports"
+    out.mkdir()
+    for name in USER_FILES:
+        p = out / name
+        if as_dir:
+            p.mkdir()
+            (p / "x").write_text("mine")
+        else:
+            p.write_text("mine")
+        make_old(p, hours=48)
+    assert cli_build(site, "--only", "one").exit_code == 0
+    assert (out / "one" / "index.html").exists()
+    assert [n for n in USER_FILES if not (out / n).exists()] == []
 
 
 def _interrupt_second_rename(monkeypatch) -> None:

@@ -6,58 +6,47 @@ index, no raw pandas values in the visible text, no sideways scrolling at 390 px
 CSV download resolves. Per report: every table and figure the executed notebook made is on the
 page, and "the answer" shows each key figure site.yaml names. Screenshots of every page at both
 widths go to ``artifacts/screenshots/site/`` (kept by CI as artifacts). ``CNAI_SITE_UNDER_TEST``
-names an already built site to check instead of building one (e.g. ``reports/``).
+names an already built site to check instead of building one (e.g. ``reports/``). The site is
+built once per test run (``real_site`` in conftest.py) and shared with the browser and ledger
+tests; its build is also where every notebook is executed.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
-import threading
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from cnai_helpers import paths
-from cnai_helpers.registry.ensure import ensure_registry
 from cnai_helpers.reports import render
-from cnai_helpers.reports.build import build_reports, summary
-from cnai_helpers.reports.site import load_site
-from tests.test_browser import BAD_TEXT, QuietHandler, check_links, need_chromium, open_page
+from tests.test_browser import BAD_TEXT, check_links, open_page
 
 pytestmark = pytest.mark.browser
 SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
 
 
 @pytest.fixture(scope="module")
-def full_site(tmp_path_factory, real_raw):
-    """(url, site root, reports) of the whole site built into a temporary folder."""
-    need_chromium()
-    ensure_registry()
-    reports = load_site()
-    given = os.environ.get("CNAI_SITE_UNDER_TEST")  # an already built site, e.g. reports/
-    if given:
-        root = Path(given)
-    else:
-        tmp = tmp_path_factory.mktemp("full-site")
-        statuses = build_reports(
-            reports,
-            out_root=tmp / "reports",
-            jobs=2,
-            results_root=tmp / "results",
-            site_pages=True,
-        )
-        failed = summary(statuses)["failed"]
-        assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
-        root = tmp / "reports"
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", root, reports
-    server.shutdown()
+def full_site(real_site, real_site_url):
+    """(url, site root, reports) of the whole site, built once per run (conftest.real_site)."""
+    return real_site_url, real_site.root, real_site.reports
+
+
+def test_every_notebook_is_executed_by_the_site_build(real_site):
+    """The site build is where the notebooks run in the test suite (no separate nbmake pass):
+    every notebook in notebooks/ must be executed by some report of site.yaml, and each
+    report's executed notebook is in the built site with every code cell run."""
+    on_disk = {p.name for p in paths.NOTEBOOKS.glob("*.ipynb")}
+    assert on_disk, "no notebooks found"
+    used = {r.notebook_path.name for r in real_site.reports}
+    assert on_disk <= used, f"notebooks no test executes: {sorted(on_disk - used)}"
+    unexecuted = []
+    for r in real_site.reports:
+        nb = nbformat.read(real_site.root / r.out_folder / f"{r.id}.ipynb", as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        if not code or any(c.get("execution_count") is None for c in code):
+            unexecuted.append(r.id)
+    assert not unexecuted, f"reports whose notebook did not run every cell: {unexecuted}"
 
 
 def test_every_page_reads_as_a_publication(full_site, browser):
@@ -139,3 +128,37 @@ def test_no_critical_accessibility_violations_on_the_real_pages(full_site, brows
     results = Axe().run(page)
     critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
     assert not critical, f"{path}: critical accessibility violations {critical}"
+
+
+def test_each_claims_badge_agrees_on_its_primary_page_the_ledger_and_the_index(full_site):
+    """A claim's status is decided once: the badge on the page of the report that holds its
+    primary reading, on the ledger and on the index are the same, and it is the status the
+    ledger's results.json records for the primary entry."""
+    from bs4 import BeautifulSoup
+
+    _, root, _ = full_site
+
+    def status_of(tag) -> str:
+        return next(c[2:] for c in tag.select_one(".badge")["class"] if c.startswith("s-"))
+
+    ledger = json.loads((root / "claims" / "results.json").read_text(encoding="utf-8"))
+    primary = [c for c in ledger["claims"] if c["primary"]]
+    assert len({c["id"] for c in primary}) == len(primary) == ledger["n_claims"]
+    ledger_page = BeautifulSoup((root / "claims" / "index.html").read_text("utf-8"), "html.parser")
+    index = BeautifulSoup((root / "index.html").read_text("utf-8"), "html.parser")
+    checked = 0
+    for c in primary:
+        row = ledger_page.select_one(f"tr#claim-{c['id']}")
+        assert row is not None and status_of(row) == c["claim_status"], c["id"]
+        if c["claim_status"] in ("not_testable", "pending") or not c["report"]:
+            continue
+        page = BeautifulSoup((root / c["report"] / "index.html").read_text("utf-8"), "html.parser")
+        block = page.select_one(f".cnai-answer #verdict-{c['id']}")
+        assert block is not None, (c["id"], c["report"])
+        assert status_of(block) == c["claim_status"], (c["id"], c["report"])
+        for line in index.select(f"li[data-claim='{c['id']}']"):
+            assert status_of(line) == c["claim_status"], c["id"]
+        checked += 1
+    assert checked >= 3
+    if ledger["n_pending"] == 0:  # a built site has every primary verdict
+        assert all(c["claim_status"] != "pending" for c in primary)

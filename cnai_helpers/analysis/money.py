@@ -392,3 +392,222 @@ def within_country_ratio(grid: pd.DataFrame, country: str, which: str) -> float:
     except KeyError:
         return float("nan")
     return float(closed / open_) if open_ and np.isfinite(open_) else float("nan")
+
+
+# ------------------------------------------------------------------ model-level price panel (issue 25
+
+INPUT_WEIGHT = 0.75  # blended price: 3 input tokens to 1 output token, a common usage mix
+
+
+def blended(input_usd: float, output_usd: float, input_weight: float = INPUT_WEIGHT) -> float:
+    """Price of a million tokens at ``input_weight`` input and the rest output (USD)."""
+    if input_usd is None or output_usd is None:
+        return np.nan
+    return input_weight * float(input_usd) + (1 - input_weight) * float(output_usd)
+
+
+def _host_list(cell: str) -> list[tuple[str, str]]:
+    out = []
+    for item in filter(None, (s.strip() for s in (cell or "").split(";"))):
+        provider, sep, model = item.partition(":")
+        if not sep or not provider or not model:
+            raise MoneyError(
+                f"data/curated/model_panel.csv: host {item!r} must be 'provider:model id'"
+            )
+        out.append((provider, model))
+    return out
+
+
+def panel_prices(
+    panel: pd.DataFrame, prices: pd.DataFrame, input_weight: float = INPUT_WEIGHT
+) -> pd.DataFrame:
+    """Per panel model: the developer's own list price (input, output, blended; USD per million
+    tokens) where it sells one, the median of the third-party hosts' blended prices, the number
+    of hosts priced, and the price the analysis uses (the developer's, else the hosts' median)
+    with where it comes from. Free (zero or missing) prices are not prices. A provider/model
+    named in the panel but absent from the price data is an error naming the row."""
+    idx = prices.set_index(["provider", "model_id"])
+    if not idx.index.is_unique:
+        idx = idx[~idx.index.duplicated(keep="first")]
+
+    def price_of(provider: str, model: str, row: int) -> tuple[float, float]:
+        if (provider, model) not in idx.index:
+            raise MoneyError(
+                f"data/curated/model_panel.csv line {row}: {provider}:{model} is not in the "
+                "genai-prices data of this package version"
+            )
+        r = idx.loc[(provider, model)]
+        i, o = r["input_usd_per_m"], r["output_usd_per_m"]
+        ok = all(v is not None and np.isfinite(v) and v > 0 for v in (i, o))
+        return (float(i), float(o)) if ok else (np.nan, np.nan)
+
+    rows = []
+    for k, r in enumerate(panel.itertuples(index=False), start=2):
+        dev_in = dev_out = np.nan
+        if r.price_provider:
+            dev_in, dev_out = price_of(r.price_provider, r.price_model, k)
+        hosts = [blended(*price_of(p, m, k), input_weight) for p, m in _host_list(r.host_models)]
+        hosts = [h for h in hosts if np.isfinite(h)]
+        dev = blended(dev_in, dev_out, input_weight)
+        host_median = float(np.median(hosts)) if hosts else np.nan
+        if np.isfinite(dev):
+            used, where = dev, "developer"
+        elif hosts:
+            used, where = host_median, "third-party hosts (median)"
+        else:
+            used, where = np.nan, "not priced"
+        rows.append({"model": r.model, "developer_input": dev_in, "developer_output": dev_out,
+                     "developer_blended": dev, "host_median_blended": host_median,
+                     "n_hosts": len(hosts), "price": used, "price_from": where})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def panel_frame(panel: pd.DataFrame, priced: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
+    """The panel joined to its prices and to Epoch AI's notable-models table (release date,
+    training compute, 'Model accessibility'). A panel model named in Epoch's table that is not
+    there is an error naming it."""
+    ep = models.drop_duplicates("Model").set_index("Model")
+    missing = sorted(set(panel["epoch_model"]) - set(ep.index) - {""})
+    if missing:
+        raise MoneyError(
+            f"data/curated/model_panel.csv: {missing} not found in Epoch AI's notable models"
+        )
+    out = panel.merge(priced, on="model", how="left")
+    e = ep.reindex(out["epoch_model"])
+    out["release_date"] = e["publication_date"].to_numpy()
+    out["training_flop"] = e["training_flop"].to_numpy()
+    out["epoch_accessibility"] = e["Model accessibility"].fillna("").to_numpy()
+    acc = out["epoch_accessibility"]
+    out["epoch_open"] = np.where(
+        acc == "", "", np.where(acc.str.match(OPEN_ACCESS), "open", "closed")
+    )
+    return out
+
+
+REGRESSORS = ("log10_flop", "open", "china", "release_year")
+
+
+def design(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of the price regression: log price on an intercept, log10 training compute, open
+    weights (1/0), the developer's country China (1/0) and the release date in years."""
+    y = np.log(df["price"].to_numpy(float))
+    rel = pd.to_datetime(df["release_date"])
+    X = np.column_stack(
+        [
+            np.ones(len(df)),
+            np.log10(df["training_flop"].to_numpy(float)),
+            (df["open_weights"] == "open").to_numpy(float),
+            (df["country"] == "China").to_numpy(float),
+            (rel.dt.year + (rel.dt.day_of_year - 1) / 365.25).to_numpy(float),
+        ]
+    )
+    return X, y
+
+
+def regression_sample(frame: pd.DataFrame) -> pd.DataFrame:
+    """Panel models with a price, training compute and a release date (the regression's rows)."""
+    ok = (
+        frame["price"].gt(0)
+        & frame["training_flop"].gt(0)
+        & pd.to_datetime(frame["release_date"]).notna()
+    )
+    return frame[ok].reset_index(drop=True)
+
+
+def fit(df: pd.DataFrame) -> np.ndarray:
+    """Least-squares coefficients (intercept, then :data:`REGRESSORS`)."""
+    X, y = design(df)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise MoneyError(
+            "the price regression cannot separate its terms on these models (a group is empty "
+            "or one term is a copy of another)"
+        )
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+def open_price_ratio(
+    df: pd.DataFrame, n_boot: int = 2000, seed: int = 0, level: float = 0.95
+) -> dict[str, float]:
+    """Open ÷ closed price at equal capability, country and release date: exp of the open-weights
+    coefficient, with a pairs-bootstrap percentile interval (models resampled with replacement;
+    samples in which one group vanishes are drawn again)."""
+    beta = fit(df)
+    rng = np.random.default_rng(seed)
+    X, y = design(df)
+    draws = []
+    tries = 0
+    while len(draws) < n_boot:
+        tries += 1
+        if tries > 20 * n_boot:
+            raise MoneyError("bootstrap: too few resamples with every term estimable")
+        i = rng.integers(0, len(df), len(df))
+        Xi = X[i]
+        if np.linalg.matrix_rank(Xi) < X.shape[1]:
+            continue
+        draws.append(np.linalg.lstsq(Xi, y[i], rcond=None)[0][2])
+    draws = np.exp(np.asarray(draws))
+    a = (1 - level) / 2
+    lo, hi = np.quantile(draws, [a, 1 - a])
+    names = ("intercept", *REGRESSORS)
+    return {
+        "ratio": float(np.exp(beta[2])),
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "n": int(len(df)),
+        "n_open": int((df["open_weights"] == "open").sum()),
+        "n_closed": int((df["open_weights"] == "closed").sum()),
+        **{f"coef_{k}": float(v) for k, v in zip(names, beta, strict=True)},
+    }
+
+
+def host_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Open models sold both by their developer and by third-party hosts: the hosts' median
+    blended price over the developer's."""
+    o = frame[
+        (frame["open_weights"] == "open")
+        & frame["developer_blended"].gt(0)
+        & frame["host_median_blended"].gt(0)
+    ].copy()
+    o["host_over_developer"] = o["host_median_blended"] / o["developer_blended"]
+    return o[["model", "developer", "developer_blended", "host_median_blended", "n_hosts",
+              "host_over_developer"]].reset_index(drop=True)  # fmt: skip
+
+
+# ------------------------------------------------------------------ source tiers and filings
+
+TIERS = ("filing", "official statement", "reputable press", "other")
+
+
+def central_sources_ok(df: pd.DataFrame, key: list[str], used: pd.Series | None = None) -> list:
+    """Figures (groups of ``key``) whose rows in use all have source tier 'other': a central
+    figure cannot rest on such a source alone. Returns the offending keys (empty = fine)."""
+    d = df if used is None else df[used]
+    bad = d.groupby(key)["source_tier"].agg(lambda s: set(s) <= {"other"})
+    return [k for k, v in bad.items() if v]
+
+
+def ratio_to_revenue(fin: pd.DataFrame, metric: str, labs: list[str], period: str) -> pd.DataFrame:
+    """Per lab: ``metric`` (an outflow or a loss, as a positive number) over revenue for one
+    fiscal period, with the source tiers behind both figures."""
+    used = fin[fin["status"] == "used"]
+    rows = []
+    for lab in labs:
+
+        def one(m, lab=lab):
+            r = used[(used["lab"] == lab) & (used["metric"] == m) & (used["period"] == period)]
+            return (
+                (float(r["value_m"].iloc[0]), str(r["source_tier"].iloc[0]))
+                if len(r)
+                else (np.nan, "")
+            )
+
+        num, t_num = one(metric)
+        rev, t_rev = one("revenue")
+        rows.append({"lab": lab, "period": period, "metric": metric, "value": num, "revenue": rev,
+                     "ratio": num / rev if rev else np.nan, "tiers": {t_num, t_rev} - {""}})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def all_filing_tier(t: pd.DataFrame) -> bool:
+    """Every figure behind the ratios comes from a filing (a census of audited numbers)."""
+    return bool(len(t)) and all(s == {"filing"} for s in t["tiers"])

@@ -14,6 +14,8 @@ unless ``force``.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -22,12 +24,12 @@ import pandas as pd
 import yaml
 
 from .. import paths
-from ..atomic import atomic_path, write_text
+from ..atomic import atomic_path, recover_swap, signals_deferred, write_text
 from ..errors import CnaiError
 from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
 from .build import build
 from .docx_lists import ListFormatError, read_cac_docx
-from .fingerprint import GENAI_TABLE_FORMATS, registry_sources
+from .fingerprint import SOURCE_FORMATS, built_from, registry_sources
 from .genai import REGISTRIES as GENAI_REGISTRIES
 from .genai_tables import SUFFIXES, has_genai_header, read_genai_tables, read_grids
 from .numbers import name_key
@@ -37,7 +39,7 @@ from .stats import as_dict, province_counts
 # Refuse a list when more than this share of its data rows has no readable filing number:
 # real lists reject none or a handful; a majority of garbage means a damaged or foreign file.
 MAX_REJECTED_SHARE = 0.20
-REGISTRY_FORMATS = ("cac_docx", "genai_json", *GENAI_TABLE_FORMATS)  # registry_sources keeps
+REGISTRY_FORMATS = SOURCE_FORMATS  # what `registry build` reads, cancellation notices included
 
 
 class AddError(CnaiError, ValueError):
@@ -63,6 +65,62 @@ def _refusals(
     return out
 
 
+def check_month(file: Path, batch: str, today: dt.date | None = None) -> list[str]:
+    """The batch month: a real month (an error otherwise), not after next month (a reason the
+    add needs ``--force`` otherwise: a list from the future is a typo or a hoax)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(batch))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise AddError(
+            f"{file}: batch {batch!r} is not a month (YYYY-MM, month 1-12); check the list's "
+            "title, or pass --batch YYYY-MM"
+        )
+    today = today or dt.date.today()
+    latest = (today.year + (today.month == 12), today.month % 12 + 1)  # next month
+    if (int(m.group(1)), int(m.group(2))) > latest:
+        return [
+            f"batch {batch} is after next month ({latest[0]}-{latest[1]:02d}): a list from the "
+            "future? check the title or --batch"
+        ]
+    return []
+
+
+def batch_keys(existing: pd.DataFrame | None, registries: tuple[str, ...]) -> dict:
+    """(registry, batch) -> the filing keys listed in that batch, from the filings table."""
+    if existing is None or not len(existing) or "batches" not in existing:
+        return {}
+    f = existing[existing["registry"].isin(registries)]
+    f = f.assign(batch=f["batches"].fillna("").str.split(";")).explode("batch")
+    return {k: set(g["filing_key"]) for k, g in f.groupby(["registry", "batch"])}
+
+
+def repeats(
+    keys_by_registry: dict[str, set], batch: str, existing: pd.DataFrame | None
+) -> list[str]:
+    """A list whose filing numbers are exactly those of a known batch of another month is a
+    repeat (the same list under another title): a reason the add needs ``--force``. (A list of
+    a month already held is refused, or compared, by the clash check of :func:`add_file`.)"""
+    known = batch_keys(existing, tuple(keys_by_registry))
+    out = []
+    for reg, keys in keys_by_registry.items():
+        same = [b for (r, b), k in known.items() if r == reg and b != batch and keys and k == keys]
+        if same:
+            out.append(
+                f"the list repeats batch {same[0]} of {reg}: the same {len(keys)} filing "
+                "numbers (a known list under another title?)"
+            )
+    return out
+
+
+def unread_tables(tables: list[dict]) -> list[str]:
+    """Tables whose rows could not be read (no header, another column count): lost rows."""
+    return [
+        f"{t['rows_not_read']} rows of table {t['table']} are not read (no header row, and "
+        "not the previous table's column count)"
+        for t in tables
+        if t.get("rows_not_read")
+    ]
+
+
 def inspect_file(
     file: Path, batch: str | None = None, existing: pd.DataFrame | None = None
 ) -> dict:
@@ -81,9 +139,12 @@ def inspect_file(
     if df.empty:
         raise ListFormatError(f"{file}: no row has a readable 网信算备 filing number")
     rejected = sum(i.action == "rejected" for i in issues[n_parser_issues:])
-    refusals = _refusals(len(lst.rows), rejected, batch, lst.title_batch)
+    refusals = check_month(file, lst.batch)
+    refusals += _refusals(len(lst.rows), rejected, batch, lst.title_batch)
+    refusals += unread_tables(lst.tables)
     df["filing_key"] = df["filing_number"].map(name_key)
     unique = df.drop_duplicates("filing_key")
+    refusals += repeats({lst.registry: set(unique["filing_key"])}, lst.batch, existing)
     known_keys: set[str] = set()
     if existing is not None and len(existing):
         known_keys = set(existing.loc[existing["registry"] == lst.registry, "filing_key"])
@@ -104,6 +165,7 @@ def inspect_file(
         "new_filings": int((~known).sum()),
         "known_filings": int(known.sum()),
         "by_province": as_dict(province_counts(unique)),
+        "tables": lst.tables,
         "problems": problems,
         "needs_force": refusals,
     }
@@ -129,7 +191,18 @@ def inspect_genai(file: Path, batch: str | None, existing: pd.DataFrame | None) 
         raise AddError(f"{file}: the generative-AI tables have a header but no data rows")
     df = lst.rows.assign(filing_key=lst.rows["filing_number"].map(name_key))
     unreadable = int((df["number_kind"] == "unknown").sum())
-    refusals = _refusals(len(df), unreadable, batch, lst.title_batch, "generative-AI number")
+    refusals = check_month(file, lst.batch)
+    refusals += _refusals(len(df), unreadable, batch, lst.title_batch, "generative-AI number")
+    refusals += unread_tables(lst.table_rows)
+    refusals += repeats(
+        {
+            reg: set(df.loc[df["registry"] == reg, "filing_key"])
+            for reg in GENAI_REGISTRIES
+            if (df["registry"] == reg).any()
+        },
+        lst.batch,
+        existing,
+    )
     parts = {}
     for reg in GENAI_REGISTRIES:
         rows = df[df["registry"] == reg]
@@ -155,6 +228,7 @@ def inspect_genai(file: Path, batch: str | None, existing: pd.DataFrame | None) 
         "batch": lst.batch,
         "title": lst.title,
         "parts": parts,
+        "tables": lst.table_rows,
         "problems": problems,
         "needs_force": refusals,
         "source_id": None,
@@ -288,11 +362,15 @@ def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
             shutil.copyfile(file, tmp)
         build(sources=[*registry_sources(), new], before_swap=record)
     except BaseException:  # Ctrl-C included: leave the project exactly as it was
-        if wrote_yaml:
-            _restore_local(old_text)
-        if not existed:
-            target.unlink(missing_ok=True)
-            _prune_empty_dirs(target.parent, paths.RAW / "local")
+        with signals_deferred():
+            recover_swap(paths.PROCESSED)  # a swap cut short: finished, no .processed.old
+            if entry["id"] in (built_from() or ()):
+                raise  # the new tables are in place: the add is complete, keep its entry
+            if wrote_yaml:
+                _restore_local(old_text)
+            if not existed:
+                target.unlink(missing_ok=True)
+                _prune_empty_dirs(target.parent, paths.RAW / "local")
         raise
     return entry["id"]
 
@@ -331,8 +409,11 @@ def remove_source(source_id: str) -> dict:
     try:
         build(sources=sources, before_swap=record)
     except BaseException:
-        if wrote_yaml:
-            _restore_local(old_text)
+        with signals_deferred():
+            recover_swap(paths.PROCESSED)
+            held = built_from()
+            if wrote_yaml and (held is None or source_id in held):  # not swapped in: undo
+                _restore_local(old_text)
         raise
     raw = (paths.RAW / str(match[0].get("path", ""))).resolve()
     local_root = (paths.RAW / "local").resolve()

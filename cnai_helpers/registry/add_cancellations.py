@@ -4,26 +4,30 @@ FILE is a JSON in the lawdatify shape (``{"notices": [{date, title, url, records
 CSV with one row per cancelled number (notice_date, notice_title, notice_url, name, role, entity,
 product, code, cancel). A dry run parses it and matches the numbers against the current filings;
 a real run copies the file into ``data/raw/local/cancellations/`` as a local source (sha256 in
-``data/local_sources.yaml``, like ``registry add``) and rebuilds. Anything that fails leaves the
-manifest, raw folder and tables as they were.
+``data/local_sources.yaml``, like ``registry add``) and rebuilds. Anything that fails, Ctrl-C
+included, leaves the manifest, raw folder and tables as they were. A notice already ingested
+(same date, same numbers: the same file with one more newline, or as CSV) is refused.
 """
 
 from __future__ import annotations
 
 import shutil
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from .. import paths
-from ..atomic import write_text
-from ..manifest import load_manifest, sha256_file
+from ..atomic import atomic_path, recover_swap, signals_deferred, write_text
+from ..errors import CnaiError
+from ..manifest import load_manifest, sha256_file, source_from_dict
 from .build import build
 from .cancellations import CancelFormatError, join_cancellations, read_cancellations
+from .fingerprint import built_from, registry_sources
 
 
-class AddCancellationsError(ValueError):
+class AddCancellationsError(CnaiError, ValueError):
     pass
 
 
@@ -51,6 +55,22 @@ def inspect(file: Path, filings: pd.DataFrame, known: pd.DataFrame | None = None
     }
 
 
+def repeated_notices(rows: pd.DataFrame, known: pd.DataFrame | None) -> list[str]:
+    """Notices of ``rows`` already ingested: same date and every number among those cancelled
+    by the known notices of that date (the same file re-saved, one newline more, or a CSV of a
+    JSON notice). Adding one again would count its numbers twice."""
+    if known is None or not len(known):
+        return []
+    out = []
+    for date, g in rows.groupby("notice_date"):
+        same_day = known[known["notice_date"] == date]
+        hit = same_day[same_day["filing_key"].isin(set(g["filing_key"]))]
+        if set(g["filing_key"]) <= set(hit["filing_key"]):
+            src = ", ".join(sorted(set(hit["source_id"])))
+            out.append(f"the notice of {date} ({len(g)} numbers) is already ingested as {src}")
+    return out
+
+
 def add_cancellations(
     file: Path,
     filings: pd.DataFrame,
@@ -63,9 +83,22 @@ def add_cancellations(
     same = [s for s in load_manifest() if s.sha256 == sha]
     if same:
         raise AddCancellationsError(f"{file}: already ingested as source {same[0].id!r}")
+    repeats = repeated_notices(read_cancellations(file, source_id="new").rows, known)
+    if repeats:
+        raise AddCancellationsError(
+            f"{file}: {'; '.join(repeats)}; a repeated notice would count its numbers twice"
+        )
     report["dry_run"] = dry_run
     if dry_run:
         return report
+    report["source_id"] = _ingest(file, sha)
+    return report
+
+
+def _ingest(file: Path, sha: str) -> str:
+    """Copy the notice into data/raw/local/cancellations/, build the tables with it, and record
+    it in data/local_sources.yaml just before they are swapped in. Any exit before the swap,
+    Ctrl-C and SIGTERM included, leaves the YAML, the raw folder and the tables as they were."""
     ext = file.suffix.lower().lstrip(".")
     sid = f"local_cancellations_{sha[:8]}"
     rel = f"local/cancellations/{sha[:8]}.{ext}"
@@ -73,32 +106,47 @@ def add_cancellations(
     local_yaml = paths.LOCAL_SOURCES
     old_yaml = local_yaml.read_text(encoding="utf-8") if local_yaml.exists() else None
     doc = yaml.safe_load(old_yaml or "") or {}
-    doc.setdefault("sources", []).append(
-        {
-            "id": sid,
-            "format": f"cac_cancel_{ext}",
-            "path": rel,
-            "url": file.resolve().as_uri(),
-            "sha256": sha,
-            "size": file.stat().st_size,
-            "title": "关于注销…算法备案编号的公告 (added locally)",
-            "publisher": "Cyberspace Administration of China",
-            "licence": "Official public notice",
-            "citation": f"Cyberspace Administration of China, cancellation notice(s) "
-            f"(added locally from {file.name})",
-        }
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, target)
-    try:
+    entry = {
+        "id": sid,
+        "format": f"cac_cancel_{ext}",
+        "path": rel,
+        "url": file.resolve().as_uri(),
+        "sha256": sha,
+        "size": file.stat().st_size,
+        "title": "关于注销…算法备案编号的公告 (added locally)",
+        "publisher": "Cyberspace Administration of China",
+        "licence": "Official public notice",
+        "citation": f"Cyberspace Administration of China, cancellation notice(s) "
+        f"(added locally from {file.name})",
+    }
+    doc.setdefault("sources", []).append(entry)
+    new = source_from_dict(entry, str(local_yaml), local=True)
+    existed = target.exists()
+    wrote_yaml = False
+
+    def record() -> None:
+        nonlocal wrote_yaml
+        wrote_yaml = True
         write_text(local_yaml, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
-        build()
-    except Exception:
-        target.unlink(missing_ok=True)
-        if old_yaml is None:
-            local_yaml.unlink(missing_ok=True)
-        else:
-            write_text(local_yaml, old_yaml)
+
+    try:
+        with atomic_path(target) as tmp:
+            shutil.copyfile(file, tmp)
+        build(sources=[*registry_sources(), new], before_swap=record)
+    except BaseException:
+        with signals_deferred():
+            recover_swap(paths.PROCESSED)
+            if sid in (built_from() or ()):
+                raise  # the tables with the notice are in place: the add is complete
+            if wrote_yaml:
+                if old_yaml is None:
+                    local_yaml.unlink(missing_ok=True)
+                else:
+                    write_text(local_yaml, old_yaml)
+            if not existed:
+                target.unlink(missing_ok=True)
+                for d in (target.parent, target.parent.parent):  # local/cancellations, local
+                    with suppress(OSError):  # not empty: other local sources
+                        d.rmdir()
         raise
-    report["source_id"] = sid
-    return report
+    return sid

@@ -155,6 +155,7 @@ def assemble_tables(
     filings = make_filings(lst, issues)
     issues.extend(cancel_issues)
     cancels, filings = cancellations.join_cancellations(cancel_rows, filings, issues, cancel_files)
+    issues.extend(cancellations.relisted(lst, cancels, cancel_files))
     tables = {
         "listings": lst,
         "filings": filings,

@@ -14,6 +14,7 @@ good one in place.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,9 @@ from .. import paths
 from ..manifest import Source
 from .assemble import assemble_tables
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
-from .parse import BuildError, parse_all, parse_cancellations
+from .health import tables_problem
+from .parse import BuildError, file_names, parse_all, parse_cancellations
+from .parse_cache import ParseCache
 from .quality import Issue
 from .write import filings_by_province, validate_tables, write_tables
 
@@ -36,13 +39,22 @@ def build_tables(
     raw_dir: Path,
     jobs: int | None = None,
     corrections_path: Path | None = None,
+    cache: ParseCache | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Parse, assemble and validate the core tables (nothing is written)."""
-    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path)
+    """Parse, assemble and validate the core tables (nothing is written). ``cache``: the
+    parse cache (registry/parse_cache.py); None parses every file."""
+    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache)
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
-    tables = assemble_tables(listings, batch_meta, issues, cancel_rows, cancel_files, cancel_issues)
+    files = {**file_names(sources), **cancel_files}  # data-quality rows name the file
+    tables = assemble_tables(listings, batch_meta, issues, cancel_rows, files, cancel_issues)
     return validate_tables(tables)
+
+
+def cache_dir(out_dir: Path) -> Path:
+    """The parse cache beside the core tables' folder (``data/cache/parsed``): outside the
+    folder the build swaps in, so it survives every rebuild."""
+    return Path(out_dir).parent / "cache" / "parsed"
 
 
 def build(
@@ -63,9 +75,13 @@ def build(
         sources = registry_sources(manifest)
     fp = fingerprint(sources, raw_dir, corrections)
     if not force and current_fingerprint(out_dir) == fp:
-        return json.loads((out_dir / "build_info.json").read_text())
+        problem = tables_problem(out_dir, deep=True)  # open them: hashes say nothing of outputs
+        if problem is None:
+            return json.loads((out_dir / "build_info.json").read_text())
+        print(f"cnai: registry tables cannot be read ({problem}); rebuilding…", file=sys.stderr)
     t0 = time.perf_counter()
-    tables = build_tables(sources, raw_dir, jobs, corrections)
+    cache = ParseCache(cache_dir(out_dir))
+    tables = build_tables(sources, raw_dir, jobs, corrections, cache)
     info = {
         "fingerprint": fp,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -75,4 +91,5 @@ def build(
         "filings_by_province": filings_by_province(tables["filings"]),
     }
     write_tables(tables, out_dir, info, before_swap)
+    cache.flush()  # only once the tables are in place: a failed build caches nothing
     return info

@@ -283,6 +283,36 @@ def join_cancellations(
     return out, filings
 
 
+def relisted(listings: pd.DataFrame, cancels: pd.DataFrame, file_of: dict[str, str]) -> list[Issue]:
+    """Data-quality rows for cancelled numbers listed again in a list of a later month than
+    their (earliest) cancellation: flagged on the listing row of that later list, so that the
+    list's registry and batch (a digest, ``load_data_quality(registry, batch, batch)``) see it.
+    The number stays cancelled: a re-listing may be the CAC's list lagging its notices."""
+    if cancels.empty or listings.empty:
+        return []
+    first = cancels.groupby("filing_key").agg(
+        cancel_month=("cancel_month", "min"), notice_date=("notice_date", "min")
+    )
+    lst = listings[listings["registry"].isin(ALGO_REGISTRIES)]
+    lst = lst[lst["filing_key"].isin(first.index)]
+    lst = lst.join(first, on="filing_key")
+    later = lst[lst["batch"] > lst["cancel_month"]]
+    return [
+        Issue(
+            r.source_id,
+            file_of.get(r.source_id, r.source_id),
+            None if pd.isna(r.source_row) else int(r.source_row),
+            r.registry,
+            r.batch,
+            "flagged",
+            f"number cancelled in {r.cancel_month} (notice {r.notice_date}) is listed again in "
+            f"the {r.batch} list; it stays cancelled",
+            r.filing_number,
+        )
+        for r in later.sort_values(["registry", "batch", "source_row"]).itertuples()
+    ]
+
+
 def read_sources(sources, raw_dir: Path) -> tuple[pd.DataFrame, list[Issue]]:
     """Parse every cancellation source of the manifest into one frame."""
     frames, issues = [], []

@@ -66,6 +66,7 @@ class CacList:
     rows: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
     title_batch: str | None = None  # the month the title paragraph states, if any
+    tables: list[dict] = field(default_factory=list)  # rows read per table (the add report)
 
 
 def _tc_text(tc, W_T, W_BR, W_P, W_TAB) -> str:
@@ -140,21 +141,22 @@ def check_zip_sizes(path: Path, data: bytes | None = None, kind: str = "Word (.d
 
 
 def _open(path: Path, data: bytes | None = None):
-    import io
-
-    import docx
+    """The body (tables, first paragraphs) of a Word file, read with lxml (registry/wordxml.py)."""
+    from .wordxml import read_docx
 
     check_zip_sizes(path, data)
     try:
-        return docx.Document(io.BytesIO(data) if data is not None else str(path))
-    except Exception as e:  # hostile input: python-docx/lxml raise many kinds (XMLSyntaxError…)
+        return read_docx(path, data)
+    except ListFormatError as e:  # a cell the reader refuses (an impossible column span)
+        raise ListFormatError(f"{path}: {e}") from e
+    except Exception as e:  # hostile input: zipfile/lxml raise many kinds (XMLSyntaxError…)
         raise _unreadable(path, e) from e
 
 
 def detect_title(doc) -> tuple[str | None, str | None, str | None]:
     """(title, registry, batch 'YYYY-MM') from the list's title paragraph."""
-    for p in doc.paragraphs[:20]:
-        m = TITLE_RE.search(compact(p.text))
+    for text in doc.paragraphs[:20]:
+        m = TITLE_RE.search(compact(text))
         if m:
             title = f"{m.group(1)}（{m.group(2)}年{int(m.group(3))}月）"
             reg = next((r for k, r in REGISTRY_BY_TITLE.items() if k in m.group(1)), None)
@@ -199,29 +201,81 @@ def read_cac_docx(
         raise _unreadable(path, e) from e
 
 
+def _width(rows) -> int:
+    """Grid columns of a table: the widest of its rows (cells times their spans)."""
+    return max((sum(span for _, span, _ in cells) for cells in rows), default=0)
+
+
+@dataclass
+class _Table:
+    number: int  # 1-based, among the body's tables
+    rows: list  # rows of grid cells, the header row (if any) excluded
+    header: list  # the header row's grid cells (its own or the previous table's)
+    first_row: int  # source_row of the table's first row (its header row, if any)
+    own_header: bool
+
+
+def _list_tables(path: Path, doc, issue, skipped: list[dict]) -> list[_Table]:
+    """The list's tables, each with the header it is read with: its own first row, or, for a
+    table without a header row after a list table (a list continued in a second table), the
+    previous header when the column counts match; a table with neither is listed as a problem
+    (an issue, and its row count in ``skipped``)."""
+    out: list[_Table] = []
+    row_no = 0
+    for number, rows in enumerate(doc.tables, start=1):
+        first = row_no + 1
+        row_no += len(rows)
+        if rows and _is_header(rows[0]):
+            out.append(_Table(number, rows[1:], rows[0], first, True))
+            continue
+        if not any(t for cells in rows for _, _, t in cells):
+            continue  # an empty table: nothing to read
+        if not out:
+            issue(
+                None,
+                "note",
+                f"table {number} ({len(rows)} rows) comes before the list and has no list "
+                "header (序号, 算法名称, 主体名称, …, 备案编号): not read",
+            )
+            continue
+        prev = out[-1]
+        if _width(rows) == _width([prev.header]):
+            out.append(_Table(number, rows, prev.header, first, False))
+            issue(
+                None,
+                "note",
+                f"table {number} ({len(rows)} rows) has no header row: read as a continuation "
+                f"of table {prev.number} with its header (same {_width(rows)} columns)",
+            )
+        else:
+            issue(
+                None,
+                "rejected",
+                f"table {number} ({len(rows)} rows) has no header row and {_width(rows)} "
+                f"columns, table {prev.number}'s header has {_width([prev.header])}: its rows "
+                "are not read",
+            )
+            skipped.append({"table": number, "header": None, "rows": 0, "rows_not_read": len(rows)})
+    return out
+
+
 def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) -> CacList:
-    from docx.oxml.ns import qn
-
-    ns = {k: qn(f"w:{k}") for k in ("tr", "tc", "tcPr", "gridSpan", "val", "t", "br", "p", "tab")}
     title, reg_title, batch_title = detect_title(doc)
-
-    tables = []
-    for tbl in doc.tables:
-        trs = list(tbl._tbl.iterchildren(ns["tr"]))
-        if trs and _is_header(_grid_cells(trs[0], ns)):
-            tables.append(trs)
+    early: list[tuple] = []  # issues found before the registry and batch are known
+    skipped: list[dict] = []
+    tables = _list_tables(path, doc, lambda *a: early.append(a), skipped)
     if not tables:
         raise ListFormatError(
             f"{path}: no table with a known header: neither a CAC algorithm list (序号, 算法名称, "
             "主体名称, …, 备案编号) nor a generative-AI list (序号, 属地, 模型名称, 备案单位, 备案号, "
             "备案时间). Is this a 境内…算法备案清单 or 生成式人工智能服务…信息 attachment?"
         )
-    header_cells = _grid_cells(tables[0][0], ns)
-    cols = _header_columns(header_cells)
-    missing = [f for f in REQUIRED if f not in cols]
-    if missing:
-        raise ListFormatError(f"{path}: header row lacks columns {missing}")
-    header_names = {compact(t) for _, _, t in header_cells}
+    for t in tables:
+        missing = [f for f in REQUIRED if f not in _header_columns(t.header)]
+        if missing:
+            where = "header row" if t.number == tables[0].number else f"table {t.number}'s header"
+            raise ListFormatError(f"{path}: {where} lacks columns {missing}")
+    header_names = {compact(t) for _, _, t in tables[0].header}
     reg_header = (
         "deep_synthesis"
         if "角色" in header_names
@@ -245,6 +299,8 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
     def issue(row, action, reason, number=None):
         issues.append(Issue(src, str(path.name), row, registry, batch, action, reason, number))
 
+    for args in early:
+        issue(*args)
     if reg_header and reg_title and reg_header != reg_title:
         issue(
             None, "flagged", f"header says {reg_header}, title says {reg_title}; using {registry}"
@@ -252,13 +308,14 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
 
     records = []
     n_blank_seq = 0
-    row_no = 0
-    for t_index, trs in enumerate(tables):
-        for i, tr in enumerate(trs):
+    read_per_table = list(skipped)
+    for t in tables:
+        cols = _header_columns(t.header)  # every table is mapped by its own header
+        n_header = len(t.header)
+        row_no = t.first_row if t.own_header else t.first_row - 1
+        n_read = 0
+        for cells in t.rows:
             row_no += 1
-            cells = _grid_cells(tr, ns)
-            if t_index == 0 and i == 0:
-                continue
             if _is_header(cells):
                 issue(row_no, "rejected", "repeated header row inside the table")
                 continue
@@ -274,7 +331,7 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
                         vals.append(text)
                 rec[f] = "\n".join(vals)
             # a merge the header does not share (same cell count = same pattern: nothing to do)
-            if any(s > 1 for _, s, _ in cells) and len(header_cells) != len(cells):
+            if any(s > 1 for _, s, _ in cells) and n_header != len(cells):
                 issue(
                     row_no,
                     "repaired",
@@ -303,13 +360,27 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
                 n_blank_seq += 1
             rec["source_row"] = row_no
             records.append(rec)
+            n_read += 1
+        read_per_table.append(
+            {"table": t.number, "header": "own" if t.own_header else "previous", "rows": n_read}
+        )
     if n_blank_seq:
         issue(
             None,
             "note",
             f"序号 blank in {n_blank_seq} rows (Word auto-numbering); table order used instead",
         )
+    read_per_table.sort(key=lambda t: t["table"])
     df = pd.DataFrame(records, columns=[*FIELDS, "source_row"])
     for f in FIELDS:
         df[f] = df[f].fillna("").astype(str)
-    return CacList(str(path), title, registry, batch, df, issues, title_batch=batch_title)
+    return CacList(
+        str(path),
+        title,
+        registry,
+        batch,
+        df,
+        issues,
+        title_batch=batch_title,
+        tables=read_per_table,
+    )

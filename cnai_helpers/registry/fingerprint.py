@@ -8,11 +8,13 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from .. import paths, reference
 from ..errors import CnaiError
 from ..manifest import Source, load_manifest
+from .health import tables_problem
 
 CODE_DIR = Path(__file__).parent
 # the reference files the tables are built from, and the module that reads them
@@ -35,13 +37,28 @@ CLASSIFIER_FILES = (
 GENAI_TABLE_FORMATS = ("genai_docx", "genai_xlsx")
 
 
+# every format the core tables are built from (lists and cancellation notices)
+SOURCE_FORMATS = (
+    "cac_docx",
+    "genai_json",
+    *GENAI_TABLE_FORMATS,
+    "cac_cancel_json",
+    "cac_cancel_csv",
+)
+
+
 def registry_sources(manifest: Path | None = None) -> list[Source]:
-    return [
-        s
-        for s in load_manifest(manifest)
-        if s.format
-        in ("cac_docx", "genai_json", *GENAI_TABLE_FORMATS, "cac_cancel_json", "cac_cancel_csv")
-    ]
+    return [s for s in load_manifest(manifest) if s.format in SOURCE_FORMATS]
+
+
+def built_from(out_dir: Path | None = None) -> set[str] | None:
+    """The source ids of the tables in place (build_info.json), None if unreadable: tells an
+    interrupted `registry add` or `remove` whether its new tables were swapped in."""
+    try:
+        info = json.loads((Path(out_dir or paths.PROCESSED) / "build_info.json").read_text())
+        return set(info["sources"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _content_sha256(path: Path) -> str | None:
@@ -95,9 +112,47 @@ def current_fingerprint(out_dir: Path | None = None) -> str | None:
         return None  # no build yet, or an unreadable build_info.json: rebuild
 
 
+def registry_version(out_dir: Path | None = None) -> str | None:
+    """Which build of the core tables is in place: a checksum of its build_info.json (written
+    last, with the build's time), different for every build, None before the first. `reports
+    build` records it in each report's build status and hands it to the kernels
+    (``CNAI_REGISTRY_VERSION``), which refuse tables rebuilt under them."""
+    try:
+        data = (Path(out_dir or paths.PROCESSED) / "build_info.json").read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def check_snapshot(out_dir: Path | None = None) -> None:
+    """Inside a kernel of `reports build`: the tables must still be those the build started
+    with, so that every figure of the run comes from one snapshot."""
+    expected = os.environ.get("CNAI_REGISTRY_VERSION")
+    if expected and registry_version(out_dir) != expected:
+        raise RegistryChangedError(
+            "the registry tables changed during this reports build (another command rebuilt "
+            "them); run `cnai reports build` again"
+        )
+
+
 def is_stale(out_dir: Path | None = None) -> bool:
+    """Inputs changed since the build, or built tables that cannot be read (registry/health.py,
+    quick check): either way `ensure_registry` rebuilds."""
     fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "curated" / "corrections.csv")
-    return current_fingerprint(out_dir) != fp
+    if current_fingerprint(out_dir) != fp:
+        return True
+    return tables_problem(Path(out_dir or paths.PROCESSED)) is not None
+
+
+def missing_raw(sources: list[Source], raw_dir: Path) -> list[str]:
+    """One line per source whose raw file is missing, with the fix."""
+    from ..manifest import restore_hint
+
+    return [
+        f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: {restore_hint(s)}"
+        for s in sources
+        if not s.raw_path(raw_dir).exists()
+    ]
 
 
 def needs_registry(patterns: tuple[str, ...] | list[str]) -> bool:
@@ -112,20 +167,35 @@ class StaleRegistryError(CnaiError):
     command line (`cnai registry build`, `cnai reports build`) and the make targets do."""
 
 
+class RegistryChangedError(StaleRegistryError):
+    """The core tables were rebuilt while a reports build was reading them."""
+
+
 def require_registry(out_dir: Path | None = None) -> Path:
     """The folder of the core tables, if they are built and current; else StaleRegistryError.
     Reads only: never builds, never writes."""
     out = Path(out_dir or paths.PROCESSED)
     # the inputs first: a broken manifest is named even before the first build
-    fp = fingerprint(registry_sources(), paths.RAW, paths.DATA / "curated" / "corrections.csv")
+    sources = registry_sources()
+    fp = fingerprint(sources, paths.RAW, paths.DATA / "curated" / "corrections.csv")
     built = current_fingerprint(out)
     if built is None:
         raise StaleRegistryError(
             f"registry is not built: run `cnai registry build` (no {out / 'build_info.json'})"
         )
     if built != fp:
+        missing = missing_raw(sources, paths.RAW)
+        if missing:  # not stale: a rebuild would fail the same way
+            more = [f"… and {len(missing) - 3} more"] if len(missing) > 3 else []
+            raise StaleRegistryError("\n".join(missing[:3] + more))
         raise StaleRegistryError(
             "registry is stale: run `cnai registry build` (the raw files, parser code or "
             f"corrections changed since {out} was built)"
         )
+    problem = tables_problem(out)
+    if problem:
+        raise StaleRegistryError(
+            f"registry tables in {out} cannot be read ({problem}): run `cnai registry build`"
+        )
+    check_snapshot(out)
     return out

@@ -49,6 +49,7 @@ class GenaiTables:
     issues: list[Issue] = field(default_factory=list)
     title_batch: str | None = None
     tables: int = 0
+    table_rows: list[dict] = field(default_factory=list)  # rows read per table (add report)
 
 
 @dataclass
@@ -79,28 +80,20 @@ def _cell(v: object) -> str:
 
 def docx_grids(path: Path, data: bytes | None = None) -> tuple[list[str], list[Grid]]:
     """(paragraph texts, tables) of a Word file, merged cells read once (docx_lists' reader)."""
-    from docx.oxml.ns import qn
+    from .docx_lists import _open
 
-    from .docx_lists import _grid_cells, _open, _unreadable
-
-    doc = _open(path, data)
     try:
-        ns = {
-            k: qn(f"w:{k}") for k in ("tr", "tc", "tcPr", "gridSpan", "val", "t", "br", "p", "tab")
-        }
-        grids, row_no = [], 0
-        for t_index, tbl in enumerate(doc.tables, start=1):
-            rows = [
-                [t for _, _, t in _grid_cells(tr, ns)] for tr in tbl._tbl.iterchildren(ns["tr"])
-            ]
-            grids.append(Grid(f"table {t_index}", rows, row_no + 1))
-            row_no += len(rows)
-        paragraphs = [p.text for p in doc.paragraphs[:20]]
+        doc = _open(path, data)
+    except GenaiTableError:
+        raise
     except ListFormatError as e:
-        raise GenaiTableError(f"{path}: {e}") from e
-    except Exception as e:  # hostile content python-docx accepted but cannot walk
-        raise _unreadable(path, e) from e
-    return paragraphs, grids
+        raise GenaiTableError(str(e)) from e
+    grids, row_no = [], 0
+    for t_index, table in enumerate(doc.tables, start=1):
+        rows = [[t for _, _, t in cells] for cells in table]
+        grids.append(Grid(f"table {t_index}", rows, row_no + 1))
+        row_no += len(rows)
+    return doc.paragraphs, grids
 
 
 def xlsx_grids(path: Path, data: bytes | None = None) -> tuple[list[str], list[Grid]]:
@@ -155,13 +148,70 @@ def _month(m: re.Match, g: int) -> str | None:
     return f"{y:04d}-{mo:02d}" if 1 <= mo <= 12 else None
 
 
-def _tables(path: Path, grids: list[Grid]):
+def _width(rows: list[list[str]]) -> int:
+    """Columns of a table or sheet: up to the last non-empty cell of its widest row."""
+    return max(
+        (max((i + 1 for i, c in enumerate(r) if str(c).strip()), default=0) for r in rows),
+        default=0,
+    )
+
+
+def _tables(path: Path, grids: list[Grid], issues: list[tuple]):
     """Yield (where, header, [(source_row, cells)]) for every generative-AI table; a header
-    repeated inside a table stays among its rows (normalise_rows rejects it, as in the JSON)."""
+    repeated inside a table stays among its rows (normalise_rows rejects it, as in the JSON).
+    A table or sheet that does not start with a header (a list continued in a second Word table
+    or Excel sheet) is read with the previous header when its column count matches; otherwise
+    its rows are listed in ``issues`` (action, reason, where, rows not read) as not read."""
+    last: tuple[str, list[str]] | None = None  # (where, header) of the previous table
     for g in grids:
         header: list[str] | None = None
         body: list[tuple[int, list[str]]] = []
         where = g.where
+        # data-like rows (two cells or more: a title or note line is one cell)
+        lead = [
+            (g.first_row + k, c)
+            for k, c in enumerate(g.rows)
+            if sum(bool(x.strip()) for x in c) > 1
+        ]
+        first_header = next((k for k, c in enumerate(g.rows) if is_genai_header(c)), None)
+        before = [(n, c) for n, c in lead if first_header is None or n < g.first_row + first_header]
+        if before and last is not None:
+            prev_where, prev_header = last
+            if _width([c for _, c in before]) == _width([prev_header]):
+                header, body = prev_header, []
+                where = f"{g.where} (no header row: read with the header of {prev_where})"
+                issues.append(
+                    (
+                        "note",
+                        f"{g.where} ({len(before)} rows) starts without a header row: read as "
+                        f"a continuation of {prev_where} with its header (same "
+                        f"{_width([prev_header])} columns)",
+                        g.where,
+                        0,
+                    )
+                )
+            else:
+                issues.append(
+                    (
+                        "rejected",
+                        f"{g.where} ({len(before)} rows) starts without a header row and has "
+                        f"{_width([c for _, c in before])} columns, {prev_where}'s header has "
+                        f"{_width([prev_header])}: those rows are not read",
+                        g.where,
+                        len(before),
+                    )
+                )
+        elif before and first_header is None:  # no list before it, no header in it
+            issues.append(
+                (
+                    "note",
+                    f"{g.where} ({len(before)} rows) has no generative-AI header and comes "
+                    "before the list: not read",
+                    g.where,
+                    0,
+                )
+            )
+        # (lines above the first table's header are its title, read by detect_title)
         for k, cells in enumerate(g.rows):
             row_no = g.first_row + k
             if is_genai_header(cells):
@@ -175,6 +225,7 @@ def _tables(path: Path, grids: list[Grid]):
                     yield where, header, body
                 header, body = cells, []
                 where = f"{g.where} row {k + 1}" if k else g.where
+                last = (where, header)
                 names = {compact(c) for c in cells}
                 if not any(KEYS.get(n) == NUMBER_KEY for n in names):
                     raise GenaiTableError(
@@ -202,7 +253,8 @@ def read_genai_tables(
     first_rows = [" ".join(r) for g in grids for r in g.rows[:3] if not is_genai_header(r)]
     title, title_batch = detect_title([*texts, *first_rows])
     batch = batch or title_batch
-    tables = list(_tables(path, grids))
+    unread: list[tuple] = []
+    tables = list(_tables(path, grids, unread))
     if not tables:
         raise GenaiTableError(
             f"{path}: no table with the generative-AI list header (序号, 属地, 模型名称, 备案单位, "
@@ -213,9 +265,15 @@ def read_genai_tables(
             f"{path}: no title like '生成式人工智能服务已备案和已登记信息（2026年8月）' to read the "
             "batch month from; pass --batch YYYY-MM"
         )
-    issues: list[Issue] = []
+    issues: list[Issue] = [
+        Issue(src, path.name, None, None, batch, action, reason) for action, reason, _, _ in unread
+    ]
     records: list[dict] = []
-    for _where, header, body in tables:
+    per_table: list[dict] = [
+        {"table": where, "rows": 0, "rows_not_read": n} for _, _, where, n in unread if n
+    ]
+    for where, header, body in tables:
+        n_before = len(records)
         names = [compact(c) for c in header]
         for row_no, cells in body:
             if len([c for c in cells if c.strip()]) == 1:  # a section title, a note
@@ -229,6 +287,7 @@ def read_genai_tables(
             for row_no, cells in body
         )
         records += normalise_rows(rows, batch, src, path.name, issues, section_kind=start)
+        per_table.append({"table": where, "rows": len(records) - n_before})
     return GenaiTables(
         str(path),
         title,
@@ -237,4 +296,5 @@ def read_genai_tables(
         issues,
         title_batch=title_batch,
         tables=len(tables),
+        table_rows=per_table,
     )

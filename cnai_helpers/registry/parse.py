@@ -23,6 +23,7 @@ from .genai import read_genai_json
 from .genai_tables import read_genai_tables
 from .geography import region
 from .numbers import NumberError, parse_cac_number
+from .parse_cache import ParseCache
 from .quality import Issue
 
 
@@ -44,10 +45,14 @@ def read_checked(src: Source, raw_dir: Path) -> tuple[bytes | None, str | None]:
     return data, None
 
 
-def parse_docx(args: tuple[Source, Path]):
-    """Parse one CAC Word list (run in a worker process). Returns (rows, issues, problem)."""
-    src, raw_dir = args
-    data, problem = read_checked(src, raw_dir)
+def parse_docx(args: tuple[Source, Path] | tuple[Source, Path, bytes]):
+    """Parse one CAC Word list (run in a worker process). Returns (rows, issues, problem).
+    ``args``: the source and raw folder, and its bytes if already read and checked."""
+    src, raw_dir = args[:2]
+    if len(args) > 2:
+        data, problem = args[2], None
+    else:
+        data, problem = read_checked(src, raw_dir)
     if problem:
         return None, [], problem
     path, sid, reg, batch = str(src.raw_path(raw_dir)), src.id, src.registry, src.batch
@@ -86,7 +91,12 @@ def enrich_cac(
         (r.registry, r.filing_number, r.field): (r.value, r.reason)
         for r in corrections.itertuples()
     }
-    for rec in df.to_dict("records"):
+    # records from whole columns: to_dict("records") boxes every arrow-backed cell one by one
+    names = list(df.columns)
+    cols = [df[c].astype(object).where(df[c].notna(), None).tolist() for c in names]
+    numbers: dict[str, object] = {}  # a number's parse, once per distinct raw number
+    for values in zip(*cols, strict=True):
+        rec = dict(zip(names, values, strict=True))
         sid = rec["source_id"]
 
         def note(action, reason, number, _rec=rec, _sid=sid):
@@ -103,10 +113,15 @@ def enrich_cac(
                 )
             )
 
-        try:
-            n = parse_cac_number(rec["filing_number_raw"])
-        except NumberError as e:
-            note("rejected", f"{e}; row not in the core tables", rec["filing_number_raw"])
+        raw = rec["filing_number_raw"]
+        if raw not in numbers:
+            try:
+                numbers[raw] = parse_cac_number(raw)
+            except NumberError as e:
+                numbers[raw] = e
+        n = numbers[raw]
+        if isinstance(n, NumberError):
+            note("rejected", f"{n}; row not in the core tables", raw)
             continue
         for p in n.problems:
             note("flagged", p, n.number)
@@ -166,31 +181,46 @@ def parse_all(
     raw_dir: Path,
     jobs: int | None = None,
     corrections_path: Path | None = None,
+    cache: ParseCache | None = None,
 ):
-    """Parse every registry source. Returns (listings, batch metadata, issues)."""
+    """Parse every registry source. Returns (listings, batch metadata, issues). Every raw
+    file's bytes are checked against its recorded sha256 first; a file whose parse is in the
+    cache (registry/parse_cache.py) is not parsed again."""
     corrections = load_corrections(corrections_path)
+    cache = cache or ParseCache(None)
     issues: list[Issue] = []
     docx_sources = [s for s in sources if s.format == "cac_docx"]
     for s in sources:
         if not s.raw_path(raw_dir).exists():
             raise BuildError(f"[{s.id}] raw file {s.raw_path(raw_dir)} missing: {restore_hint(s)}")
-    genai_data = {}
+    data = {}
     problems = []
     for s in sources:  # checked before any parsing starts; the bytes hashed are the bytes parsed
-        if s.format in ("genai_json", *GENAI_TABLE_FORMATS):
-            genai_data[s.id], problem = read_checked(s, raw_dir)
+        if s.format in ("cac_docx", "genai_json", *GENAI_TABLE_FORMATS):
+            data[s.id], problem = read_checked(s, raw_dir)
             problems += [problem] if problem else []
     refuse(problems)
-    args = [(s, raw_dir) for s in docx_sources]
-    jobs = jobs or min(len(args), os.cpu_count() or 1, 4)
-    if jobs > 1 and len(args) > 1:
+    parsed: dict[str, tuple] = {}
+    todo = []
+    for s in docx_sources:
+        hit = cache.get(s)
+        if hit is not None:
+            parsed[s.id] = hit
+        else:
+            todo.append(s)
+    jobs = jobs or min(len(todo), os.cpu_count() or 1, 4)
+    if jobs > 1 and len(todo) > 2:  # a pool costs more than it saves for one or two files
         with ProcessPoolExecutor(jobs) as ex:
-            parsed = list(ex.map(parse_docx, args))
+            fresh = list(ex.map(parse_docx, [(s, raw_dir) for s in todo]))
     else:
-        parsed = [parse_docx(a) for a in args]
-    refuse([problem for _, _, problem in parsed if problem])
+        fresh = [parse_docx((s, raw_dir, data[s.id])) for s in todo]
+    refuse([problem for _, _, problem in fresh if problem])
+    for s, result in zip(todo, fresh, strict=True):
+        parsed[s.id] = result
+        cache.put(s, result)
     frames = []
-    for df, iss, _ in parsed:
+    for s in docx_sources:
+        df, iss, _ = parsed[s.id]
         frames.append(df)
         issues.extend(iss)
     file_of = file_names(sources)
@@ -212,7 +242,10 @@ def parse_all(
     for s in sources:
         if s.format != "genai_json":
             continue
-        g = read_genai_json(s.raw_path(raw_dir), source_id=s.id, data=genai_data[s.id])
+        g = cache.get(s)
+        if g is None:
+            g = read_genai_json(s.raw_path(raw_dir), source_id=s.id, data=data[s.id])
+            cache.put(s, g)
         issues.extend(g.issues)
         rows = g.rows.assign(source_id=s.id)
         genai_frames.append(rows)
@@ -231,7 +264,7 @@ def parse_all(
     compiled = {b for f in genai_frames for b in f["batch"].unique()}
     for s in sources:
         if s.format in GENAI_TABLE_FORMATS:
-            rows, meta = parse_genai_table(s, raw_dir, genai_data[s.id], compiled, issues)
+            rows, meta = parse_genai_table(s, raw_dir, data[s.id], compiled, issues, cache)
             genai_frames.append(rows)
             batch_meta += meta
     genai = pd.concat(genai_frames, ignore_index=True) if genai_frames else pd.DataFrame()
@@ -240,13 +273,22 @@ def parse_all(
 
 
 def parse_genai_table(
-    src: Source, raw_dir: Path, data: bytes | None, compiled: set[str], issues: list[Issue]
+    src: Source,
+    raw_dir: Path,
+    data: bytes | None,
+    compiled: set[str],
+    issues: list[Issue],
+    cache: ParseCache | None = None,
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Rows and batch metadata of a generative-AI list in Word/Excel (``registry add``). A batch
     the compiled JSON also holds is taken from the JSON (its rows here are dropped and noted):
     a filing listed in both is one filing, its batch counted once."""
     path = src.raw_path(raw_dir)
-    g = read_genai_tables(path, source_id=src.id, batch=src.batch, data=data)
+    cache = cache or ParseCache(None)
+    g = cache.get(src)
+    if g is None:
+        g = read_genai_tables(path, source_id=src.id, batch=src.batch, data=data)
+        cache.put(src, g)
     issues.extend(g.issues)
 
     def note(action: str, reason: str) -> None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
-import re
 import shutil
 import signal
 import threading
@@ -42,6 +41,7 @@ from typing import Any
 
 from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
+from ..errors import CnaiError
 from . import needs
 from .explorer import site_links
 from .latest import latest_lists
@@ -51,7 +51,6 @@ from .render import index_entries, index_html, render_report, site_config, write
 from .site import VARIANTS, Report
 
 BUILD_FILE = "build.json"
-LEGACY_WORK_RE = re.compile(r"^\.build-.+-[A-Za-z0-9_]{8}$")  # work folders before pids in names
 
 
 def default_results_root(out_root: Path) -> Path:
@@ -130,6 +129,17 @@ def site_nav(reports: list[Report]) -> dict[str, dict]:
     return out
 
 
+def kernel_error(e: BaseException, timeout: int) -> str:
+    """The failed report's error for an exception of the execution itself (not of a cell)."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(e, DeadKernelError):
+        return "kernel died (out of memory?); the report's last good page is kept"
+    if isinstance(e, CellTimeoutError):
+        return f"a cell ran longer than the {timeout} s allowed (--timeout); kernel stopped"
+    return f"{type(e).__name__}: {e}"
+
+
 def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root: str) -> dict:
     """Run in a worker process: execute, render, publish one report. Never raises."""
     import os
@@ -148,6 +158,9 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     executed = work / f"{rid}.ipynb"
     error = None
     os.environ["CNAI_RESULTS"] = results_root  # the kernel's paths.RESULTS: this build's results
+    os.environ["CNAI_KERNEL_LOG"] = str(work / "kernel.log")  # its noise, not the terminal's
+    # the kernel's loaders refuse core tables other than the snapshot the build started with
+    os.environ["CNAI_REGISTRY_VERSION"] = report.get("registry_version") or ""
     store = None if report["folder"] != rid else Path(results_root)  # variants: own folder only
     try:
         pm.execute_notebook(
@@ -165,7 +178,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
     except pm.PapermillExecutionError as e:
         error = f"cell {e.exec_count}: {e.ename}: {e.evalue}"
     except Exception as e:  # kernel died, timeout, bad notebook: still a failed report
-        error = f"{type(e).__name__}: {e}"
+        error = kernel_error(e, timeout)
     seconds = round(time.perf_counter() - t0, 2)
     prov = {
         **prov,
@@ -184,6 +197,7 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
         "title": report["title"],
         "question": report["question"],
         "inputs": report["inputs"],
+        "registry_version": report.get("registry_version"),
     }
     if report["folder"] != rid:
         status["variant_of"] = rid
@@ -307,6 +321,10 @@ def mark_stale_upstream(
             )
 
 
+class DataChangedError(CnaiError):
+    """The data the reports read was rebuilt while the build ran."""
+
+
 class Interrupted(KeyboardInterrupt):
     """SIGINT or SIGTERM during a build; ``signum`` says which."""
 
@@ -319,10 +337,52 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signum)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int | None = None) -> None:
     """Ctrl-C reaches the whole process group: workers leave it to the parent, which stops
-    them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway)."""
+    them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway).
+    A worker whose parent dies without stopping it (SIGKILL, SIGHUP of the main process) stops
+    its kernel and exits within a second (:func:`_watch_parent`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import logging
+    import os
+
+    # nbclient's "Timeout waiting for execute reply": the report's error says it in one line
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    logging.getLogger("traitlets").setLevel(logging.CRITICAL)
+
+    threading.Thread(
+        target=_watch_parent, args=(parent or os.getppid(),), name="cnai-watchdog", daemon=True
+    ).start()
+
+
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Watchdog thread of a worker: once ``parent`` is gone (the worker re-parented), terminate
+    this worker's children (its kernel) and exit. A thread, not ``PR_SET_PDEATHSIG``: that
+    signal follows the death of the parent *thread* that spawned the worker, and is Linux only."""
+    import os
+
+    while os.getppid() == parent:
+        time.sleep(interval)
+    _reap(_worker_families([os.getpid()])[1:], grace=2.0)
+    os._exit(1)
+
+
+# what one report in flight costs: a worker (~140 MB) and its kernel with the core tables loaded
+MEMORY_PER_JOB = 400 * 2**20
+
+
+def memory_cap(jobs: int, per_job: int = MEMORY_PER_JOB) -> tuple[int, str | None]:
+    """``jobs`` capped by the memory available now (at least 1), and a message if it was."""
+    import psutil
+
+    available = psutil.virtual_memory().available
+    cap = max(1, int(available // per_job))
+    if jobs <= cap:
+        return jobs, None
+    return cap, (
+        f"--jobs {jobs} capped at {cap}: {available / 2**30:.1f} GB of memory available, "
+        f"about {per_job / 2**20:.0f} MB per report in flight"
+    )
 
 
 def _worker_families(pids) -> list:
@@ -361,7 +421,7 @@ INDEX_STATE = ".index.json"  # the report ids the index page was last written wi
 def clean_stale_temporaries(out_root: Path, reports: list[Report]) -> None:
     """Work folders and half-written files of killed runs (see ``atomic`` for the rule), and
     report folders a killed run left parked mid-swap (restored or dropped)."""
-    clean_stale(out_root, ".build-*", legacy=LEGACY_WORK_RE)
+    clean_stale(out_root, ".build-*")
     for r in reports:
         recover_swap(out_root / r.out_folder)
     for folder in {out_root, out_root / VARIANTS, *(out_root / r.out_folder for r in reports)}:
@@ -379,7 +439,11 @@ def _run_parallel(
     results_root: Path,
 ) -> None:
     ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
-    ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+    import os
+
+    ex = ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+    )
     try:
         futs = {
             ex.submit(
@@ -414,6 +478,9 @@ def build_reports(
     ensure_data: Callable[[list[Report]], object] | None = None,
     site: list[Report] | None = None,
     results_root: Path | None = None,
+    data_version: Callable[[], str | None] | None = None,
+    reads_data: Callable[[Report], bool] | None = None,
+    write_site_index: bool = True,
     site_pages: bool = False,
 ) -> list[dict]:
     """Validate, then run what is stale; returns one status dict per report. ``ensure_data``
@@ -421,9 +488,15 @@ def build_reports(
     kernels read the data, they must not race to rebuild it. ``site``: every report of the site
     definition, listed in the index (default: ``reports``). The index is rewritten only when a
     published (non-variant) report was part of the run. ``results_root``: the results store
-    (default: :func:`default_results_root`). ``site_pages``: after the reports, make the
-    registry explorer, the filer pages and the data release (:mod:`.explorer`, skipped when the
-    core tables and its code are unchanged); the command line asks for them."""
+    (default: :func:`default_results_root`). ``data_version`` (the command line passes the
+    registry's build id): read before the run, recorded in each report's build status and
+    handed to its kernel, whose loaders refuse other tables; read again after the run, a
+    change fails the build (:class:`DataChangedError`) for the reports that ``reads_data``.
+    ``write_site_index`` False: ``site`` is not the whole site (a fan-out could not be expanded),
+    so the index is left as it is rather than rewritten with fewer reports. ``site_pages``:
+    after the reports, make the registry explorer, the filer pages and the data release
+    (:mod:`.explorer`, skipped when the core tables and its code are unchanged); the command
+    line asks for them."""
     out_root = Path(out_root or paths.REPORTS).resolve()
     results_root = Path(results_root or default_results_root(out_root)).resolve()
     for r in reports:  # validate everything before anything runs
@@ -435,6 +508,7 @@ def build_reports(
     results_root.mkdir(parents=True, exist_ok=True)
     clean_stale(results_root, ".*")
     mark_stale_upstream(reports, site if site is not None else reports, out_root, results_root)
+    snapshot = data_version() if data_version else None  # every report reads this one
     # SIGTERM unwinds like Ctrl-C (SIGINT already raises KeyboardInterrupt)
     previous = (
         {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted)}
@@ -449,7 +523,7 @@ def build_reports(
     }
     try:
         results = _run_stages(
-            reports, out_root, jobs, force, timeout, progress, results_root, page_extra
+            reports, out_root, jobs, force, timeout, progress, results_root, page_extra, snapshot
         )
     except KeyboardInterrupt:
         clean_stale_temporaries(out_root, reports)  # work folders of the stopped workers
@@ -457,9 +531,20 @@ def build_reports(
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+    readers = [
+        r.id
+        for r in reports
+        if not results[r.out_folder].get("skipped") and (reads_data is None or reads_data(r))
+    ]
+    if data_version and readers and data_version() != snapshot:  # never an index of two builds
+        raise DataChangedError(
+            f"the registry tables changed during this reports build (another command rebuilt "
+            f"them while {len(readers)} report(s) read them); the index was not rewritten; "
+            "run `cnai reports build` again"
+        )
     published = [r for r in (site if site is not None else reports) if not r.is_variant]
     ran = any(not results[r.out_folder].get("skipped") for r in reports if not r.is_variant)
-    publishing = any(not r.is_variant for r in reports) or not reports
+    publishing = write_site_index and (any(not r.is_variant for r in reports) or not reports)
     if site_pages and publishing:
         from .explorer import build_site_pages
 
@@ -481,6 +566,7 @@ def _run_stages(
     progress,
     results_root: Path,
     page_extra: dict | None = None,
+    snapshot: str | None = None,
 ) -> dict[str, dict]:
     results: dict[str, dict] = {}
     base = None
@@ -494,6 +580,7 @@ def _run_stages(
         for d in to_run:  # page chrome: neighbours in the site, base URL for citations
             d["nav"] = (page_extra or {}).get("nav", {}).get(d["id"])
             d["site_config"] = (page_extra or {}).get("site_config")
+            d["registry_version"] = snapshot
             d["site_pages"] = (page_extra or {}).get("site_pages", False)
         if base is None:
             from .kernel import ensure_kernel

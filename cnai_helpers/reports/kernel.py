@@ -3,6 +3,11 @@
 Several kernels started at once on TCP can pick the same "free" port between the check and the
 bind (ZMQError: Address already in use; papermill issue #511). IPC transport uses a unique socket
 file per kernel instead, so parallel report builds cannot clash.
+
+It is an *asynchronous* manager, like papermill's default: nbclient polls the kernel's liveness
+and the cell timeout in tasks of one event loop, which a blocking client (the synchronous
+``KernelManager``) stalls in ``iopub.get_msg(timeout=None)``; a kernel killed by the
+out-of-memory killer, or a cell looping past ``--timeout``, then hung the build forever.
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ import os
 import tempfile
 import uuid
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 
 KERNEL_NAME = "cnai"
 
 
-class IPCKernelManager(KernelManager):
+class IPCKernelManager(AsyncKernelManager):
     def __init__(self, *args, **kwargs):
         kernel_id = str(uuid.uuid4())
         # a short private folder: IPC socket paths must stay under ~100 characters
@@ -26,6 +31,17 @@ class IPCKernelManager(KernelManager):
         kwargs.setdefault("ip", os.path.join(runtime, kernel_id[:8]))
         kwargs.setdefault("connection_file", os.path.join(runtime, f"kernel-{kernel_id}.json"))
         super().__init__(*args, kernel_id=kernel_id, **kwargs)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        """The kernel's own output (its log lines, the traceback of a reply it could not send
+        while being stopped) goes to ``CNAI_KERNEL_LOG`` when set, not to the user's terminal."""
+        log = os.environ.get("CNAI_KERNEL_LOG")
+        if not log:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        with open(log, "ab") as fh:  # the kernel process holds its own copy of the descriptor
+            kw.setdefault("stdout", fh)
+            kw.setdefault("stderr", fh)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
 def ensure_kernel() -> None:

@@ -55,6 +55,7 @@ PACKAGES = (
     "papermill",
     "nbconvert",
     "nbclient",
+    "genai-prices",  # the monetization report's price data ship inside this package
 )
 MAGIC_RE = re.compile(r"^\s*[%!].*$", re.M)
 # candidate import statements: parsing only these is ~10x faster than parsing whole files

@@ -8,8 +8,14 @@ comment, in one of three forms (checked before any notebook runs; a violation ex
     registry: str = "deep_synthesis"  # [choices: deep_synthesis, genai_filings]
     batch_from: str = ""  # YYYY-MM or empty [pattern: (\\d{4}-\\d{2})?]   (a full-match regex)
 
-For a ``list`` parameter, ``choices`` and ``pattern`` apply to every element. Float parameters
-must also be finite (no NaN or infinity), declared range or not.
+For a ``list`` parameter, ``choices`` and ``pattern`` apply to every element, and a last
+``[min_items: N]`` (after any of the three) sets the fewest elements it accepts::
+
+    hubs: list = ["Beijing", "Shenzhen"]  # hub cities [min_items: 1]
+
+Float parameters must also be finite (no NaN or infinity), declared range or not. Across
+parameters: a pair ``<name>_from`` / ``<name>_to`` (``batch_from``, ``batch_to``) must be in order
+when both are set (``batch_from`` after ``batch_to`` selects nothing).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ TYPES: dict[str, tuple[type, ...]] = {
     "dict": (dict,),
 }
 DECLARATION_RE = re.compile(r"\[(range|choices|pattern):\s*(.*)\]\s*$")
+MIN_ITEMS_RE = re.compile(r"\s*\[min_items:\s*([^\]]*)\]\s*$")
 # YAML 1.1 (PyYAML) reads 1e25 and -1e-3 as strings: a float needs a dot there
 SCIENTIFIC_RE = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+")
 INT_RE = re.compile(r"[-+]?\d+")
@@ -56,10 +63,42 @@ def _number(text: str) -> int | float | None:
     return int(text) if INT_RE.fullmatch(text) else float(text)
 
 
+def parse_min_items(comment: str | None) -> tuple[int | None, str]:
+    """(N of a trailing ``[min_items: N]`` or None, the comment without it)."""
+    comment = comment or ""
+    m = MIN_ITEMS_RE.search(comment)
+    if not m:
+        return None, comment
+    if not m.group(1).strip().isdigit():
+        raise ValueError(f"[min_items: {m.group(1).strip()}] is not a whole number")
+    return int(m.group(1)), comment[: m.start()]
+
+
+def check_pairs(values: dict[str, Any], where: str) -> None:
+    """``<name>_from`` after ``<name>_to`` (both set): ParameterError before anything runs."""
+    for name, low in values.items():
+        if not name.endswith("_from"):
+            continue
+        high = values.get(name[: -len("_from")] + "_to")
+        if low in (None, "") or high in (None, ""):
+            continue
+        try:
+            reversed_ = low > high
+        except TypeError:
+            continue  # types are checked one by one; a mixed pair is reported there
+        if reversed_:
+            to = name[: -len("_from")] + "_to"
+            raise ParameterError(
+                f"{where}: parameter {name!r} = {low!r} is after {to!r} = {high!r}; "
+                f"{name} must not come after {to}"
+            )
+
+
 def parse_constraint(comment: str | None) -> Constraint | None:
     """The ``[range: a..b]``, ``[choices: x, y]`` or ``[pattern: regex]`` at the end of a
-    parameter's comment; None when there is none. ValueError when it is malformed."""
-    m = DECLARATION_RE.search(comment or "")
+    parameter's comment (before any ``[min_items: N]``); None when there is none. ValueError
+    when it is malformed."""
+    m = DECLARATION_RE.search(parse_min_items(comment)[1])
     if not m:
         return None
     kind, text = m.group(1), m.group(2).strip()
@@ -191,6 +230,7 @@ def validate(notebook: Path, params: dict[str, Any], report_id: str = "") -> Non
             )
         spec = declared[name]
         try:
+            min_items, _ = parse_min_items(spec.get("help"))
             constraint = parse_constraint(spec.get("help"))
         except ValueError as e:
             raise ParameterError(f"{notebook.name}: parameter {name!r}: {e}") from e
@@ -202,3 +242,9 @@ def validate(notebook: Path, params: dict[str, Any], report_id: str = "") -> Non
             problem = _check_constraint(name, constraint, value)
             if problem:
                 raise ParameterError(f"{where}: {problem}")
+        if min_items is not None and isinstance(value, (list, tuple)) and len(value) < min_items:
+            raise ParameterError(
+                f"{where}: parameter {name!r} = {value!r} needs at least {min_items} "
+                f"item{'s' if min_items != 1 else ''}"
+            )
+    check_pairs(params, where)

@@ -23,6 +23,7 @@ PACKAGES = (
     "pyarrow",
     "pandera",
     "python-docx",
+    "genai-prices",  # the monetization report's price data ship inside this package
 )
 
 

@@ -131,6 +131,27 @@ def may_select(id_template: str, patterns: list[str]) -> bool:
     return any(_overlap(_glob_tokens(p), template) for p in patterns)
 
 
+# names the site (or its results store) uses beside the report folders: a report id equal to one
+# would overwrite the front page, the stylesheet, the search index or the variants
+RESERVED_IDS = ("index", "assets", "pagefind", "_variants", "citation", "readme", "404", "search")
+REPORT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def check_report_id(rid: str, path: Path) -> None:
+    """A report id is a folder name of the site: letters, digits, ``-`` and ``_`` (no dot, no
+    slash, no leading ``_`` or ``-``), and none of :data:`RESERVED_IDS`."""
+    if not isinstance(rid, str) or not REPORT_ID_RE.fullmatch(rid):
+        raise SiteError(
+            f"{path.name}: report id {rid!r} must be letters, digits, - and _ (starting with a "
+            "letter or digit), as it names the report's folder in the site"
+        )
+    if rid.lower() in RESERVED_IDS:
+        raise SiteError(
+            f"{path.name}: report id {rid!r} is reserved for the site itself "
+            f"({', '.join(RESERVED_IDS)}); choose another id"
+        )
+
+
 NEEDS_KEYS = ("sources", "curated", "modules", "reports")
 EXAMPLES = {
     "sources": '"cac_*"',
@@ -299,6 +320,9 @@ def load_site(
         for r in out[n_before:]:
             entries[r.id] = (needs.get("reports", ()), legacy_stage)
     ids = [r.id for r in out]
+    for rid in ids:
+        if "{" not in rid:  # fan-out templates (expand=False) are checked once expanded
+            check_report_id(rid, path)
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise SiteError(f"{path.name}: duplicate report ids {dup}")

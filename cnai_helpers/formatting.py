@@ -1,0 +1,39 @@
+"""Figures formatted for people, one formatter for pages, index cards, verdict reasons and the
+ledger. It sits below :mod:`cnai_helpers.evidence` and :mod:`cnai_helpers.results` (both use it;
+neither imports the other's formatting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .display import fmt_number, fmt_ratio
+
+ALIASES = {"pct": "share", "raw": "text"}  # older kind names, still accepted
+
+
+def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
+    """A figure formatted for people: 68.0%, 1,234, USD 5.6 m, 1.45x, 2029; a share with unit
+    ``pp`` is a change in percentage points: −12.1 pp."""
+    kind = ALIASES.get(kind or "", kind)
+    if value is None:
+        return "n/a"
+    if isinstance(value, (bool, str)) or kind == "text":
+        return str(value)
+    if kind == "year":
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if kind == "share" and unit == "pp":  # a change in a share, in percentage points
+        pts = round(value * 100, 1)
+        return "0.0 pp" if pts == 0 else f"{pts:+.1f} pp".replace("-", "−")
+    if kind == "share":
+        return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
+    if kind == "ratio":
+        return fmt_ratio(value)
+    if unit == "years" and kind in (None, "number"):  # a duration: 0.7 years, not 0.728
+        return f"{value:,.1f} years"
+    if kind == "count":
+        return f"{int(round(value)):,}" + (f" {unit}" if unit else "")
+    text = fmt_number(value) if isinstance(value, float) else f"{value:,}"
+    if kind == "money" and unit:
+        cur, _, scale = unit.partition(" ")
+        return f"{cur} {text}" + (f" {scale}" if scale else "")
+    return text + (f" {unit}" if unit else "")
