@@ -6,11 +6,8 @@ package (Frictionless, DuckDB). Timings are measured in the page (``performance.
 from __future__ import annotations
 
 import csv
-import functools
-import http.server
 import io
 import json
-import threading
 import time
 
 import pandas as pd
@@ -19,7 +16,8 @@ import pytest
 from cnai_helpers import filers
 from cnai_helpers.reports import explorer
 from cnai_helpers.reports.build import build_reports
-from tests.test_browser import SHOTS, QuietHandler, check_links, need_chromium, open_page
+from tests.conftest import serve
+from tests.test_browser import SHOTS, check_links, need_chromium, open_page
 
 LOAD_MS, SEARCH_MS = 2000, 200  # the targets, measured in the browser
 
@@ -48,11 +46,8 @@ def filings(real_raw):
 
 @pytest.fixture(scope="module")
 def served(built):
-    root = built[0]
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    url, server = serve(built[0])
+    yield url
     server.shutdown()
 
 
