@@ -104,6 +104,7 @@ def test_domain_keeps_the_rows_listed_up_to_the_cutoff():
     )
     assert list(ev.domain(evaluated, filings, "2024-12")["sample_id"]) == ["1", "2"]
     assert len(ev.domain(evaluated, filings, None)) == 3
+    assert list(ev.domain(evaluated, filings.iloc[1:], None)["sample_id"]) == ["3", "2"]
 
 
 def test_cohen_kappa_matches_a_hand_computation():

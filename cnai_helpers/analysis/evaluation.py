@@ -375,15 +375,15 @@ def two_phase(
 
 
 def domain(evaluated: pd.DataFrame, filings: pd.DataFrame, cutoff: str | None) -> pd.DataFrame:
-    """The evaluation rows whose filing was first listed up to ``cutoff`` (YYYY-MM; None: all),
-    matched to ``filings`` by registry and number. The evaluation sample is a simple random
-    sample of its list, so the rows inside a domain are a simple random sample of the domain."""
-    if cutoff is None:
-        return evaluated
+    """The evaluation rows whose filing is in ``filings`` (matched by registry and number) and
+    was first listed up to ``cutoff`` (YYYY-MM; None: any list). The evaluation sample is a
+    simple random sample of its list, so the rows inside a domain are a simple random sample of
+    the domain."""
     first = filings.set_index(["registry", "filing_number"])["first_batch"]
     key = pd.MultiIndex.from_frame(evaluated[["registry", "filing_number"]])
     fb = pd.Series(first.reindex(key).to_numpy(), index=evaluated.index)
-    return evaluated[fb.notna() & (fb <= cutoff)]
+    keep = fb.notna() if cutoff is None else fb.notna() & (fb <= cutoff)
+    return evaluated[keep]
 
 
 def two_phase_shares(
