@@ -22,13 +22,12 @@ import pandas as pd
 
 from . import paths
 from .evidence import (
-    CONTRADICTED,
     DECISIVE,
     DEPENDS,
     LABELS,
     NOT_TESTABLE,
     STATUSES,
-    SUPPORTED,
+    claim_status,
 )
 from .metadata import TableError, columns, read_curated, table
 from .readings import load_readings
@@ -92,6 +91,8 @@ def load_report_results(report_id: str, results_dir: Path | None = None) -> dict
         build = json.loads((d / f"{report_id}.build.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         build = {}
+    if build.get("title"):
+        res["_title"] = build["title"]
     if build.get("status") == "failed":
         return {**res, "_failed": build.get("error") or "failed"}
     if build.get("stale"):
@@ -207,12 +208,10 @@ def assess(claim: pd.Series, results: dict[str, dict | None], readings: dict | N
         per = [stub, *[p for p in per if p["report"] != prim_rid or p["status"] not in PENDING]]
         return {"status": PENDING_STATUS, "reason": reason, "per_report": per, "value": None}
     prim["primary"] = True
-    decisive = {prim["status"]} | {
-        p["status"] for p in per if p["role"] == "alternative" and p["status"] in DECISIVE
-    }
+    alt_rows = [p for p in per if p["role"] == "alternative" and p["report"] == prim_rid]
     status, reason = prim["status"], prim["reason"]
-    if {SUPPORTED, CONTRADICTED} <= decisive:
-        alts = [p for p in per if p["role"] == "alternative" and p["status"] in DECISIVE]
+    if claim_status(prim["status"], [p["status"] for p in alt_rows]) == DEPENDS:
+        alts = [p for p in alt_rows if p["status"] in DECISIVE]
         status = DEPENDS
         reason = "; ".join(
             f"{LABELS[p['status']]} under {p['definition'] or 'the primary reading'}"
@@ -228,6 +227,7 @@ def ledger(
 ) -> pd.DataFrame:
     """One row per claim and verdict (primary first; a claim with no report: one row)."""
     readings = load_readings() if readings is None else readings
+    titles = {rid: (res or {}).get("_title") for rid, res in results.items()}
     rows = []
     for _, c in claims.iterrows():
         a = assess(c, results, readings)
@@ -243,6 +243,7 @@ def ledger(
                     "claimed": c["claimed_value"],
                     "unit": c["unit"],
                     "report": p["report"],
+                    "report_title": titles.get(p["report"]) or p["report"],
                     "figure": p["figure"],
                     "value": p["value"],
                     "status": p["status"],
@@ -328,65 +329,154 @@ def claim_records(rows: pd.DataFrame) -> list[dict]:
 
 
 def _figure_text(r: pd.Series) -> str:
-    from .results import fmt
+    from .formatting import fmt
 
     v = r["value"]
     if v is None or (isinstance(v, float) and v != v):
         return ""
-    unit = r["unit"]
-    kind = {"share": "share", "year": "year", "x": "ratio"}.get(unit)
-    return fmt(v, kind) if kind else fmt(v) + (f" {unit}" if unit else "")
+    kind = r.get("kind") or {"share": "share", "year": "year", "x": "ratio"}.get(r["unit"])
+    text = fmt(v, kind) if kind else fmt(v) + (f" {r['unit']}" if r["unit"] else "")
+    lo, hi = r.get("ci_low"), r.get("ci_high")
+    if kind and _num(lo) and _num(hi) and lo != hi:
+        text += f" ({r.get('interval_kind') or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"
+    return text
+
+
+def _num(x) -> bool:
+    return isinstance(x, (int, float)) and x == x
 
 
 def _claimed_text(claimed, unit: str) -> str:
-    from .results import fmt
+    from .formatting import fmt
 
     if claimed and unit == "share":
         return fmt(float(claimed), "share")
     return f"{claimed} {unit}".strip() if claimed else ""
 
 
-def _report_link(report: str, section: str) -> str:
+def _report_link(report: str, section: str, title: str | None = None) -> str:
     import html
 
     if report == "claims":
         return "<a href='#Claims-checked-here'>this page</a>"
     href = f"../{report}/index.html#{anchor(section)}"
-    return f"<a href='{html.escape(href)}'>{html.escape(report)}</a>"
+    return f"<a href='{html.escape(href)}'>{html.escape(title or report)}</a>"
 
 
-def ledger_html(rows: pd.DataFrame) -> str:
-    """The ledger as an escaped HTML table, one row per claim: the quote and its source, the
-    claimed value, the claim's status (badge), and what each testing report found (its figure,
-    status and reason, with a link to the section that decides it)."""
+ORDER = {  # the ledger leads with the claims the data decide
+    "contradicted": 0,
+    "supported": 1,
+    "depends_on_definition": 2,
+    "inconclusive": 3,
+    PENDING_STATUS: 4,
+    "source_traced": 5,
+    "not_testable": 6,
+}
+
+
+def reading_html(r) -> str:
+    """A claim's committed reading for people: band and why, population and cut-off, and every
+    revision with its date and reason."""
     import html
 
+    from .evidence import band_text
+
     e = html.escape
-    head = ("Claim", "Claimed", "Status", "What the data say")
+    kind = "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
+    if r.direction == "equal":
+        kind = "count"
+    cut = (
+        f" Judged on the lists up to {e(r.cutoff)}, the last published before the article"
+        f" ({e(r.article_date)})."
+        if r.cutoff
+        else ""
+    )
+    out = [
+        f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}</p>",
+        "<details class='cnai-why'><summary>Why this reading</summary>",
+        f"<p>{e(r.rationale)}</p><p><strong>Population:</strong> {e(r.population)}.</p>",
+    ]
+    for h in r.history:
+        out.append(
+            f"<p class='cnai-revision'>Reading revised on {e(h['date'])}: was {e(h['was'])}; "
+            f"now {e(h['now'])}; because {e(h['because'])}</p>"
+        )
+    out.append("</details>")
+    return "".join(out)
+
+
+def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
+    """The ledger as an escaped HTML table, one row per claim, decided claims first: the quote,
+    its source and its committed reading; the primary estimate with its interval; the claim's
+    status (badge); the primary verdict's reason, then the alternative readings and the
+    sensitivity checks (folded), each linked to the section of its report."""
+    import html
+
+    readings = load_readings() if readings is None else readings
+    e = html.escape
+    head = ("Claim and how it is read", "Estimate", "Status", "What the data say")
     out = [
         "<div class='cnai-table-wrap'><table class='cnai-table cnai-ledger'><thead><tr>",
         *(f"<th scope='col'>{h}</th>" for h in head),
         "</tr></thead><tbody>",
     ]
-    for cid, g in rows.groupby("claim", sort=False):
+    groups = list(rows.groupby("claim", sort=False))
+    groups.sort(key=lambda kv: ORDER.get(kv[1].iloc[0]["claim_status"], 9))
+    for cid, g in groups:
         r = g.iloc[0]
-        found = []
-        for _, p in g.iterrows():
-            where = f"{_report_link(p['report'], p['section'])}: " if p["report"] else ""
-            fig = _figure_text(p)
-            fig = f"<strong>{e(fig)}</strong>, " if fig else ""
-            found.append(
-                f"<li>{where}{fig}<span class='s-text s-{e(p['status'])}'>"
-                f"{e(label(p['status']))}</span>. {e(p['reason'])}</li>"
-            )
+        prim = g[g["primary"]]
+        p0 = prim.iloc[0] if len(prim) else r
         status = r["claim_status"]
+
+        def item(p, with_status=True):
+            where = (
+                f"{_report_link(p['report'], p['section'], p.get('report_title'))}: "
+                if p["report"]
+                else ""
+            )
+            st = (
+                f"<span class='s-text s-{e(p['status'])}'>{e(label(p['status']))}</span>. "
+                if with_status
+                else ""
+            )
+            scope = ", ".join(
+                x for x in (p["definition"], p["cutoff"] and f"lists to {p['cutoff']}") if x
+            )
+            scope = f"<em>{e(scope)}</em> · " if scope else ""
+            fig = _figure_text(p)
+            fig = f"<strong>{e(fig)}</strong> · " if fig else ""
+            return f"<li>{where}{scope}{fig}{st}{e(p['reason'])}</li>"
+
+        alts = [item(p) for _, p in g.iterrows() if p["role"] == "alternative"]
+        sens = [item(p) for _, p in g.iterrows() if p["role"] == "sensitivity"]
+        others = [
+            item(p)
+            for _, p in g.iterrows()
+            if not p["primary"] and p["role"] not in ("alternative", "sensitivity")
+        ]
+        found = [f"<ul class='cnai-found'>{item(p0, with_status=False)}</ul>"]
+        if alts:
+            found.append(
+                f"<p class='cnai-sub'>Alternative readings</p><ul class='cnai-found'>"
+                f"{''.join(alts)}</ul>"
+            )
+        if sens or others:
+            found.append(
+                f"<details class='cnai-sens'><summary>{len(sens) + len(others)} sensitivity "
+                f"check{'s' if len(sens) + len(others) != 1 else ''} (not the verdict)</summary>"
+                f"<ul class='cnai-found'>{''.join(sens + others)}</ul></details>"
+            )
+        rd = readings.get(cid)
+        reading = reading_html(rd) if rd is not None else ""
+        claimed = _claimed_text(r["claimed"], r["unit"])
+        claimed = f" <small>(claimed: {e(claimed)})</small>" if claimed else ""
         out.append(
             f"<tr id='claim-{e(cid)}'><td><q>{e(r['wording'])}</q><br><small>{e(r['source'])}"
-            f" · <code>{e(cid)}</code></small></td>"
-            f"<td>{e(_claimed_text(r['claimed'], r['unit']))}</td>"
+            f"</small>{claimed}{reading}</td>"
+            f"<td>{e(_figure_text(p0))}</td>"
             f"<td class='status-{e(status)}'><span class='badge s-{e(status)}'>"
             f"{e(label(status))}</span></td>"
-            f"<td><ul class='cnai-found'>{''.join(found)}</ul></td></tr>"
+            f"<td>{''.join(found)}</td></tr>"
         )
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -400,6 +490,7 @@ def show_ledger(rows: pd.DataFrame, caption: str) -> None:
     from .display import show_html_table
 
     cols = ["claim", "source", "wording", "claimed", "unit", "report", "figure", "value"]
-    data = rows[[*cols, "status", "claim_status", "reason"]]
+    cols += ["ci_low", "ci_high", "band_low", "band_high", "cutoff", "role", "definition"]
+    data = rows[[*cols, "primary", "status", "claim_status", "reason"]]
     body = ledger_html(rows) + f"<p class='cnai-caption'>{html.escape(caption)}</p>"
     show_html_table(body, data, caption, "ledger", what="ledger")

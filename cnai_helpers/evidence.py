@@ -151,6 +151,15 @@ def decide(
     return INCONCLUSIVE
 
 
+def claim_status(primary: str, alternatives: Sequence[str] = ()) -> str:
+    """A claim's status from its primary reading's verdict and its pre-registered alternatives':
+    ``depends_on_definition`` when these are each decisive and disagree (one supported, another
+    contradicted), else the primary's status. Inconclusive or not-testable alternatives never
+    change it (they are shown, not dropped)."""
+    decisive = {s for s in (primary, *alternatives) if s in DECISIVE}
+    return DEPENDS if decisive == {SUPPORTED, CONTRADICTED} else primary
+
+
 def n_to_decide(
     estimate: float,
     ci_low: float,
@@ -175,8 +184,8 @@ def n_to_decide(
     if population and population > n:
         c = half**2 / (1 / n - 1 / population)  # half² = c (1/n − 1/N)
         need = 1 / (dist**2 / c + 1 / population)
-        return min(population, max(n + 1, math.ceil(need)))
-    return max(n + 1, math.ceil(n * (half / dist) ** 2))
+        return min(population, max(n + 1, math.ceil(round(need, 6))))
+    return max(n + 1, math.ceil(round(n * (half / dist) ** 2, 6)))
 
 
 def binomial_interval(k: int, n: int, method: str = "exact", level: float = 0.95):
@@ -271,6 +280,7 @@ def judge(
         lo = hi = None
     est = fmt(estimate, kind)
     band = band_text(r, kind)
+    what = what[:1].upper() + what[1:]
     if lo is None:  # no interval: only a value outside the band can decide
         status = decide(
             estimate,

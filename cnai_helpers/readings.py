@@ -57,6 +57,7 @@ class Reading:
     alternatives: tuple[Ref, ...] = ()
     min_n: int = 1
     history: tuple[dict, ...] = field(default_factory=tuple)
+    sensitivities: tuple[str, ...] = ()
 
     def ref_for(self, registry: str | None, definition: str | None, cutoff: str | None):
         """(role, ref) of an estimate computed on ``registry`` under ``definition`` at
@@ -156,6 +157,17 @@ def parse(data: dict, path: Path | str) -> dict[str, Reading]:
             raise ReadingError(f"{where}: a 'more_than' claim needs band [low, null]")
         if direction == "less_than" and (hi is None or lo is not None):
             raise ReadingError(f"{where}: a 'less_than' claim needs band [null, high]")
+        primary = _ref(r["primary"], f"{where} primary")
+        alternatives = tuple(
+            _ref(a, f"{where} alternative {i + 1}")
+            for i, a in enumerate(r.get("alternatives") or ())
+        )
+        for i, a in enumerate(alternatives):
+            if a.report != primary.report:
+                raise ReadingError(
+                    f"{where} alternative {i + 1}: computed by {a.report!r}, not by the primary "
+                    f"report {primary.report!r}; a reading from another report is a sensitivity"
+                )
         history = tuple(r.get("history") or ())
         for i, h in enumerate(history):
             if not all(h.get(k) for k in ("date", "was", "now", "because")):
@@ -171,16 +183,14 @@ def parse(data: dict, path: Path | str) -> dict[str, Reading]:
             band_low=lo,
             band_high=hi,
             rationale=" ".join(str(r["rationale"]).split()),
-            primary=_ref(r["primary"], f"{where} primary"),
-            alternatives=tuple(
-                _ref(a, f"{where} alternative {i + 1}")
-                for i, a in enumerate(r.get("alternatives") or ())
-            ),
+            primary=primary,
+            alternatives=alternatives,
             min_n=int(r.get("min_n") or 1),
             history=tuple(
                 {k: str(v if not isinstance(v, dt.date) else v.isoformat()) for k, v in h.items()}
                 for h in history
             ),
+            sensitivities=tuple(" ".join(str(x).split()) for x in r.get("sensitivities") or ()),
         )
     return out
 
@@ -217,3 +227,24 @@ def reading(claim_id: str, file: Path | str | None = None) -> Reading:
             "(band, population, cut-off, primary) before computing its verdict"
         )
     return rs[claim_id]
+
+
+def list_date(batch: str, announcement_date: str | None) -> str:
+    """When a list was published: its announcement date where the manifest has one (YYYY-MM or
+    YYYY-MM-DD), else the first day of its batch month."""
+    a = announcement_date.strip() if isinstance(announcement_date, str) else ""
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", a):
+        return a
+    if MONTH_RE.match(a):
+        return f"{a}-01"
+    return f"{batch}-01"
+
+
+def cutoff_batch(batches, article_date: str) -> str | None:
+    """The last batch published before ``article_date`` (YYYY-MM-DD, or YYYY-MM meaning the
+    month's first day) among ``batches`` (rows with ``batch`` and ``announcement_date``, one
+    registry); None when every list is later."""
+    day = article_date if len(article_date) == 10 else f"{article_date}-01"
+    rows = batches.to_dict("records") if hasattr(batches, "to_dict") else list(batches)
+    before = [r["batch"] for r in rows if list_date(r["batch"], r.get("announcement_date")) < day]
+    return max(before) if before else None

@@ -11,7 +11,7 @@ import pytest
 
 from cnai_helpers import claims as cl
 from cnai_helpers import evidence as ev
-from cnai_helpers import paths
+from cnai_helpers import paths, readings
 from tests.fixtures import notebook_code_trees
 
 CLAIMS = pd.DataFrame(
@@ -56,7 +56,28 @@ CLAIMS = pd.DataFrame(
 )
 
 
-def verdict(claim, status, basis="computed"):
+READINGS = readings.parse(
+    {
+        "readings": {
+            "a": {
+                "quantity": "a share",
+                "population": "filings to 2025-01",
+                "registry": "genai_filings",
+                "article_date": "2025-02-15",
+                "cutoff": "2025-01",
+                "direction": "between",
+                "band": [0.15, 0.25],
+                "rationale": "about a fifth",
+                "primary": {"report": "r1", "definition": "main", "figure": "share_a"},
+                "alternatives": [{"report": "r1", "definition": "broad", "figure": "share_b"}],
+            }
+        }
+    },
+    "test.yaml",
+)
+
+
+def verdict(claim, status, basis="computed", role="primary", definition="main", **kw):
     return {
         "claim": claim,
         "status": status,
@@ -64,62 +85,131 @@ def verdict(claim, status, basis="computed"):
         "figure": "f",
         "basis": basis,
         "value": 0.1,
+        "role": role if basis == "computed" else "",
+        "definition": definition,
+        "registry": "genai_filings",
+        "cutoff": "2025-01",
+        "ci_low": 0.05,
+        "ci_high": 0.3,
+        "kind": "share",
+        **kw,
     }
 
 
-def test_ledger_takes_each_reports_verdict_and_combines_them():
+def sens(claim, status):
+    return verdict(claim, status, role="sensitivity", definition="main", cutoff="2026-08")
+
+
+def test_primary_report_decides_other_reports_are_robustness_rows():
+    """One supportive report and one inconclusive primary: the primary decides, nothing dropped."""
     results = {
-        "r1": {"verdicts": [verdict("a", ev.SUPPORTED), verdict("b", ev.SOURCE_TRACED, "curated")]},
-        "r2": {"verdicts": [verdict("a", ev.CONTRADICTED)]},
+        "r1": {
+            "verdicts": [
+                verdict("a", ev.INCONCLUSIVE),
+                sens("a", ev.SUPPORTED),
+                verdict("b", ev.SOURCE_TRACED, "curated"),
+            ]
+        },
+        "r2": {"verdicts": [verdict("a", ev.SUPPORTED, role="sensitivity")]},
     }
-    rows = cl.ledger(CLAIMS, results)
-    per = {(r["claim"], r["report"]): r["status"] for _, r in rows.iterrows()}
-    assert per == {
-        ("a", "r1"): ev.SUPPORTED,
-        ("a", "r2"): ev.CONTRADICTED,
-        ("b", "r1"): ev.SOURCE_TRACED,
-        ("c", ""): ev.NOT_TESTABLE,
-    }
-    assert cl.assess(CLAIMS.iloc[0], results)["status"] == ev.DEPENDS
-    n = cl.counts(CLAIMS, results)
-    assert (n["n_definition_dependent"], n["n_source_traced"], n["n_untestable"]) == (1, 1, 1)
-    assert n["n_supported"] == 0  # a source-traced figure never counts as supported
+    rows = cl.ledger(CLAIMS, results, READINGS)
+    a = rows[rows["claim"] == "a"]
+    assert set(a["claim_status"]) == {ev.INCONCLUSIVE}
+    assert a["primary"].sum() == 1 and a[a["primary"]]["report"].item() == "r1"
+    assert len(a) == 3  # the primary and both sensitivity rows are kept
+    n = cl.counts(CLAIMS, results, READINGS)
+    assert n["n_inconclusive"] == 1 and n["n_supported"] == 0 and n["n_source_traced"] == 1
+    assert n["n_untestable"] == 1 and n["n_claims"] == 3
+    recs = cl.claim_records(rows)
+    assert sum(r["primary"] for r in recs if r["id"] == "a") == 1
+    prim = next(r for r in recs if r["id"] == "a" and r["primary"])
+    assert (prim["band_low"], prim["band_high"], prim["cutoff"]) == (0.15, 0.25, "2025-01")
+    assert (prim["ci_low"], prim["ci_high"]) == (0.05, 0.3)
+    assert all(sum(r["primary"] for r in recs if r["id"] == c) == 1 for c in "abc")
 
 
-def test_ledger_page_has_one_row_per_claim_with_its_badge_and_each_reports_finding():
+def test_depends_on_definition_only_between_decisive_pre_registered_readings():
+    def status(primary, alternative, where="r1"):
+        results = {
+            "r1": {"verdicts": [verdict("a", primary)]},
+            "r2": {"verdicts": []},
+        }
+        results[where]["verdicts"].append(
+            verdict("a", alternative, role="alternative", definition="broad")
+        )
+        return cl.assess(CLAIMS.iloc[0], results, READINGS)["status"]
+
+    assert status(ev.SUPPORTED, ev.CONTRADICTED) == ev.DEPENDS
+    assert status(ev.CONTRADICTED, ev.SUPPORTED) == ev.DEPENDS
+    assert status(ev.SUPPORTED, ev.INCONCLUSIVE) == ev.SUPPORTED  # shown, never promoted
+    assert status(ev.INCONCLUSIVE, ev.SUPPORTED) == ev.INCONCLUSIVE
+    assert status(ev.SUPPORTED, ev.CONTRADICTED, where="r2") == ev.SUPPORTED  # not the primary's
+
+
+def test_ledger_page_leads_with_decided_claims_and_shows_the_reading():
     from bs4 import BeautifulSoup
 
     results = {
-        "r1": {"verdicts": [verdict("a", ev.SUPPORTED), verdict("b", ev.SOURCE_TRACED, "curated")]},
-        "r2": {"verdicts": [verdict("a", ev.CONTRADICTED)]},
-    }
-    soup = BeautifulSoup(cl.ledger_html(cl.ledger(CLAIMS, results)), "html.parser")
-    rows = soup.select("tbody tr")
-    assert [r["id"] for r in rows] == ["claim-a", "claim-b", "claim-c"]
-    assert rows[0].select_one(".badge").get_text() == ev.LABELS[ev.DEPENDS]
-    found = [li.get_text(" ", strip=True) for li in rows[0].select(".cnai-found li")]
-    assert len(found) == 2 and found[0].startswith("r1 : 10.0%") and "contradicted" in found[1]
-    assert rows[0].select_one("a")["href"] == "../r1/index.html#Findings"
-
-
-def test_missing_failed_and_silent_reports_are_pending_not_used():
-    results = {
-        "r1": {"verdicts": [verdict("a", ev.SUPPORTED)], "_failed": "cell 3: boom"},
+        "r1": {
+            "verdicts": [
+                verdict("a", ev.CONTRADICTED, value=0.1),
+                sens("a", ev.SUPPORTED),
+                verdict("b", ev.SOURCE_TRACED, "curated"),
+            ],
+            "_title": "Report one",
+        },
         "r2": {"verdicts": []},
     }
-    assert cl.assess(CLAIMS.iloc[0], results)["status"] == cl.FAILED
-    assert cl.assess(CLAIMS.iloc[0], {"r2": {"verdicts": []}})["status"] == cl.NOT_BUILT
-    only_r1 = {"r1": {"verdicts": []}, "r2": {"verdicts": [verdict("a", ev.SUPPORTED)]}}
-    assert cl.assess(CLAIMS.iloc[0], only_r1)["status"] == cl.MISSING
-    assert cl.counts(CLAIMS, results)["n_pending"] == 2
+    rows = cl.ledger(CLAIMS, results, READINGS)
+    soup = BeautifulSoup(cl.ledger_html(rows, READINGS), "html.parser")
+    trs = soup.select("tbody tr")
+    assert [r["id"] for r in trs] == ["claim-a", "claim-b", "claim-c"]
+    assert trs[0].select_one(".badge").get_text() == ev.LABELS[ev.CONTRADICTED]
+    text = trs[0].get_text(" ", strip=True)
+    assert "Read as 15%–25%" in text and "about a fifth" in text and "lists up to 2025-01" in text
+    assert "10.0% (95% interval 5.0%–30.0%)" in text
+    assert "2 sensitivity checks" in trs[0].select_one(".cnai-sens summary").get_text()  # + r2 silent
+    assert trs[0].select_one("a").get_text() == "Report one"
+    assert trs[0].select_one("a")["href"] == "../r1/index.html#Findings"
+
+
+@pytest.mark.parametrize(
+    "results,state",
+    [
+        ({"r1": {"verdicts": [verdict("a", ev.SUPPORTED)], "_failed": "boom"}}, cl.FAILED),
+        ({"r1": {"verdicts": [verdict("a", ev.SUPPORTED)], "_stale": True}}, cl.STALE),
+        ({}, cl.NOT_BUILT),
+        ({"r1": {"verdicts": [sens("a", ev.SUPPORTED)]}}, cl.MISSING),
+    ],
+)
+def test_missing_failed_or_stale_primary_makes_the_claim_pending(results, state):
+    """A supportive verdict elsewhere never stands in for the primary."""
+    results = {**results, "r2": {"verdicts": [verdict("a", ev.SUPPORTED)]}}
+    a = cl.assess(CLAIMS.iloc[0], results, READINGS)
+    assert a["status"] == cl.PENDING_STATUS
+    prim = next(p for p in a["per_report"] if p["primary"])
+    assert prim["status"] == state and prim["report"] == "r1"
+    assert cl.counts(CLAIMS, results, READINGS)["n_pending"] == 2  # b (restated) is in r1 too
 
 
 def test_declared_basis_must_match_the_reports_verdict():
     results = {"r1": {"verdicts": [verdict("b", ev.SOURCE_TRACED, "curated")]}}
     bad = CLAIMS.iloc[1].copy()
     bad["basis"] = "computed"
+    bad["claim_id"] = "a"
     with pytest.raises(cl.ClaimsError, match="declared basis"):
-        cl.assess(bad, results)
+        cl.assess(bad, {"r1": {"verdicts": [verdict("a", ev.SOURCE_TRACED, "curated")]}}, READINGS)
+    with pytest.raises(cl.ClaimsError, match="needs a reading"):
+        cl.assess(CLAIMS.iloc[1].copy().replace({"curated": "computed"}), results, READINGS)
+
+
+def test_every_computed_claim_has_a_reading_and_its_primary_report_tests_it():
+    df = cl.load_claims()
+    rs = readings.load_readings()
+    for _, c in df[df["basis"] == "computed"].iterrows():
+        r = rs[c["claim_id"]]
+        assert r.primary.report in cl.report_ids(c) or r.primary.report == "claims", c["claim_id"]
+    assert set(rs) == set(df.loc[df["basis"] == "computed", "claim_id"])
 
 
 def test_failed_build_marks_results_stale(tmp_path):
@@ -174,7 +264,13 @@ def test_no_notebook_defines_a_function_or_class():
 
 def test_no_notebook_decides_a_status_itself():
     """Status words appear in notebooks only through cnai_helpers.evidence."""
-    words = ('"supported"', '"contradicted"', '"depends on definition"', "'supported'")
+    words = (
+        '"supported"',
+        '"contradicted"',
+        '"depends on definition"',
+        "'supported'",
+        '"inconclusive"',
+    )
     found = []
     for nb_path in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
         nb = nbformat.read(nb_path, as_version=4)

@@ -135,3 +135,37 @@ def test_no_critical_accessibility_violations_on_the_real_pages(full_site, brows
     results = Axe().run(page)
     critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
     assert not critical, f"{path}: critical accessibility violations {critical}"
+
+
+def test_each_claims_badge_agrees_on_its_primary_page_the_ledger_and_the_index(full_site):
+    """A claim's status is decided once: the badge on the page of the report that holds its
+    primary reading, on the ledger and on the index are the same, and it is the status the
+    ledger's results.json records for the primary entry."""
+    from bs4 import BeautifulSoup
+
+    _, root, _ = full_site
+
+    def status_of(tag) -> str:
+        return next(c[2:] for c in tag.select_one(".badge")["class"] if c.startswith("s-"))
+
+    ledger = json.loads((root / "claims" / "results.json").read_text(encoding="utf-8"))
+    primary = [c for c in ledger["claims"] if c["primary"]]
+    assert len({c["id"] for c in primary}) == len(primary) == ledger["n_claims"]
+    ledger_page = BeautifulSoup((root / "claims" / "index.html").read_text("utf-8"), "html.parser")
+    index = BeautifulSoup((root / "index.html").read_text("utf-8"), "html.parser")
+    checked = 0
+    for c in primary:
+        row = ledger_page.select_one(f"tr#claim-{c['id']}")
+        assert row is not None and status_of(row) == c["claim_status"], c["id"]
+        if c["claim_status"] in ("not_testable", "pending") or not c["report"]:
+            continue
+        page = BeautifulSoup((root / c["report"] / "index.html").read_text("utf-8"), "html.parser")
+        block = page.select_one(f".cnai-answer #verdict-{c['id']}")
+        assert block is not None, (c["id"], c["report"])
+        assert status_of(block) == c["claim_status"], (c["id"], c["report"])
+        for line in index.select(f"li[data-claim='{c['id']}']"):
+            assert status_of(line) == c["claim_status"], c["id"]
+        checked += 1
+    assert checked >= 3
+    if ledger["n_pending"] == 0:  # a built site has every primary verdict
+        assert all(c["claim_status"] != "pending" for c in primary)

@@ -54,10 +54,12 @@ class SitePreprocessor(Preprocessor):
                     out["metadata"]["cnai_rows"] = meta.get("rows", "")
                 if VERDICT_MIME in data and data.get("text/markdown"):
                     v = data[VERDICT_MIME]
+                    role = {"alternative": "Alternative reading", "sensitivity": "Sensitivity"}
+                    what = role.get(v.get("role") or "", "Verdict on the claim")
                     data["text/markdown"] = (
-                        f"*Verdict on claim `{html.escape(str(v.get('claim', '')))}`: "
-                        f"{html.escape(str(v.get('status', '')).replace('_', ' '))}, "
-                        "stated in [the answer](#answer) at the top.*"
+                        f"*{what}: {html.escape(str(v.get('status', '')).replace('_', ' '))}; "
+                        "the claim's verdict, reading and checks are in "
+                        "[the answer](#answer) at the top.*"
                     )
         page["toc"] = toc
         return nb, resources

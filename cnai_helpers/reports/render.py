@@ -128,13 +128,136 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
     return figure_entries(values, collect_meta(nb), order, limit, keep_missing=bool(names))
 
 
-def verdicts_for_page(nb) -> list[dict]:
-    """The page's verdicts, computed ones first (in status order), restated figures last."""
-    from ..evidence import LABELS
+def _estimate_text(v: dict) -> str:
+    """ "73.8%" or "20.3% (95% interval 14.3%–34.2%)" for a recorded verdict."""
+    kind, value = v.get("kind"), v.get("value")
+    if value is None or isinstance(value, (str, bool)):
+        return "not measurable" if value is None else str(value)
+    text = fmt(value, kind)
+    lo, hi = v.get("ci_low"), v.get("ci_high")
+    if lo is not None and hi is not None and lo != hi:
+        text += f" ({v.get('interval_kind') or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"
+    return text
 
+
+def _scope(v: dict) -> str:
+    from ..reference import registry_label
+
+    parts = [v.get("definition") or ""]
+    if v.get("registry"):
+        parts.append(registry_label(v["registry"]))
+    if v.get("cutoff"):
+        parts.append(f"lists to {v['cutoff']}")
+    return ", ".join(p for p in parts if p)
+
+
+def claims_for_page(nb) -> list[dict]:
+    """The page's claims, from the verdicts recorded in the executed notebook
+    (:func:`group_claims`)."""
+    return group_claims(collect_verdicts(nb))
+
+
+def group_claims(verdicts: list[dict]) -> list[dict]:
+    """The page's claims, one entry per claim, in status order, restated figures last: the
+    claim's status from its primary reading and the pre-registered alternatives this report
+    computed (the same rule as the ledger, :func:`cnai_helpers.evidence.claim_status`), the
+    reading (band and why, population, cut-off, revisions), the estimate with its interval, the
+    reason, and the sensitivity checks as a table. A report that computes a claim only as a
+    sensitivity says so instead of giving it a status."""
+    from ..claims import reading_html
+    from ..evidence import LABELS, claim_status
+    from ..readings import ReadingError, load_readings
+
+    try:
+        readings = load_readings()
+    except ReadingError:
+        readings = {}
+    by: dict[str, list[dict]] = {}
+    for v in verdicts:
+        by.setdefault(v.get("claim") or "", []).append(v)
+    out = []
+    for cid, vs in by.items():
+        prim = next((v for v in vs if v.get("role") == "primary"), None)
+        prim = prim or next((v for v in vs if not v.get("role")), None)
+        alts = [v for v in vs if v.get("role") == "alternative"]
+        sens = [v for v in vs if v.get("role") == "sensitivity"]
+        head = prim or vs[0]
+        r = readings.get(cid)
+        if prim is not None:
+            status = claim_status(prim["status"], [a["status"] for a in alts])
+            label = LABELS.get(status, status)
+        else:
+            status, label = "sensitivity", "sensitivity check"
+        then_now = ""
+        later = [
+            x
+            for x in sens
+            if prim is not None
+            and x.get("definition") == prim.get("definition")
+            and x.get("registry") == prim.get("registry")
+            and (x.get("cutoff") or "") > (prim.get("cutoff") or "")
+            and x.get("value") is not None
+        ]
+        if later and prim.get("cutoff") and prim.get("value") is not None:
+            now = max(later, key=lambda x: x.get("cutoff") or "")
+            kind = prim.get("kind")
+            then_now = (
+                f"Then (lists to {prim['cutoff']}): {fmt(prim['value'], kind)}; now (lists to "
+                f"{now['cutoff']}): {fmt(now['value'], kind)}, judged as a sensitivity: "
+                f"{LABELS.get(now['status'], now['status'])}."
+            )
+        out.append(
+            {
+                "claim": cid,
+                "then_now": then_now,
+                "quote": head.get("quote", ""),
+                "article": head.get("article", ""),
+                "status": status,
+                "label": label,
+                "primary": prim is not None,
+                "estimate": _estimate_text(prim) if prim else "",
+                "against": (
+                    f"{_estimate_text(prim)} against the claim read as {prim['band_text']}"
+                    + (f" (lists to {prim['cutoff']})" if prim.get("cutoff") else "")
+                    if prim and prim.get("band_text")
+                    else ""
+                ),
+                "reason": prim["reason"] if prim else "",
+                "elsewhere": (
+                    f"The claim's verdict rests on {r.population} (its committed reading); this "
+                    "report computes it on other data as a sensitivity check."
+                    if prim is None and r is not None
+                    else ""
+                ),
+                "reading_html": reading_html(r) if r is not None and prim is not None else "",
+                "alternatives": [
+                    {
+                        "scope": _scope(a),
+                        "estimate": _estimate_text(a),
+                        "status": a["status"],
+                        "label": LABELS.get(a["status"], a["status"]),
+                        "reason": a["reason"],
+                    }
+                    for a in alts
+                ],
+                "sensitivities": [
+                    {
+                        "scope": _scope(x),
+                        "estimate": _estimate_text(x),
+                        "status": x["status"],
+                        "label": LABELS.get(x["status"], x["status"]),
+                    }
+                    for x in sens
+                ],
+            }
+        )
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    vs = sorted(collect_verdicts(nb), key=lambda v: rank.get(v.get("status"), len(rank)))
-    return [{**v, "label": LABELS.get(v.get("status"), v.get("status"))} for v in vs]
+    return sorted(out, key=lambda d: rank.get(d["status"], len(rank)))
+
+
+def verdicts_for_page(nb) -> list[dict]:
+    """The page's claims (:func:`claims_for_page`)."""
+    return claims_for_page(nb)
 
 
 def site_config(path: Path | None = None) -> dict:
@@ -339,16 +462,21 @@ def glossary_terms() -> tuple[tuple[str, str, str], ...]:
 
 
 STATUS_ORDER = (
-    "supported",
     "contradicted",
+    "supported",
     "depends_on_definition",
+    "inconclusive",
+    "pending",
     "not_testable",
+    "sensitivity",
     "source_traced",
 )
 LEDGER_COUNTS = {  # status -> the ledger's count of claims (one per claim, not per report)
     "supported": "n_supported",
     "contradicted": "n_contradicted",
     "depends_on_definition": "n_definition_dependent",
+    "inconclusive": "n_inconclusive",
+    "pending": "n_pending",
     "not_testable": "n_untestable",
     "source_traced": "n_source_traced",
 }
@@ -403,31 +531,52 @@ def _headline(b: dict, names=()) -> str:
     return f"{figs[0][0]}: {figs[0][1]}" if figs else ""
 
 
-def _claim_lines(b: dict, labels: dict[str, str], width: int = 110) -> list[dict]:
-    """The report's computed verdicts for the index: status, label and the claim's words
-    (shortened), so that each badge says which claim it judges."""
+def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
+    """A report's claims as the index shows them: each claim's status is the ledger's (decided by
+    its primary reading, so page, ledger and index agree), else the report's own
+    (:func:`group_claims`) when the ledger has not been built."""
+    claims = group_claims(b.get("results", {}).get("verdicts") or [])
+    for c in claims:
+        if c["claim"] in ledger_status and c["status"] != "source_traced":
+            c["status"] = ledger_status[c["claim"]]
+    return claims
+
+
+def _claim_lines(claims: list[dict], labels: dict[str, str], width: int = 110) -> list[dict]:
+    """The report's judged claims for the index: status, label and the claim's words
+    (shortened at a word, never inside a number), so that each badge says which claim it
+    judges."""
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     out = []
-    for v in b.get("results", {}).get("verdicts") or []:
-        if v.get("status") == "source_traced" or v.get("status") not in labels:
+    for c in claims:
+        if c["status"] == "source_traced":
             continue
-        quote = str(v.get("quote") or v.get("claim") or "")
+        quote = str(c.get("quote") or "")
         if len(quote) > width:
             quote = quote[: width - 1].rsplit(" ", 1)[0] + "\u2026"
-        out.append({"status": v["status"], "label": labels[v["status"]], "quote": quote})
-    return sorted(out, key=lambda d: rank[d["status"]])
+        out.append(
+            {
+                "status": c["status"],
+                "label": labels.get(c["status"], c["label"]),
+                "quote": quote,
+                "claim": c["claim"],
+                "against": c.get("against", ""),
+            }
+        )
+    return sorted(out, key=lambda d: rank.get(d["status"], len(rank)))
 
 
-def _badges(verdicts: list[dict], labels: dict[str, str]) -> list[dict]:
+def _badges(claims: list[dict], labels: dict[str, str]) -> list[dict]:
     """One badge per status (with a count when several claims share it), in status order."""
     by: dict[str, list[dict]] = {}
-    for v in verdicts:
-        by.setdefault(v.get("status"), []).append(v)
+    for c in claims:
+        by.setdefault(c["status"], []).append(c)
     return [
         {
             "status": s,
-            "label": labels[s] + (f" \u00d7{len(by[s])}" if len(by[s]) > 1 else ""),
-            "reason": " | ".join(v.get("reason", "") for v in by[s]),
+            "label": labels.get(s, by[s][0]["label"])
+            + (f" \u00d7{len(by[s])}" if len(by[s]) > 1 else ""),
+            "reason": " | ".join(c.get("reason", "") for c in by[s]),
         }
         for s in STATUS_ORDER
         if s in by
@@ -438,11 +587,19 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
     """Everything the front page shows, from the published reports' build.json."""
     from ..evidence import LABELS
 
+    labels = {**LABELS, "pending": "pending", "sensitivity": "sensitivity check"}
+    ledger_status = {
+        e.get("id"): e.get("claim_status")
+        for rep in builds.values()
+        for e in (rep.get("results", {}).get("claims") or [])
+        if isinstance(e, dict) and e.get("primary")
+    }
     answers, groups, provinces, ledger = [], {}, [], None
     for r in reports:
         b, has_page = builds.get(r.id, {}), pages.get(r.id, False)
         css, text, short = _status(b, has_page)
-        verdicts = _badges(b.get("results", {}).get("verdicts") or [], LABELS)
+        claims = _report_claims(b, ledger_status)
+        verdicts = _badges(claims, labels)
         entry = {
             "id": r.id,
             "title": r.title,
@@ -477,7 +634,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             ledger = {
                 **entry,
                 "n_claims": res.get("n_claims"),
-                "counts": [(s, LABELS[s], counts[s]) for s in STATUS_ORDER if counts.get(s)],
+                "counts": [(s, labels[s], counts[s]) for s in STATUS_ORDER if counts.get(s)],
             }
             groups.setdefault(group, []).append(entry)
             continue  # the ledger heads the answers with its counts, not one verdict
@@ -486,7 +643,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
                 {
                     **entry,
                     "verdicts": verdicts,
-                    "claims": _claim_lines(b, LABELS),
+                    "claims": _claim_lines(claims, labels),
                     "n_restated": sum(
                         v.get("status") == "source_traced"
                         for v in b.get("results", {}).get("verdicts") or []
@@ -502,7 +659,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
         "province_columns": [label for _, label, _ in PROVINCE_COLUMNS],
         "ledger": ledger,
         "glossary": [(t, glossary_anchor(t), d) for t, d in GLOSSARY],
-        "statuses": [(s, LABELS[s]) for s in STATUS_ORDER],
+        "statuses": [(s, labels[s]) for s in STATUS_ORDER],
     }
 
 
