@@ -168,7 +168,9 @@ def test_ledger_page_leads_with_decided_claims_and_shows_the_reading():
     text = trs[0].get_text(" ", strip=True)
     assert "Read as 15%–25%" in text and "about a fifth" in text and "lists up to 2025-01" in text
     assert "10.0% (95% interval 5.0%–30.0%)" in text
-    assert "2 sensitivity checks" in trs[0].select_one(".cnai-sens summary").get_text()  # + r2 silent
+    assert (
+        "2 sensitivity checks" in trs[0].select_one(".cnai-sens summary").get_text()
+    )  # + r2 silent
     assert trs[0].select_one("a").get_text() == "Report one"
     assert trs[0].select_one("a")["href"] == "../r1/index.html#Findings"
 

@@ -241,6 +241,22 @@ def test_enrichment_columns_in_duckdb_label_wins(project):  # noqa: F811
         f"is_cross_sector_broad from filings where filing_number = '{n1}'"
     ).fetchone()
     assert row == ("local_soe", "label", "healthcare", "label", False, True)
+    # what an analyst can query: both state-linked definitions and the rule that fired
+    row = con.execute(
+        "select is_state_linked, is_state_linked_broad, org_type_rule, sector_rule "
+        f"from filings where filing_number = '{n1}'"
+    ).fetchone()
+    assert row == (True, True, "hand label: DS-001", "hand label: DS-001")
+    fired = dict(
+        con.execute(
+            "select org_type_rule, count(*) from filings where org_type_source = 'rule' group by 1"
+        ).fetchall()
+    )
+    assert fired and all(": " in r for r in fired), fired
+    sector_rules = [
+        r for (r,) in con.execute("select distinct sector_rule from filings").fetchall()
+    ]
+    assert all(r.split(": ")[0] for r in sector_rules) and len(sector_rules) > 1
     # the filer's other filings keep the rules' sector but take the labelled owner
     other = con.execute(
         "select org_type_source, sector_source from filings where entity_name = "

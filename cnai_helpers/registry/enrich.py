@@ -127,7 +127,8 @@ def enrich_filings(
     f["sector_rule"] = sec_rule.astype(str)
     f["is_cross_sector"] = cross.astype(bool)
     f["is_cross_sector_broad"] = (cross | horizontal.astype(bool)).astype(bool)
-    return f
+    base = [x for x in f.columns if x not in ENRICH_COLUMNS]
+    return f[[*base, *ENRICH_COLUMNS]]
 
 
 def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +159,8 @@ def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFra
     e["sector_rule"] = "filings"
     e["is_cross_sector"] = key.map(g["is_cross_sector"].mean() > 0.5).astype(bool)
     e["is_cross_sector_broad"] = key.map(g["is_cross_sector_broad"].mean() > 0.5).astype(bool)
-    return e
+    base = [x for x in e.columns if x not in ENRICH_COLUMNS]
+    return e[[*base, *ENRICH_COLUMNS]]
 
 
 def enrich_tables(tables: dict[str, pd.DataFrame], data_dir: Path | None = None) -> None:
