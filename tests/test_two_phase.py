@@ -229,3 +229,66 @@ def test_agreement_table_counts_known_rows_only():
     assert (sl["rows"], sl["agree"]) == (2, 1)
     cs = t.loc[("deep_synthesis", "cross-sector (main)")]
     assert (cs["rows"], cs["agree"], cs["kappa"]) == (2, 2, 1.0)
+
+
+# ------------------------------------------------------------ the report's helpers
+
+
+def test_foreign_count_has_an_exact_interval_and_drops_hmt_owners():
+    from cnai_helpers.analysis import who_files as wf
+
+    rows = pd.DataFrame(
+        {
+            "org_type": ["foreign", "foreign", "private", "private"],
+            "note": ["HK-controlled", "US parent", "", ""],
+        }
+    )
+    r = wf.foreign_count(rows)
+    assert (r["foreign (rows)"], r["evaluation rows"], r["share"]) == (2, 4, 0.5)
+    assert r["of them Hong Kong, Macau or Taiwan owners"] == 1 and r["share without them"] == 0.25
+    assert 0 < r["95% low"] < 0.5 < r["95% high"] < 1
+    empty = wf.foreign_count(rows.iloc[:0])
+    assert empty["evaluation rows"] == 0 and np.isnan(empty["share"])
+
+
+def test_broad_bounds_span_unknown_counted_out_to_in():
+    from cnai_helpers.analysis import who_files as wf
+
+    s = pd.DataFrame(
+        {
+            "measurable": [True, True],
+            "estimate": [0.1, 0.6],
+            "ci_low": [0.05, 0.5],
+            "ci_high": [0.15, 0.7],
+            "n_eval": [40, 40],
+            "reason": ["", ""],
+        },
+        index=["state_linked_broad_unknown_no", "state_linked_broad_unknown_yes"],
+    )
+    b = wf.broad_bounds(s)
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == (0.1, 0.05, 0.7)
+    s.loc["state_linked_broad_unknown_yes", "measurable"] = False
+    assert not wf.broad_bounds(s)["measurable"] and wf.shown(wf.broad_bounds(s)) == "not measurable"
+
+
+def test_simulated_coverage_is_near_95_percent():
+    from cnai_helpers.analysis import who_files as wf
+
+    pop = np.array([True] * 300 + [False] * 2700)
+    ep = np.array([True] * 15 + [False] * 135)
+    et = np.array([True] * 12 + [False] * 3 + [True] * 7 + [False] * 128)
+    cover = wf.simulated_coverage(pop, ep, et, reps=200, seed=3)
+    assert 0.89 <= cover <= 0.99, cover
+    assert np.isnan(wf.simulated_coverage(pop, ep[:0], et[:0], reps=10))
+
+
+def test_a_verdict_not_primary_says_its_role():
+    from cnai_helpers import evidence
+    from cnai_helpers.analysis import who_files as wf
+
+    v = evidence.Verdict(evidence.SUPPORTED, "r", role="primary")
+    assert wf.role_label(v) == "supported"
+    assert wf.role_label(evidence.Verdict(evidence.CONTRADICTED, "r", role="sensitivity")) == (
+        "contradicted, a sensitivity check"
+    )
+    assert wf.month_name("2024-12") == "December 2024"
