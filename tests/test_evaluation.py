@@ -241,6 +241,22 @@ def test_enrichment_columns_in_duckdb_label_wins(project):  # noqa: F811
         f"is_cross_sector_broad from filings where filing_number = '{n1}'"
     ).fetchone()
     assert row == ("local_soe", "label", "healthcare", "label", False, True)
+    # what an analyst can query: both state-linked definitions and the rule that fired
+    row = con.execute(
+        "select is_state_linked, is_state_linked_broad, org_type_rule, sector_rule "
+        f"from filings where filing_number = '{n1}'"
+    ).fetchone()
+    assert row == (True, True, "hand label: DS-001", "hand label: DS-001")
+    fired = dict(
+        con.execute(
+            "select org_type_rule, count(*) from filings where org_type_source = 'rule' group by 1"
+        ).fetchall()
+    )
+    assert fired and all(": " in r for r in fired), fired
+    sector_rules = [
+        r for (r,) in con.execute("select distinct sector_rule from filings").fetchall()
+    ]
+    assert all(r.split(": ")[0] for r in sector_rules) and len(sector_rules) > 1
     # the filer's other filings keep the rules' sector but take the labelled owner
     other = con.execute(
         "select org_type_source, sector_source from filings where entity_name = "
@@ -279,7 +295,7 @@ def test_labels_and_classifier_are_registry_inputs(project):  # noqa: F811
     f.write_text(f.read_text(encoding="utf-8").replace("local_soe", "central_soe"), "utf-8")
     assert fingerprint.is_stale(), "a changed hand label must make the tables stale"
     names = {p.name for p in fingerprint.CLASSIFIER_FILES}
-    assert {"classify.py", "org_types.yaml", "sectors.yaml"} <= names
+    assert {"rules.py", "labels.py", "enrich.py", "org_types.yaml", "sectors.yaml"} <= names
 
 
 def test_bad_label_stops_the_build_naming_the_row(project):  # noqa: F811
@@ -304,10 +320,20 @@ def test_entity_type_prefers_label_then_override():
             "sector": ["finance", "finance", "cross_sector", "legal"],
             "is_cross_sector": [False, False, True, False],
             "is_cross_sector_broad": [False, True, True, False],
+            "org_type_rule": [
+                "private: no rule",
+                "private: no rule",
+                "hand label: DS-001",
+                "override: r",
+            ],
+            "is_state_linked_broad": [False, False, True, False],
         }
     )
     e = enrich.enrich_entities(pd.DataFrame({"entity_key": ["a", "b"]}), f)
     assert list(e["org_type"]) == ["central_soe", "private"]
+    assert list(e["org_type_rule"]) == ["hand label: DS-001", "override: r"]
+    assert list(e["is_state_linked"]) == [True, False]
+    assert list(e["is_state_linked_broad"]) == [True, False]
     assert list(e["org_type_source"]) == ["label", "override"]
     assert list(e["sector"]) == ["finance", "legal"]
     assert list(e["is_cross_sector_broad"]) == [True, False]

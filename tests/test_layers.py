@@ -359,3 +359,29 @@ def test_add_dry_run_reads_and_real_add_builds(project, tmp_path):  # noqa: F811
     assert {"2026-05"} <= set(f["first_batch"]) and num("330106", serial=9) in set(
         f["filing_number"]
     )
+
+
+# ------------------------------------------------------------ 5. core tables below the analysis
+
+
+@pytest.mark.parametrize("layer", ["registry", "enrich"])
+def test_core_layers_import_nothing_from_analysis(layer):
+    """The core tables' enrichment (registry/, and the rules and labels in enrich/) sit below
+    the analysis layer: none of their modules imports cnai_helpers.analysis."""
+    bad = {
+        p.name: m
+        for p in sorted((PKG / layer).glob("*.py"))
+        for m in imported_modules(p, f"cnai_helpers.{layer}")
+        if m == "cnai_helpers.analysis" or m.startswith("cnai_helpers.analysis.")
+    }
+    assert not bad, f"cnai_helpers/{layer} imports the analysis layer: {bad}"
+
+
+def test_enrich_imports_nothing_from_registry():
+    bad = [
+        m
+        for p in sorted((PKG / "enrich").glob("*.py"))
+        for m in imported_modules(p, "cnai_helpers.enrich")
+        if m.startswith("cnai_helpers.registry")
+    ]
+    assert not bad, bad

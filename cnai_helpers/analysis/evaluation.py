@@ -28,118 +28,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import paths
-from ..errors import CnaiError
+from ..enrich.labels import (  # noqa: F401  (the labels' loaders, re-exported)
+    ADJUDICATION_COLUMNS,
+    ALLOWED,
+    ALLOWED_SECOND,
+    CODED_FIELDS,
+    LABELS_DIR,
+    ORG_LABELS,
+    SAMPLE_PATH,
+    SECTOR_LABELS,
+    EvaluationError,
+    adjudicated_labels,
+    disagreements,
+    load_adjudication,
+    load_labels,
+    load_second_coder,
+)
 from . import classify as c
-from .sampling import INPUT_COLUMNS, LABEL_COLUMNS
 
-SAMPLE_PATH = paths.DATA / "evaluation_sample_unlabelled.csv"
-LABELS_DIR = paths.DATA / "evaluation_labels"
 SEED = 15  # the bootstrap's seed, fixed with the sample's (issue 15); never tuned
 N_BOOT = 2000
-
-ORG_LABELS = (*c.ORG_TYPES, "unknown")
-SECTOR_LABELS = tuple(s for s in c.SECTORS if s != "unclassified")
-ALLOWED = {
-    "org_type": ORG_LABELS,
-    "org_type_confidence": ("high", "low"),
-    "sector": SECTOR_LABELS,
-    "horizontal_function": ("yes", "no"),
-    "sector_confidence": ("high", "low"),
-}
 # Hong Kong, Macau and Taiwan owners count as foreign; the codebook asks labellers to say so.
 HMT_NOTE = re.compile(r"\bHK\b|Hong Kong|Macau|Macao|Taiwan|香港|澳门|台湾", re.I)
 VERTICALS = tuple(c.SECTOR_KEYWORDS)
-
-
-class EvaluationError(CnaiError, ValueError):
-    """A label file that does not follow the codebook, or a sample it does not match."""
-
-
-# ------------------------------------------------------------------ loading
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError as e:
-        raise EvaluationError(f"{path}: missing") from e
-    except (pd.errors.ParserError, UnicodeDecodeError) as e:
-        raise EvaluationError(f"{path}: not a readable UTF-8 CSV ({e})") from e
-
-
-def _check_labels(df: pd.DataFrame, path: Path) -> None:
-    missing = [x for x in ("sample_id", *LABEL_COLUMNS) if x not in df.columns]
-    if missing:
-        raise EvaluationError(f"{path}: missing column(s) {', '.join(missing)}")
-    for col, allowed in ALLOWED.items():
-        bad = ~df[col].str.strip().isin(allowed)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise EvaluationError(
-                f"{path}: row {i + 2} ({df['sample_id'].iloc[i]}): {col} = "
-                f"{df[col].iloc[i]!r} is not one of {', '.join(allowed)} (data/definitions.md)"
-            )
-
-
-def load_labels(labels_dir: Path | None = None, sample_path: Path | None = None) -> pd.DataFrame:
-    """The hand labels (all ``batch_*.csv`` of ``labels_dir``) joined to the sample, one row
-    per sampled filing: the sample's input columns, then the label columns."""
-    labels_dir = Path(labels_dir or LABELS_DIR)
-    sample_path = Path(sample_path or SAMPLE_PATH)
-    files = sorted(labels_dir.glob("batch_*.csv"))
-    if not files:
-        raise EvaluationError(f"{labels_dir}: no batch_*.csv label files")
-    parts = []
-    for path in files:
-        df = _read_csv(path)
-        _check_labels(df, path)
-        parts.append(df.assign(_file=str(path), _row=np.arange(len(df)) + 2))
-    labels = pd.concat(parts, ignore_index=True)
-    dup = labels[labels["sample_id"].duplicated(keep="first")]
-    if len(dup):
-        r = dup.iloc[0]
-        raise EvaluationError(
-            f"{r['_file']}: row {r['_row']}: sample_id {r['sample_id']} is labelled twice; "
-            "keep one label per sampled filing"
-        )
-    sample = _read_csv(sample_path)
-    missing = [x for x in INPUT_COLUMNS if x not in sample.columns]
-    if missing:
-        raise EvaluationError(f"{sample_path}: missing column(s) {', '.join(missing)}")
-    joined = sample[list(INPUT_COLUMNS)].merge(
-        labels, on="sample_id", how="outer", suffixes=("", "_label"), indicator=True
-    )
-    extra = joined[joined["_merge"] == "right_only"]
-    if len(extra):
-        r = extra.iloc[0]
-        raise EvaluationError(
-            f"{r['_file']}: row {r['_row']}: sample_id {r['sample_id']} is not in {sample_path}"
-        )
-    if "filing_number_label" in joined:
-        both = joined[joined["_merge"] == "both"]
-        bad = both[both["filing_number_label"] != both["filing_number"]]
-        if len(bad):
-            r = bad.iloc[0]
-            raise EvaluationError(
-                f"{r['_file']}: row {r['_row']}: {r['sample_id']} has filing number "
-                f"{r['filing_number_label']!r}, the sample has {r['filing_number']!r}"
-            )
-    unlabelled = joined[joined["_merge"] == "left_only"]
-    if len(unlabelled):
-        raise EvaluationError(
-            f"{labels_dir}: {len(unlabelled)} sampled filing(s) have no label "
-            f"(first: {unlabelled['sample_id'].iloc[0]}); label every row of the sample"
-        )
-    out = joined[[*INPUT_COLUMNS, *LABEL_COLUMNS]].copy()
-    for col in ALLOWED:
-        out[col] = out[col].str.strip()
-    return out.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ predictions and truth
@@ -169,6 +84,20 @@ def truth_state_linked(d: pd.DataFrame) -> pd.Series:
     return t.mask(d["org_type"] == "unknown")
 
 
+def truth_state_linked_broad(d: pd.DataFrame, unknown_as: bool | None = None) -> pd.Series:
+    """The broad definition (any state shareholder, state-backed institutes, universities,
+    government bodies and their platforms), from ``state_linked_broad``: True / False, NA for
+    ``unknown`` (or ``unknown_as`` when given: the bounds) and for rows without a broad label.
+    Only rows both coders labelled count (a random part of the sample): elsewhere the broad
+    label is known only for state-controlled filers, which would bias the share upwards."""
+    b = d["state_linked_broad"] if "state_linked_broad" in d else pd.Series("", index=d.index)
+    coded = d["second_coded"].astype(bool) if "second_coded" in d else b != ""
+    t = (b == "yes").astype("boolean")
+    t = t.mask((b == "") | ~coded)
+    unk = b == "unknown"
+    return t.mask(unk) if unknown_as is None else t.where(~unk, unknown_as)
+
+
 def truth_foreign(d: pd.DataFrame) -> pd.Series:
     t = (d["org_type"] == "foreign").astype("boolean")
     return t.mask(d["org_type"] == "unknown")
@@ -188,6 +117,18 @@ def truth_cross_broad(d: pd.DataFrame) -> pd.Series:
 # Each binary class: (truth from the labels, prediction from the rules' columns).
 CLASSES: dict[str, tuple[Callable[[pd.DataFrame], pd.Series], Callable]] = {
     "state_linked": (truth_state_linked, lambda d: d["pred_org_type"].isin(c.STATE_LINKED)),
+    "state_linked_broad": (
+        truth_state_linked_broad,
+        lambda d: d["pred_org_type"].isin(c.STATE_LINKED),
+    ),
+    "state_linked_broad_unknown_no": (
+        lambda d: truth_state_linked_broad(d, unknown_as=False),
+        lambda d: d["pred_org_type"].isin(c.STATE_LINKED),
+    ),
+    "state_linked_broad_unknown_yes": (
+        lambda d: truth_state_linked_broad(d, unknown_as=True),
+        lambda d: d["pred_org_type"].isin(c.STATE_LINKED),
+    ),
     "foreign": (truth_foreign, lambda d: d["pred_org_type"] == "foreign"),
     "cross_sector": (truth_cross, lambda d: d["pred_cross"].astype(bool)),
     "cross_sector_broad": (truth_cross_broad, lambda d: d["pred_cross_broad"].astype(bool)),
@@ -268,7 +209,285 @@ def sector_micro(d: pd.DataFrame) -> dict[str, float | int]:
     }
 
 
+# ------------------------------------------------------------------ agreement between coders
+
+
+def cohen_kappa(a: Sequence, b: Sequence) -> float:
+    """Cohen's κ of two coders' labels of the same rows: (p_o − p_e) / (1 − p_e), p_o the
+    share of rows they agree on, p_e the agreement expected from each coder's own label
+    shares. NaN without rows; 1.0 when both use one and the same label throughout (p_e = 1).
+    Written here (one formula) rather than adding scikit-learn for it; tested against a hand
+    computation."""
+    x, y = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    if len(x) != len(y):
+        raise ValueError(f"cohen_kappa: {len(x)} and {len(y)} labels")
+    if not len(x):
+        return float("nan")
+    po = float(np.mean(x == y))
+    cats = sorted(set(x) | set(y), key=str)
+    pe = float(sum(np.mean(x == k) * np.mean(y == k) for k in cats))
+    return 1.0 if pe == 1 else (po - pe) / (1 - pe)
+
+
+# Each field of the agreement table: what each coder's label becomes, and which rows count
+# (both coders gave a known label for it).
+AGREEMENT_FIELDS: dict[str, tuple[str, Callable[[pd.Series, pd.Series], pd.Series]]] = {
+    "organisation type": ("org_type", lambda o, h: o),
+    "state-linked (state control)": (
+        "org_type",
+        lambda o, h: o.where(
+            o == "unknown", o.isin(c.STATE_LINKED).map({True: "yes", False: "no"})
+        ),
+    ),
+    "foreign": (
+        "org_type",
+        lambda o, h: o.where(o == "unknown", (o == "foreign").map({True: "yes", False: "no"})),
+    ),
+    "sector": ("sector", lambda s, h: s),
+    "cross-sector (main)": (
+        "sector",
+        lambda s, h: s.where(s == "unknown", (s == "cross_sector").map({True: "yes", False: "no"})),
+    ),
+    "horizontal function": ("horizontal_function", lambda s, h: s),
+}
+
+
+def agreement(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Cohen's κ per field and registry (and both together) between the first labels and the
+    second coder, over the rows both labelled with a known value for the field (``unknown``
+    from either coder leaves the row out of that field)."""
+    cols = ["sample_id", *{col for col, _ in AGREEMENT_FIELDS.values()}]
+    m = first[["registry", *cols]].merge(second[cols], on="sample_id", suffixes=("_1", "_2"))
+    rows = []
+    for reg in (*sorted(m["registry"].unique()), "both"):
+        g = m if reg == "both" else m[m["registry"] == reg]
+        for name, (col, fn) in AGREEMENT_FIELDS.items():
+            a = fn(g[f"{col}_1"], g.get("horizontal_function_1"))
+            b = fn(g[f"{col}_2"], g.get("horizontal_function_2"))
+            keep = (a != "unknown") & (b != "unknown")
+            rows.append(
+                {
+                    "registry": reg,
+                    "field": name,
+                    "rows": int(keep.sum()),
+                    "agree": int((a[keep] == b[keep]).sum()),
+                    "kappa": cohen_kappa(a[keep], b[keep]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ two-phase estimate
+
+MIN_EACH = 5  # a stratum is resampled when it holds at least this many positives and negatives
+
+
+def _stratum_draws(s: dict, n_boot: int, rng: np.random.Generator, min_each: int) -> np.ndarray:
+    """``n_boot`` draws of one stratum's rate: resampling its rows with replacement (as
+    Binomial(n, p) / n, the same distribution, vectorised) when it holds at least ``min_each``
+    positives and negatives; otherwise (a class rare or near-certain in the stratum, where
+    resampling cannot produce what was not seen) the Jeffreys draw Beta(k + ½, n − k + ½)."""
+    n, k = s["n"], s["positives"]
+    if k >= min_each and n - k >= min_each:
+        return rng.binomial(n, k / n, size=n_boot) / n
+    return rng.beta(k + 0.5, n - k + 0.5, size=n_boot)
+
+
+def two_phase(
+    pop_pred: Sequence[bool],
+    eval_pred: Sequence[bool],
+    eval_truth: Sequence[bool],
+    *,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+    level: float = 0.95,
+    min_each: int = MIN_EACH,
+) -> dict:
+    """The two-phase (double-sampling) estimate of a class's share of the population.
+
+    Phase one is the whole list: every filing's predicted class (``pop_pred``), so each
+    stratum's weight W_g (its share of the list) has no sampling error. Phase two is the
+    evaluation sample, a random subsample of the same list: inside each stratum the labelled
+    rate p_g of the class (``eval_truth`` over the rows whose prediction is ``eval_pred`` = g).
+    The estimate is Σ_g W_g p_g. The interval is a percentile bootstrap that resamples the
+    evaluation rows with replacement within each stratum, the weights held fixed; a stratum
+    with fewer than ``min_each`` positives or negatives is drawn from its Jeffreys
+    distribution instead (:func:`_stratum_draws`), so a rate seen as 0 or 1 on a handful of
+    rows still carries its uncertainty.
+
+    ``measurable`` is False, with the estimate and interval NaN and ``reason`` saying why,
+    when a stratum holding part of the list has no evaluation row with a known label: the class
+    is too rare there to be sampled, and its rate cannot be estimated."""
+    pp = np.asarray(pop_pred, dtype=bool)
+    ep, et = np.asarray(eval_pred, dtype=bool), np.asarray(eval_truth, dtype=bool)
+    if len(ep) != len(et):
+        raise ValueError(f"two_phase: {len(ep)} predictions and {len(et)} labels")
+    strata = []
+    for g in (True, False):
+        w = float(np.mean(pp == g)) if len(pp) else float("nan")
+        t = et[ep == g]
+        strata.append(
+            {
+                "stratum": "predicted in the class" if g else "predicted outside it",
+                "weight": w,
+                "population": int((pp == g).sum()),
+                "n": len(t),
+                "positives": int(t.sum()),
+                "rate": float(t.mean()) if len(t) else float("nan"),
+                "resampled": bool(t.sum() >= min_each and (~t).sum() >= min_each),
+            }
+        )
+    out = {
+        "population": len(pp),
+        "n_eval": len(et),
+        "positives": int(et.sum()),
+        "p_obs": float(pp.mean()) if len(pp) else float("nan"),
+        "strata": strata,
+        "n_boot": n_boot,
+        "measurable": True,
+        "reason": "",
+    }
+    thin = [s for s in strata if s["weight"] > 0 and s["n"] == 0]
+    if not len(pp) or thin:
+        s = thin[0] if thin else None
+        out.update(
+            estimate=float("nan"),
+            ci_low=float("nan"),
+            ci_high=float("nan"),
+            measurable=False,
+            reason=(
+                "no filings in the list"
+                if s is None
+                else f"no evaluation row {s['stratum']}, which holds {s['weight']:.1%} of the list"
+            ),
+        )
+        return out
+    est = sum(s["weight"] * s["rate"] for s in strata if s["weight"] > 0)
+    rng = np.random.default_rng(seed)
+    draws = np.zeros(n_boot)
+    for s in strata:
+        if s["weight"] > 0:
+            draws += s["weight"] * _stratum_draws(s, n_boot, rng, min_each)
+    a = (1 - level) / 2
+    lo, hi = (float(x) for x in np.quantile(draws, [a, 1 - a]))
+    out.update(estimate=float(est), ci_low=lo, ci_high=hi, draws=draws)
+    return out
+
+
+def domain(evaluated: pd.DataFrame, filings: pd.DataFrame, cutoff: str | None) -> pd.DataFrame:
+    """The evaluation rows whose filing is in ``filings`` (matched by registry and number) and
+    was first listed up to ``cutoff`` (YYYY-MM; None: any list). The evaluation sample is a
+    simple random sample of its list, so the rows inside a domain are a simple random sample of
+    the domain."""
+    first = filings.set_index(["registry", "filing_number"])["first_batch"]
+    key = pd.MultiIndex.from_frame(evaluated[["registry", "filing_number"]])
+    fb = pd.Series(first.reindex(key).to_numpy(), index=evaluated.index)
+    keep = fb.notna() if cutoff is None else fb.notna() & (fb <= cutoff)
+    return evaluated[keep]
+
+
+def two_phase_shares(
+    filings: pd.DataFrame,
+    evaluated: pd.DataFrame,
+    registry: str,
+    overrides: dict | None = None,
+    *,
+    cutoff: str | None = None,
+    classes: Sequence[str] | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """Per class: the two-phase share (:func:`two_phase`) of the registry's filings first
+    listed up to ``cutoff`` (None: every list), from the evaluation rows in that domain, next
+    to the rules' share and the Rogan–Gladen cross-check."""
+    f = filings[filings["registry"] == registry] if "registry" in filings else filings
+    if cutoff is not None:
+        f = f[f["first_batch"] <= cutoff]
+    pop = population_predictions(f, overrides)
+    g = domain(evaluated[evaluated["registry"] == registry], filings, cutoff)
+    rows = []
+    for cls in classes or CLASSES:
+        truth_fn, pred_fn = CLASSES[cls]
+        t = truth_fn(g)
+        keep = t.notna().to_numpy()
+        tt = t[keep].astype(bool).to_numpy()
+        ep = np.asarray(pred_fn(g), dtype=bool)[keep]
+        pp = np.asarray(pred_fn(pop), dtype=bool)
+        tp = two_phase(pp, ep, tt, n_boot=n_boot, seed=seed)
+        rg = adjusted_prevalence(tp["p_obs"], tt, ep, n_boot=n_boot, seed=seed)
+        rows.append(
+            {
+                "class": cls,
+                "cutoff": cutoff,
+                "population": tp["population"],
+                "p_obs": tp["p_obs"],
+                "estimate": tp["estimate"],
+                "ci_low": tp["ci_low"],
+                "ci_high": tp["ci_high"],
+                "measurable": tp["measurable"],
+                "reason": tp["reason"],
+                "n_eval": tp["n_eval"],
+                "n_unknown": int((~keep).sum()),
+                "positives": tp["positives"],
+                "n_pred_pos": tp["strata"][0]["n"],
+                "rate_pred_pos": tp["strata"][0]["rate"],
+                "rate_pred_neg": tp["strata"][1]["rate"],
+                "sensitivity": rg["sensitivity"],
+                "specificity": rg["specificity"],
+                "rogan_gladen": rg["adjusted"],
+                "rg_ci_low": rg["ci_low"],
+                "rg_ci_high": rg["ci_high"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def change_between(
+    filings: pd.DataFrame,
+    evaluated: pd.DataFrame,
+    registry: str,
+    batches_early: Sequence[str],
+    batches_late: Sequence[str],
+    cls: str,
+    overrides: dict | None = None,
+    *,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+) -> dict:
+    """Two-phase share of ``cls`` among filings first listed in the early batches, in the late
+    ones, and the difference (late − early) with a bootstrap interval: each period is its own
+    domain (its filings and the evaluation rows among them), drawn independently."""
+    f = filings[filings["registry"] == registry]
+    fb = filings.set_index(["registry", "filing_number"])["first_batch"]
+    key = pd.MultiIndex.from_frame(evaluated[["registry", "filing_number"]])
+    ev_fb = pd.Series(fb.reindex(key).to_numpy(), index=evaluated.index)
+    truth_fn, pred_fn = CLASSES[cls]
+    res = {}
+    for name, batches, sd in (("early", batches_early, seed), ("late", batches_late, seed + 1)):
+        pop = population_predictions(f[f["first_batch"].isin(batches)], overrides)
+        g = evaluated[(evaluated["registry"] == registry) & ev_fb.isin(batches)]
+        t = truth_fn(g)
+        keep = t.notna().to_numpy()
+        res[name] = two_phase(
+            np.asarray(pred_fn(pop), dtype=bool),
+            np.asarray(pred_fn(g), dtype=bool)[keep],
+            t[keep].astype(bool).to_numpy(),
+            n_boot=n_boot,
+            seed=sd,
+        )
+    e, lt = res["early"], res["late"]
+    out = {"early": e, "late": lt, "measurable": e["measurable"] and lt["measurable"]}
+    if not out["measurable"]:
+        out.update(change=float("nan"), ci_low=float("nan"), ci_high=float("nan"))
+        return out
+    diff = lt["draws"] - e["draws"]
+    lo, hi = (float(x) for x in np.quantile(diff, [0.025, 0.975]))
+    out.update(change=lt["estimate"] - e["estimate"], ci_low=lo, ci_high=hi)
+    return out
+
+
 # ------------------------------------------------------------------ adjusted prevalence
+# (Rogan–Gladen: the cross-check of the two-phase estimate, shown in the methods)
 
 
 def rogan_gladen(p_obs: float, sens: float, spec: float) -> float:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import atomic
+from ..enrich.labels import INPUT_COLUMNS, LABEL_COLUMNS  # noqa: F401
 from ..errors import CnaiError
 
 SEED = 15  # fixed before the first draw (the project issue's number); never tuned
@@ -30,27 +31,6 @@ PREFIXES = {
     "genai_on_device": "GD",
     "algorithm_recommendation": "AR",
 }
-# What a labeller reads (data/definitions.md), in this order.
-INPUT_COLUMNS = (
-    "sample_id",
-    "registry",
-    "filing_number",
-    "entity_name",
-    "locality",
-    "algorithm_name",
-    "application_product",
-    "main_use",
-)
-# What a labeller fills in.
-LABEL_COLUMNS = (
-    "org_type",
-    "org_type_confidence",
-    "sector",
-    "horizontal_function",
-    "sector_confidence",
-    "note",
-    "labelled_by",
-)
 N_BATCHES = 4
 
 

@@ -3,12 +3,20 @@ filer, with where each value comes from, so an analyst can query them without a 
 
 Precedence, per data/definitions.md:
 
-- ``org_type``: a hand label of the filer (data/evaluation_labels/, any of its sampled filings;
-  the label with high confidence first, then sample order) > the override table
-  (data/curated/entity_overrides.csv) > the frozen name rules. A label of ``unknown`` is no label.
+- ``org_type``: a hand label of the filer (data/evaluation_labels/, adjudicated where the two
+  coders disagree; any of its sampled filings, the label with high confidence first, then
+  sample order) > the override table (data/curated/entity_overrides.csv) > the frozen name
+  rules. A label of ``unknown`` is no label. ``org_type_rule`` names what decided it.
+- ``is_state_linked``: the org type is state-linked (majority state control, the codebook's);
+  ``is_state_linked_broad`` also counts a filer whose hand label says it has any state
+  shareholder or runs a platform for a government body (the broad definition).
 - ``sector``: a hand label of the filing > the rules (name, product, purpose text); an
   ``unknown`` label leaves the rules' call. ``is_cross_sector_broad`` also counts the labelled
-  (or, without a label, the rules') horizontal-function flag.
+  (or, without a label, the rules') horizontal-function flag. ``sector_rule`` names the rule
+  that fired (or the hand label).
+
+The rules and labels come from cnai_helpers/enrich/ (below this layer); nothing here imports
+the analysis layer.
 
 The values are the rules' calls, not shares adjusted for the rules' errors: the who-files
 reports give those (cnai_helpers/analysis/evaluation.py).
@@ -21,14 +29,18 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from ..analysis import classify, evaluation
-from ..analysis.sampling import INPUT_COLUMNS, LABEL_COLUMNS
+from ..enrich import labels as hand
+from ..enrich import rules as classify
 
 ENRICH_COLUMNS = (
     "org_type",
     "org_type_source",
+    "org_type_rule",
+    "is_state_linked",
+    "is_state_linked_broad",
     "sector",
     "sector_source",
+    "sector_rule",
     "is_cross_sector",
     "is_cross_sector_broad",
 )
@@ -36,14 +48,16 @@ SOURCE_RANK = {"label": 0, "override": 1, "rule": 2}
 
 
 def hand_labels(data_dir: Path | None = None) -> pd.DataFrame:
-    """The evaluation labels joined to the sample; empty when the project has none (a project
-    without an evaluation sample). Labels that break the codebook raise EvaluationError."""
+    """The evaluation labels joined to the sample, adjudicated where the coders disagree;
+    empty when the project has none (a project without an evaluation sample). Labels that
+    break the codebook raise EvaluationError."""
     data = Path(data_dir or paths.DATA)
     sample = data / "evaluation_sample_unlabelled.csv"
     labels_dir = data / "evaluation_labels"
     if not sample.exists() or not list(labels_dir.glob("batch_*.csv")):
-        return pd.DataFrame(columns=[*INPUT_COLUMNS, *LABEL_COLUMNS], dtype=object)
-    return evaluation.load_labels(labels_dir, sample)
+        cols = [*hand.INPUT_COLUMNS, *hand.LABEL_COLUMNS, "second_coded", "state_linked_broad"]
+        return pd.DataFrame(columns=cols, dtype=object)
+    return hand.adjudicated_labels(labels_dir, sample)
 
 
 def overrides(data_dir: Path | None = None) -> dict:
@@ -51,15 +65,19 @@ def overrides(data_dir: Path | None = None) -> dict:
     return classify.load_overrides(path) if path.exists() else {}
 
 
-def _entity_labels(labels: pd.DataFrame, filings: pd.DataFrame) -> pd.Series:
-    """entity_key -> labelled org type (high confidence first, then sample order)."""
+def _entity_labels(labels: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
+    """entity_key -> labelled org type, broad label and sample id (high confidence first, then
+    sample order)."""
     lab = labels[labels["org_type"].isin(classify.ORG_TYPES)]
     keyed = lab.merge(
         filings[["registry", "filing_number", "entity_key"]], on=["registry", "filing_number"]
     )
     keyed = keyed.assign(_low=keyed["org_type_confidence"] != "high")
     keyed = keyed.sort_values(["_low", "sample_id"], kind="stable")
-    return keyed.drop_duplicates("entity_key").set_index("entity_key")["org_type"]
+    if "state_linked_broad" not in keyed:
+        keyed["state_linked_broad"] = ""
+    cols = ["org_type", "state_linked_broad", "sample_id"]
+    return keyed.drop_duplicates("entity_key").set_index("entity_key")[cols]
 
 
 def enrich_filings(
@@ -71,15 +89,23 @@ def enrich_filings(
     orgs = classify.classify_orgs(f["entity_name"], loc, override_table)
     org = orgs["org_type"]
     org_src = orgs["org_type_source"].map({"rules": "rule", "override": "override"})
-    by_entity = f["entity_key"].map(_entity_labels(labels, f))
+    org_rule = orgs["org_type_rule"]
+    ent = _entity_labels(labels, f)
+    by_entity = f["entity_key"].map(ent["org_type"])
     has = by_entity.notna()
     org, org_src = org.where(~has, by_entity), org_src.where(~has, "label")
+    org_rule = org_rule.where(
+        ~has, "hand label: " + f["entity_key"].map(ent["sample_id"]).fillna("").astype(str)
+    )
+    state = org.isin(classify.STATE_LINKED)
+    broad = state | (f["entity_key"].map(ent["state_linked_broad"]).astype(object) == "yes")
 
     sec = classify.classify_sectors_detail(f)
     sector, horizontal = sec["sector"], sec["horizontal_function"]
+    sec_rule = sec["sector_rule"]
     sec_src = pd.Series("rule", index=f.index)
     lab = labels[labels["sector"] != "unknown"][
-        ["registry", "filing_number", "sector", "horizontal_function"]
+        ["registry", "filing_number", "sector", "horizontal_function", "sample_id"]
     ]
     hit = f[["registry", "filing_number"]].merge(lab, on=["registry", "filing_number"], how="left")
     hit.index = f.index
@@ -87,14 +113,22 @@ def enrich_filings(
     sector = sector.where(~got, hit["sector"])
     horizontal = horizontal.where(~got, hit["horizontal_function"] == "yes")
     sec_src = sec_src.where(~got, "label")
+    sec_rule = sec_rule.where(
+        ~got, "hand label: " + hit["sample_id"].astype(object).fillna("").astype(str)
+    )
     cross = sector == "cross_sector"
     f["org_type"] = org.astype(str)
     f["org_type_source"] = org_src.astype(str)
+    f["org_type_rule"] = org_rule.astype(str)
+    f["is_state_linked"] = state.astype(bool)
+    f["is_state_linked_broad"] = broad.astype(bool)
     f["sector"] = sector.astype(str)
     f["sector_source"] = sec_src
+    f["sector_rule"] = sec_rule.astype(str)
     f["is_cross_sector"] = cross.astype(bool)
     f["is_cross_sector_broad"] = (cross | horizontal.astype(bool)).astype(bool)
-    return f
+    base = [x for x in f.columns if x not in ENRICH_COLUMNS]
+    return f[[*base, *ENRICH_COLUMNS]]
 
 
 def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
@@ -115,9 +149,18 @@ def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFra
     e["org_type_source"] = key.map(org["org_type_source"])
     e["sector"] = key.map(mode)
     e["sector_source"] = "filings"
+    chosen = org[["org_type", "org_type_source"]].reset_index()
+    match = filings.merge(chosen, on=["entity_key", "org_type", "org_type_source"])
+    e["org_type_rule"] = key.map(
+        match.drop_duplicates("entity_key").set_index("entity_key")["org_type_rule"]
+    )
+    e["is_state_linked"] = e["org_type"].isin(classify.STATE_LINKED)
+    e["is_state_linked_broad"] = key.map(g["is_state_linked_broad"].max()).astype(bool)
+    e["sector_rule"] = "filings"
     e["is_cross_sector"] = key.map(g["is_cross_sector"].mean() > 0.5).astype(bool)
     e["is_cross_sector_broad"] = key.map(g["is_cross_sector_broad"].mean() > 0.5).astype(bool)
-    return e
+    base = [x for x in e.columns if x not in ENRICH_COLUMNS]
+    return e[[*base, *ENRICH_COLUMNS]]
 
 
 def enrich_tables(tables: dict[str, pd.DataFrame], data_dir: Path | None = None) -> None:

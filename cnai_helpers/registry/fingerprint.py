@@ -26,10 +26,15 @@ METADATA_FILES = tuple(Path(__file__).parent.parent / f for f in ("tables.yaml",
 # the who-files classifier (registry/enrich.py): frozen rules, their reference files, the label
 # loader; its data inputs (overrides, sample, labels) are hashed from enrich.input_files()
 CLASSIFIER_FILES = (
-    Path(__file__).parent.parent / "analysis" / "classify.py",
-    Path(__file__).parent.parent / "analysis" / "evaluation.py",
-    Path(__file__).parent.parent / "analysis" / "sampling.py",
-    *(Path(reference.__file__).parent / f for f in ("org_types.yaml", "sectors.yaml")),
+    *(
+        Path(__file__).parent.parent / "enrich" / f
+        for f in ("__init__.py", "rules.py", "labels.py")
+    ),
+    Path(__file__).parent / "enrich.py",
+    *(
+        Path(reference.__file__).parent / f
+        for f in ("org_types.yaml", "sectors.yaml", "sector_signals.yaml")
+    ),
 )
 
 
@@ -100,7 +105,7 @@ def enrich_inputs() -> list[Path]:
     return [
         data / "curated" / "entity_overrides.csv",
         data / "evaluation_sample_unlabelled.csv",
-        *sorted((data / "evaluation_labels").glob("batch_*.csv")),
+        *sorted((data / "evaluation_labels").glob("*.csv")),
     ]
 
 

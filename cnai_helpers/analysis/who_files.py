@@ -1,0 +1,205 @@
+"""Helpers of the who-files report (notebooks/who_files.ipynb): the shares then (at a reading's
+cut-off) and now, the broad state-linked bounds, the foreign count, stated coverage, and the
+verdicts by evidence.judge. The notebook narrates; the computing lives here, tested."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import evidence
+from ..formatting import fmt
+from . import evaluation as ev
+
+KEY_WORDS = {
+    "share_state_linked_adjusted": "State-linked share (state control)",
+    "share_cross_sector_adjusted": "Cross-sector share (main)",
+    "share_cross_sector_broad_adjusted": "Cross-sector share (broad)",
+    "share_state_linked_broad_adjusted": (
+        "State-linked share (broad; interval from unknown owners counted out to counted in)"
+    ),
+}
+EMPTY_COLUMNS = {
+    "population": np.nan,
+    "p_obs": np.nan,
+    "estimate": np.nan,
+    "ci_low": np.nan,
+    "ci_high": np.nan,
+    "measurable": False,
+    "reason": "no evaluation sample",
+    "n_eval": 0,
+    "n_unknown": 0,
+    "positives": 0,
+    "sensitivity": np.nan,
+    "specificity": np.nan,
+    "rogan_gladen": np.nan,
+    "rg_ci_low": np.nan,
+    "rg_ci_high": np.nan,
+}
+
+
+def month_name(ym: str | None) -> str:
+    """'2024-12' -> 'December 2024'."""
+    return pd.Timestamp(f"{ym}-01").strftime("%B %Y") if ym else ""
+
+
+def finite_or_none(x) -> float | None:
+    """A float for results.json, None (shown as not measurable) for NaN or None."""
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def shares(
+    filings: pd.DataFrame,
+    evaluated: pd.DataFrame,
+    registry: str,
+    overrides: dict,
+    classes: list[str],
+    cutoff: str | None,
+    n_boot: int,
+) -> pd.DataFrame:
+    """Two-phase shares of ``classes`` (indexed by class), on the filings listed up to
+    ``cutoff`` (None: all); every class not measurable when the domain has no evaluation row
+    or no filing."""
+    dom = filings if cutoff is None else filings[filings["first_batch"] <= cutoff]
+    rows = ev.domain(evaluated[evaluated["registry"] == registry], filings, cutoff)
+    if not len(rows) or not len(dom):
+        return pd.DataFrame([{"class": k, **EMPTY_COLUMNS} for k in classes]).set_index("class")
+    out = ev.two_phase_shares(
+        filings, evaluated, registry, overrides, cutoff=cutoff, classes=classes, n_boot=n_boot
+    )
+    return out.set_index("class")
+
+
+def broad_bounds(s: pd.DataFrame) -> dict:
+    """The broad state-linked share: unknown owners counted as not linked (the estimate), its
+    interval from that bound's low end to the high end of the bound with them linked."""
+    lo_b, hi_b = s.loc["state_linked_broad_unknown_no"], s.loc["state_linked_broad_unknown_yes"]
+    ok = bool(lo_b["measurable"] and hi_b["measurable"])
+    return {
+        "measurable": ok,
+        "estimate": lo_b["estimate"] if ok else np.nan,
+        "ci_low": lo_b["ci_low"] if ok else np.nan,
+        "ci_high": hi_b["ci_high"] if ok else np.nan,
+        "n_eval": int(lo_b["n_eval"]),
+        "reason": lo_b["reason"] or hi_b["reason"],
+    }
+
+
+def record_share(key: str, r, where: str) -> None:
+    """Record a share with its 95% interval (None, shown as not measurable, when it is not)."""
+    from ..results import record
+
+    ok = bool(r["measurable"])
+    words = KEY_WORDS[key.removesuffix("_cutoff")]
+    record(
+        key,
+        float(r["estimate"]) if ok else None,
+        f"{words}, {where} (two-phase estimate)",
+        kind="share",
+    )
+    for end, name in (("ci_low", "Low"), ("ci_high", "High")):
+        record(
+            f"{key}_{end}",
+            float(r[end]) if ok else None,
+            f"{name} end of its 95% interval ({words.split(' (')[0].lower()}, {where})",
+            kind="share",
+        )
+
+
+def foreign_count(rows: pd.DataFrame) -> dict:
+    """Foreign filers counted in evaluation rows, with an exact 95% interval, and without Hong
+    Kong, Macau and Taiwan owners (recognised from the label's note)."""
+    k = int((rows["org_type"] == "foreign").sum())
+    m = len(rows)
+    hmt = int(((rows["org_type"] == "foreign") & rows["note"].str.contains(ev.HMT_NOTE)).sum())
+    lo, hi = evidence.binomial_interval(k, m, method="exact") if m else (np.nan, np.nan)
+    return {
+        "foreign (rows)": k,
+        "evaluation rows": m,
+        "share": k / m if m else np.nan,
+        "95% low": lo,
+        "95% high": hi,
+        "of them Hong Kong, Macau or Taiwan owners": hmt,
+        "share without them": (k - hmt) / m if m else np.nan,
+    }
+
+
+def simulated_coverage(
+    pop_pred, eval_pred, eval_truth, reps: int, seed: int = ev.SEED, n_boot: int = 500
+) -> float:
+    """Stated coverage: ``reps`` lists simulated with the measured group shares (``pop_pred``)
+    and labelled rates (``eval_truth`` within ``eval_pred``), each sampled like the evaluation
+    sample (as many rows), and the share of their two-phase 95% intervals holding the simulated
+    list's true share. NaN without rows."""
+    pp = np.asarray(pop_pred, dtype=bool)
+    ep, tt = np.asarray(eval_pred, dtype=bool), np.asarray(eval_truth, dtype=bool)
+    if not len(tt) or not len(pp):
+        return float("nan")
+    rates = {g: (tt[ep == g].mean() if (ep == g).any() else 0.0) for g in (True, False)}
+    rng = np.random.default_rng(seed)
+    hit = 0
+    for _ in range(reps):
+        truth = np.where(pp, rng.random(len(pp)) < rates[True], rng.random(len(pp)) < rates[False])
+        idx = rng.choice(len(pp), len(tt), replace=False)
+        r = ev.two_phase(pp, pp[idx], truth[idx], n_boot=n_boot, seed=int(rng.integers(1e9)))
+        hit += bool(r["measurable"] and r["ci_low"] <= truth.mean() <= r["ci_high"])
+    return hit / reps
+
+
+def class_arrays(rows: pd.DataFrame, pop: pd.DataFrame, cls: str):
+    """(population predictions, evaluation predictions, evaluation truth) of ``cls``, over the
+    evaluation rows with a known label; ``pop`` holds the rules' predictions of the list."""
+    truth_fn, pred_fn = ev.CLASSES[cls]
+    t = truth_fn(rows)
+    keep = t.notna().to_numpy()
+    return (
+        np.asarray(pred_fn(pop), dtype=bool),
+        np.asarray(pred_fn(rows), dtype=bool)[keep],
+        t[keep].astype(bool).to_numpy(),
+    )
+
+
+def judge_share(
+    claim: str,
+    r,
+    *,
+    definition: str,
+    figure: str,
+    what: str,
+    registry: str,
+    cutoff: str | None,
+    population: int,
+) -> evidence.Verdict:
+    """evidence.judge on a two-phase share (or the broad bounds); a share that is not
+    measurable is judged without an estimate, its reason in the words."""
+    ok = bool(r["measurable"])
+    return evidence.judge(
+        claim,
+        float(r["estimate"]) if ok else None,
+        (float(r["ci_low"]), float(r["ci_high"])) if ok else None,
+        figure=figure,
+        definition=definition,
+        registry=registry,
+        cutoff=cutoff,
+        n=int(r["n_eval"]),
+        population=population,
+        kind="share",
+        what=what + ("" if ok else f" ({r['reason']})"),
+        interval_kind="95% interval",
+    )
+
+
+def role_label(v: evidence.Verdict) -> str:
+    """A status with the role of its reading when it is not the primary one."""
+    if v.role == "primary":
+        return v.label
+    role = "an alternative reading" if v.role == "alternative" else "a sensitivity check"
+    return f"{v.label}, {role}"
+
+
+def shown(r) -> str:
+    """'16.8% (95% 7.4%–26.0%)' or 'not measurable'."""
+    if not r["measurable"]:
+        return "not measurable"
+    lo, hi = fmt(float(r["ci_low"]), "share"), fmt(float(r["ci_high"]), "share")
+    return f"{fmt(float(r['estimate']), 'share')} (95% {lo}–{hi})"

@@ -1,0 +1,1 @@
+"""Who-files enrichment rules and hand labels: below both the core tables and the analysis layer."""

@@ -1,0 +1,294 @@
+"""The two-phase (double-sampling) estimator of the who-files shares, Cohen's kappa between the
+two coders, and the adjudicated labels (cnai_helpers/analysis/evaluation.py,
+cnai_helpers/enrich/labels.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cnai_helpers.analysis import evaluation as ev
+from cnai_helpers.enrich import labels as L
+
+
+def test_two_phase_matches_a_hand_computation():
+    # list of 100 filings: 20 predicted in the class, 80 outside
+    pop = [True] * 20 + [False] * 80
+    # evaluation rows: 10 predicted in (8 truly in), 20 predicted out (3 truly in)
+    ep = [True] * 10 + [False] * 20
+    et = [True] * 8 + [False] * 2 + [True] * 3 + [False] * 17
+    r = ev.two_phase(pop, ep, et, n_boot=500)
+    # 0.2 × 8/10 + 0.8 × 3/20 = 0.16 + 0.12 = 0.28
+    assert r["estimate"] == pytest.approx(0.28)
+    assert r["p_obs"] == pytest.approx(0.2)
+    assert [s["n"] for s in r["strata"]] == [10, 20]
+    assert [s["rate"] for s in r["strata"]] == pytest.approx([0.8, 0.15])
+    assert r["ci_low"] < 0.28 < r["ci_high"]
+    assert r["measurable"]
+
+
+def test_two_phase_interval_is_seeded_and_narrows_with_more_rows():
+    pop = [True] * 300 + [False] * 700
+    small = ev.two_phase(
+        pop, [True] * 20 + [False] * 20, [True] * 15 + [False] * 5 + [True] * 5 + [False] * 15
+    )
+    big = ev.two_phase(
+        pop, [True] * 200 + [False] * 200, [True] * 150 + [False] * 50 + [True] * 50 + [False] * 150
+    )
+    again = ev.two_phase(
+        pop, [True] * 20 + [False] * 20, [True] * 15 + [False] * 5 + [True] * 5 + [False] * 15
+    )
+    assert (
+        small["estimate"]
+        == pytest.approx(big["estimate"])
+        == pytest.approx(0.3 * 0.75 + 0.7 * 0.25)
+    )
+    assert (again["ci_low"], again["ci_high"]) == (small["ci_low"], small["ci_high"])
+    assert big["ci_high"] - big["ci_low"] < small["ci_high"] - small["ci_low"]
+
+
+def test_a_stratum_without_rows_is_not_measurable():
+    # 5 filings predicted in the class, none of them sampled
+    r = ev.two_phase([True] * 5 + [False] * 95, [False] * 30, [False] * 29 + [True])
+    assert not r["measurable"] and np.isnan(r["estimate"]) and np.isnan(r["ci_low"])
+    assert "no evaluation row predicted in the class" in r["reason"] and "5.0%" in r["reason"]
+
+
+def test_a_rate_seen_as_one_on_few_rows_still_has_uncertainty():
+    # 3 rows predicted in the class, all in it: resampling would give no spread there
+    pop = [True] * 50 + [False] * 950
+    r = ev.two_phase(pop, [True] * 3 + [False] * 100, [True] * 3 + [True] * 4 + [False] * 96)
+    assert not r["strata"][0]["resampled"] and not r["strata"][1]["resampled"]
+    assert r["ci_low"] < r["estimate"] - 0.01  # the thin strata widen the interval
+    assert 0 <= r["ci_low"] < r["ci_high"] <= 1
+
+
+def simulate_coverage(reps: int, seed: int, n_boot: int = 400) -> float:
+    """Share of ``reps`` synthetic populations like ours (6,000 filings; a class of about 7%
+    with recall 0.65 and precision 1.0, and one of about 45% with recall 0.7 and precision
+    0.75) whose 95% interval, from a simple random sample of 300 labelled rows, holds the
+    population's true share."""
+    rng = np.random.default_rng(seed)
+    hits = total = 0
+    for _ in range(reps):
+        for prev, sens, fpr in ((0.07, 0.65, 0.0), (0.45, 0.7, 0.19)):
+            truth = rng.random(6000) < prev
+            pred = np.where(truth, rng.random(6000) < sens, rng.random(6000) < fpr)
+            idx = rng.choice(6000, 300, replace=False)
+            r = ev.two_phase(
+                pred, pred[idx], truth[idx], n_boot=n_boot, seed=int(rng.integers(1e9))
+            )
+            hits += r["ci_low"] <= truth.mean() <= r["ci_high"]
+            total += 1
+    return hits / total
+
+
+def test_intervals_cover_the_truth_about_95_percent_of_the_time():
+    """A bounded simulation (a few seconds); bench/bench_two_phase_coverage.py runs a larger one."""
+    cover = simulate_coverage(reps=400, seed=1)
+    # 800 intervals: a true coverage of 95% gives 0.93-0.97 with probability above 0.99
+    assert 0.93 <= cover <= 0.97, cover
+
+
+def test_domain_keeps_the_rows_listed_up_to_the_cutoff():
+    filings = pd.DataFrame(
+        {
+            "registry": ["r"] * 3,
+            "filing_number": ["a", "b", "c"],
+            "first_batch": ["2024-01", "2024-12", "2025-03"],
+        }
+    )
+    evaluated = pd.DataFrame(
+        {"registry": ["r"] * 3, "filing_number": ["c", "a", "b"], "sample_id": ["3", "1", "2"]}
+    )
+    assert list(ev.domain(evaluated, filings, "2024-12")["sample_id"]) == ["1", "2"]
+    assert len(ev.domain(evaluated, filings, None)) == 3
+    assert list(ev.domain(evaluated, filings.iloc[1:], None)["sample_id"]) == ["3", "2"]
+
+
+def test_cohen_kappa_matches_a_hand_computation():
+    # 2x2 table: both yes 20, first yes/second no 5, first no/second yes 10, both no 15 (n = 50)
+    a = ["y"] * 25 + ["n"] * 25
+    b = ["y"] * 20 + ["n"] * 5 + ["y"] * 10 + ["n"] * 15
+    # p_o = 35/50 = 0.7; p_e = 0.5×0.6 + 0.5×0.4 = 0.5; κ = 0.2/0.5 = 0.4
+    assert ev.cohen_kappa(a, b) == pytest.approx(0.4)
+    assert ev.cohen_kappa(a, a) == 1.0
+    assert np.isnan(ev.cohen_kappa([], []))
+    with pytest.raises(ValueError, match="3 and 2 labels"):
+        ev.cohen_kappa([1, 2, 3], [1, 2])
+
+
+SAMPLE = pd.DataFrame(
+    {
+        "sample_id": ["DS-001", "DS-002", "DS-003"],
+        "registry": ["deep_synthesis"] * 3,
+        "filing_number": ["n1", "n2", "n3"],
+        "entity_name": ["某大学", "某科技有限公司", "某网络有限公司"],
+        "locality": [""] * 3,
+        "algorithm_name": ["a", "b", "c"],
+        "application_product": [""] * 3,
+        "main_use": [""] * 3,
+    }
+)
+
+
+def first_labels(org2: str = "private") -> pd.DataFrame:
+    return SAMPLE.assign(
+        org_type=["university", org2, "private"],
+        org_type_confidence="high",
+        sector=["education", "cross_sector", "unknown"],
+        horizontal_function="no",
+        sector_confidence="low",
+        note="n",
+        labelled_by="l1",
+    )
+
+
+def second_labels() -> pd.DataFrame:
+    return SAMPLE.iloc[:2].assign(
+        org_type=["university", "local_soe"],
+        org_type_confidence="low",
+        state_linked_broad=["no", "yes"],
+        state_basis=["name", "lookup"],
+        sector=["education", "cross_sector"],
+        horizontal_function="no",
+        sector_confidence="low",
+        note="m",
+        labelled_by="c2",
+    )
+
+
+def write_project(tmp_path, adjudication: list[dict] | None):
+    d = tmp_path / "labels"
+    d.mkdir()
+    SAMPLE.to_csv(tmp_path / "sample.csv", index=False)
+    first_labels().drop(columns=SAMPLE.columns[1:]).to_csv(d / "batch_1.csv", index=False)
+    second_labels().to_csv(d / "second_coder.csv", index=False)
+    if adjudication is not None:
+        pd.DataFrame(adjudication, columns=list(L.ADJUDICATION_COLUMNS)).to_csv(
+            d / "adjudication.csv", index=False
+        )
+    return d, tmp_path / "sample.csv"
+
+
+def test_a_disagreement_without_adjudication_is_refused(tmp_path):
+    d, sample = write_project(tmp_path, adjudication=[])
+    with pytest.raises(
+        L.EvaluationError, match=r"adjudication.csv: 1 disagreement.*DS-002, org_type"
+    ):
+        L.adjudicated_labels(d, sample)
+
+
+def test_adjudicated_labels_and_the_broad_definition(tmp_path):
+    row = {
+        "sample_id": "DS-002",
+        "field": "org_type",
+        "first": "private",
+        "second": "local_soe",
+        "adjudicated": "local_soe",
+        "note": "registry shows 60% held by a city SASAC",
+    }
+    d, sample = write_project(tmp_path, adjudication=[row])
+    a = L.adjudicated_labels(d, sample).set_index("sample_id")
+    assert a.loc["DS-002", "org_type"] == "local_soe"
+    assert list(a["second_coded"]) == [True, True, False]
+    # state control implies broad (DS-001: the second coder's "no" is overridden by the
+    # university label); DS-003 has no second label, hence no broad label
+    assert list(a["state_linked_broad"]) == ["yes", "yes", ""]
+    truth = ev.truth_state_linked_broad(a.reset_index())
+    assert list(truth) == [True, True, pd.NA] or truth.isna().tolist() == [False, False, True]
+
+
+def test_an_adjudication_needs_a_note_and_an_allowed_value(tmp_path):
+    row = {
+        "sample_id": "DS-002",
+        "field": "org_type",
+        "first": "private",
+        "second": "local_soe",
+        "adjudicated": "state",
+        "note": "x",
+    }
+    d, sample = write_project(tmp_path, adjudication=[row])
+    with pytest.raises(
+        L.EvaluationError, match=r"row 2 \(DS-002, org_type\): adjudicated = 'state'"
+    ):
+        L.adjudicated_labels(d, sample)
+    (d / "adjudication.csv").write_text(
+        "sample_id,field,first,second,adjudicated,note\nDS-002,org_type,private,local_soe,private, \n"
+    )
+    with pytest.raises(L.EvaluationError, match="needs a note"):
+        L.adjudicated_labels(d, sample)
+
+
+def test_agreement_table_counts_known_rows_only():
+    f = first_labels()
+    s = second_labels()
+    t = ev.agreement(f, s).set_index(["registry", "field"])
+    sl = t.loc[("deep_synthesis", "state-linked (state control)")]
+    assert (sl["rows"], sl["agree"]) == (2, 1)
+    cs = t.loc[("deep_synthesis", "cross-sector (main)")]
+    assert (cs["rows"], cs["agree"], cs["kappa"]) == (2, 2, 1.0)
+
+
+# ------------------------------------------------------------ the report's helpers
+
+
+def test_foreign_count_has_an_exact_interval_and_drops_hmt_owners():
+    from cnai_helpers.analysis import who_files as wf
+
+    rows = pd.DataFrame(
+        {
+            "org_type": ["foreign", "foreign", "private", "private"],
+            "note": ["HK-controlled", "US parent", "", ""],
+        }
+    )
+    r = wf.foreign_count(rows)
+    assert (r["foreign (rows)"], r["evaluation rows"], r["share"]) == (2, 4, 0.5)
+    assert r["of them Hong Kong, Macau or Taiwan owners"] == 1 and r["share without them"] == 0.25
+    assert 0 < r["95% low"] < 0.5 < r["95% high"] < 1
+    empty = wf.foreign_count(rows.iloc[:0])
+    assert empty["evaluation rows"] == 0 and np.isnan(empty["share"])
+
+
+def test_broad_bounds_span_unknown_counted_out_to_in():
+    from cnai_helpers.analysis import who_files as wf
+
+    s = pd.DataFrame(
+        {
+            "measurable": [True, True],
+            "estimate": [0.1, 0.6],
+            "ci_low": [0.05, 0.5],
+            "ci_high": [0.15, 0.7],
+            "n_eval": [40, 40],
+            "reason": ["", ""],
+        },
+        index=["state_linked_broad_unknown_no", "state_linked_broad_unknown_yes"],
+    )
+    b = wf.broad_bounds(s)
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == (0.1, 0.05, 0.7)
+    s.loc["state_linked_broad_unknown_yes", "measurable"] = False
+    assert not wf.broad_bounds(s)["measurable"] and wf.shown(wf.broad_bounds(s)) == "not measurable"
+
+
+def test_simulated_coverage_is_near_95_percent():
+    from cnai_helpers.analysis import who_files as wf
+
+    pop = np.array([True] * 300 + [False] * 2700)
+    ep = np.array([True] * 15 + [False] * 135)
+    et = np.array([True] * 12 + [False] * 3 + [True] * 7 + [False] * 128)
+    cover = wf.simulated_coverage(pop, ep, et, reps=200, seed=3)
+    assert 0.89 <= cover <= 0.99, cover
+    assert np.isnan(wf.simulated_coverage(pop, ep[:0], et[:0], reps=10))
+
+
+def test_a_verdict_not_primary_says_its_role():
+    from cnai_helpers import evidence
+    from cnai_helpers.analysis import who_files as wf
+
+    v = evidence.Verdict(evidence.SUPPORTED, "r", role="primary")
+    assert wf.role_label(v) == "supported"
+    assert wf.role_label(evidence.Verdict(evidence.CONTRADICTED, "r", role="sensitivity")) == (
+        "contradicted, a sensitivity check"
+    )
+    assert wf.month_name("2024-12") == "December 2024"
