@@ -1,11 +1,10 @@
 """The claims ledger: every quantitative claim in the source articles (data/curated/claims.csv) with the
 status the reports that test it gave it.
 
-A claim's status is decided once, in the report that tests it, by a rule of
-:mod:`cnai_helpers.evidence`, and recorded in that report's results (``"verdicts"``). The ledger
-only reads those verdicts: it never re-decides. A claim tested by several reports (one per
-registry, one per chip) gets one ledger row per report and a combined status
-(:func:`cnai_helpers.evidence.across_definitions`). A claim no report tests is ``not_testable``
+A claim's status is decided once, in the report that holds its primary reading
+(``data/curated/claim_readings.yaml``), by the one rule of :mod:`cnai_helpers.evidence`, and
+recorded in that report's results (``"verdicts"``). The ledger only reads those verdicts: it never
+re-decides. Other reports' and readings' verdicts are robustness and sensitivity rows. A claim no report tests is ``not_testable``
 with the reason written in the table. A report that has not been built, whose last build
 failed, or whose inputs changed since its last build (``stale``), is shown as such: its old
 figures are never used silently. Results are read from the results store (``data/results/``,

@@ -29,13 +29,21 @@ def test_record_verdict_carries_the_named_figure_value_and_the_claim_quote(monke
     monkeypatch.setattr(res, "VERDICTS", [])
     monkeypatch.setattr(res, "_display", lambda bundle: None)
     res.record("share_hub_provinces_4", 0.75, "Share in the four hub provinces", kind="share")
-    combined = ev.across_definitions(
-        {"cities": ev.share_vs_claim(0.58, 0.8), "provinces": ev.share_vs_claim(0.75, 0.8)}
-    )
-    assert combined.value == 0.58  # the first definition's value
-    res.record_verdict(combined.about("hubs_80", figure="share_hub_provinces_4"))
+    legacy = ev.Verdict(ev.INCONCLUSIVE, "a verdict without a reading", value=0.58)
+    res.record_verdict(legacy.about("hubs_80", figure="share_hub_provinces_4"))
     (d,) = res.VERDICTS
-    assert d["value"] == 0.75
+    assert d["value"] == 0.75  # the named figure's value, not the one the verdict carried
     assert "80 percent" in d["quote"] and d["article"]
+    judged = ev.judge(
+        "hubs_80",
+        0.7384,
+        census=True,
+        figure="share_hub_provinces_4_cutoff",
+        definition="hub provinces",
+        registry="genai_filings",
+        cutoff="2025-01",
+    )
+    res.record_verdict(judged)
+    assert res.VERDICTS[-1]["value"] == 0.7384 and res.VERDICTS[-1]["role"] == "primary"
     res.record_verdict(ev.not_testable("no data").about("no_such_claim"))
     assert res.VERDICTS[-1]["quote"] == "" and res.VERDICTS[-1]["value"] is None
