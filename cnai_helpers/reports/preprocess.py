@@ -11,7 +11,7 @@ from nbformat.v4 import new_output
 
 from ..display import CODE_VALUE_RE, TABLE_MIME, code_label
 from ..results import MIME, VERDICT_MIME, fmt
-from .render import H1_RE, HEADING_LINE_RE, PageFiles, glossary_terms, heading_id, heading_text
+from .page import H1_RE, HEADING_LINE_RE, PageFiles, glossary_terms, heading_id, heading_text
 
 
 class SitePreprocessor(Preprocessor):
