@@ -200,7 +200,8 @@ def table_html(
     heads = {}
     for c in data.columns:
         label = labels.get(c) or human_label(c)
-        unit = units.get(c) or ("%" if col_kinds[c] == "share" else None)
+        # a share's cells carry their "%" already: the header names no unit for them
+        unit = units.get(c) if units.get(c) != "%" or col_kinds[c] != "share" else None
         heads[c] = f"{label} ({unit})" if unit else label
     keep = set(data.columns) if codes is True else {str(c) for c in (codes or ())}
     styler = data.style.format({c: _formatter(k, c in keep) for c, k in col_kinds.items()})
@@ -277,15 +278,48 @@ def csv_meta(data, caption: str | None = "", name: str | None = "", figure: bool
     return meta
 
 
+REFLOW_MIN_COLUMNS = 3  # tables this wide become one card per row on a phone
+
+
+def label_cells(body: str) -> str:
+    """Each body cell of the HTML's tables gets ``data-label`` (its column's header text), so
+    that on a narrow screen the stylesheet can show a row as a card of "label: value" lines;
+    tables of at least :data:`REFLOW_MIN_COLUMNS` columns get the class ``cnai-reflow``.
+    Cells spanning columns take the header of their first column."""
+    from bs4 import BeautifulSoup  # nbconvert's dependency: parses HTML the way a browser would
+
+    soup = BeautifulSoup(body, "html.parser")
+    for tab in soup.find_all("table"):
+        head = tab.find("thead")
+        rows = head.find_all("tr") if head else []
+        if not rows:
+            continue
+        labels: list[str] = []
+        for th in rows[-1].find_all(["th", "td"]):
+            text = " ".join(th.get_text(" ", strip=True).split())
+            labels += [text] * int(th.get("colspan", 1) or 1)
+        if len(labels) >= REFLOW_MIN_COLUMNS:
+            tab["class"] = [*tab.get("class", []), "cnai-reflow"]
+        for body_part in tab.find_all("tbody"):
+            for tr in body_part.find_all("tr", recursive=False):
+                col = 0
+                for cell in tr.find_all(["td", "th"], recursive=False):
+                    if col < len(labels) and labels[col]:
+                        cell["data-label"] = labels[col]
+                    col += int(cell.get("colspan", 1) or 1)
+    return str(soup)
+
+
 def show_html_table(
     body: str, data, caption: str | None = "", name: str | None = "", what: str = "table"
 ) -> None:
-    """Display a table's HTML with ``data`` as its CSV download (see :func:`csv_meta`)."""
+    """Display a table's HTML with ``data`` as its CSV download (see :func:`csv_meta`); each
+    cell carries its column's label for the phone layout (:func:`label_cells`)."""
     from IPython.display import display
 
     display(
         {
-            "text/html": body,
+            "text/html": label_cells(body),
             TABLE_MIME: csv_meta(data, caption, name),
             "text/plain": f"<{what}: {len(data)} rows>",
         },

@@ -17,7 +17,7 @@ CJK_FONTS = (
     "SimHei",
     "Microsoft YaHei",
 )
-PALETTE = "colorblind"
+PALETTE = "colorblind"  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
 
 
 def cjk_font() -> str | None:
@@ -56,6 +56,19 @@ def caption(text: str):
     return HTML(f"<p class='cnai-caption'>{html.escape(text)}</p>")
 
 
+def share_axes_as_percent(fig) -> None:
+    """Axes of shares drawn as fractions (an axis label that says "share" and limits within
+    0..1) are labelled in percent, like the tables: 0%, 20%, … 100%."""
+    for ax in fig.axes:
+        for name in ("x", "y"):
+            axis = ax.xaxis if name == "x" else ax.yaxis
+            label = axis.get_label().get_text().lower()
+            lo, hi = ax.get_xlim() if name == "x" else ax.get_ylim()
+            fraction = lo >= -0.05 and hi <= 1.05 and axis.get_scale() == "linear"
+            if "share" in label and "%" not in label and fraction:
+                percent_axis(ax, name)
+
+
 def finish(
     fig,
     title: str,
@@ -65,11 +78,13 @@ def finish(
     data=None,
     alt: str | None = None,
     key: str | None = None,
+    percent: bool = True,
 ):
-    """Title the figure, show it as an embedded PNG (whatever the matplotlib backend) with alt
-    text (the title, plus ``key``: the number the chart shows, e.g. "hub share 79.8%"), and show
-    its source caption under it. ``data``: the DataFrame drawn, offered on the page as
-    "data (CSV)"."""
+    """Title the figure, show it as a PNG drawn at twice its display size (sharp on high-density
+    screens; the page shows it at ``dpi``) whatever the matplotlib backend, with alt text (the
+    title, plus ``key``: the number the chart shows, e.g. "hub share 79.8%"), and show its
+    source caption under it. ``data``: the DataFrame drawn, offered on the page as "data (CSV)".
+    ``percent``: axes of shares are labelled in % (:func:`share_axes_as_percent`)."""
     import base64
     import io
 
@@ -78,13 +93,18 @@ def finish(
     from .display import TABLE_MIME, csv_meta
 
     fig.suptitle(title)
+    if percent:
+        share_axes_as_percent(fig)
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
     plt.close(fig)
+    png = buf.getvalue()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
-    bundle = {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": text}
+    bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}
     if data is not None:
         bundle[TABLE_MIME] = csv_meta(data, title, figure=True)
-    display(bundle, metadata={"image/png": {"alt": text}}, raw=True)
+    meta = {"image/png": {"alt": text, "width": width // 2, "height": height // 2}}
+    display(bundle, metadata=meta, raw=True)
     display(caption(f"Source: {source}"))

@@ -144,13 +144,23 @@ def test_table_html_labels_units_links_and_escaping():
     out = disp.table_html(
         df, kinds={"revenue": "money", "bad_url": "url"}, units={"revenue": "USD m"}
     )
-    assert "Tensor FP16 TFLOPS" in out and "Revenue (USD m)" in out and "Hub share (%)" in out
+    assert "Tensor FP16 TFLOPS" in out and "Revenue (USD m)" in out and ">Hub share<" in out
+    assert "(%)" not in out  # a share's cells carry the "%", the header says it no second time
     assert "19,440" in out and "50.0%" in out
     assert '<a href="https://www.cac.gov.cn/a"' in out
     assert "&lt;script&gt;" in out and "<script>" not in out
     assert 'href="javascript' not in out
     for bad in ("NaN", "e+0", "<NA>", "\\$"):
         assert bad not in out
+
+
+def test_cells_carry_their_column_label_for_the_phone_layout():
+    df = pd.DataFrame({"province": ["Beijing"], "hub_share": [0.5], "n_filings": [12]})
+    out = disp.label_cells(disp.table_html(df, kinds={"n_filings": "count"}))
+    assert 'data-label="Province"' in out and 'data-label="Hub share"' in out
+    assert 'data-label="N filings"' in out and "cnai-reflow" in out
+    two = disp.label_cells(disp.table_html(df[["province", "hub_share"]]))
+    assert "cnai-reflow" not in two and 'data-label="Province"' in two  # narrow: stays a table
 
 
 def test_table_refuses_an_unknown_kind():

@@ -43,6 +43,7 @@ from typing import Any
 from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
 from . import needs
+from .currency import page_currency, registry_currency, site_currency
 from .latest import latest_lists
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
@@ -111,6 +112,9 @@ def _page(report: dict) -> dict:
         "nav": report.get("nav"),
         "config": report.get("site_config"),
         "key_figures": report.get("key_figures") or (),
+        "headline": report.get("headline") or "",
+        "data_as_of": report.get("data_as_of") or (),
+        "version": report.get("version") or "",
     }
 
 
@@ -198,8 +202,11 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
             with atomic_dir(dest) as tmp:
                 shutil.copyfile(executed, tmp / f"{rid}.ipynb")
                 (tmp / "index.html").write_text(html, encoding="utf-8")
-                for name, text in files.items():
-                    (tmp / name).write_text(text, encoding="utf-8")
+                for name, content in files.items():  # CSV text; chart PNGs as bytes
+                    if isinstance(content, bytes):
+                        (tmp / name).write_bytes(content)
+                    else:
+                        (tmp / name).write_text(content, encoding="utf-8")
                 (tmp / "results.json").write_text(results_json, encoding="utf-8")
                 status.update(
                     status="ok",
@@ -440,6 +447,7 @@ def build_reports(
     page_extra = {
         "nav": site_nav(site if site is not None else reports),
         "site_config": site_config(),
+        "currency": registry_currency(),
     }
     try:
         results = _run_stages(
@@ -482,6 +490,7 @@ def _run_stages(
         for d in to_run:  # page chrome: neighbours in the site, base URL for citations
             d["nav"] = (page_extra or {}).get("nav", {}).get(d["id"])
             d["site_config"] = (page_extra or {}).get("site_config")
+            d.update(page_currency(d, (page_extra or {}).get("currency") or {}))
         if base is None:
             from .kernel import ensure_kernel
 
@@ -521,6 +530,9 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     if cff.exists():
         write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
     context["citation"] = cff.exists()
+    context.update(site_currency(registry_currency()))
+    cfg = site_config()
+    context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
     git, built = git_state(), now_iso()
     write_text(
         out_root / "index.html", index_html(git=git, built_at=built, search=False, **context)

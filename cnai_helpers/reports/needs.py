@@ -276,6 +276,7 @@ def inputs(
             "title": report.title,
             "question": report.question,
             "key_figures": list(getattr(report, "key_figures", ())),
+            "headline": getattr(report, "headline", ""),
         },
         "modules": {m: _sha(f) for m, f in mods.items()},
         "package_data": data,

@@ -35,6 +35,7 @@ class PageFiles:
 
     files: dict[str, str] = field(default_factory=dict)
     captions: dict[str, str] = field(default_factory=dict)
+    images: dict[str, bytes] = field(default_factory=dict)  # chart files beside the page
 
 
 GLOSSARY = (

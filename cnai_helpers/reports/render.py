@@ -109,6 +109,16 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
     return figure_entries(values, collect_meta(nb), order, limit, keep_missing=bool(names))
 
 
+def page_headline(nb, template: str) -> str:
+    """The page's headline sentence from its recorded figures ("" without a template)."""
+    from .headline import headline
+
+    if not template:
+        return ""
+    values, _ = collect(nb)
+    return headline(template, values, collect_meta(nb))
+
+
 def verdicts_for_page(nb) -> list[dict]:
     """The page's verdicts, computed ones first (in status order), restated figures last."""
     from ..evidence import LABELS
@@ -118,8 +128,18 @@ def verdicts_for_page(nb) -> list[dict]:
     return [{**v, "label": LABELS.get(v.get("status"), v.get("status"))} for v in vs]
 
 
+AUTHOR = "cnai contributors"  # the one author string: pages, BibTeX and CITATION.cff
+LICENCE = (  # (what, licence, link): the footer of every page and of the index
+    ("Code", "MIT", "https://opensource.org/license/mit"),
+    ("text and figures", "CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+)
+DATA_TERMS = "data under each source's own terms (listed with each source)"
+
+
 def site_config(path: Path | None = None) -> dict:
-    """The ``site:`` block of site.yaml (name, base_url); defaults when absent."""
+    """The ``site:`` block of site.yaml (name, base_url, author, articles, datasets); defaults
+    when absent. ``base_url`` is "" while it is unset or the placeholder: pages then carry no
+    invented address."""
     import yaml
 
     from .. import paths
@@ -129,30 +149,47 @@ def site_config(path: Path | None = None) -> dict:
     except (OSError, yaml.YAMLError):
         doc = {}
     cfg = doc.get("site") if isinstance(doc.get("site"), dict) else {}
-    base = str(cfg.get("base_url") or DEFAULT_BASE_URL)
+    base = str(cfg.get("base_url") or "")
+    if base == DEFAULT_BASE_URL or not base.startswith(("http://", "https://")):
+        base = ""
     return {
         "name": str(cfg.get("name") or SITE_NAME),
-        "base_url": base if base.endswith("/") else base + "/",
+        "base_url": base if not base or base.endswith("/") else base + "/",
+        "author": str(cfg.get("author") or AUTHOR),
+        "articles": _links(cfg.get("articles")),
+        "datasets": _links(cfg.get("datasets")),
     }
 
 
-def citation(title: str, folder: str, prov: dict, cfg: dict) -> tuple[str, str]:
-    """(plain text, BibTeX) for a page."""
-    # the site's address is the deployer's (site.base_url in site.yaml): no invented URL
-    url = f"{cfg['base_url']}{folder}/" if cfg["base_url"] != DEFAULT_BASE_URL else ""
+def _links(items) -> list[dict]:
+    """The ``articles:`` / ``datasets:`` entries of the site block: title, publisher, date, url."""
+    out = []
+    for it in items or []:
+        if isinstance(it, dict) and it.get("title"):
+            out.append({k: str(it.get(k) or "") for k in ("title", "publisher", "date", "url")})
+    return out
+
+
+def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") -> tuple[str, str]:
+    """(plain text, BibTeX) for a page: author, title, version (package and latest lists), build
+    date and commit, and the page's address when the site's base_url is set."""
+    url = f"{cfg['base_url']}{folder}/" if cfg.get("base_url") else ""
+    author = cfg.get("author") or AUTHOR
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
-    where = url or f"Report {folder}/index.html of the cnai site."
+    where = url or f"Page {folder}/index.html of the cnai site (no published address set)."
+    ver = f" Version {version}." if version else ""
     plain = (
-        f"cnai project. \u201c{title}.\u201d cnai reports, built {date} from commit "
+        f"{author}. \u201c{title}.\u201d cnai reports.{ver} Built {date} from commit "
         f"{commit[:12]}. {where}"
     )
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"cnai_{folder}_{year}")
     published = f"  howpublished = {{\\url{{{url}}}}},\n" if url else ""
+    bib_ver = f"  version = {{{version}}},\n" if version else ""
     bib = (
-        f"@misc{{{key},\n  author = {{{{cnai project}}}},\n  title = {{{{{title}}}}},\n"
-        f"  year = {{{year}}},\n{published}"
+        f"@misc{{{key},\n  author = {{{{{author}}}}},\n  title = {{{{{title}}}}},\n"
+        f"  year = {{{year}}},\n{bib_ver}{published}"
         f"  note = {{Built {date} from commit {commit}; report {folder}}}\n}}"
     )
     return plain, bib
@@ -182,9 +219,9 @@ def provenance_html(prov: dict) -> str:
 def render_report(
     nb, prov: dict, page: dict | None = None, failed: str | None = None, show_code: bool = False
 ) -> tuple[str, dict[str, str]]:
-    """Executed notebook -> (standalone HTML page, {file name: CSV text}). ``page``: title,
-    question, folder, nav (prev/next: {id, title}), base config. Code is hidden (shown for a
-    failed run); figures are embedded as data URIs."""
+    """Executed notebook -> (standalone HTML page, {file name: CSV text or chart PNG bytes}).
+    ``page``: title, question, folder, nav (prev/next: {id, title}), base config. Code is hidden
+    (shown for a failed run); charts are files beside the page (``figure-NN-….png``)."""
     import copy
 
     from nbconvert import HTMLExporter
@@ -194,7 +231,7 @@ def render_report(
     folder = page.get("folder") or rid
     cfg = page.get("config") or site_config()
     title = page.get("title") or rid
-    plain, bib = citation(title, folder, prov, cfg)
+    plain, bib = citation(title, folder, prov, cfg, page.get("version", ""))
     files = PageFiles()
     nav = page.get("nav") or {}
     resources = {
@@ -205,6 +242,13 @@ def render_report(
             "group": group_of(rid),
             "root": "../" * (folder.count("/") + 1),
             "failed": failed,
+            "headline": page_headline(nb, page.get("headline", "")),
+            "data_as_of": list(page.get("data_as_of") or ()),
+            "version": page.get("version", ""),
+            "licence": LICENCE,
+            "data_terms": DATA_TERMS,
+            "articles": cfg.get("articles", []),
+            "datasets": cfg.get("datasets", []),
             "verdicts": verdicts_for_page(nb),
             "figures": key_figures(nb, page.get("key_figures") or ()),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
@@ -226,7 +270,8 @@ def render_report(
     # "files" is filled by the preprocessor, before the template reads it
     resources["cnai"]["files"] = _FilesView(files)
     body, out = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
-    return body, dict(out["cnai"]["page_files"].files)  # nbconvert copies the resources
+    made = out["cnai"]["page_files"]  # nbconvert copies the resources
+    return body, {**made.files, **made.images}
 
 
 class _FilesView:
@@ -276,10 +321,10 @@ LEDGER_COUNTS = {  # status -> the ledger's count of claims (one per claim, not 
 }
 PROVINCE_COLUMNS = (  # results.json key, column label, kind
     ("n_filings", "Deep-synthesis filings", "count"),
-    ("share_of_national", "Share of national (%)", "share"),
+    ("share_of_national", "Share of national", "share"),
     ("rank_among_provinces", "Rank", "count"),
     ("n_entities", "Filers", "count"),
-    ("growth_last_year", "First listed in the last 12 months (% of its filings)", "share"),
+    ("growth_last_year", "Share first listed in the last 12 months", "share"),
 )
 
 
@@ -323,6 +368,15 @@ def _headline(b: dict, names=()) -> str:
     figs = _figures(b, 1, (name,)) if name else []
     figs = figs or _figures(b, 1)
     return f"{figs[0][0]}: {figs[0][1]}" if figs else ""
+
+
+def _sentence(b: dict, template: str) -> str:
+    """The report's headline sentence (its ``headline:`` template over its recorded figures)."""
+    from .headline import headline
+
+    res = b.get("results", {})
+    kinds, units = b.get("kinds", {}), b.get("units", {})
+    return headline(template, res, {k: {"kind": kinds.get(k), "unit": units.get(k)} for k in res})
 
 
 def _claim_lines(b: dict, labels: dict[str, str], width: int = 110) -> list[dict]:
@@ -377,6 +431,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             "error": b.get("error"),
             "last_good": b.get("last_good"),
             "figures": _figures(b, 6, r.key_figures),
+            "sentence": _sentence(b, getattr(r, "headline", "")),
         }
         group = group_of(r.id)
         if group == "Province profiles":
@@ -438,6 +493,11 @@ INDEX_ENV = jinja2.Environment(
 
 def index_html(git: dict, built_at: str, search: bool = False, **context: Any) -> str:
     context.setdefault("site_name", SITE_NAME)
+    context.setdefault("licence", LICENCE)
+    context.setdefault("data_terms", DATA_TERMS)
+    context.setdefault("author", AUTHOR)
+    for key in ("articles", "datasets", "data_as_of"):
+        context.setdefault(key, [])
     context.setdefault("glossary", [(t, glossary_anchor(t), d) for t, d in GLOSSARY])
     for key in ("answers", "groups", "provinces", "province_columns"):
         context.setdefault(key, [])
