@@ -247,6 +247,7 @@ def table(
     index: bool = False,
     name: str | None = None,
     codes: bool | Sequence[str] = False,
+    folded: str | None = None,
     **_ignored: Any,
 ) -> _Shown:
     """Display a DataFrame as a formatted, escaped table with an optional caption, and carry the
@@ -256,9 +257,15 @@ def table(
     column otherwise); ``units``: column -> unit shown in the header (``USD m``); ``labels``:
     column -> header text; ``index``: show the index as a first column; ``name``: file name stem
     of the CSV download; ``codes``: columns (or True) whose code values stay as they are (other
-    text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes)."""
+    text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes); ``folded``: a
+    one-line summary under which the table folds on a narrow screen (open on a wide one), for
+    long reference tables that would make a phone's page endless."""
     shown = df.reset_index() if index else df
     body = table_html(shown, caption, kinds=kinds, units=units, labels=labels, codes=codes)
+    if folded:
+        body = (
+            f'<details class="cnai-fold"><summary>{html.escape(folded)}</summary>{body}</details>'
+        )
     show_html_table(body, shown, caption, name)
     return SHOWN
 

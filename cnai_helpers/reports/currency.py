@@ -12,7 +12,7 @@ from importlib import metadata
 
 from ..reference import registry_label
 
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")  # a day, or only the month the lists give
 
 
 def registry_currency() -> dict[str, dict]:

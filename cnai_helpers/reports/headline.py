@@ -6,7 +6,8 @@ with the kind and unit the notebook recorded):
     headline: "{share_hub_provinces_4} of filings come from the four hub provinces; their share
       of new filings is {hub_share_change_late_vs_early:trend}."
 
-Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign), ``abs`` (the
+A part in square brackets is optional: it is left out when one of its figures is missing
+(``"… in {n_batches} lists[; {active_filings} are still active]."``). Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign), ``abs`` (the
 size of a change, without its sign), ``words`` (a code value as words). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
+OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
 FILTERS = ("trend", "abs", "words")
 
 
@@ -49,19 +51,26 @@ def _one(value: Any, how: str, kind: str | None, unit: str | None) -> str:
     return fmt(value, kind, unit)
 
 
-def headline(template: str, values: dict, meta: dict | None = None) -> str:
-    """The sentence, or "" when there is no template or one of its figures is missing.
-    ``meta``: results key -> {kind, unit} (as recorded)."""
-    if not template:
-        return ""
-    placeholders(template)
-    meta = meta or {}
-    missing = [
+def _missing(template: str, values: dict) -> list[str]:
+    return [
         k
         for k, _ in placeholders(template)
         if values.get(k) is None or isinstance(values.get(k), (list, dict))
     ]
-    if missing:
+
+
+def headline(template: str, values: dict, meta: dict | None = None) -> str:
+    """The sentence, or "" when there is no template or one of its (not optional) figures is
+    missing. ``meta``: results key -> {kind, unit} (as recorded)."""
+    if not template:
+        return ""
+    placeholders(template)
+    meta = meta or {}
+    # optional parts: kept (without their brackets) when all their figures are there
+    template = OPTIONAL_RE.sub(
+        lambda m: "" if _missing(m.group(1), values) else m.group(1), template
+    )
+    if _missing(template, values):
         return ""
 
     def sub(m: re.Match) -> str:

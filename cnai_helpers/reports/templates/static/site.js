@@ -50,6 +50,10 @@
     // the contents: open beside the text on wide screens, one collapsed line on narrow ones
     var toc = document.querySelector(".cnai-toc details");
     if (toc && window.matchMedia("(min-width: 1100px)").matches) toc.open = true;
+    // long reference tables fold on a phone (one line each), open where there is room
+    if (window.matchMedia("(min-width: 700px)").matches) {
+      document.querySelectorAll("details.cnai-fold").forEach(function (d) { d.open = true; });
+    }
     document.querySelectorAll("table.cnai-table").forEach(function (table) {
       if (!table.tHead || !table.tBodies[0] || table.tBodies[0].rows.length < 3) return;
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
