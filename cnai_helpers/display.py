@@ -161,20 +161,32 @@ def infer_kind(name: str, series) -> str:
     return "number"
 
 
-def _link(v: Any) -> str:
+def _link(v: Any, text: Any = None) -> str:
+    """A URL as a link; its text is ``text`` when given (e.g. the notice's date), else the site's
+    host name."""
     if _missing(v):
         return MISSING
     s = str(v)
     if not re.match(r"https?://", s):
         return html.escape(s)
     host = re.sub(r"^https?://(www\.)?", "", s).split("/")[0]
-    return f'<a href="{html.escape(s, quote=True)}" rel="noopener">{html.escape(host)}</a>'
+    shown = host if _missing(text) or not str(text).strip() else str(text)
+    return f'<a href="{html.escape(s, quote=True)}" rel="noopener">{html.escape(shown)}</a>'
+
+
+# a code name inside a text cell of a ``codes`` column: marked up as code for the reader
+CODE_NAME_RE = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
 
 
 def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
     if kind == "url":
         return _link
-    return lambda v: SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
+
+    def cell(v: Any) -> str:
+        text = SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
+        return CODE_NAME_RE.sub(r"<code>\g<0></code>", text) if codes else text
+
+    return cell
 
 
 def table_html(
@@ -185,9 +197,12 @@ def table_html(
     units: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
     codes: bool | Sequence[str] = False,
+    link_text: Mapping[str, str] | None = None,
 ) -> str:
     """The formatted HTML of a table (no index; values escaped). ``codes``: columns (or True:
-    all) whose code values are shown as they are, e.g. field names in the data dictionary."""
+    all) whose code values are shown as they are, e.g. field names in the data dictionary;
+    ``link_text``: URL column -> the column whose value is each link's text (that column is then
+    not shown: it is in the link)."""
     kinds = dict(kinds or {})
     units = dict(units or {})
     labels = dict(labels or {})
@@ -196,7 +211,15 @@ def table_html(
             raise ValueError(f"table(): kind {k!r} of column {col!r} not one of {', '.join(KINDS)}")
     data = df.copy()
     data.columns = [str(c) for c in data.columns]
-    col_kinds = {c: kinds.get(c) or infer_kind(c, data[c]) for c in data.columns}
+    links = {str(k): str(v) for k, v in (link_text or {}).items()}
+    for col, text_col in links.items():
+        if col not in data.columns or text_col not in data.columns:
+            raise ValueError(f"table(): link_text {col!r} -> {text_col!r}: no such column")
+        data[col] = [_link(u, t) for u, t in zip(data[col], data[text_col], strict=True)]
+    data = data.drop(columns=[t for t in links.values() if t not in links])
+    col_kinds = {
+        c: "url" if c in links else kinds.get(c) or infer_kind(c, data[c]) for c in data.columns
+    }
     heads = {}
     for c in data.columns:
         label = labels.get(c) or human_label(c)
@@ -204,7 +227,9 @@ def table_html(
         unit = units.get(c) if units.get(c) != "%" or col_kinds[c] != "share" else None
         heads[c] = f"{label} ({unit})" if unit else label
     keep = set(data.columns) if codes is True else {str(c) for c in (codes or ())}
-    styler = data.style.format({c: _formatter(k, c in keep) for c, k in col_kinds.items()})
+    formatters = {c: _formatter(k, c in keep) for c, k in col_kinds.items()}
+    formatters.update({c: str for c in links})  # links already built (and escaped) above
+    styler = data.style.format(formatters)
     styler = styler.format_index(lambda c: html.escape(heads.get(c, str(c))), axis=1)
     styler = styler.hide(axis="index").set_table_attributes('class="cnai-table"')
     # unique, stable element ids per table (two tables on one page must not share ids)
@@ -248,6 +273,7 @@ def table(
     name: str | None = None,
     codes: bool | Sequence[str] = False,
     folded: str | None = None,
+    link_text: Mapping[str, str] | None = None,
     **_ignored: Any,
 ) -> _Shown:
     """Display a DataFrame as a formatted, escaped table with an optional caption, and carry the
@@ -259,9 +285,12 @@ def table(
     of the CSV download; ``codes``: columns (or True) whose code values stay as they are (other
     text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes); ``folded``: a
     one-line summary under which the table folds on a narrow screen (open on a wide one), for
-    long reference tables that would make a phone's page endless."""
+    long reference tables that would make a phone's page endless; ``link_text``: URL column ->
+    the column holding each link's text (the CSV keeps both)."""
     shown = df.reset_index() if index else df
-    body = table_html(shown, caption, kinds=kinds, units=units, labels=labels, codes=codes)
+    body = table_html(
+        shown, caption, kinds=kinds, units=units, labels=labels, codes=codes, link_text=link_text
+    )
     if folded:
         body = (
             f'<details class="cnai-fold"><summary>{html.escape(folded)}</summary>{body}</details>'

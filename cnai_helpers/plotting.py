@@ -49,6 +49,27 @@ def percent_axis(ax, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
+def batch_dates(batches):
+    """Batch months ("2024-10") as dates (the 1st of the month), so that a time axis spaces the
+    lists by the time between them, not evenly."""
+    import pandas as pd
+
+    return pd.to_datetime(pd.Series(batches).astype(str) + "-01", format="%Y-%m-%d").to_numpy()
+
+
+def date_axis(ax, axis: str = "x") -> None:
+    """A time axis labelled compactly (years, then months where there is room)."""
+    import matplotlib.dates as mdates
+
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(loc)
+    target.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+BATCH_BAR_DAYS = 24  # width of one list's bar on a time axis (lists are a month or more apart)
+
+
 def caption(text: str):
     """A figure caption (source and definitions) shown under the figure."""
     from IPython.display import HTML
