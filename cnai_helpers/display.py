@@ -178,6 +178,12 @@ def _link(v: Any, text: Any = None) -> str:
 CODE_NAME_RE = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
 
 
+def code_names(text: str) -> str:
+    """Mark the code names in a text (``source_id``, ``data_quality``) as code for markdown, so
+    that a reader sees them as names of fields and tables, not as words."""
+    return CODE_NAME_RE.sub(r"`\g<0>`", str(text))
+
+
 def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
     if kind == "url":
         return _link
@@ -243,9 +249,27 @@ def table_html(
             columns=data.columns,
         )
     )
-    body = STYLE_BLOCK_RE.sub("", styler.to_html())
+    body = slim_styler_html(STYLE_BLOCK_RE.sub("", styler.to_html()))
     cap = f"<p class='cnai-caption'>{html.escape(caption)}</p>" if caption else ""
     return f'<div class="cnai-table-wrap">{body}</div>{cap}'
+
+
+# what pandas' Styler writes on every cell for its own CSS, which the site does not use: an id
+# and position classes per cell (a third of a long table's bytes)
+STYLER_CELL_ID_RE = re.compile(
+    r' id="T_[0-9a-zA-Z]+_(?:row\d+_col\d+|level\d+_col\d+|level\d+_row\d+)"'
+)
+STYLER_CLASS_RE = re.compile(
+    r'class="(?:data row\d+ col\d+|col_heading level\d+ col\d+|'
+    r"row_heading level\d+ row\d+|blank level\d+) ?"
+)
+
+
+def slim_styler_html(body: str) -> str:
+    """The Styler's HTML without its per-cell ids and position classes (the table keeps its own
+    id; cells keep the site's classes, e.g. ``k-share``)."""
+    body = STYLER_CELL_ID_RE.sub("", body)
+    return STYLER_CLASS_RE.sub('class="', body).replace(' class=""', "")
 
 
 class _Shown:
@@ -292,9 +316,8 @@ def table(
         shown, caption, kinds=kinds, units=units, labels=labels, codes=codes, link_text=link_text
     )
     if folded:
-        body = (
-            f'<details class="cnai-fold"><summary>{html.escape(folded)}</summary>{body}</details>'
-        )
+        summary = CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(folded))
+        body = f'<details class="cnai-fold"><summary>{summary}</summary>{body}</details>'
     show_html_table(body, shown, caption, name)
     return SHOWN
 

@@ -62,7 +62,9 @@ def wide_charts(page) -> list[str]:
 # an identifier in snake_case (two words or more), not part of a path, an address or a file name
 SNAKE_RE = re.compile(r"(?<![\w/.@#=-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.[a-z]{2,5}\b)")
 # "1 rows", "1 filings": a count of one with a plural noun
-ONE_PLURAL_RE = re.compile(r"(?<![\d.,\w])1 (?!times\b|plus\b|means\b|equals\b)([a-z]{2,}s)\b(?!['’])")
+ONE_PLURAL_RE = re.compile(
+    r"(?<![\d.,\w])1 (?!times\b|plus\b|means\b|equals\b)([a-z]{2,}s)\b(?!['’])"
+)
 GRAMMAR_RE = re.compile(r"\b(?:is|are|was) depends\b")
 # where code belongs: code elements, the technical provenance footer, the BibTeX block
 CODE_SELECTORS = "code, pre, kbd, samp, script, style, footer.cnai-provenance, [hidden]"
