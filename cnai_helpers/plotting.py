@@ -21,8 +21,21 @@ PALETTE = "colorblind"  # the colours named in cnai_helpers/palette.py (one per 
 
 
 def cjk_font() -> str | None:
+    """The first installed font of :data:`CJK_FONTS`. Matplotlib lists fonts from a cache made
+    when it first ran: a CJK font installed later is missing from it, and Chinese labels would
+    be drawn as empty boxes, so the system's CJK font files are added when none is listed."""
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in CJK_FONTS if f in names), None)
+    found = next((f for f in CJK_FONTS if f in names), None)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(k in path for k in ("CJK", "WenQuanYi", "wqy", "SimHei", "msyh")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((f for f in CJK_FONTS if f in names), None)
+    return found
 
 
 def set_theme() -> None:

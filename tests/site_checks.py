@@ -15,10 +15,11 @@ HIDDEN_CELLS_JS = """() => {
     const text = cell.innerText.trim();
     const r = cell.getBoundingClientRect();
     if (!text || r.width <= 1 || r.height <= 1) continue;  // empty, folded or visually hidden
-    let left = 0, right = vw, cued = false;
+    let left = 0, right = vw, cued = false, srOnly = false;
     for (let el = cell.parentElement; el && el !== document.body; el = el.parentElement) {
       if (getComputedStyle(el).overflowX === "visible") continue;
       const b = el.getBoundingClientRect();
+      if (b.width <= 1 && b.height <= 1) { srOnly = true; break; }  // kept for screen readers
       left = Math.max(left, b.left); right = Math.min(right, b.right);
       if (el.classList.contains("cnai-overflows")) {
         const cue = el.previousElementSibling;
@@ -26,6 +27,7 @@ HIDDEN_CELLS_JS = """() => {
           && cue.getBoundingClientRect().height > 0);
       }
     }
+    if (srOnly) continue;  // a card layout's header row: each cell says its label instead
     if ((r.left < left - 1 || r.right > right + 1) && !cued) out.push(text.slice(0, 40));
   }
   return out;
@@ -60,7 +62,7 @@ def wide_charts(page) -> list[str]:
 
 
 # an identifier in snake_case (two words or more), not part of a path, an address or a file name
-SNAKE_RE = re.compile(r"(?<![\w/.@#=-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.[a-z]{2,5}\b)")
+SNAKE_RE = re.compile(r"(?<![\w/.@#=-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.[a-z]{2,8}\b)")
 # "1 rows", "1 filings": a count of one with a plural noun
 ONE_PLURAL_RE = re.compile(
     r"(?<![\d.,\w])1 (?!times\b|plus\b|means\b|equals\b)([a-z]{2,}s)\b(?!['’])"

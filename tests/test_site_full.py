@@ -252,6 +252,6 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
     for reg, c in currency.items():
         if not asof or f"list of {c['batch']}" not in asof.get_text():
             problems.append(f"index: no data as of for {reg}")
-    if not index.select_one("#licence") or not index.select("#sources li"):
+    if not index.select_one("#licence") or not index.select("ul.cnai-sources li a[href]"):
         problems.append("index: no licence line or sources")
     assert not problems, "\n".join(problems)

@@ -532,3 +532,20 @@ def test_serve_answers_on_localhost_only(tmp_path):
         server.server_close()
     with pytest.raises(FileNotFoundError, match="no built site here"):
         make_server(tmp_path / "nothing", 0)
+
+
+def test_chinese_labels_get_a_cjk_font_when_one_is_installed():
+    """A matplotlib font cache made before the CJK fonts were installed must not draw Chinese
+    as empty boxes: the theme finds the installed font files itself."""
+    import shutil
+
+    from cnai_helpers.plotting import cjk_font
+
+    if not shutil.which("fc-list"):
+        pytest.skip("no fontconfig")
+    import subprocess
+
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    if not listed.stdout.strip():
+        pytest.skip("no CJK font installed (scripts/install-system-deps.sh installs one)")
+    assert cjk_font() is not None
