@@ -549,3 +549,10 @@ def test_chinese_labels_get_a_cjk_font_when_one_is_installed():
     if not listed.stdout.strip():
         pytest.skip("no CJK font installed (scripts/install-system-deps.sh installs one)")
     assert cjk_font() is not None
+
+
+def test_index_quotes_are_never_cut_after_a_number():
+    q = "State-linked listings -- from state-owned enterprises to research institutes -- make up 22 percent of filings."
+    short = render.shorten_quote(q, 95)
+    assert short.endswith("make up\u2026") and len(short) <= 95
+    assert render.shorten_quote("Short claim.", 95) == "Short claim."

@@ -379,6 +379,24 @@ def _sentence(b: dict, template: str) -> str:
     return headline(template, res, {k: {"kind": kinds.get(k), "unit": units.get(k)} for k in res})
 
 
+# words a shortened quote must not end on: a number cut from its unit ("make up 22…") or a
+# word that needs the next one
+DANGLING_RE = re.compile(
+    r"^(?:[\d.,%$]+|a|an|the|of|to|in|and|or|at|by|for|from|with|than|--|–|—)$", re.I
+)
+
+
+def shorten_quote(quote: str, width: int) -> str:
+    """A quote cut to ``width`` characters at a word, never after a number or a word that needs
+    the next one ("make up 22…" becomes "make up…")."""
+    if len(quote) <= width:
+        return quote
+    words = quote[: width - 1].split(" ")[:-1] or [quote[: width - 1]]
+    while len(words) > 1 and DANGLING_RE.match(words[-1].strip(",;:")):
+        words.pop()
+    return " ".join(words).rstrip(",;:") + "\u2026"
+
+
 def _claim_lines(b: dict, labels: dict[str, str], width: int = 110) -> list[dict]:
     """The report's computed verdicts for the index: status, label and the claim's words
     (shortened), so that each badge says which claim it judges."""
@@ -387,9 +405,7 @@ def _claim_lines(b: dict, labels: dict[str, str], width: int = 110) -> list[dict
     for v in b.get("results", {}).get("verdicts") or []:
         if v.get("status") == "source_traced" or v.get("status") not in labels:
             continue
-        quote = str(v.get("quote") or v.get("claim") or "")
-        if len(quote) > width:
-            quote = quote[: width - 1].rsplit(" ", 1)[0] + "\u2026"
+        quote = shorten_quote(str(v.get("quote") or v.get("claim") or ""), width)
         out.append({"status": v["status"], "label": labels[v["status"]], "quote": quote})
     return sorted(out, key=lambda d: rank[d["status"]])
 
