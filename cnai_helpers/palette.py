@@ -2,11 +2,9 @@
 keeps its colour from chart to chart and from page to page.
 
 The colours are seaborn's colour-blind-safe palette (the site's theme, ``plotting.PALETTE``),
-assigned once here by name. Notebooks ask by kind and name::
-
-    from cnai_helpers.palette import colour, CLAIM, ESTIMATE
-    ax.bar(x, y, color=colour("registry", registry))
-    ax.axhline(claim, color=CLAIM)
+assigned once here by name. Notebooks import ``colour``, ``CLAIM`` and ``ESTIMATE`` from this
+module and ask by kind and name: ``ax.bar(x, y, color=colour("registry", registry))``,
+``ax.axhline(claim, color=CLAIM)``.
 
 A name the palette does not know gets a stable colour of its own (a hash of the name into the
 palette's spare colours), never a colour another name already holds within its kind.
