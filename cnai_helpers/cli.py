@@ -586,6 +586,32 @@ def reports_list(
     console.print(t)
 
 
+@reports_app.command("serve")
+def reports_serve(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one)")] = 8000,
+    out: Annotated[Path | None, typer.Option(help="Site folder (default reports/)")] = None,
+) -> None:
+    """Serve the built site on http://127.0.0.1:PORT/ (search needs it: browsers block it on
+    pages opened from disk). Ctrl-C stops it."""
+    from .reports.serve import make_server
+
+    site = (out or paths.REPORTS).expanduser().resolve()
+    try:
+        server = make_server(site, port)
+    except FileNotFoundError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}; try --port 0", code=2)
+    host, bound = server.server_address[:2]
+    console.print(f"Serving {site} at http://{host}:{bound}/ (Ctrl-C to stop)", highlight=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("stopped", highlight=False)
+    finally:
+        server.server_close()
+
+
 @reports_app.command("build")
 def reports_build(
     only: Annotated[

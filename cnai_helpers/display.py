@@ -161,20 +161,38 @@ def infer_kind(name: str, series) -> str:
     return "number"
 
 
-def _link(v: Any) -> str:
+def _link(v: Any, text: Any = None) -> str:
+    """A URL as a link; its text is ``text`` when given (e.g. the notice's date), else the site's
+    host name."""
     if _missing(v):
         return MISSING
     s = str(v)
     if not re.match(r"https?://", s):
         return html.escape(s)
     host = re.sub(r"^https?://(www\.)?", "", s).split("/")[0]
-    return f'<a href="{html.escape(s, quote=True)}" rel="noopener">{html.escape(host)}</a>'
+    shown = host if _missing(text) or not str(text).strip() else str(text)
+    return f'<a href="{html.escape(s, quote=True)}" rel="noopener">{html.escape(shown)}</a>'
+
+
+# a code name inside a text cell of a ``codes`` column: marked up as code for the reader
+CODE_NAME_RE = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
+
+
+def code_names(text: str) -> str:
+    """Mark the code names in a text (``source_id``, ``data_quality``) as code for markdown, so
+    that a reader sees them as names of fields and tables, not as words."""
+    return CODE_NAME_RE.sub(r"`\g<0>`", str(text))
 
 
 def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
     if kind == "url":
         return _link
-    return lambda v: SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
+
+    def cell(v: Any) -> str:
+        text = SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
+        return CODE_NAME_RE.sub(r"<code>\g<0></code>", text) if codes else text
+
+    return cell
 
 
 def table_html(
@@ -185,9 +203,12 @@ def table_html(
     units: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
     codes: bool | Sequence[str] = False,
+    link_text: Mapping[str, str] | None = None,
 ) -> str:
     """The formatted HTML of a table (no index; values escaped). ``codes``: columns (or True:
-    all) whose code values are shown as they are, e.g. field names in the data dictionary."""
+    all) whose code values are shown as they are, e.g. field names in the data dictionary;
+    ``link_text``: URL column -> the column whose value is each link's text (that column is then
+    not shown: it is in the link)."""
     kinds = dict(kinds or {})
     units = dict(units or {})
     labels = dict(labels or {})
@@ -196,14 +217,25 @@ def table_html(
             raise ValueError(f"table(): kind {k!r} of column {col!r} not one of {', '.join(KINDS)}")
     data = df.copy()
     data.columns = [str(c) for c in data.columns]
-    col_kinds = {c: kinds.get(c) or infer_kind(c, data[c]) for c in data.columns}
+    links = {str(k): str(v) for k, v in (link_text or {}).items()}
+    for col, text_col in links.items():
+        if col not in data.columns or text_col not in data.columns:
+            raise ValueError(f"table(): link_text {col!r} -> {text_col!r}: no such column")
+        data[col] = [_link(u, t) for u, t in zip(data[col], data[text_col], strict=True)]
+    data = data.drop(columns=[t for t in links.values() if t not in links])
+    col_kinds = {
+        c: "url" if c in links else kinds.get(c) or infer_kind(c, data[c]) for c in data.columns
+    }
     heads = {}
     for c in data.columns:
         label = labels.get(c) or human_label(c)
-        unit = units.get(c) or ("%" if col_kinds[c] == "share" else None)
+        # a share's cells carry their "%" already: the header names no unit for them
+        unit = units.get(c) if units.get(c) != "%" or col_kinds[c] != "share" else None
         heads[c] = f"{label} ({unit})" if unit else label
     keep = set(data.columns) if codes is True else {str(c) for c in (codes or ())}
-    styler = data.style.format({c: _formatter(k, c in keep) for c, k in col_kinds.items()})
+    formatters = {c: _formatter(k, c in keep) for c, k in col_kinds.items()}
+    formatters.update({c: str for c in links})  # links already built (and escaped) above
+    styler = data.style.format(formatters)
     styler = styler.format_index(lambda c: html.escape(heads.get(c, str(c))), axis=1)
     styler = styler.hide(axis="index").set_table_attributes('class="cnai-table"')
     # unique, stable element ids per table (two tables on one page must not share ids)
@@ -217,9 +249,27 @@ def table_html(
             columns=data.columns,
         )
     )
-    body = STYLE_BLOCK_RE.sub("", styler.to_html())
+    body = slim_styler_html(STYLE_BLOCK_RE.sub("", styler.to_html()))
     cap = f"<p class='cnai-caption'>{html.escape(caption)}</p>" if caption else ""
     return f'<div class="cnai-table-wrap">{body}</div>{cap}'
+
+
+# what pandas' Styler writes on every cell for its own CSS, which the site does not use: an id
+# and position classes per cell (a third of a long table's bytes)
+STYLER_CELL_ID_RE = re.compile(
+    r' id="T_[0-9a-zA-Z]+_(?:row\d+_col\d+|level\d+_col\d+|level\d+_row\d+)"'
+)
+STYLER_CLASS_RE = re.compile(
+    r'class="(?:data row\d+ col\d+|col_heading level\d+ col\d+|'
+    r"row_heading level\d+ row\d+|blank level\d+) ?"
+)
+
+
+def slim_styler_html(body: str) -> str:
+    """The Styler's HTML without its per-cell ids and position classes (the table keeps its own
+    id; cells keep the site's classes, e.g. ``k-share``)."""
+    body = STYLER_CELL_ID_RE.sub("", body)
+    return STYLER_CLASS_RE.sub('class="', body).replace(' class=""', "")
 
 
 class _Shown:
@@ -246,6 +296,8 @@ def table(
     index: bool = False,
     name: str | None = None,
     codes: bool | Sequence[str] = False,
+    folded: str | None = None,
+    link_text: Mapping[str, str] | None = None,
     **_ignored: Any,
 ) -> _Shown:
     """Display a DataFrame as a formatted, escaped table with an optional caption, and carry the
@@ -255,9 +307,17 @@ def table(
     column otherwise); ``units``: column -> unit shown in the header (``USD m``); ``labels``:
     column -> header text; ``index``: show the index as a first column; ``name``: file name stem
     of the CSV download; ``codes``: columns (or True) whose code values stay as they are (other
-    text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes)."""
+    text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes); ``folded``: a
+    one-line summary under which the table folds on a narrow screen (open on a wide one), for
+    long reference tables that would make a phone's page endless; ``link_text``: URL column ->
+    the column holding each link's text (the CSV keeps both)."""
     shown = df.reset_index() if index else df
-    body = table_html(shown, caption, kinds=kinds, units=units, labels=labels, codes=codes)
+    body = table_html(
+        shown, caption, kinds=kinds, units=units, labels=labels, codes=codes, link_text=link_text
+    )
+    if folded:
+        summary = CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(folded))
+        body = f'<details class="cnai-fold"><summary>{summary}</summary>{body}</details>'
     show_html_table(body, shown, caption, name)
     return SHOWN
 
@@ -306,15 +366,48 @@ def csv_meta(data, caption: str | None = "", name: str | None = "", figure: bool
     return meta
 
 
+REFLOW_MIN_COLUMNS = 3  # tables this wide become one card per row on a phone
+
+
+def label_cells(body: str) -> str:
+    """Each body cell of the HTML's tables gets ``data-label`` (its column's header text), so
+    that on a narrow screen the stylesheet can show a row as a card of "label: value" lines;
+    tables of at least :data:`REFLOW_MIN_COLUMNS` columns get the class ``cnai-reflow``.
+    Cells spanning columns take the header of their first column."""
+    from bs4 import BeautifulSoup  # nbconvert's dependency: parses HTML the way a browser would
+
+    soup = BeautifulSoup(body, "html.parser")
+    for tab in soup.find_all("table"):
+        head = tab.find("thead")
+        rows = head.find_all("tr") if head else []
+        if not rows:
+            continue
+        labels: list[str] = []
+        for th in rows[-1].find_all(["th", "td"]):
+            text = " ".join(th.get_text(" ", strip=True).split())
+            labels += [text] * int(th.get("colspan", 1) or 1)
+        if len(labels) >= REFLOW_MIN_COLUMNS:
+            tab["class"] = [*tab.get("class", []), "cnai-reflow"]
+        for body_part in tab.find_all("tbody"):
+            for tr in body_part.find_all("tr", recursive=False):
+                col = 0
+                for cell in tr.find_all(["td", "th"], recursive=False):
+                    if col < len(labels) and labels[col]:
+                        cell["data-label"] = labels[col]
+                    col += int(cell.get("colspan", 1) or 1)
+    return str(soup)
+
+
 def show_html_table(
     body: str, data, caption: str | None = "", name: str | None = "", what: str = "table"
 ) -> None:
-    """Display a table's HTML with ``data`` as its CSV download (see :func:`csv_meta`)."""
+    """Display a table's HTML with ``data`` as its CSV download (see :func:`csv_meta`); each
+    cell carries its column's label for the phone layout (:func:`label_cells`)."""
     from IPython.display import display
 
     display(
         {
-            "text/html": body,
+            "text/html": label_cells(body),
             TABLE_MIME: csv_meta(data, caption, name),
             "text/plain": f"<{what}: {len(data)} rows>",
         },

@@ -71,7 +71,8 @@ class Field:
         elif self.max is not None:
             parts.append(f"<= {self.max:g}")
         if self.min_length:
-            parts.append(f"at least {self.min_length} characters")
+            n = self.min_length
+            parts.append("not empty" if n == 1 else f"at least {n} characters")
         if self.unique:
             parts.append("unique")
         parts.append("may be empty" if self.nullable else "required")

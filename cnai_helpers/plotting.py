@@ -17,12 +17,25 @@ CJK_FONTS = (
     "SimHei",
     "Microsoft YaHei",
 )
-PALETTE = "colorblind"
+PALETTE = "colorblind"  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
 
 
 def cjk_font() -> str | None:
+    """The first installed font of :data:`CJK_FONTS`. Matplotlib lists fonts from a cache made
+    when it first ran: a CJK font installed later is missing from it, and Chinese labels would
+    be drawn as empty boxes, so the system's CJK font files are added when none is listed."""
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in CJK_FONTS if f in names), None)
+    found = next((f for f in CJK_FONTS if f in names), None)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(k in path for k in ("CJK", "WenQuanYi", "wqy", "SimHei", "msyh")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((f for f in CJK_FONTS if f in names), None)
+    return found
 
 
 def set_theme() -> None:
@@ -49,11 +62,45 @@ def percent_axis(ax, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
+def batch_dates(batches):
+    """Batch months ("2024-10") as dates (the 1st of the month), so that a time axis spaces the
+    lists by the time between them, not evenly."""
+    import pandas as pd
+
+    return pd.to_datetime(pd.Series(batches).astype(str) + "-01", format="%Y-%m-%d").to_numpy()
+
+
+def date_axis(ax, axis: str = "x") -> None:
+    """A time axis labelled compactly (years, then months where there is room)."""
+    import matplotlib.dates as mdates
+
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(loc)
+    target.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+BATCH_BAR_DAYS = 24  # width of one list's bar on a time axis (lists are a month or more apart)
+
+
 def caption(text: str):
     """A figure caption (source and definitions) shown under the figure."""
     from IPython.display import HTML
 
     return HTML(f"<p class='cnai-caption'>{html.escape(text)}</p>")
+
+
+def share_axes_as_percent(fig) -> None:
+    """Axes of shares drawn as fractions (an axis label that says "share" and limits within
+    0..1) are labelled in percent, like the tables: 0%, 20%, … 100%."""
+    for ax in fig.axes:
+        for name in ("x", "y"):
+            axis = ax.xaxis if name == "x" else ax.yaxis
+            label = axis.get_label().get_text().lower()
+            lo, hi = ax.get_xlim() if name == "x" else ax.get_ylim()
+            fraction = lo >= -0.05 and hi <= 1.05 and axis.get_scale() == "linear"
+            if "share" in label and "%" not in label and fraction:
+                percent_axis(ax, name)
 
 
 def finish(
@@ -65,11 +112,13 @@ def finish(
     data=None,
     alt: str | None = None,
     key: str | None = None,
+    percent: bool = True,
 ):
-    """Title the figure, show it as an embedded PNG (whatever the matplotlib backend) with alt
-    text (the title, plus ``key``: the number the chart shows, e.g. "hub share 79.8%"), and show
-    its source caption under it. ``data``: the DataFrame drawn, offered on the page as
-    "data (CSV)"."""
+    """Title the figure, show it as a PNG drawn at twice its display size (sharp on high-density
+    screens; the page shows it at ``dpi``) whatever the matplotlib backend, with alt text (the
+    title, plus ``key``: the number the chart shows, e.g. "hub share 79.8%"), and show its
+    source caption under it. ``data``: the DataFrame drawn, offered on the page as "data (CSV)".
+    ``percent``: axes of shares are labelled in % (:func:`share_axes_as_percent`)."""
     import base64
     import io
 
@@ -78,13 +127,18 @@ def finish(
     from .display import TABLE_MIME, csv_meta
 
     fig.suptitle(title)
+    if percent:
+        share_axes_as_percent(fig)
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
     plt.close(fig)
+    png = buf.getvalue()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
-    bundle = {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": text}
+    bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}
     if data is not None:
         bundle[TABLE_MIME] = csv_meta(data, title, figure=True)
-    display(bundle, metadata={"image/png": {"alt": text}}, raw=True)
+    meta = {"image/png": {"alt": text, "width": width // 2, "height": height // 2}}
+    display(bundle, metadata=meta, raw=True)
     display(caption(f"Source: {source}"))

@@ -385,3 +385,42 @@ def test_enrich_imports_nothing_from_registry():
         if m.startswith("cnai_helpers.registry")
     ]
     assert not bad, bad
+
+
+def _package_imports(path: Path) -> set[str]:
+    """The cnai_helpers modules a module imports (top level or inside functions), as dotted
+    names, relative imports resolved."""
+    pkg = "cnai_helpers." + ".".join(path.relative_to(PKG).with_suffix("").parts[:-1])
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = pkg.rstrip(".").split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            if base.startswith("cnai_helpers"):
+                out.add(base)
+                out |= {f"{base}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("cnai_helpers")}
+    return out
+
+
+def test_the_report_modules_import_each_other_in_no_circle():
+    """reports/ modules point one way: the preprocessor and the renderer share what both need
+    through a module below them (reports/page.py), and neither imports the other back."""
+    mods = {f"cnai_helpers.reports.{p.stem}": p for p in (PKG / "reports").glob("*.py")}
+    graph = {m: {d for d in _package_imports(p) if d in mods and d != m} for m, p in mods.items()}
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for d in graph[todo.pop()]:
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    circles = sorted(m for m in mods if m in reach(m))
+    assert not circles, f"report modules in an import circle: {circles}"

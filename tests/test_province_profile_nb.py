@@ -45,6 +45,8 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from cnai_helpers import palette
+
     geo = types.SimpleNamespace(
         use_case_profile=lambda f, p: mix.copy(), use_case_matrix=lambda f: matrix
     )
@@ -56,6 +58,8 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
         "geo": geo,
         "plt": plt,
         "pd": pd,
+        "ESTIMATE": palette.ESTIMATE,  # the notebook's colours (imported in its first cell)
+        "NEUTRAL": palette.NEUTRAL,
         "finish": lambda *a, **k: None,
         "table": lambda *a, **k: None,
         "fmt": lambda v, *a: str(v),

@@ -89,11 +89,9 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
         "share": 0.25,
     }
     html = (out / "one/index.html").read_text()
-    assert (
-        '<img alt="No description has been provided for this image" src="data:image/png;base64'
-        in html
-        or re.search(r'<img[^>]+src="data:image/png;base64', html)
-    ), "figure not embedded"
+    img = re.search(r'<img[^>]+src="(figure-[^"]+\.png)"', html)
+    assert img and (out / "one" / img.group(1)).read_bytes()[:4] == b"\x89PNG", "chart not a file"
+    assert "data:image/png;base64" not in html
     assert 'class="cnai-toc"' in html and 'href="#Findings"' in html
     assert "record(" not in html, "code cells should be hidden"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html

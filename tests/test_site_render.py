@@ -144,13 +144,23 @@ def test_table_html_labels_units_links_and_escaping():
     out = disp.table_html(
         df, kinds={"revenue": "money", "bad_url": "url"}, units={"revenue": "USD m"}
     )
-    assert "Tensor FP16 TFLOPS" in out and "Revenue (USD m)" in out and "Hub share (%)" in out
+    assert "Tensor FP16 TFLOPS" in out and "Revenue (USD m)" in out and ">Hub share<" in out
+    assert "(%)" not in out  # a share's cells carry the "%", the header says it no second time
     assert "19,440" in out and "50.0%" in out
     assert '<a href="https://www.cac.gov.cn/a"' in out
     assert "&lt;script&gt;" in out and "<script>" not in out
     assert 'href="javascript' not in out
     for bad in ("NaN", "e+0", "<NA>", "\\$"):
         assert bad not in out
+
+
+def test_cells_carry_their_column_label_for_the_phone_layout():
+    df = pd.DataFrame({"province": ["Beijing"], "hub_share": [0.5], "n_filings": [12]})
+    out = disp.label_cells(disp.table_html(df, kinds={"n_filings": "count"}))
+    assert 'data-label="Province"' in out and 'data-label="Hub share"' in out
+    assert 'data-label="N filings"' in out and "cnai-reflow" in out
+    two = disp.label_cells(disp.table_html(df[["province", "hub_share"]]))
+    assert "cnai-reflow" not in two and 'data-label="Province"' in two  # narrow: stays a table
 
 
 def test_table_refuses_an_unknown_kind():
@@ -329,3 +339,220 @@ def test_key_figures_change_the_fingerprint(tmp_path):
     assert needs.fingerprint(needs.inputs(r, {}, {})) != needs.fingerprint(
         needs.inputs(other, {}, {})
     )
+
+
+# ------------------------------------------------ issue 26: the site, second reading
+
+
+def test_charts_are_files_beside_the_page_not_base64(built):
+    """A chart is a PNG file beside the page (drawn at twice its display size), the page links
+    it with its display size and alt text, and carries no base64 image."""
+    from bs4 import BeautifulSoup
+
+    page = (built / "a" / "index.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64" not in page
+    img = BeautifulSoup(page, "html.parser").select_one("figure.cnai-figure img")
+    png = built / "a" / img["src"]
+    assert img["src"] == "figure-03.png" and png.read_bytes()[:4] == b"\x89PNG"
+    drawn_width = int.from_bytes(png.read_bytes()[16:20], "big")
+    assert int(img["width"]) * 2 in (drawn_width, drawn_width - 1) and img["alt"].startswith(
+        "Chart"
+    )
+
+
+def test_headline_fills_figures_as_recorded_and_drops_what_is_missing():
+    from cnai_helpers.reports.headline import headline
+
+    values = {"share": 0.7488, "change": -0.1208, "n": 6450, "gone": None}
+    meta = {
+        "share": {"kind": "share"},
+        "change": {"kind": "share", "unit": "pp"},
+        "n": {"kind": "count"},
+    }
+    text = headline(
+        "{share} of {n} filings; share {change:trend} by {change:abs}[; {gone} active].",
+        values,
+        meta,
+    )
+    assert text == "74.9% of 6,450 filings; share falling by 12.1 percentage points."
+    assert headline("{gone} of {n}", values, meta) == ""  # a hole: no sentence at all
+    assert headline("", values) == ""
+
+
+def test_a_headline_with_an_unknown_filter_is_refused_naming_the_entry(tmp_path):
+    from cnai_helpers.reports.site import SiteError
+
+    doc = {"reports": [{"id": "a", "notebook": "t.ipynb", "title": "A", "question": "A?",
+                        "headline": "{x:louder} filings"}]}  # fmt: skip
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(SiteError, match="entry 1: headline: unknown headline filter 'louder'"):
+        load_site(tmp_path / "site.yaml")
+
+
+def test_fan_out_fills_label_in_the_headline_and_keeps_results_placeholders(tmp_path):
+    doc = {"reports": [{"id": "r-{value}", "notebook": "t.ipynb", "title": "{label}",
+                        "question": "Q?", "headline": "The {label} list has {n_filings} filings.",
+                        "fan_out": {"parameter": "registry",
+                                    "values": [{"value": "ds", "label": "deep synthesis"}]}}]}  # fmt: skip
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
+    (r,) = load_site(tmp_path / "site.yaml")
+    assert r.headline == "The deep synthesis list has {n_filings} filings."
+
+
+def test_page_leads_with_the_headline_data_as_of_licence_and_versioned_citation():
+    from bs4 import BeautifulSoup
+
+    nb = _nb_with_verdict()
+    page = {
+        "title": "Geo",
+        "question": "Q?",
+        "headline": "{hub_share} of filings are in the hubs.",
+        "data_as_of": ["Deep synthesis (深度合成): list of 2026-03, published 2026-03-12"],
+        "version": "0.1.0 (lists to: Deep synthesis 2026-03)",
+        "config": {**render.site_config(), "base_url": "https://x.org/c/"},
+    }
+    soup = BeautifulSoup(render.render_report(nb, PROV, page)[0], "html.parser")
+    main = soup.select_one("main")
+    first = main.find(["p", "section"])
+    assert (
+        "cnai-headline" in first["class"]
+        and first.get_text() == "70.2% of filings are in the hubs."
+    )
+    assert "published 2026-03-12" in soup.select_one(".cnai-asof").get_text()
+    licence = soup.select_one(".cnai-licence").get_text()
+    assert "MIT" in licence and "CC BY 4.0" in licence and "each source" in licence
+    cite = soup.select_one(".cnai-cite p").get_text()
+    assert cite.startswith(f"{render.AUTHOR}. ") and "Version 0.1.0" in cite
+    assert "https://x.org/c/geo/" in cite
+
+
+def test_one_author_string_on_pages_and_in_citation_cff():
+    from cnai_helpers import paths
+
+    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert [a["name"] for a in cff["authors"]] == [render.site_config()["author"]]
+    plain, bib = render.citation("Geo", "geo", PROV, render.site_config())
+    assert plain.startswith(render.site_config()["author"] + ".")
+    assert "{{" + render.site_config()["author"] + "}}" in bib
+
+
+def test_no_invented_address_while_base_url_is_a_placeholder(tmp_path):
+    (tmp_path / "site.yaml").write_text('site: {base_url: ""}\nreports: []\n')
+    cfg = render.site_config(tmp_path / "site.yaml")
+    plain, bib = render.citation("Geo", "geo", PROV, cfg, "0.1.0")
+    assert cfg["base_url"] == "" and "http" not in plain and "howpublished" not in bib
+    assert "version = {0.1.0}" in bib
+
+
+def test_data_as_of_names_the_registries_a_report_reads():
+    from cnai_helpers.reports.currency import as_of_text, registries_read
+
+    currency = {
+        "deep_synthesis": {"registry": "deep_synthesis", "label": "Deep synthesis",
+                           "batch": "2026-03", "date": "2026-03-12", "source_ids": ["cac_ds_1"]},
+        "genai_filings": {"registry": "genai_filings", "label": "Generative-AI filings",
+                          "batch": "2026-08", "date": "", "source_ids": ["cac_genai"]},
+    }  # fmt: skip
+    by_param = registries_read({"registry": "genai_filings", "pue": 1.4}, ["cac_ds_1"], currency)
+    assert [c["registry"] for c in by_param] == ["genai_filings"]
+    by_source = registries_read({}, ["cac_ds_1", "epoch_x"], currency)
+    assert [c["registry"] for c in by_source] == ["deep_synthesis"]
+    assert registries_read({}, ["epoch_x"], currency) == []
+    assert (
+        as_of_text(currency["deep_synthesis"])
+        == "Deep synthesis: list of 2026-03, published 2026-03-12"
+    )
+    assert "publication date not in the lists" in as_of_text(currency["genai_filings"])
+
+
+def test_palette_gives_each_name_one_colour_and_claim_differs_from_estimate():
+    from cnai_helpers import palette
+
+    assert palette.CLAIM != palette.ESTIMATE
+    assert palette.colour("registry", "genai_filings") == palette.REGISTRIES["genai_filings"]
+    assert palette.colour("lab", "Zhipu AI") == palette.LABS["Zhipu"]
+    assert palette.colour("chip", "Huawei Ascend 910C") != palette.colour("chip", "Nvidia H800")
+    unknown = palette.colour("lab", "Some New Lab")
+    assert unknown == palette.colour("lab", "Some New Lab") and unknown not in palette.LABS.values()
+    with pytest.raises(ValueError, match="kind 'planet'"):
+        palette.colour("planet", "Mars")
+
+
+def test_share_axes_are_labelled_in_percent():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers.plotting import share_axes_as_percent
+
+    fig, (a, b) = plt.subplots(1, 2)
+    a.plot([0, 1], [0.1, 0.8])
+    a.set_ylabel("share of filings")
+    b.plot([0, 1], [10, 80])
+    b.set_ylabel("filings")
+    share_axes_as_percent(fig)
+    fig.canvas.draw()
+    assert [t.get_text() for t in a.get_yticklabels()][-2].endswith("%")
+    assert not any(t.get_text().endswith("%") for t in b.get_yticklabels())
+    plt.close(fig)
+
+
+def test_link_text_names_a_link_by_another_column_and_the_csv_keeps_both():
+    df = pd.DataFrame({"batch": ["2026-03"], "url": ["https://www.cac.gov.cn/a"],
+                       "notice": ["CAC notice, 2026-03-12"]})  # fmt: skip
+    out = disp.table_html(df, link_text={"url": "notice"})
+    assert '<a href="https://www.cac.gov.cn/a" rel="noopener">CAC notice, 2026-03-12</a>' in out
+    assert ">cac.gov.cn<" not in out and "<th >Notice</th>" not in out
+    with pytest.raises(ValueError, match="link_text 'url' -> 'nope'"):
+        disp.table_html(df, link_text={"url": "nope"})
+
+
+def test_styler_cell_ids_are_dropped_and_site_classes_kept():
+    out = disp.table_html(pd.DataFrame({"a": [1, 2], "b_share": [0.5, 0.25]}))
+    assert "_row0_col0" not in out and "col_heading" not in out
+    assert 'class="k-count"' in out and 'class="k-share"' in out and 'class="cnai-table"' in out
+
+
+def test_serve_answers_on_localhost_only(tmp_path):
+    import threading
+    import urllib.request
+
+    from cnai_helpers.reports.serve import make_server
+
+    (tmp_path / "index.html").write_text("<title>cnai</title>", encoding="utf-8")
+    server = make_server(tmp_path, 0)
+    assert server.server_address[0] == "127.0.0.1"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        assert b"<title>cnai</title>" in urllib.request.urlopen(url, timeout=10).read()
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(FileNotFoundError, match="no built site here"):
+        make_server(tmp_path / "nothing", 0)
+
+
+def test_chinese_labels_get_a_cjk_font_when_one_is_installed():
+    """A matplotlib font cache made before the CJK fonts were installed must not draw Chinese
+    as empty boxes: the theme finds the installed font files itself."""
+    import shutil
+
+    from cnai_helpers.plotting import cjk_font
+
+    if not shutil.which("fc-list"):
+        pytest.skip("no fontconfig")
+    import subprocess
+
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    if not listed.stdout.strip():
+        pytest.skip("no CJK font installed (scripts/install-system-deps.sh installs one)")
+    assert cjk_font() is not None
+
+
+def test_index_quotes_are_never_cut_after_a_number():
+    q = "State-linked listings -- from state-owned enterprises to research institutes -- make up 22 percent of filings."
+    short = render.shorten_quote(q, 95)
+    assert short.endswith("make up\u2026") and len(short) <= 95
+    assert render.shorten_quote("Short claim.", 95) == "Short claim."

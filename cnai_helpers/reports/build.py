@@ -43,6 +43,7 @@ from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
 from ..errors import CnaiError
 from . import needs
+from .currency import page_currency, registry_currency, site_currency
 from .explorer import site_links
 from .latest import latest_lists
 from .params import validate
@@ -112,6 +113,9 @@ def _page(report: dict) -> dict:
         "config": report.get("site_config"),
         "key_figures": report.get("key_figures") or (),
         "site_pages": report.get("site_pages", False),
+        "headline": report.get("headline") or "",
+        "data_as_of": report.get("data_as_of") or (),
+        "version": report.get("version") or "",
     }
 
 
@@ -214,8 +218,11 @@ def _execute(report: dict, out_root: str, prov: dict, timeout: int, results_root
             with atomic_dir(dest) as tmp:
                 shutil.copyfile(executed, tmp / f"{rid}.ipynb")
                 (tmp / "index.html").write_text(html, encoding="utf-8")
-                for name, text in files.items():
-                    (tmp / name).write_text(text, encoding="utf-8")
+                for name, content in files.items():  # CSV text; chart PNGs as bytes
+                    if isinstance(content, bytes):
+                        (tmp / name).write_bytes(content)
+                    else:
+                        (tmp / name).write_text(content, encoding="utf-8")
                 (tmp / "results.json").write_text(results_json, encoding="utf-8")
                 status.update(
                     status="ok",
@@ -520,6 +527,7 @@ def build_reports(
         "nav": site_nav(site if site is not None else reports),
         "site_config": site_config(),
         "site_pages": site_pages,
+        "currency": registry_currency(),
     }
     try:
         results = _run_stages(
@@ -582,6 +590,7 @@ def _run_stages(
             d["site_config"] = (page_extra or {}).get("site_config")
             d["registry_version"] = snapshot
             d["site_pages"] = (page_extra or {}).get("site_pages", False)
+            d.update(page_currency(d, (page_extra or {}).get("currency") or {}))
         if base is None:
             from .kernel import ensure_kernel
 
@@ -622,6 +631,9 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     if cff.exists():
         write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
     context["citation"] = cff.exists()
+    context.update(site_currency(registry_currency()))
+    cfg = site_config()
+    context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
     git, built = git_state(), now_iso()
     write_text(
         out_root / "index.html", index_html(git=git, built_at=built, search=False, **context)

@@ -285,6 +285,8 @@ def inputs(
             "title": report.title,
             "question": report.question,
             "key_figures": list(getattr(report, "key_figures", ())),
+            "headline": getattr(report, "headline", ""),
+            "site": _site_block(),  # base_url, author, sources: the citation and footer
         },
         "modules": {m: _sha(f) for m, f in mods.items()},
         "package_data": data,
@@ -296,6 +298,12 @@ def inputs(
     if LOADERS in mods:
         out["core_tables"] = registry_tables_fingerprint()
     return out
+
+
+def _site_block() -> dict:
+    from .render import site_config  # the page chrome every report shows
+
+    return site_config()
 
 
 def fingerprint(parts: dict) -> str:

@@ -11,7 +11,7 @@ from nbformat.v4 import new_output
 
 from ..display import CODE_VALUE_RE, TABLE_MIME, code_label
 from ..results import MIME, VERDICT_MIME, fmt
-from .render import H1_RE, HEADING_LINE_RE, PageFiles, glossary_terms, heading_id, heading_text
+from .page import H1_RE, HEADING_LINE_RE, PageFiles, glossary_terms, heading_id, heading_text
 
 
 class SitePreprocessor(Preprocessor):
@@ -61,8 +61,31 @@ class SitePreprocessor(Preprocessor):
                         "the claim's verdict, reading and checks are in "
                         "[the answer](#answer) at the top.*"
                     )
+        extract_images(nb, files)
         page["toc"] = toc
         return nb, resources
+
+
+def extract_images(nb, files: PageFiles) -> None:
+    """Each chart (a PNG output) becomes a file beside the page, ``figure-NN.png`` (named like
+    its CSV when it has one), so that the page's HTML carries no base64: the output keeps its
+    file name (``cnai_img``) and its display size (half the pixels of a 2x chart)."""
+    import base64
+
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" not in data:
+                continue
+            n += 1
+            meta = out.setdefault("metadata", {})
+            csv = meta.get("cnai_csv", "")
+            name = csv[:-4] + ".png" if csv.startswith("figure-") else f"figure-{n:02d}-chart.png"
+            raw = data["image/png"]
+            files.images[name] = base64.b64decode(raw if isinstance(raw, str) else "".join(raw))
+            meta["cnai_img"] = name
+            data["image/png"] = ""  # the template links the file
 
 
 def _is_stderr(out) -> bool:

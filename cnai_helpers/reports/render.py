@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
-from dataclasses import dataclass, field
 from importlib import resources as ir
 from pathlib import Path
 from typing import Any
@@ -16,15 +14,22 @@ import jinja2
 
 from ..display import TABLE_MIME
 from ..results import collect, collect_meta, collect_verdicts, fmt
+from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFiles, ...)
+    GLOSSARY,
+    H1_RE,
+    HEADING_LINE_RE,
+    PageFiles,
+    glossary_anchor,
+    glossary_terms,
+    heading_id,
+    heading_text,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_NAME = "cnai — China's AI industry from public data"
 DEFAULT_BASE_URL = "https://example.org/cnai/"
 ASSETS = ("site.css", "site.js")
 MAX_FIGURES = 5
-H1_RE = re.compile(r"^\s*#\s+[^\n]*\n?")
-HEADING_LINE_RE = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$", re.M)
-ID_RE = re.compile(r'\bid="([^"]+)"')
 GROUPS = {  # report id prefix -> the group named in the page header and on the index
     "registry": "Registries",
     "geo": "Geography",
@@ -41,30 +46,6 @@ GROUPS = {  # report id prefix -> the group named in the page header and on the 
 def group_of(report_id: str) -> str:
     prefix = re.split(r"[-_]", report_id, maxsplit=1)[0]
     return GROUPS.get(prefix, "Reports")
-
-
-def heading_id(text: str) -> str:
-    """The id nbconvert gives a markdown heading (so the contents link to its anchors)."""
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-    from nbconvert.filters.strings import add_anchor
-
-    rendered = markdown2html_mistune(f"## {text}").strip()
-    m = ID_RE.search(rendered) or ID_RE.search(add_anchor(rendered))
-    return m.group(1) if m else ""
-
-
-def heading_text(text: str) -> str:
-    """Markdown heading source -> plain text (code ticks, emphasis and links removed)."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"[`*_]", "", text).strip()
-
-
-@dataclass
-class PageFiles:
-    """Files a page offers besides index.html (CSV of each table/figure)."""
-
-    files: dict[str, str] = field(default_factory=dict)
-    captions: dict[str, str] = field(default_factory=dict)
 
 
 def interval_of(name: str, values: dict, kind: str | None, unit: str | None) -> str:
@@ -138,6 +119,16 @@ def _estimate_text(v: dict) -> str:
     if lo is not None and hi is not None and lo != hi:
         text += f" ({v.get('interval_kind') or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"
     return text
+
+
+def page_headline(nb, template: str) -> str:
+    """The page's headline sentence from its recorded figures ("" without a template)."""
+    from .headline import headline
+
+    if not template:
+        return ""
+    values, _ = collect(nb)
+    return headline(template, values, collect_meta(nb))
 
 
 def _scope(v: dict) -> str:
@@ -260,8 +251,18 @@ def verdicts_for_page(nb) -> list[dict]:
     return claims_for_page(nb)
 
 
+AUTHOR = "cnai contributors"  # the one author string: pages, BibTeX and CITATION.cff
+LICENCE = (  # (what, licence, link): the footer of every page and of the index
+    ("Code", "MIT", "https://opensource.org/license/mit"),
+    ("text and figures", "CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+)
+DATA_TERMS = "data under each source's own terms (listed with each source)"
+
+
 def site_config(path: Path | None = None) -> dict:
-    """The ``site:`` block of site.yaml (name, base_url); defaults when absent."""
+    """The ``site:`` block of site.yaml (name, base_url, author, articles, datasets); defaults
+    when absent. ``base_url`` is "" while it is unset or the placeholder: pages then carry no
+    invented address."""
     import yaml
 
     from .. import paths
@@ -271,30 +272,47 @@ def site_config(path: Path | None = None) -> dict:
     except (OSError, yaml.YAMLError):
         doc = {}
     cfg = doc.get("site") if isinstance(doc.get("site"), dict) else {}
-    base = str(cfg.get("base_url") or DEFAULT_BASE_URL)
+    base = str(cfg.get("base_url") or "")
+    if base == DEFAULT_BASE_URL or not base.startswith(("http://", "https://")):
+        base = ""
     return {
         "name": str(cfg.get("name") or SITE_NAME),
-        "base_url": base if base.endswith("/") else base + "/",
+        "base_url": base if not base or base.endswith("/") else base + "/",
+        "author": str(cfg.get("author") or AUTHOR),
+        "articles": _links(cfg.get("articles")),
+        "datasets": _links(cfg.get("datasets")),
     }
 
 
-def citation(title: str, folder: str, prov: dict, cfg: dict) -> tuple[str, str]:
-    """(plain text, BibTeX) for a page."""
-    # the site's address is the deployer's (site.base_url in site.yaml): no invented URL
-    url = f"{cfg['base_url']}{folder}/" if cfg["base_url"] != DEFAULT_BASE_URL else ""
+def _links(items) -> list[dict]:
+    """The ``articles:`` / ``datasets:`` entries of the site block: title, publisher, date, url."""
+    out = []
+    for it in items or []:
+        if isinstance(it, dict) and it.get("title"):
+            out.append({k: str(it.get(k) or "") for k in ("title", "publisher", "date", "url")})
+    return out
+
+
+def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") -> tuple[str, str]:
+    """(plain text, BibTeX) for a page: author, title, version (package and latest lists), build
+    date and commit, and the page's address when the site's base_url is set."""
+    url = f"{cfg['base_url']}{folder}/" if cfg.get("base_url") else ""
+    author = cfg.get("author") or AUTHOR
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
-    where = url or f"Report {folder}/index.html of the cnai site."
+    where = url or f"Page {folder}/index.html of the cnai site (no published address set)."
+    ver = f" Version {version}." if version else ""
     plain = (
-        f"cnai project. \u201c{title}.\u201d cnai reports, built {date} from commit "
+        f"{author}. \u201c{title}.\u201d cnai reports.{ver} Built {date} from commit "
         f"{commit[:12]}. {where}"
     )
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"cnai_{folder}_{year}")
     published = f"  howpublished = {{\\url{{{url}}}}},\n" if url else ""
+    bib_ver = f"  version = {{{version}}},\n" if version else ""
     bib = (
-        f"@misc{{{key},\n  author = {{{{cnai project}}}},\n  title = {{{{{title}}}}},\n"
-        f"  year = {{{year}}},\n{published}"
+        f"@misc{{{key},\n  author = {{{{{author}}}}},\n  title = {{{{{title}}}}},\n"
+        f"  year = {{{year}}},\n{bib_ver}{published}"
         f"  note = {{Built {date} from commit {commit}; report {folder}}}\n}}"
     )
     return plain, bib
@@ -324,9 +342,9 @@ def provenance_html(prov: dict) -> str:
 def render_report(
     nb, prov: dict, page: dict | None = None, failed: str | None = None, show_code: bool = False
 ) -> tuple[str, dict[str, str]]:
-    """Executed notebook -> (standalone HTML page, {file name: CSV text}). ``page``: title,
-    question, folder, nav (prev/next: {id, title}), base config. Code is hidden (shown for a
-    failed run); figures are embedded as data URIs."""
+    """Executed notebook -> (standalone HTML page, {file name: CSV text or chart PNG bytes}).
+    ``page``: title, question, folder, nav (prev/next: {id, title}), base config. Code is hidden
+    (shown for a failed run); charts are files beside the page (``figure-NN-….png``)."""
     import copy
 
     from nbconvert import HTMLExporter
@@ -336,7 +354,7 @@ def render_report(
     folder = page.get("folder") or rid
     cfg = page.get("config") or site_config()
     title = page.get("title") or rid
-    plain, bib = citation(title, folder, prov, cfg)
+    plain, bib = citation(title, folder, prov, cfg, page.get("version", ""))
     files = PageFiles()
     nav = page.get("nav") or {}
     resources = {
@@ -347,6 +365,13 @@ def render_report(
             "group": group_of(rid),
             "root": "../" * (folder.count("/") + 1),
             "failed": failed,
+            "headline": page_headline(nb, page.get("headline", "")),
+            "data_as_of": list(page.get("data_as_of") or ()),
+            "version": page.get("version", ""),
+            "licence": LICENCE,
+            "data_terms": DATA_TERMS,
+            "articles": cfg.get("articles", []),
+            "datasets": cfg.get("datasets", []),
             "verdicts": verdicts_for_page(nb),
             "figures": key_figures(nb, page.get("key_figures") or ()),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
@@ -369,7 +394,8 @@ def render_report(
     # "files" is filled by the preprocessor, before the template reads it
     resources["cnai"]["files"] = _FilesView(files)
     body, out = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
-    return body, dict(out["cnai"]["page_files"].files)  # nbconvert copies the resources
+    made = out["cnai"]["page_files"]  # nbconvert copies the resources
+    return body, {**made.files, **made.images}
 
 
 class _FilesView:
@@ -403,65 +429,6 @@ def write_assets(out_root: Path) -> None:
         write_text(Path(out_root) / "assets" / name, asset_text(name))
 
 
-GLOSSARY = (
-    (
-        "CAC",
-        "Cyberspace Administration of China (国家互联网信息办公室), which publishes the filing "
-        "registries.",
-    ),
-    (
-        "属地",
-        "“Territory”: the province a generative-AI filing is registered under, "
-        "the only location the generative-AI lists give.",
-    ),
-    (
-        "SOE / 国资委",
-        "State-owned enterprise; 国资委 (SASAC) marks central SOEs, which the lists "
-        "give no province.",
-    ),
-    (
-        "LQ",
-        "Location quotient: a province's share of a use case divided by the national share "
-        "(above 1: more specialised than the country).",
-    ),
-    (
-        "HHI",
-        "Herfindahl–Hirschman index of concentration: the sum of squared percentage shares "
-        "(0 to 10,000; above 1,500 counts as moderately concentrated in the US 2010 merger "
-        "guidelines).",
-    ),
-    ("FLOP", "Floating-point operations: the amount of computation used to train a model."),
-    ("TFLOPS", "Trillions of floating-point operations per second: a chip's peak speed."),
-    (
-        "BF16 / FP16",
-        "16-bit number formats used to train large models; chips' peak speeds are quoted in them.",
-    ),
-    ("MFU", "Model FLOPs utilisation: the share of a chip's peak speed a training run achieves."),
-    ("PUE", "Power usage effectiveness: a data centre's total power over the chips' power (≥ 1)."),
-    ("Open weights", "A model whose trained parameters are published for anyone to run."),
-)
-
-
-def glossary_anchor(term: str) -> str:
-    """The id of a glossary entry on the index (``term-mfu``, ``term-bf16-fp16``)."""
-    i = next((n for n, (t, _) in enumerate(GLOSSARY) if t == term), 0)
-    slug = re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
-    return f"term-{slug or i}"
-
-
-@functools.cache
-def glossary_terms() -> tuple[tuple[str, str, str], ...]:
-    """(abbreviation, anchor, definition) for each abbreviation of the glossary ("BF16 / FP16"
-    gives two); entries that are words ("Open weights") are left out. Built once: the page
-    preprocessor asks for every span of text."""
-    return tuple(
-        (part, glossary_anchor(term), text)
-        for term, text in GLOSSARY
-        for part in term.split(" / ")
-        if part.isupper() or not part.isascii()
-    )
-
-
 STATUS_ORDER = (
     "contradicted",
     "supported",
@@ -483,10 +450,10 @@ LEDGER_COUNTS = {  # status -> the ledger's count of claims (one per claim, not 
 }
 PROVINCE_COLUMNS = (  # results.json key, column label, kind
     ("n_filings", "Deep-synthesis filings", "count"),
-    ("share_of_national", "Share of national (%)", "share"),
+    ("share_of_national", "Share of national", "share"),
     ("rank_among_provinces", "Rank", "count"),
     ("n_entities", "Filers", "count"),
-    ("growth_last_year", "First listed in the last 12 months (% of its filings)", "share"),
+    ("growth_last_year", "Share first listed in the last 12 months", "share"),
 )
 
 
@@ -532,6 +499,33 @@ def _headline(b: dict, names=()) -> str:
     return f"{figs[0][0]}: {figs[0][1]}" if figs else ""
 
 
+def _sentence(b: dict, template: str) -> str:
+    """The report's headline sentence (its ``headline:`` template over its recorded figures)."""
+    from .headline import headline
+
+    res = b.get("results", {})
+    kinds, units = b.get("kinds", {}), b.get("units", {})
+    return headline(template, res, {k: {"kind": kinds.get(k), "unit": units.get(k)} for k in res})
+
+
+# words a shortened quote must not end on: a number cut from its unit ("make up 22…") or a
+# word that needs the next one
+DANGLING_RE = re.compile(
+    r"^(?:[\d.,%$]+|a|an|the|of|to|in|and|or|at|by|for|from|with|than|--|–|—)$", re.I
+)
+
+
+def shorten_quote(quote: str, width: int) -> str:
+    """A quote cut to ``width`` characters at a word, never after a number or a word that needs
+    the next one ("make up 22…" becomes "make up…")."""
+    if len(quote) <= width:
+        return quote
+    words = quote[: width - 1].split(" ")[:-1] or [quote[: width - 1]]
+    while len(words) > 1 and DANGLING_RE.match(words[-1].strip(",;:")):
+        words.pop()
+    return " ".join(words).rstrip(",;:") + "\u2026"
+
+
 def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
     """A report's claims as the index shows them: each claim's status is the ledger's (decided by
     its primary reading, so page, ledger and index agree), else the report's own
@@ -552,9 +546,7 @@ def _claim_lines(claims: list[dict], labels: dict[str, str], width: int = 110) -
     for c in claims:
         if c["status"] == "source_traced":
             continue
-        quote = str(c.get("quote") or "")
-        if len(quote) > width:
-            quote = quote[: width - 1].rsplit(" ", 1)[0] + "\u2026"
+        quote = shorten_quote(str(c.get("quote") or ""), width)
         out.append(
             {
                 "status": c["status"],
@@ -613,6 +605,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             "error": b.get("error"),
             "last_good": b.get("last_good"),
             "figures": _figures(b, 6, r.key_figures),
+            "sentence": _sentence(b, getattr(r, "headline", "")),
         }
         group = group_of(r.id)
         if group == "Province profiles":
@@ -674,6 +667,11 @@ INDEX_ENV = jinja2.Environment(
 
 def index_html(git: dict, built_at: str, search: bool = False, **context: Any) -> str:
     context.setdefault("site_name", SITE_NAME)
+    context.setdefault("licence", LICENCE)
+    context.setdefault("data_terms", DATA_TERMS)
+    context.setdefault("author", AUTHOR)
+    for key in ("articles", "datasets", "data_as_of"):
+        context.setdefault(key, [])
     context.setdefault("glossary", [(t, glossary_anchor(t), d) for t, d in GLOSSARY])
     for key in ("answers", "groups", "provinces", "province_columns"):
         context.setdefault(key, [])

@@ -50,6 +50,7 @@ class Report:
     notebooks_dir: str | None = None  # default: the project's notebooks/
     folder: str | None = None  # output folder under the site root (default: the id)
     key_figures: tuple[str, ...] = ()  # results keys shown as "the answer" (page and index)
+    headline: str = ""  # the page's first sentence: a template over results keys (headline.py)
 
     @property
     def notebook_path(self) -> Path:
@@ -189,6 +190,28 @@ def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _headline(e: dict, where: str) -> str:
+    """The entry's ``headline:`` template (its filters checked; its keys are results keys,
+    checked against the results when the page is built)."""
+    from .headline import HeadlineError, placeholders
+
+    text = e.get("headline") or ""
+    if not isinstance(text, str):
+        raise SiteError(f"{where}: headline must be a text with {{results_key}} placeholders")
+    try:
+        placeholders(text)
+    except HeadlineError as err:
+        raise SiteError(f"{where}: headline: {err}") from err
+    return " ".join(text.split())
+
+
+def _fan_out_headline(template: str, values: dict) -> str:
+    """A fan-out's ``{label}`` and ``{value}`` filled in; results placeholders left as they are."""
+    for k, v in values.items():
+        template = template.replace("{" + k + "}", str(v))
+    return template
+
+
 def _key_figures(e: dict, where: str) -> tuple[str, ...]:
     v = e.get("key_figures") or []
     if isinstance(v, str) or not isinstance(v, list) or not all(isinstance(x, str) for x in v):
@@ -272,6 +295,7 @@ def load_site(
         base = dict(
             notebook=e["notebook"],
             key_figures=_key_figures(e, where),
+            headline=_headline(e, where),
             sources=needs.get("sources", ("*",)),
             curated=needs.get("curated", ("*",)),
             modules=needs.get("modules", ()),
@@ -308,7 +332,7 @@ def load_site(
                         title=e["title"].format(**fmt),
                         question=e["question"].format(**fmt),
                         parameters={**params, spec["parameter"]: v["value"]},
-                        **base,
+                        **{**base, "headline": _fan_out_headline(base["headline"], fmt)},
                     )
                 )
         else:

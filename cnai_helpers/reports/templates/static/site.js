@@ -25,10 +25,35 @@
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) { c.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", asc ? "ascending" : "descending");
   }
+  // a box whose content is wider than it (a wide table, a long line) says so: shadows at its
+  // hidden edges (CSS, class cnai-overflows) and a line above it
+  function markOverflow() {
+    document.querySelectorAll(".cnai-table-wrap, .jp-OutputArea-output, .cnai-figure-scroll")
+      .forEach(function (box) {
+        var over = box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== "visible";
+        box.classList.toggle("cnai-overflows", over);
+        var cue = box.previousElementSibling;
+        var has = cue && cue.classList.contains("cnai-scroll-cue");
+        if (over && !has) {
+          cue = document.createElement("p");
+          cue.className = "cnai-scroll-cue";
+          cue.textContent = "Wider than the page: scroll sideways in the box below to see every column \u2192";
+          box.parentNode.insertBefore(cue, box);
+          has = true;
+        }
+        if (has) cue.hidden = !over;
+      });
+  }
+  window.addEventListener("load", markOverflow);
+  window.addEventListener("resize", markOverflow);
   document.addEventListener("DOMContentLoaded", function () {
     // the contents: open beside the text on wide screens, one collapsed line on narrow ones
     var toc = document.querySelector(".cnai-toc details");
     if (toc && window.matchMedia("(min-width: 1100px)").matches) toc.open = true;
+    // long reference tables fold on a phone (one line each), open where there is room
+    if (window.matchMedia("(min-width: 700px)").matches) {
+      document.querySelectorAll("details.cnai-fold").forEach(function (d) { d.open = true; });
+    }
     document.querySelectorAll("table.cnai-table").forEach(function (table) {
       if (!table.tHead || !table.tBodies[0] || table.tBodies[0].rows.length < 3) return;
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {

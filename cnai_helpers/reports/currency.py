@@ -1,0 +1,87 @@
+"""How current the data are: per registry, the latest list (batch) in the core ``batches`` table
+and the date the CAC published it, for the index and for every page whose report reads that
+registry; and the site's version (package version + the latest batch of each registry).
+
+Read once per build from the core tables (never written by hand): a new list added with
+``cnai registry add`` moves the dates on the next build."""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+
+from ..reference import registry_label
+
+DATE_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")  # a day, or only the month the lists give
+
+
+def registry_currency() -> dict[str, dict]:
+    """Registry code -> {registry, label, batch, date, source_ids}: its latest batch, the
+    announcement date of that list (``""`` when the lists do not give one) and the source files
+    its batches come from. Empty when the core tables are not built."""
+    from .. import loaders
+
+    try:
+        batches = loaders.load_batches()
+    except Exception:  # not built or stale: the pages say nothing rather than something wrong
+        return {}
+    out: dict[str, dict] = {}
+    for registry, g in batches.sort_values("batch").groupby("registry", sort=True):
+        last = g.iloc[-1]
+        date = str(last.get("announcement_date") or "")
+        out[str(registry)] = {
+            "registry": str(registry),
+            "label": registry_label(str(registry)),
+            "batch": str(last["batch"]),
+            "date": date if DATE_RE.fullmatch(date) else "",
+            "source_ids": sorted({str(s) for s in g["source_id"]}),
+        }
+    return out
+
+
+def as_of_text(entry: dict) -> str:
+    """ "deep synthesis (深度合成): list of 2026-03, published 2026-03-12"."""
+    when = (
+        f"published {entry['date']}" if entry.get("date") else "publication date not in the lists"
+    )
+    return f"{entry['label']}: list of {entry['batch']}, {when}"
+
+
+def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -> list[dict]:
+    """The registries a report reads: those named by one of its parameters (``registry``,
+    ``compare_registry``) when it names any, else every registry whose source files the report
+    declares (``needs.sources``). In the order of ``currency``."""
+    named = {str(v) for v in (parameters or {}).values() if str(v) in currency}
+    if named:
+        return [c for r, c in currency.items() if r in named]
+    used = set(sources_used or ())
+    return [c for c in currency.values() if used & set(c["source_ids"])]
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("cnai")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def site_version(currency: dict[str, dict]) -> str:
+    """The site's version: "0.1.0, lists to deep_synthesis 2026-03, …" — the package version and
+    the latest list of each registry (the data a page was built from)."""
+    lists = ", ".join(f"{c['label'].split(' (')[0]} {c['batch']}" for c in currency.values())
+    return package_version() + (f" (lists to: {lists})" if lists else "")
+
+
+def page_currency(report: dict, currency: dict[str, dict]) -> dict:
+    """What a report page shows of the data's currency: ``data_as_of`` (one line per registry it
+    reads) and the site's ``version``."""
+    read = registries_read(report.get("parameters") or {}, report.get("sources_used"), currency)
+    return {"data_as_of": [as_of_text(c) for c in read], "version": site_version(currency)}
+
+
+def site_currency(currency: dict[str, dict]) -> dict:
+    """What the index shows: every registry's latest list and the site's version."""
+    return {
+        "data_as_of": [as_of_text(c) for c in currency.values()],
+        "version": site_version(currency),
+    }

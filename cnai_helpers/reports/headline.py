@@ -1,0 +1,82 @@
+"""A page's headline: one sentence a reader can quote, written from the figures the report
+recorded. Each report's ``headline:`` in site.yaml is a template whose ``{key}`` placeholders name
+results keys, each formatted with the project's formatter (:func:`cnai_helpers.results.fmt`,
+with the kind and unit the notebook recorded):
+
+    headline: "{share_hub_provinces_4} of filings come from the four hub provinces; their share
+      of new filings is {hub_share_change_late_vs_early:trend}."
+
+A part in square brackets is optional: it is left out when one of its figures is missing
+(``"… in {n_batches} lists[; {active_filings} are still active]."``). Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign), ``abs`` (the
+size of a change, without its sign), ``words`` (a code value as words). A template whose figure
+was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..results import fmt
+
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
+OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
+FILTERS = ("trend", "abs", "words")
+
+
+class HeadlineError(ValueError):
+    pass
+
+
+def placeholders(template: str) -> list[tuple[str, str]]:
+    """(results key, filter) of each placeholder of ``template``; an unknown filter raises."""
+    out = [(m.group(1), m.group(2) or "") for m in PLACEHOLDER_RE.finditer(template or "")]
+    bad = [f for _, f in out if f and f not in FILTERS]
+    if bad:
+        raise HeadlineError(f"unknown headline filter {bad[0]!r} (one of {', '.join(FILTERS)})")
+    return out
+
+
+def _one(value: Any, how: str, kind: str | None, unit: str | None) -> str:
+    if how == "trend":
+        return "rising" if value > 0 else "falling" if value < 0 else "unchanged"
+    if how == "words":
+        from ..display import code_label
+
+        return code_label(str(value))
+    if how == "abs":
+        value = abs(value)
+        if kind == "share" and unit == "pp":
+            return f"{value * 100:.1f} percentage points"
+    return fmt(value, kind, unit)
+
+
+def _missing(template: str, values: dict) -> list[str]:
+    return [
+        k
+        for k, _ in placeholders(template)
+        if values.get(k) is None or isinstance(values.get(k), (list, dict))
+    ]
+
+
+def headline(template: str, values: dict, meta: dict | None = None) -> str:
+    """The sentence, or "" when there is no template or one of its (not optional) figures is
+    missing. ``meta``: results key -> {kind, unit} (as recorded)."""
+    if not template:
+        return ""
+    placeholders(template)
+    meta = meta or {}
+    # optional parts: kept (without their brackets) when all their figures are there
+    template = OPTIONAL_RE.sub(
+        lambda m: "" if _missing(m.group(1), values) else m.group(1), template
+    )
+    if _missing(template, values):
+        return ""
+
+    def sub(m: re.Match) -> str:
+        key, how = m.group(1), m.group(2) or ""
+        m_ = meta.get(key) or {}
+        return _one(values[key], how, m_.get("kind"), m_.get("unit"))
+
+    text = " ".join(PLACEHOLDER_RE.sub(sub, template).split())
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,98 @@
+"""Checks of what a reader sees on a built page, shared by the browser tests: table cells whose
+text is out of sight, badges broken over two lines, charts wider than their column (run in
+Chromium through Playwright), and code names or machine grammar in the visible prose (on the
+page's HTML)."""
+
+from __future__ import annotations
+
+import re
+
+# every table cell with text: is it inside the viewport, or inside a box that scrolls sideways
+# and says so (class cnai-overflows, set by site.js, with its cue line shown)?
+HIDDEN_CELLS_JS = """() => {
+  const vw = document.documentElement.clientWidth, out = [];
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    const text = cell.innerText.trim();
+    const r = cell.getBoundingClientRect();
+    if (!text || r.width <= 1 || r.height <= 1) continue;  // empty, folded or visually hidden
+    let left = 0, right = vw, cued = false, srOnly = false;
+    for (let el = cell.parentElement; el && el !== document.body; el = el.parentElement) {
+      if (getComputedStyle(el).overflowX === "visible") continue;
+      const b = el.getBoundingClientRect();
+      if (b.width <= 1 && b.height <= 1) { srOnly = true; break; }  // kept for screen readers
+      left = Math.max(left, b.left); right = Math.min(right, b.right);
+      if (el.classList.contains("cnai-overflows")) {
+        const cue = el.previousElementSibling;
+        cued = cued || !!(cue && cue.classList.contains("cnai-scroll-cue") && !cue.hidden
+          && cue.getBoundingClientRect().height > 0);
+      }
+    }
+    if (srOnly) continue;  // a card layout's header row: each cell says its label instead
+    if ((r.left < left - 1 || r.right > right + 1) && !cued) out.push(text.slice(0, 40));
+  }
+  return out;
+}"""
+
+# a badge (status of a claim) drawn on more than one line
+WRAPPED_BADGES_JS = """() => Array.from(document.querySelectorAll(".badge, .status"))
+  .filter(b => b.getClientRects().length > 1
+    || b.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(b).fontSize) + 4)
+  .map(b => b.innerText.trim())"""
+
+# a chart wider than the page's column (it must scale down, not be cut or scrolled)
+WIDE_CHARTS_JS = """() => {
+  const vw = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll("figure.cnai-figure img"))
+    .filter(i => { const r = i.getBoundingClientRect(), p = i.parentElement.getBoundingClientRect();
+      return r.width > p.width + 1 || r.right > vw + 1; })
+    .map(i => (i.getAttribute("alt") || "").slice(0, 50));
+}"""
+
+
+def hidden_cells(page) -> list[str]:
+    return page.evaluate(HIDDEN_CELLS_JS)
+
+
+def wrapped_badges(page) -> list[str]:
+    return page.evaluate(WRAPPED_BADGES_JS)
+
+
+def wide_charts(page) -> list[str]:
+    return page.evaluate(WIDE_CHARTS_JS)
+
+
+# an identifier in snake_case (two words or more), not part of a path, an address or a file name
+SNAKE_RE = re.compile(r"(?<![\w/.@#=-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.[a-z]{2,8}\b)")
+# "1 rows", "1 filings": a count of one with a plural noun
+ONE_PLURAL_RE = re.compile(
+    r"(?<![\d.,\w])1 (?!times\b|plus\b|means\b|equals\b)([a-z]{2,}s)\b(?!['’])"
+)
+GRAMMAR_RE = re.compile(r"\b(?:is|are|was) depends\b")
+# where code belongs: code elements, the technical provenance footer, the BibTeX block
+CODE_SELECTORS = "code, pre, kbd, samp, script, style, footer.cnai-provenance, [hidden]"
+SINGULAR_ENDINGS = ("ss", "us", "is")  # "1 class", "1 status", "1 basis" are singular
+
+
+def visible_text(soup) -> str:
+    """The text a reader sees as prose: the page without its code elements and footer."""
+    import copy
+
+    soup = copy.copy(soup)
+    for el in soup.select(CODE_SELECTORS):
+        el.decompose()
+    body = soup.body or soup
+    return body.get_text(" ")
+
+
+def prose_leaks(soup) -> list[str]:
+    """Code names (snake_case identifiers), "1 rows"-style plurals and "is depends" in the
+    visible prose of a page (a BeautifulSoup document)."""
+    text = visible_text(soup)
+    out = [f"code name {m.group(0)!r}" for m in SNAKE_RE.finditer(text)]
+    out += [
+        f"plural {m.group(0)!r}"
+        for m in ONE_PLURAL_RE.finditer(text)
+        if not m.group(1).endswith(SINGULAR_ENDINGS)
+    ]
+    out += [f"grammar {m.group(0)!r}" for m in GRAMMAR_RE.finditer(text)]
+    return out
