@@ -25,7 +25,7 @@ from ..manifest import Source
 from .assemble import assemble_tables
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .parse import BuildError, parse_all, parse_cancellations
-from .parse_cache import ParseCache
+from .parse_cache import ParseCache, cache_folder
 from .quality import Issue
 from .write import filings_by_province, validate_tables, write_tables
 
@@ -48,12 +48,6 @@ def build_tables(
     return validate_tables(tables)
 
 
-def cache_dir(out_dir: Path) -> Path:
-    """The parse cache beside the core tables' folder (``data/cache/parsed``): outside the
-    folder the build swaps in, so it survives every rebuild."""
-    return Path(out_dir).parent / "cache" / "parsed"
-
-
 def build(
     raw_dir: Path | None = None,
     out_dir: Path | None = None,
@@ -74,7 +68,7 @@ def build(
     if not force and current_fingerprint(out_dir) == fp:
         return json.loads((out_dir / "build_info.json").read_text())
     t0 = time.perf_counter()
-    cache = ParseCache(cache_dir(out_dir))
+    cache = ParseCache(cache_folder(out_dir))
     tables = build_tables(sources, raw_dir, jobs, corrections, cache)
     info = {
         "fingerprint": fp,
