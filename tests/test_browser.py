@@ -128,7 +128,7 @@ def test_index_and_reports_render_without_errors(site, real, browser):
     page.screenshot(path=str(SHOTS / "index.png"), full_page=True)
     assert not errors, errors
     assert not dialogs
-    for base, rid in ((real, "registry-genai"), (site, "xss")):
+    for base, rid in ((real, "registry-genai_filings"), (site, "xss")):
         page, errors, dialogs = open_page(browser, f"{base}{rid}/index.html")
         n_img = check_images(page)
         assert n_img >= 1, f"{rid}: no figure"
@@ -179,7 +179,7 @@ def test_csv_download_rows_match_the_table(real, browser):
     import csv
     import io
 
-    page, _, _ = open_page(browser, real + "registry-genai/index.html")
+    page, _, _ = open_page(browser, real + "registry-genai_filings/index.html")
     links = page.locator("p.cnai-download a")
     assert links.count() >= 1
     with page.expect_download() as info:
@@ -196,7 +196,7 @@ def test_dark_mode_changes_the_background(real, browser):
     for scheme in ("light", "dark"):
         ctx = browser.new_context(color_scheme=scheme)
         page = ctx.new_page()
-        page.goto(real + "registry-genai/index.html", wait_until="load")
+        page.goto(real + "registry-genai_filings/index.html", wait_until="load")
         backgrounds.append(page.evaluate("getComputedStyle(document.body).backgroundColor"))
         ctx.close()
     assert backgrounds[0] != backgrounds[1], backgrounds
@@ -219,7 +219,7 @@ def test_search_finds_the_province_page(real, browser):
 
 
 @pytest.mark.parametrize(
-    "path", ("index.html", "registry-genai/index.html", "province-44/index.html")
+    "path", ("index.html", "registry-genai_filings/index.html", "province-44/index.html")
 )
 def test_no_critical_accessibility_violations(real, browser, path):
     from axe_playwright_python.sync_playwright import Axe

@@ -27,7 +27,7 @@ from .assemble import assemble_tables
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .health import tables_problem
 from .parse import BuildError, file_names, parse_all, parse_cancellations
-from .parse_cache import ParseCache
+from .parse_cache import ParseCache, cache_folder
 from .quality import Issue
 from .write import filings_by_province, validate_tables, write_tables
 
@@ -49,12 +49,6 @@ def build_tables(
     files = {**file_names(sources), **cancel_files}  # data-quality rows name the file
     tables = assemble_tables(listings, batch_meta, issues, cancel_rows, files, cancel_issues)
     return validate_tables(tables)
-
-
-def cache_dir(out_dir: Path) -> Path:
-    """The parse cache beside the core tables' folder (``data/cache/parsed``): outside the
-    folder the build swaps in, so it survives every rebuild."""
-    return Path(out_dir).parent / "cache" / "parsed"
 
 
 def build(
@@ -80,7 +74,7 @@ def build(
             return json.loads((out_dir / "build_info.json").read_text())
         print(f"cnai: registry tables cannot be read ({problem}); rebuilding…", file=sys.stderr)
     t0 = time.perf_counter()
-    cache = ParseCache(cache_dir(out_dir))
+    cache = ParseCache(cache_folder(out_dir))
     tables = build_tables(sources, raw_dir, jobs, corrections, cache)
     info = {
         "fingerprint": fp,

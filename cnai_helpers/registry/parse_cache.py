@@ -47,6 +47,12 @@ def parser_version() -> str:
     return h.hexdigest()
 
 
+def cache_folder(out_dir: Path) -> Path:
+    """The parse cache beside the core tables' folder (``data/cache/parsed``): outside the
+    folder the build swaps in, so it survives every rebuild."""
+    return Path(out_dir).parent / "cache" / "parsed"
+
+
 def key(src: Source) -> str:
     """Cache key of one source's parse: its recorded sha256 (checked against the bytes before
     use), the manifest fields the parse reads, and the parser version."""
