@@ -292,3 +292,22 @@ def test_a_verdict_not_primary_says_its_role():
         "contradicted, a sensitivity check"
     )
     assert wf.month_name("2024-12") == "December 2024"
+
+
+def test_second_coder_labelled_the_rows_drawn_by_the_committed_script():
+    """The deep-synthesis half the second coder labelled is the seeded random draw of
+    scripts/draw_second_coder_sample.py (every generative-AI row), in the form's order."""
+    import csv
+    import importlib.util
+
+    from cnai_helpers import paths
+
+    spec = importlib.util.spec_from_file_location(
+        "draw", paths.ROOT / "scripts" / "draw_second_coder_sample.py"
+    )
+    draw = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(draw)
+    labelled = paths.DATA / "evaluation_labels" / "second_coder.csv"
+    with labelled.open(encoding="utf-8") as fh:
+        got = [r["sample_id"] for r in csv.DictReader(fh)]
+    assert got == draw.second_coder_ids()
