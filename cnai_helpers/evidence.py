@@ -355,5 +355,7 @@ def source_traced(
     )
 
 
-def not_testable(reason: str) -> Verdict:
-    return Verdict(NOT_TESTABLE, reason)
+def not_testable(reason: str, basis: str = "computed") -> Verdict:
+    """The data cannot address the claim (``basis="curated"`` for a figure that would only be
+    restated from a source, e.g. one whose only source is too weak to restate)."""
+    return Verdict(NOT_TESTABLE, reason, basis=basis)

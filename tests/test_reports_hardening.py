@@ -156,7 +156,7 @@ def test_real_notebooks_declare_ranges_and_their_defaults_satisfy_them(tmp_path)
         ("registry-genai_registrations", "registry=all", "is not one of deep_synthesis"),
         ("compute", "n_samples=0", "'n_samples' = 0 is outside"),
         ("compute", "pue=-1.0", "'pue' = -1.0 is outside 1.0..3.0"),
-        ("compute", "penalty_low=.nan", "'penalty_low' must be a finite number"),
+        ("compute", "pue=.nan", "'pue' must be a finite number"),
         ("compute", "training_flop=nan", "'training_flop' must be a finite number"),
     ],
 )
