@@ -188,7 +188,8 @@ def fact(
     value = float(row["value"])
     if row.get("scale", ""):
         value = float(to_millions(value, row["scale"]))
-    where = f"market_facts.csv: {entity}, {metric}, {row['period']} ({row['source_url']})"
+    what = metric.replace("_", " ")  # the page reads words, the table keeps its code
+    where = f"market_facts.csv: {entity}, {what}, {row['period']} ({row['source_url']})"
     return value, where
 
 
