@@ -167,17 +167,18 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
     }
 
 
-def _human_size(n: int) -> str:
+def human_size(n: float) -> str:
+    """A file size for people: 812 bytes, 4.2 MB (the release README and download page)."""
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+            return f"{int(n):,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
 
 
 def readme(pkg: dict, files: dict[str, dict]) -> str:
     rows = "\n".join(
-        f"| `{name}` | {_human_size(info['bytes'])} | `{info['sha256']}` |"
+        f"| `{name}` | {human_size(info['bytes'])} | `{info['sha256']}` |"
         for name, info in files.items()
     )
     latest = ", ".join(f"{r} {b}" for r, b in pkg["cnai:latest_batches"].items())

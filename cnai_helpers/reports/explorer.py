@@ -28,6 +28,7 @@ import jinja2
 
 from .. import filers, paths
 from ..atomic import atomic_dir, write_text
+from ..release import human_size
 
 TEMPLATES = Path(__file__).parent / "templates" / "explorer"
 STATE = ".explorer.json"
@@ -500,7 +501,7 @@ def build_site_pages(
     with atomic_dir(out_root / "download") as tmp:
         pkg = write_release(tmp)
         files = {
-            p.name: {"size": _size(p.stat().st_size), "sha256": sha256_of(p)}
+            p.name: {"size": human_size(p.stat().st_size), "sha256": sha256_of(p)}
             for p in sorted(tmp.iterdir())
             if p.name != "index.html"
         }
@@ -510,8 +511,8 @@ def build_site_pages(
                 "name": r["name"],
                 "grain": r["title"].split(" (", 1)[1].rstrip(")") if " (" in r["title"] else "",
                 "rows": rows.get(r["name"], 0),
-                "csv_size": _size(r["bytes"]),
-                "parquet_size": _size(r["cnai:parquet"]["bytes"]),
+                "csv_size": human_size(r["bytes"]),
+                "parquet_size": human_size(r["cnai:parquet"]["bytes"]),
             }
             for r in pkg["resources"]
         ]
@@ -526,7 +527,7 @@ def build_site_pages(
                 pkg=pkg,
                 tables=tables,
                 files=files,
-                duckdb_size=_size(pkg["cnai:duckdb"]["bytes"]),
+                duckdb_size=human_size(pkg["cnai:duckdb"]["bytes"]),
             ),
             encoding="utf-8",
         )
@@ -548,14 +549,6 @@ def sha256_of(p: Path) -> str:
     from ..release import sha256_file
 
     return sha256_file(p)
-
-
-def _size(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{int(n):,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 def site_links(out_root: Path) -> dict[str, bool]:
