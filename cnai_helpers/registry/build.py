@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,6 +80,7 @@ def build(
     info = {
         "fingerprint": fp,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_id": uuid.uuid4().hex,  # two builds in one second are still two versions
         "seconds": round(time.perf_counter() - t0, 2),
         "sources": {s.id: s.sha256 for s in sources},
         "rows": {k: len(v) for k, v in tables.items()},
