@@ -328,21 +328,17 @@ def claim_records(rows: pd.DataFrame) -> list[dict]:
 
 
 def _figure_text(r: pd.Series) -> str:
-    from .formatting import fmt
+    from .formatting import fmt, interval_suffix
 
     v = r["value"]
     if v is None or (isinstance(v, float) and v != v):
         return ""
     kind = r.get("kind") or {"share": "share", "year": "year", "x": "ratio"}.get(r["unit"])
-    text = fmt(v, kind) if kind else fmt(v) + (f" {r['unit']}" if r["unit"] else "")
-    lo, hi = r.get("ci_low"), r.get("ci_high")
-    if kind and _num(lo) and _num(hi) and lo != hi:
-        text += f" ({r.get('interval_kind') or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"
-    return text
-
-
-def _num(x) -> bool:
-    return isinstance(x, (int, float)) and x == x
+    if not kind:
+        return fmt(v) + (f" {r['unit']}" if r["unit"] else "")
+    return fmt(v, kind) + interval_suffix(
+        r.get("ci_low"), r.get("ci_high"), kind, r.get("interval_kind")
+    )
 
 
 def _claimed_text(claimed, unit: str) -> str:

@@ -37,3 +37,11 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
         cur, _, scale = unit.partition(" ")
         return f"{cur} {text}" + (f" {scale}" if scale else "")
     return text + (f" {unit}" if unit else "")
+
+
+def interval_suffix(lo: Any, hi: Any, kind: str | None, interval_kind: str | None = None) -> str:
+    """ " (95% interval 14.3%–34.2%)" after an estimate, or "" when there is no interval (a
+    census, a missing or NaN end): the one way pages, the index and the ledger write it."""
+    if not all(isinstance(x, (int, float)) and x == x for x in (lo, hi)) or lo == hi:
+        return ""
+    return f" ({interval_kind or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"

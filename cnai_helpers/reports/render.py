@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from ..display import TABLE_MIME
+from ..formatting import interval_suffix
 from ..results import collect, collect_meta, collect_verdicts, fmt
 from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFiles, ...)
     GLOSSARY,
@@ -114,11 +115,9 @@ def _estimate_text(v: dict) -> str:
     kind, value = v.get("kind"), v.get("value")
     if value is None or isinstance(value, (str, bool)):
         return "not measurable" if value is None else str(value)
-    text = fmt(value, kind)
-    lo, hi = v.get("ci_low"), v.get("ci_high")
-    if lo is not None and hi is not None and lo != hi:
-        text += f" ({v.get('interval_kind') or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"
-    return text
+    return fmt(value, kind) + interval_suffix(
+        v.get("ci_low"), v.get("ci_high"), kind, v.get("interval_kind")
+    )
 
 
 def page_headline(nb, template: str) -> str:
