@@ -386,8 +386,15 @@ def reading_html(r) -> str:
         if r.cutoff
         else ""
     )
+    revised = (
+        f" <span class='cnai-revised'>Reading revised on {e(r.history[-1]['date'])}, after "
+        "results under the earlier reading existed (what it was and why: below).</span>"
+        if r.history
+        else ""
+    )
     out = [
-        f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}</p>",
+        f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}"
+        f"{revised}</p>",
         "<details class='cnai-why'><summary>Why this reading</summary>",
         f"<p>{e(r.rationale)}</p><p><strong>Population:</strong> {e(r.population)}.</p>",
     ]
@@ -398,6 +405,13 @@ def reading_html(r) -> str:
         )
     out.append("</details>")
     return "".join(out)
+
+
+def revised_readings(readings: dict | None = None) -> list[str]:
+    """The claims whose reading was revised after results under an earlier reading existed (a
+    reading with a history): the ledger says how many, and each claim says so beside its band."""
+    readings = load_readings() if readings is None else readings
+    return sorted(c for c, r in readings.items() if r.history)
 
 
 def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:

@@ -280,3 +280,25 @@ def test_no_notebook_decides_a_status_itself():
             if cell.cell_type == "code" and any(w in cell.source for w in words):
                 found.append(f"{nb_path.name} cell {i}")
     assert not found, found
+
+
+def test_a_revised_reading_says_so_beside_its_band_not_only_in_the_fold():
+    """A reading revised after results under an earlier reading existed says so next to its
+    band (visible without opening "Why this reading"); an unrevised one does not; the ledger
+    counts the revised ones."""
+    from bs4 import BeautifulSoup
+
+    from cnai_helpers.claims import reading_html, revised_readings
+    from cnai_helpers.readings import load_readings
+
+    readings = load_readings()
+    revised = revised_readings(readings)
+    assert revised and set(revised) <= set(readings)
+    for cid, r in readings.items():
+        soup = BeautifulSoup(reading_html(r), "html.parser")
+        head = soup.select_one("p.cnai-reading").get_text(" ")
+        fold = soup.select_one("details.cnai-why").get_text(" ")
+        if cid in revised:
+            assert "Reading revised on" in head and r.history[-1]["was"] in fold, cid
+        else:
+            assert "revised" not in head, cid
