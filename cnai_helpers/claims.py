@@ -457,7 +457,15 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
             return f"<li>{where}{scope}{fig}{st}{e(p['reason'])}</li>"
 
         alts = [item(p) for _, p in g.iterrows() if p["role"] == "alternative"]
-        sens = [item(p) for _, p in g.iterrows() if p["role"] == "sensitivity"]
+        # the same check computed by two reports (compute and compute-910b record one table of
+        # chips and precisions each) is listed once, under the first report that computed it
+        seen: set = set()
+        sens = []
+        for _, p in g[g["role"] == "sensitivity"].iterrows():
+            key = tuple(str(p.get(k)) for k in ("definition", "registry", "cutoff", "value"))
+            if key not in seen:
+                seen.add(key)
+                sens.append(item(p))
         others = [
             item(p)
             for _, p in g.iterrows()

@@ -599,3 +599,58 @@ def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
     assert prim.role == "primary", prim.role
     lines = _claim_lines(_report_claims(build(prim), ledger, where), evidence.LABELS)
     assert [(x["status"], x["role"]) for x in lines] == [("contradicted", "primary")]
+
+
+def test_the_ledger_answer_leads_with_the_claims_the_analyses_decide():
+    """The ledger's answer lists the decided claims with the analyses' first: the DeepSeek
+    entry number (decided on the ledger page itself) comes after them, not first; pending,
+    not-testable and restated claims are not in the lead."""
+    import nbformat
+
+    from cnai_helpers.reports.render import ledger_lead
+
+    recs = [
+        {
+            "id": "deepseek_entry_152",
+            "claim_status": "supported",
+            "primary": True,
+            "report": "claims",
+        },
+        {"id": "hubs_80", "claim_status": "contradicted", "primary": True, "report": "geo-genai"},
+        {
+            "id": "hubs_80",
+            "claim_status": "contradicted",
+            "primary": False,
+            "report": "geo-deep_synthesis",
+        },
+        {
+            "id": "compute_2_4x",
+            "claim_status": "inconclusive",
+            "primary": True,
+            "report": "compute",
+        },
+        {
+            "id": "burning_cash",
+            "claim_status": "not_testable",
+            "primary": True,
+            "report": "monetization",
+        },
+        {
+            "id": "foreign_05",
+            "claim_status": "pending",
+            "primary": True,
+            "report": "who-files-genai",
+        },
+    ]
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.cnai.result+json": {"name": "claims", "value": recs}},
+        )
+    ]
+    nb.cells = [cell]
+    lead = ledger_lead(nb)
+    assert [x["claim"] for x in lead] == ["hubs_80", "compute_2_4x", "deepseek_entry_152"]
+    assert all(x["quote"] for x in lead)

@@ -110,6 +110,38 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
     return figure_entries(values, collect_meta(nb), order, limit, keep_missing=bool(names))
 
 
+DECIDED = ("contradicted", "supported", "depends_on_definition", "inconclusive")
+
+
+def ledger_lead(nb, width: int = 110) -> list[dict]:
+    """The ledger's answer after its counts: the claims the data decide, those the analyses
+    decide first (the registry, compute and money questions), each a badge, the claim's words
+    and a link to its row, so the answer does not lead with the least consequential claim.
+    Empty for a page that records no ledger."""
+    from ..claims import load_claims
+    from ..evidence import LABELS
+
+    values, _ = collect(nb)
+    records = values.get("claims")
+    if not isinstance(records, list):
+        return []
+    claims = load_claims()
+    quotes = dict(zip(claims["claim_id"], claims["quote"], strict=True))
+    rank = {s: i for i, s in enumerate(DECIDED)}
+    lines = [
+        {
+            "claim": r["id"],
+            "status": r["claim_status"],
+            "label": LABELS.get(r["claim_status"], r["claim_status"]),
+            "quote": shorten_quote(str(quotes.get(r["id"], "")), width),
+            "analysis": r.get("report") not in (None, "", "claims"),
+        }
+        for r in records
+        if isinstance(r, dict) and r.get("primary") and r.get("claim_status") in rank
+    ]
+    return sorted(lines, key=lambda d: (not d["analysis"], rank[d["status"]], d["claim"]))
+
+
 def _estimate_text(v: dict) -> str:
     """ "73.8%" or "20.3% (95% interval 14.3%–34.2%)" for a recorded verdict."""
     kind, value = v.get("kind"), v.get("value")
@@ -372,6 +404,7 @@ def render_report(
             "articles": cfg.get("articles", []),
             "datasets": cfg.get("datasets", []),
             "verdicts": verdicts_for_page(nb),
+            "ledger_lead": ledger_lead(nb),
             "figures": key_figures(nb, page.get("key_figures") or ()),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
