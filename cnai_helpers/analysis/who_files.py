@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evidence
-from ..formatting import fmt
+from ..formatting import fmt, span
 from . import evaluation as ev
 
 KEY_WORDS = {
@@ -202,4 +202,4 @@ def shown(r) -> str:
     if not r["measurable"]:
         return "not measurable"
     lo, hi = fmt(float(r["ci_low"]), "share"), fmt(float(r["ci_high"]), "share")
-    return f"{fmt(float(r['estimate']), 'share')} (95% {lo}–{hi})"
+    return f"{fmt(float(r['estimate']), 'share')} (95% {span(lo, hi)})"

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from ..display import TABLE_MIME
-from ..formatting import interval_suffix
+from ..formatting import interval_suffix, span
 from ..results import collect, collect_meta, collect_verdicts, fmt
 from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFiles, ...)
     GLOSSARY,
@@ -55,7 +55,7 @@ def interval_of(name: str, values: dict, kind: str | None, unit: str | None) -> 
     lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
     if values.get(name) is None or not all(isinstance(x, (int, float)) for x in (lo, hi)):
         return ""
-    return f"95% interval {fmt(lo, kind, unit)}–{fmt(hi, kind, unit)}"
+    return f"95% interval {span(fmt(lo, kind, unit), fmt(hi, kind, unit))}"
 
 
 def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | None) -> str:
