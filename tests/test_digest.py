@@ -361,5 +361,7 @@ def test_quality_table_names_the_list_and_the_correction_for_people():
     assert list(t.columns) == ["list", "row", "action", "reason", "filing number"]
     assert t["list"].tolist() == ["Deep synthesis list of 2025-09", "Generative-AI list of 2024-08"]
     assert t["action"].tolist() == ["Repaired", "Rejected"]
-    assert t["reason"][0] == "region code 406301 → 460000 (project correction: not a GB/T 2260 code)"
+    assert (
+        t["reason"][0] == "region code 406301 → 460000 (project correction: not a GB/T 2260 code)"
+    )
     assert "cac_" not in t.to_csv() and "corrections.csv" not in t.to_csv()

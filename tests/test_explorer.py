@@ -315,4 +315,7 @@ def test_filer_pages_read_as_prose_with_labels_for_people(built, filings):
         assert soup.select_one("#cite p") and "MIT" in soup.select_one("#licence").get_text()
         assert "Data as of" in text
     tencent = (root / "filer" / "2959887.html").read_text("utf-8")
-    assert "Service provider (服务提供者)" in tencent or "Technical supporter (服务技术支持者)" in tencent
+    assert (
+        "Service provider (服务提供者)" in tencent
+        or "Technical supporter (服务技术支持者)" in tencent
+    )

@@ -43,7 +43,8 @@ def test_tables_show_category_labels_and_capitalised_headers():
         assert shown in out, shown
     assert "cross sector" not in out and ">private<" not in out
     assert ">Share of batch<" in out and ">Org type<" in out and ">share of batch<" not in out
-    kept = disp.table_html(df, codes=["sector"])  # a table of codes (the data dictionary) keeps them
+    # a table of codes (the data dictionary) keeps them
+    kept = disp.table_html(df, codes=["sector"])
     assert "cross_sector" in kept
 
 
@@ -93,4 +94,8 @@ def test_a_heading_a_cell_shows_is_in_the_contents():
     )
     resources = {"cnai": {"page_files": PageFiles(), "root": "../"}}
     SitePreprocessor().preprocess(nbformat.from_dict(nb), resources)
-    assert [t[2] for t in resources["cnai"]["toc"]] == ["Summary", "Generative AI: filings", "Caveats"]
+    assert [t[2] for t in resources["cnai"]["toc"]] == [
+        "Summary",
+        "Generative AI: filings",
+        "Caveats",
+    ]

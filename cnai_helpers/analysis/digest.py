@@ -233,7 +233,12 @@ def quality_disagreements(dq: pd.DataFrame, batch: str) -> pd.DataFrame:
 
 
 CORRECTION_RE = r"\(corrections\.csv: "
-ACTION_LABELS = {"repaired": "Repaired", "flagged": "Flagged", "rejected": "Rejected", "note": "Note"}
+ACTION_LABELS = {
+    "repaired": "Repaired",
+    "flagged": "Flagged",
+    "rejected": "Rejected",
+    "note": "Note",
+}
 
 
 def list_label(registry: object, batch: object) -> str:

@@ -55,9 +55,7 @@ def as_of_text(entry: dict) -> str:
     when = (
         f"published {entry['date']}" if entry.get("date") else "publication date not in the lists"
     )
-    notices = (
-        f"; cancellation notices to {entry['notices_to']}" if entry.get("notices_to") else ""
-    )
+    notices = f"; cancellation notices to {entry['notices_to']}" if entry.get("notices_to") else ""
     return f"{entry['label']}: list of {entry['batch']}, {when}{notices}"
 
 

@@ -368,7 +368,8 @@ def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overr
                 "registry": registry_labels.get(r["registry"], r["registry"]),
                 "number": r["filing_number"],
                 "algorithm": r["algorithm_name"],
-                "product": "" if _text(r["application_product"]).strip() in NO_PRODUCT
+                "product": ""
+                if _text(r["application_product"]).strip() in NO_PRODUCT
                 else _text(r["application_product"]),
                 "role": value_label(_text(r["role_or_category"])),
                 "first": r["first_batch"],
