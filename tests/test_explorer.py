@@ -319,3 +319,25 @@ def test_filer_pages_read_as_prose_with_labels_for_people(built, filings):
         "Service provider (服务提供者)" in tencent
         or "Technical supporter (服务技术支持者)" in tencent
     )
+
+
+@pytest.mark.mirror
+def test_english_names_find_a_known_company_and_no_other(filings):
+    """The curated English names: each pattern names some filer, none reaches another company
+    (中网易企秀 is not NetEase), and a search by the English name finds every filing of the
+    filers it names (Tencent: all of them, not the two whose numbers spell Tencent)."""
+    from cnai_helpers.metadata import read_curated
+
+    table = read_curated("filer_names")
+    names = filings["entity_name"].unique()
+    english = filers.english_names(names, table)
+    named = {e["name"] for hits in english.values() for e in hits}
+    assert set(table["english_name"]) == named, set(table["english_name"]) - named
+    assert not english.get("北京中网易企秀科技有限公司")
+    assert [e["name"] for e in english["深圳市腾讯计算机系统有限公司"]] == ["Tencent"]
+    ids, _ = filers.assign_filers(filings)
+    f = filings.assign(filer_id=ids)
+    tencent = f[f["entity_name"].isin([n for n, e in english.items() if e[0]["name"] == "Tencent"])]
+    want = set(f.loc[f["filer_id"].isin(set(tencent["filer_id"])), "filing_number"])
+    got = set(filers.search(filings, "Tencent")["filing_number"])
+    assert want <= got and len(want) > 30, (len(want), len(got))

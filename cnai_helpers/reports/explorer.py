@@ -107,6 +107,7 @@ def code_files() -> list[Path]:
         here / "filers.py",
         here / "release.py",
         here / "tables.yaml",
+        paths.curated_table("filer_names"),  # English names: the search text and filer pages
         paths.MANIFEST,
         *sorted(TEMPLATES.iterdir()),
         Path(__file__).parent / "templates" / "static" / "site.css",
@@ -217,8 +218,15 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
         .drop_duplicates("city_code")
         .sort_values(["city_en", "city_code"])
     )
+    # [code, label in the menu (with its province: two Suzhous), label in the table's cell (the
+    # province is the column beside it)]
     cities = [
-        [r.city_code, city_label(r.city_en, r.city_zh, r.province_en)] for r in city.itertuples()
+        [
+            r.city_code,
+            city_label(r.city_en, r.city_zh, r.province_en),
+            city_label(r.city_en, r.city_zh, None),
+        ]
+        for r in city.itertuples()
     ]
     roles = sorted(v for v in f["role_or_category"].dropna().unique() if v)
     org_types = sorted(f["org_type"].unique(), key=lambda v: list(ORG_LABELS).index(v))
@@ -309,7 +317,9 @@ def _locations(rows: list[dict]) -> list[dict]:
     return [{"text": t, "n": n} for t, n in locs.most_common()]
 
 
-def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overrides: dict):
+def filer_pages(
+    f, ids, batches, registry_labels: dict, digests: set[str], overrides: dict, english=None
+):
     """(filer id, page context) for every filer, from its filings (plain Python over the
     records: a pandas group-by per filer costs minutes for 5,700 filers)."""
     from ..reference import value_label
@@ -384,6 +394,9 @@ def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overr
             for r in sorted(sub, key=lambda r: (reg_order.get(r["registry"], 99), r["first_batch"]))
         ]
         parts = sorted({p for p in (filers.entity_part(r["filing_key"]) for r in sub) if p})
+        known = {
+            e["name"]: e["url"] for n in names for e in (english or {}).get(n, ())
+        }  # the project's table of English names (data/curated/filer_names.csv)
         full, _ = filers.pinyin(latest)
         yield (
             fid,
@@ -392,6 +405,7 @@ def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overr
                 "name": latest,
                 "pinyin": full if full != filers.normalize(latest) else "",
                 "names": sorted(names.values(), key=lambda n: (n["first"], n["name"])),
+                "known_as": [{"name": k, "url": u} for k, u in known.items()],
                 "parts": parts,
                 "n_filings": len(sub),
                 "locations": _locations(sub),
@@ -492,6 +506,7 @@ def build_site_pages(
             "product, algorithm or filing number; filter, sort and download.",
             n_filings=len(f),
             n_filers=len(texts),
+            n_english=len(read_curated("filer_names")),
             registries=data["registries"],
             batches=data["batches"],
             provinces=data["provinces"],
@@ -513,7 +528,8 @@ def build_site_pages(
     redirect_tpl = ENV.get_template("redirect.html.j2")
     names: dict[str, str] = {}
     with atomic_dir(out_root / "filer") as tmp:
-        for fid, ctx in filer_pages(f, ids, batches, labels, set(digests), overrides):
+        english = filers.english_names(f["entity_name"].unique())
+        for fid, ctx in filer_pages(f, ids, batches, labels, set(digests), overrides, english):
             names[fid] = ctx["name"]
             (tmp / f"{fid}.html").write_text(
                 filer_tpl.render(
@@ -577,6 +593,8 @@ def build_site_pages(
                 tables=tables,
                 files=files,
                 duckdb_size=human_size(pkg["cnai:duckdb"]["bytes"]),
+                n_filers=len(texts),
+                n_entities=rows.get("entities", 0),
             ),
             encoding="utf-8",
         )

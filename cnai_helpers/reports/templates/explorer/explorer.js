@@ -122,11 +122,12 @@
     return out;
   }
 
+  // a value's label: the short one of the cell where the list has one ([code, label, short])
   function label(list) {
     return function (v, type) {
       if (v == null || v < 0) return type === "sort" || type === "type" ? "" : "—";
       var x = list[v];
-      x = Array.isArray(x) ? x[1] : x;
+      x = Array.isArray(x) ? (type === "display" && x[2] ? x[2] : x[1]) : x;
       return type === "display" ? esc(x) : x;
     };
   }
