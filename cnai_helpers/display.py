@@ -194,13 +194,27 @@ def code_names(text: str) -> str:
     return CODE_NAME_RE.sub(r"`\g<0>`", str(text))
 
 
+BACKTICK_RE = re.compile(r"`([^`\n]+)`")
+
+
+def code_markup(text: str) -> str:
+    """An escaped text of a ``codes`` cell with its code as code elements: spans in backticks
+    (```cnai registry build```, written so in tables.yaml) and bare code names (``source_id``)
+    outside them."""
+    parts = BACKTICK_RE.split(text)  # odd parts: the insides of backtick spans
+    return "".join(
+        f"<code>{p}</code>" if i % 2 else CODE_NAME_RE.sub(r"<code>\g<0></code>", p)
+        for i, p in enumerate(parts)
+    )
+
+
 def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
     if kind == "url":
         return _link
 
     def cell(v: Any) -> str:
         text = SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
-        return CODE_NAME_RE.sub(r"<code>\g<0></code>", text) if codes else text
+        return code_markup(text) if codes else text
 
     return cell
 

@@ -99,3 +99,9 @@ def test_a_heading_a_cell_shows_is_in_the_contents():
         "Generative AI: filings",
         "Caveats",
     ]
+
+
+def test_code_in_backticks_is_code_in_a_table_of_codes():
+    df = pd.DataFrame({"field": ["sector"], "description": ["a `unknown` label; see source_id"]})
+    out = disp.table_html(df, codes=True)
+    assert "<code>unknown</code>" in out and "<code>source_id</code>" in out and "`" not in out
