@@ -436,7 +436,10 @@ def test_one_author_string_on_pages_and_in_citation_cff():
     assert "{{" + render.site_config()["author"] + "}}" in bib
 
 
-def test_no_invented_address_while_base_url_is_a_placeholder(tmp_path):
+def test_no_invented_address_while_base_url_is_a_placeholder(tmp_path, monkeypatch):
+    for var in (render.BASE_URL_ENV, "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(render, "_origin_repository", lambda root: "")  # a clone with no remote
     (tmp_path / "site.yaml").write_text('site: {base_url: ""}\nreports: []\n')
     cfg = render.site_config(tmp_path / "site.yaml")
     plain, bib = render.citation("Geo", "geo", PROV, cfg, "0.1.0")
@@ -556,3 +559,74 @@ def test_index_quotes_are_never_cut_after_a_number():
     short = render.shorten_quote(q, 95)
     assert short.endswith("make up\u2026") and len(short) <= 95
     assert render.shorten_quote("Short claim.", 95) == "Short claim."
+
+
+@pytest.mark.parametrize(
+    ("value", "env", "remote", "expected"),
+    [
+        ("https://x.org/c", {}, "", "https://x.org/c/"),  # set in site.yaml: used as it is
+        ("auto", {"CNAI_SITE_BASE_URL": "https://y.org/"}, "a/b", "https://y.org/"),
+        ("auto", {"GITHUB_REPOSITORY": "Owner/cnai"}, "", "https://owner.github.io/cnai/"),
+        ("auto", {}, "git@github.com:owner/cnai.git", "https://owner.github.io/cnai/"),
+        ("auto", {}, "https://github.com/owner/cnai", "https://owner.github.io/cnai/"),
+        ("", {}, "https://github.com/owner/owner.github.io.git", "https://owner.github.io/"),
+        ("auto", {}, "https://gitlab.com/owner/cnai.git", ""),  # not GitHub Pages: no guess
+        ("auto", {}, "", ""),
+        (render.DEFAULT_BASE_URL, {}, "", ""),  # the old example address is no address
+    ],
+)
+def test_the_published_address_is_configured_or_the_repositorys_github_pages(
+    value, env, remote, expected, monkeypatch
+):
+    monkeypatch.setattr(
+        render, "_origin_repository",
+        lambda root: m.expand(r"\1/\2") if (m := render.GITHUB_REMOTE_RE.search(remote)) else "",
+    )  # fmt: skip
+    assert render.published_base_url(value, env=env) == expected
+
+
+def test_every_page_links_the_articles_and_datasets_it_uses(monkeypatch):
+    """The answer's claim names its article with a link; the page lists the source articles of
+    its claims and the datasets it reads, linked to their address or, with none recorded, to
+    their line in the index's list of sources (which has that id)."""
+    from bs4 import BeautifulSoup
+
+    cfg = {
+        **render.site_config(),
+        "articles": render._links(
+            [
+                {"id": "wired", "title": "T1", "publisher": "WIRED", "cited_as": "WIRED"},
+                {"id": "afp", "title": "T2", "publisher": "AFP", "cited_as": "AFP", "url": "https://a.fr/x"},
+            ]
+        ),
+        "datasets": render._links(
+            [{"id": "epoch-hw", "title": "HW", "publisher": "Epoch AI", "url": "https://epoch.ai/hw", "sources": ["epoch_ml_*"]},
+             {"id": "cac", "title": "CAC lists", "publisher": "CAC", "sources": "cac_*"}]
+        ),
+    }  # fmt: skip
+    monkeypatch.setattr(render, "claim_articles", lambda rid: ["AFP (Omdia)"])
+    nb = _nb_with_verdict()
+    verdict = nb.cells[1].outputs[1]["data"][VERDICT_MIME]
+    verdict |= {"article": "WIRED (Trivium China)", "quote": "Nearly 80 percent"}
+    prov = {**PROV, "sources": {"epoch_ml_hardware": "sha", "other": "sha"}}
+    html = render.render_report(nb, prov, {"title": "Geo", "question": "Q?", "config": cfg})[0]
+    soup = BeautifulSoup(html, "html.parser")
+    links = {a.get_text(): a["href"] for a in soup.select(".cnai-used-sources a")}
+    assert links == {
+        "WIRED: “T1”": "../index.html#wired",
+        "AFP: “T2”": "https://a.fr/x",
+        "Epoch AI: HW": "https://epoch.ai/hw",
+    }
+    assert soup.select_one(".cnai-verdict .cnai-source a")["href"] == "../index.html#wired"
+    ledger = render.page_sources(cfg, render.LEDGER_ID, [], [])
+    assert [s["id"] for s in ledger] == ["wired", "afp"]  # the ledger links every article
+
+
+def test_the_real_site_block_names_the_three_articles_and_epochs_data_pages():
+    cfg = render.site_config()
+    assert [a["cited_as"] for a in cfg["articles"]] == ["WIRED", "AFP", "Economic Times"]
+    urls = {d["url"] for d in cfg["datasets"]}
+    assert {"https://epoch.ai/data/ai-models", "https://epoch.ai/data/machine-learning-hardware"} <= urls
+    for a in cfg["articles"]:  # an address is recorded only when it was confirmed
+        assert a["url"] == "" or a["url"].startswith("https://")
+    assert all(d["sources"] for d in cfg["datasets"])
