@@ -47,7 +47,6 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
     import matplotlib.pyplot as plt
 
     from cnai_helpers import palette
-
     from cnai_helpers.analysis.geo import distinctive_use_case
 
     geo = types.SimpleNamespace(

@@ -626,7 +626,10 @@ def test_the_real_site_block_names_the_three_articles_and_epochs_data_pages():
     cfg = render.site_config()
     assert [a["cited_as"] for a in cfg["articles"]] == ["WIRED", "AFP", "Economic Times"]
     urls = {d["url"] for d in cfg["datasets"]}
-    assert {"https://epoch.ai/data/ai-models", "https://epoch.ai/data/machine-learning-hardware"} <= urls
+    assert {
+        "https://epoch.ai/data/ai-models",
+        "https://epoch.ai/data/machine-learning-hardware",
+    } <= urls
     for a in cfg["articles"]:  # an address is recorded only when it was confirmed
         assert a["url"] == "" or a["url"].startswith("https://")
     assert all(d["sources"] for d in cfg["datasets"])

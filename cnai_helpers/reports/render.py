@@ -385,7 +385,6 @@ def link_articles(verdicts: list[dict], sources: list[dict]) -> list[dict]:
 def claim_articles(rid: str) -> list[str]:
     """claims.csv's ``article`` of every claim the report ``rid`` tests (its ``report_ids``)."""
     from ..curated import load_table
-
     from ..metadata import TableError
 
     try:
