@@ -633,3 +633,55 @@ def test_the_real_site_block_names_the_three_articles_and_epochs_data_pages():
     for a in cfg["articles"]:  # an address is recorded only when it was confirmed
         assert a["url"] == "" or a["url"].startswith("https://")
     assert all(d["sources"] for d in cfg["datasets"])
+
+
+def _chart_axes(draw) -> list[dict]:
+    """The axes metadata ``finish`` keeps with a chart drawn by ``draw(fig, ax)``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    shown = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: shown.append(k.get("metadata") or {})
+    try:
+        plotting.set_theme()
+        fig, ax = plt.subplots()
+        draw(fig, ax)
+        plotting.finish(fig, "t", "s")
+    finally:
+        IPython.display.display = orig
+    return next(m["cnai_axes"] for m in shown if "cnai_axes" in m)
+
+
+def test_chart_metadata_sees_empty_legend_entries_share_axes_dates_and_ratio_ticks():
+    from cnai_helpers.plotting import batch_dates, date_axis, ratio_axis
+
+    def draw(fig, ax):
+        ax.plot([1, 2], [0.2, 0.6], label="drawn")
+        ax.plot([], [], label="nothing drawn")
+        ax.set_ylabel("share of filings")
+        ax.legend()
+
+    (a,) = _chart_axes(draw)
+    assert a["legend"] == ["drawn", "nothing drawn"] and a["empty_legend"] == ["nothing drawn"]
+    assert a["y"]["ticks"] and all(t.endswith("%") for t in a["y"]["ticks"])
+
+    def dated(fig, ax):
+        ax.plot(batch_dates(["2023-06", "2023-08", "2025-05"]), [1, 2, 3])
+        date_axis(ax)
+
+    (d,) = _chart_axes(dated)
+    assert d["x"]["date"] and not any(t == "2023-08" for t in d["x"]["ticks"])
+
+    def ratios(fig, ax):
+        ax.hist([1.3, 1.6, 2.2, 2.5, 5.0])
+        ax.set_xlim(1.1, 6)
+        ratio_axis(ax, "x", marks=(2, 3, 4))
+
+    (r,) = _chart_axes(ratios)
+    assert r["x"]["scale"] == "log" and {"2×", "3×", "4×"} <= set(r["x"]["ticks"])

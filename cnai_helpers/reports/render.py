@@ -362,11 +362,12 @@ def page_sources(cfg: dict, rid: str, articles_cited, source_ids, root: str = ".
     cited = [str(a) for a in articles_cited if a]
     out = []
     for a in cfg.get("articles", []):
-        used = rid == LEDGER_ID or any(c.startswith(a["cited_as"]) for c in cited if a["cited_as"])
+        tag = a.get("cited_as", "")
+        used = rid == LEDGER_ID or any(c.startswith(tag) for c in cited if tag)
         if used:
             out.append({**a, "kind": "article"})
     for d in cfg.get("datasets", []):
-        if any(fnmatch.fnmatch(s, g) for g in d["sources"] for s in source_ids):
+        if any(fnmatch.fnmatch(s, g) for g in d.get("sources", []) for s in source_ids):
             out.append({**d, "kind": "dataset"})
     for s in out:
         s["href"] = s["url"] or f"{root}index.html#{s['id']}"
