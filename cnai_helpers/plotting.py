@@ -67,7 +67,10 @@ def batch_dates(batches):
     lists by the time between them, not evenly."""
     import pandas as pd
 
-    return pd.to_datetime(pd.Series(batches).astype(str) + "-01", format="%Y-%m-%d").to_numpy()
+    dates = pd.to_datetime(pd.Series(batches).astype(str) + "-01", format="%Y-%m-%d")
+    # in days: a bar's width on this axis is then a number of days (BATCH_BAR_DAYS); in pandas'
+    # microseconds a width of 24 would be 24 microseconds, a bar nobody sees
+    return dates.to_numpy().astype("datetime64[D]")
 
 
 def date_axis(ax, axis: str = "x") -> None:
@@ -182,10 +185,12 @@ def _axis_info(ax, name: str) -> dict:
 def describe_axes(fig) -> list[dict]:
     """What a reader can check on a drawn chart, per axes: each axis's label, scale, the tick
     labels in view (major and minor) and whether it is a date axis; the legend's entries and
-    those that draw nothing (an empty label, or only artists without data); the share of finite
-    cells of each image (a heatmap). Call after the figure is drawn (``savefig``); kept in the
+    those that draw nothing (an empty label, or only artists without data); how many sets of
+    bars draw nothing (every bar zero-wide or zero-high); the share of finite cells of each
+    image (a heatmap). Call after the figure is drawn (``savefig``); kept in the
     chart's output metadata (``cnai_axes``) for the site's tests."""
     import numpy as np
+    from matplotlib.container import BarContainer
 
     out = []
     legends = [(None, leg) for leg in fig.legends]
@@ -218,8 +223,10 @@ def describe_axes(fig) -> list[dict]:
         for im in ax.get_images():
             a = np.ma.masked_invalid(np.ma.asarray(im.get_array(), dtype=float))
             images.append(float(a.count() / a.size) if a.size else 0.0)
+        bars = [c for c in ax.containers if isinstance(c, BarContainer)]
         out.append(
             {
+                "empty_bars": sum(not _has_data(c) for c in bars),
                 "x": _axis_info(ax, "x"),
                 "y": _axis_info(ax, "y"),
                 "legend": by_ax.get(id(ax), {}).get("legend", []),

@@ -243,7 +243,7 @@ def _number(tick: str) -> float | None:
 
 
 def test_charts_read_like_the_tables(full_site):
-    """Every chart: no legend entry that draws nothing; axes of shares in %, like the tables;
+    """Every chart: no bars and no legend entry that draw nothing; axes of shares in %, like the tables;
     lists on a time axis by date, not as evenly spaced labels; log axes with enough labelled
     ticks; no heatmap that is mostly blank cells. The compute pages' ratio chart marks the
     claim's 2x, 3x and 4x."""
@@ -256,6 +256,8 @@ def test_charts_read_like_the_tables(full_site):
         n += 1
         for i, a in enumerate(axes):
             where = f"{rid}: {alt[:70]!r} (axes {i + 1})"
+            if a["empty_bars"]:
+                problems.append(f"{where}: {a['empty_bars']} set(s) of bars that draw nothing")
             if a["empty_legend"]:
                 problems.append(f"{where}: legend entries that draw nothing {a['empty_legend']}")
             problems += [

@@ -678,6 +678,17 @@ def test_chart_metadata_sees_empty_legend_entries_share_axes_dates_and_ratio_tic
     (d,) = _chart_axes(dated)
     assert d["x"]["date"] and not any(t == "2023-08" for t in d["x"]["ticks"])
 
+    def batch_bars(fig, ax):  # bars of lists on a date axis are BATCH_BAR_DAYS wide, not 0
+        from cnai_helpers.plotting import BATCH_BAR_DAYS
+
+        ax.bar(batch_dates(["2023-06", "2023-08"]), [3, 5], width=BATCH_BAR_DAYS, label="new")
+        ax.bar(batch_dates(["2023-06"]), [0], width=BATCH_BAR_DAYS)  # nothing drawn
+        date_axis(ax)
+        ax.legend()
+
+    (b,) = _chart_axes(batch_bars)
+    assert b["empty_bars"] == 1 and b["empty_legend"] == []
+
     def ratios(fig, ax):
         ax.hist([1.3, 1.6, 2.2, 2.5, 5.0])
         ax.set_xlim(1.1, 6)

@@ -85,3 +85,9 @@ def acronyms() -> dict[str, str]:
 def registry_label(key: str) -> str:
     """A registry's name for people (labels.yaml ``registries``); the key when unknown."""
     return str(_yaml("labels.yaml").get("registries", {}).get(key, key))
+
+
+def sector_label(key: str) -> str:
+    """A sector's name for people (labels.yaml ``sectors``): media_entertainment -> Media &
+    entertainment; the key with spaces when unknown."""
+    return str(_yaml("labels.yaml").get("sectors", {}).get(key, str(key).replace("_", " ")))
