@@ -444,6 +444,31 @@ def test_filed_years_and_interims_are_like_for_like_and_need_every_lab():
     assert money.latest_interims(n[n["lab"] == "Z"], "operating_cash_outflow", ["Z", "M"]) is None
 
 
+def test_burn_verdict_is_a_census_only_on_filed_figures():
+    raw = fin(
+        """
+        Z, revenue, FY2024, 12, 100
+        Z, operating_cash_outflow, FY2024, 12, 250
+        M, revenue, FY2024, 12, 10
+        M, operating_cash_outflow, FY2024, 12, 30
+        """
+    )
+    n = money.normalise(raw.assign(source_tier="filing"), 7.0, 7.8)
+    t = money.ratio_to_revenue(n, "operating_cash_outflow", ["Z", "M"], "FY2024")
+    args = ("cash_burn_to_revenue_min", "operating cash flow", "outflow over revenue", "FY2024", 0)
+    v = money.burn_verdict(t, *args)
+    assert (v.status, v.role, v.value) == ("supported", "primary", pytest.approx(2.5))
+    press = money.normalise(raw.assign(source_tier="reputable press"), 7.0, 7.8)
+    t = money.ratio_to_revenue(press, "operating_cash_outflow", ["Z", "M"], "FY2024")
+    v = money.burn_verdict(t, *args)
+    assert v.status == "inconclusive" and "restatements" in v.reason
+    t = money.ratio_to_revenue(n[n["lab"] == "Z"], "operating_cash_outflow", ["Z", "M"], "FY2024")
+    v = money.burn_verdict(t, *args[:-1], 2)
+    assert v.status == "not_testable" and "2 restated" in v.reason
+    v = money.burn_verdict(t.iloc[:1], "loss_to_revenue_min", "net loss, FY2023", "x", "FY2023", 0)
+    assert v.role == "sensitivity"  # another period is never the verdict
+
+
 @pytest.mark.mirror
 def test_monetization_notebook_records_the_panel_keys_and_states_package_and_date(
     real_raw, tmp_path

@@ -605,3 +605,49 @@ def latest_interims(fin: pd.DataFrame, metric: str, labs: list[str]) -> dict[str
             return None
         out[lab] = max(g["period"], key=period_end)
     return out
+
+
+BURN_READINGS = (
+    ("operating_cash_outflow", "cash_burn_to_revenue_min", "operating cash flow",
+     "operating cash outflow over revenue"),
+    ("net_loss", "loss_to_revenue_min", "net loss", "net loss over revenue"),
+)  # fmt: skip
+"""(metric, results key, definition as the reading writes it, words) of the burning-cash
+claim's primary reading and its alternative."""
+
+
+def smallest_ratio(t: pd.DataFrame) -> float | None:
+    """The smaller lab's ratio (the claim needs it of every lab), or None when a lab has none."""
+    return float(t["ratio"].min()) if len(t) and t["ratio"].notna().all() else None
+
+
+def burn_verdict(
+    t: pd.DataFrame, figure_key: str, definition: str, words: str, when: str, n_unverified: int
+):
+    """The burning-cash claim judged on one table of per-lab ratios: a census when every figure
+    comes from a filing; restatements (no interval) decide only outside the band."""
+    from dataclasses import replace
+
+    from .. import evidence
+
+    val, census = smallest_ratio(t), all_filing_tier(t)
+    v = evidence.judge(
+        "burning_cash", val, None, figure=figure_key, definition=definition, n=len(t),
+        kind="ratio", what=f"the smaller {words} ({when})", census=census,
+    )  # fmt: skip
+    if val is None:
+        return replace(
+            v,
+            reason=f"{words.capitalize()} cannot be computed for every lab from figures of a "
+            f"usable source: {n_unverified} restated operating-cash figures exist only from "
+            "sources of tier other and are kept out; the figures must be read from the listing "
+            "documents themselves.",
+        )
+    if not census:
+        return replace(
+            v,
+            reason=v.reason + " The figures are named outlets' restatements of the listing "
+            "documents, not read from the filings: read from the filings they would be a census "
+            "and decide.",
+        )
+    return v
