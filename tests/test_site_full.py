@@ -213,8 +213,6 @@ KNOWN_LEAKS = {
     "geo-genai": {"code name 'genai_filings'"},
     "who-files": {"code name 'p_obs'"},
     "who-files-genai": {"code name 'p_obs'"},
-    "monetization": {"code name 'genai_web_traffic_share'", "code name 'market_size_forecast'",
-                     "code name 'expected_profitability_year'"},
     "claims": {"code name 'genai_web_traffic_share'", "code name 'market_size_forecast'",
                "code name 'expected_profitability_year'"},
 }  # fmt: skip
