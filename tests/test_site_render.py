@@ -556,3 +556,46 @@ def test_index_quotes_are_never_cut_after_a_number():
     short = render.shorten_quote(q, 95)
     assert short.endswith("make up\u2026") and len(short) <= 95
     assert render.shorten_quote("Short claim.", 95) == "Short claim."
+
+
+def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
+    """A report that computes a claim on other data (the 80% claim on the deep-synthesis lists)
+    shows "sensitivity check" on the index, as its page does, and names the verdict and the page
+    it rests on: a red "contradicted" above 75.2%, inside the band, would mislead. The report
+    that computes the primary reading shows the ledger's status."""
+    from cnai_helpers import evidence
+    from cnai_helpers.reports.render import _claim_lines, _report_claims
+
+    def build(v):
+        d = {**v.as_dict(), "quote": "nearly 80%", "article": "x"}
+        return {"results": {"verdicts": [d]}}
+
+    other = evidence.judge(
+        "hubs_80",
+        0.752,
+        None,
+        figure="f",
+        definition="hub provinces",
+        registry="deep_synthesis",
+        census=True,
+    )
+    assert other.role == "sensitivity"
+    ledger = {"hubs_80": "contradicted"}
+    where = {"hubs_80": "Where generative-AI services are filed"}
+    lines = _claim_lines(_report_claims(build(other), ledger, where), evidence.LABELS)
+    assert [(x["status"], x["role"]) for x in lines] == [("sensitivity", "sensitivity")]
+    assert "contradicted" in lines[0]["against"] and where["hubs_80"] in lines[0]["against"]
+
+    prim = evidence.judge(
+        "hubs_80",
+        0.738,
+        None,
+        figure="f",
+        definition="hub provinces",
+        registry="genai_filings",
+        cutoff="2025-01",
+        census=True,
+    )
+    assert prim.role == "primary", prim.role
+    lines = _claim_lines(_report_claims(build(prim), ledger, where), evidence.LABELS)
+    assert [(x["status"], x["role"]) for x in lines] == [("contradicted", "primary")]

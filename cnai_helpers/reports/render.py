@@ -527,14 +527,29 @@ def shorten_quote(quote: str, width: int) -> str:
     return " ".join(words).rstrip(",;:") + "\u2026"
 
 
-def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
-    """A report's claims as the index shows them: each claim's status is the ledger's (decided by
-    its primary reading, so page, ledger and index agree), else the report's own
-    (:func:`group_claims`) when the ledger has not been built."""
+def _report_claims(
+    b: dict, ledger_status: dict[str, str], where: dict[str, str] | None = None
+) -> list[dict]:
+    """A report's claims as the index shows them. Where the report computes the claim's primary
+    reading, the status is the ledger's (decided by that reading, so page, ledger and index
+    agree), else the report's own (:func:`group_claims`) when the ledger has not been built.
+    Where it computes the claim only on other data, the line says "sensitivity check", as the
+    page does, and names the verdict and the page it rests on (``where``: claim -> the primary
+    report's title): a contradicted badge above a figure inside the band misleads."""
+    from ..evidence import LABELS
+
     claims = group_claims(b.get("results", {}).get("verdicts") or [])
     for c in claims:
-        if c["claim"] in ledger_status and c["status"] != "source_traced":
+        if c["status"] == "source_traced" or c["claim"] not in ledger_status:
+            continue
+        if c["primary"]:
             c["status"] = ledger_status[c["claim"]]
+            continue
+        verdict = LABELS.get(ledger_status[c["claim"]], ledger_status[c["claim"]])
+        page = (where or {}).get(c["claim"])
+        c["against"] = f"The verdict, {verdict}, rests on " + (
+            f"the “{page}” page." if page else "another report."
+        )
     return claims
 
 
@@ -554,6 +569,7 @@ def _claim_lines(claims: list[dict], labels: dict[str, str], width: int = 110) -
                 "label": labels.get(c["status"], c["label"]),
                 "quote": quote,
                 "claim": c["claim"],
+                "role": "primary" if c.get("primary") else "sensitivity",
                 "against": c.get("against", ""),
             }
         )
@@ -588,11 +604,18 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
         for e in (rep.get("results", {}).get("claims") or [])
         if isinstance(e, dict) and e.get("primary")
     }
+    titles = {r.id: r.title for r in reports}
+    where = {
+        e.get("id"): titles.get(e.get("report"), "")
+        for rep in builds.values()
+        for e in (rep.get("results", {}).get("claims") or [])
+        if isinstance(e, dict) and e.get("primary") and e.get("report")
+    }
     answers, groups, provinces, ledger = [], {}, [], None
     for r in reports:
         b, has_page = builds.get(r.id, {}), pages.get(r.id, False)
         css, text, short = _status(b, has_page)
-        claims = _report_claims(b, ledger_status)
+        claims = _report_claims(b, ledger_status, where)
         verdicts = _badges(claims, labels)
         entry = {
             "id": r.id,
