@@ -41,7 +41,7 @@ def test_record_verdict_carries_the_named_figure_value_and_the_claim_quote(monke
         figure="share_hub_provinces_4_cutoff",
         definition="hub provinces",
         registry="genai_filings",
-        cutoff="2025-01",
+        cutoff="2025-03",
     )
     res.record_verdict(judged)
     assert res.VERDICTS[-1]["value"] == 0.7384 and res.VERDICTS[-1]["role"] == "primary"

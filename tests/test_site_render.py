@@ -596,7 +596,7 @@ def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
         figure="f",
         definition="hub provinces",
         registry="genai_filings",
-        cutoff="2025-01",
+        cutoff="2025-03",
         census=True,
     )
     assert prim.role == "primary", prim.role

@@ -276,7 +276,7 @@ def test_broad_bounds_span_unknown_counted_out_to_in():
         figure="f",
         what="the broad share",
         registry="genai_filings",
-        cutoff="2025-01",
+        cutoff="2025-03",
         population=400,
     )
     assert "(range, unknown owners counted out to in, 5.0%–70.0%)" in v.reason, v.reason
