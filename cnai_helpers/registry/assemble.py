@@ -50,7 +50,7 @@ def finish_listings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     lst["lat"] = lst["lat"].astype(float)
     for c in LISTING_COLUMNS:
         if c not in ("source_row", "filing_year", "lon", "lat"):
-            lst[c] = lst[c].astype(object).where(lst[c].notna(), None)
+            lst[c] = lst[c].astype("str")
     return lst[LISTING_COLUMNS].sort_values(
         ["registry", "batch", "source_id", "source_row"], ignore_index=True
     )
