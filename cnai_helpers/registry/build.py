@@ -30,7 +30,7 @@ from .health import tables_problem
 from .parse import BuildError, file_names, parse_all, parse_cancellations
 from .parse_cache import ParseCache, cache_folder
 from .quality import Issue
-from .write import filings_by_province, validate_tables, write_tables
+from .write import filings_by_province, lean_memory, validate_tables, write_tables
 
 __all__ = ["BuildError", "build", "build_tables", "registry_sources", "write_tables"]
 
@@ -51,15 +51,6 @@ def build_tables(
     tables = assemble_tables(listings, batch_meta, issues, cancel_rows, files, cancel_issues)
     del listings, cancel_rows  # the parsed rows: only the tables are needed from here
     return validate_tables(tables)
-
-
-def lean_memory() -> None:
-    """Arrow buffers from the C library's allocator, which gives freed memory back to the
-    system: pyarrow's default (mimalloc) keeps it, and the build's peak grew by ~55 MiB of
-    buffers already freed (measured in bench/README.md)."""
-    import pyarrow as pa
-
-    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def build(
