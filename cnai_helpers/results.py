@@ -153,7 +153,12 @@ def record_verdict(verdict: Verdict, show: bool = True) -> None:
     VERDICTS.append(d)
     what = ROLE_WORDS.get(verdict.role, "Verdict")
     scope = ", ".join(
-        x for x in (verdict.definition, verdict.cutoff and f"lists to {verdict.cutoff}") if x
+        x
+        for x in (
+            verdict.definition,
+            isinstance(verdict.cutoff, str) and verdict.cutoff and f"lists to {verdict.cutoff}",
+        )
+        if x
     )
     scope = f" ({scope})" if scope and verdict.role else ""
     text = (

@@ -231,6 +231,31 @@ def use_case_profile(f: pd.DataFrame, unit: str, by: str = "province_code") -> p
     )
 
 
+def distinctive_use_case(
+    mix: pd.DataFrame, min_filings: int = 10, alpha: float = 0.05
+) -> tuple[str, float] | None:
+    """The use case a province files distinctly more of than the country: among use cases with
+    at least ``min_filings`` of the province's filings, those whose excess over the national share
+    a one-sided binomial test finds significant at ``alpha``, the one with the highest location
+    quotient; ``(use case, quotient)``, or None when no use case stands out (a province whose mix
+    is the national one has a highest quotient too, a small chance excess on a few filings).
+
+    ``mix`` is :func:`use_case_profile` with a ``province filings`` column (the province's
+    filings matching each use case)."""
+    from scipy.stats import binomtest
+
+    best = None
+    for case, r in mix.iterrows():
+        k, share, national = r["province filings"], r["province share"], r["national share"]
+        if k < min_filings or not share or not national or not np.isfinite(r["location quotient"]):
+            continue
+        n = round(k / share)  # the province's filings
+        p = binomtest(int(k), int(n), float(national), alternative="greater").pvalue
+        if p < alpha and (best is None or r["location quotient"] > best[1]):
+            best = (str(case), float(r["location quotient"]))
+    return best
+
+
 def hub_shares(
     f: pd.DataFrame,
     hub_codes: Sequence[str],

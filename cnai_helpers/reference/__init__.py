@@ -98,3 +98,9 @@ def value_label(value: str) -> str:
 def registry_label(key: str) -> str:
     """A registry's name for people (labels.yaml ``registries``); the key when unknown."""
     return str(_yaml("labels.yaml").get("registries", {}).get(key, key))
+
+
+def sector_label(key: str) -> str:
+    """A sector's name for people (labels.yaml ``values``, the one label map of every table and
+    chart): media_entertainment -> Media & entertainment; the key with spaces when unknown."""
+    return value_labels().get(key, str(key).replace("_", " "))
