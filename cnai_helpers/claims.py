@@ -385,17 +385,21 @@ ORDER = {  # the ledger leads with the claims the data decide
 }
 
 
-def reading_html(r) -> str:
+def reading_html(r, kind: str | None = None) -> str:
     """A claim's committed reading for people: band and why, population and cut-off, and every
-    revision with its date and reason."""
+    revision with its date and reason. ``kind`` is the primary verdict's (a ratio band at 1 reads
+    "below 1×", not "below 100%"); without it the band's edges decide."""
     import html
 
     from .evidence import band_text
 
     e = html.escape
-    kind = "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
-    if r.direction == "equal":
-        kind = "count"
+    if not kind:
+        kind = (
+            "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
+        )
+        if r.direction == "equal":
+            kind = "count"
     cut = (
         f" Judged on the lists up to {e(r.cutoff)}, the last published before the article"
         f" ({e(r.article_date)})."
@@ -499,7 +503,10 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
                 f"<ul class='cnai-found'>{''.join(sens + others)}</ul></details>"
             )
         rd = readings.get(cid)
-        reading = reading_html(rd) if rd is not None else ""
+        p_kind = p0.get("kind") if len(prim) else None
+        reading = (
+            reading_html(rd, p_kind if isinstance(p_kind, str) else None) if rd is not None else ""
+        )
         # the claim as read states the band its words allow; a single "claimed" number is shown
         # only for a claim with no reading (e.g. "3×" would misstate "two to four times")
         claimed = "" if reading else _claimed_text(r["claimed"], r["unit"])

@@ -343,3 +343,28 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
     if not index.select_one("#licence") or not index.select("ul.cnai-sources li a[href]"):
         problems.append("index: no licence line or sources")
     assert not problems, "\n".join(problems)
+
+
+def test_a_list_links_only_a_notice_of_its_own(full_site):
+    """The registry pages' "Announced in" column links a notice only where it is that list's
+    own: one address recorded for 18 recommendation lists made every 2026 row cite a 2022
+    notice."""
+    from bs4 import BeautifulSoup
+
+    _, root, reports = full_site
+    checked = 0
+    for r in reports:
+        if not r.id.startswith("registry-"):
+            continue
+        soup = BeautifulSoup((root / r.id / "index.html").read_text("utf-8"), "html.parser")
+        for t in soup.select("table"):
+            heads = [th.get_text(strip=True) for th in t.select("thead th")]
+            if "Announced in" not in heads:
+                continue
+            col = heads.index("Announced in")
+            hrefs = [
+                a["href"] for tr in t.select("tbody tr") for a in tr.select("td")[col].select("a")
+            ]
+            assert len(hrefs) == len(set(hrefs)), (r.id, hrefs)
+            checked += 1
+    assert checked >= 4

@@ -794,3 +794,19 @@ def test_chart_metadata_sees_empty_legend_entries_share_axes_dates_and_ratio_tic
 
     (r,) = _chart_axes(ratios)
     assert r["x"]["scale"] == "log" and {"2×", "3×", "4×"} <= set(r["x"]["ticks"])
+
+
+def test_a_change_whose_interval_includes_none_is_not_called_a_trend():
+    """ "falling (−2.2 pp)" for a share that swings 52%–80% from list to list misleads: with an
+    interval recorded beside the change, a change it cannot tell from none reads so."""
+    from cnai_helpers.reports.headline import headline
+
+    meta = {"d": {"kind": "share", "unit": "pp"}}
+    tmpl = "The share is {d:trend} ({d})"
+    assert headline(tmpl, {"d": -0.022, "d_ci_low": -0.09, "d_ci_high": 0.05}, meta) == (
+        "The share is not clearly changing (−2.2 pp)"
+    )
+    assert headline(tmpl, {"d": -0.117, "d_ci_low": -0.2, "d_ci_high": -0.03}, meta) == (
+        "The share is falling (−11.7 pp)"
+    )
+    assert headline(tmpl, {"d": 0.03}, meta) == "The share is rising (+3.0 pp)"

@@ -32,7 +32,7 @@ def registry_currency() -> dict[str, dict]:
         notices_to = max((d for d in notices if DATE_RE.fullmatch(d)), default="")
     except Exception:
         notices_to = ""
-    from ..registry.cancellations import ALGO_REGISTRIES
+    from ..loaders import ALGO_REGISTRIES
 
     out: dict[str, dict] = {}
     for registry, g in batches.sort_values("batch").groupby("registry", sort=True):

@@ -251,7 +251,9 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
                     if prim is None and r is not None
                     else ""
                 ),
-                "reading_html": reading_html(r) if r is not None and prim is not None else "",
+                "reading_html": (
+                    reading_html(r, prim.get("kind")) if r is not None and prim is not None else ""
+                ),
                 "alternatives": [
                     {
                         "scope": _scope(a),
