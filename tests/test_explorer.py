@@ -201,6 +201,11 @@ def test_explorer_finds_filters_and_downloads(built, served, filings, browser, t
     if alias:
         page.goto(served + f"filer/{alias}/index.html")
         page.wait_for_url(f"**/filer/{fid}.html")
+    errors.clear()
+    stub = next(iter(sorted((built[0] / "filer").glob("*/index.html"))))
+    page.goto(served + f"filer/{stub.parent.name}/index.html")
+    page.wait_for_url("**/filer/*.html")
+    assert not errors, errors  # the redirecting page's stylesheet is found (../../assets/)
     page.close()
 
 
@@ -341,3 +346,26 @@ def test_english_names_find_a_known_company_and_no_other(filings):
     want = set(f.loc[f["filer_id"].isin(set(tencent["filer_id"])), "filing_number"])
     got = set(filers.search(filings, "Tencent")["filing_number"])
     assert want <= got and len(want) > 30, (len(want), len(got))
+
+
+@pytest.mark.browser
+@pytest.mark.mirror
+@pytest.mark.parametrize("query", ("腾讯计算机", "Tencent"))
+def test_site_search_finds_a_filer_by_part_of_its_name(served, browser, query):
+    """The site's search (pagefind, on the index) finds Tencent's filer page by a part of its
+    Chinese name from the middle (an English page: the words are split at spaces only) and by
+    its English name; an old address of a filer loads its page without a missing file."""
+    from cnai_helpers.reports.search import pagefind_command
+
+    need_chromium()
+    if pagefind_command() is None:
+        pytest.fail("pagefind is not installed (pip install 'pagefind[extended]')")
+    page, errors, _ = open_page(browser, served + "index.html")
+    page.fill("#pagefind-search input", query)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.pagefind-ui__result-link')]"
+        ".some(a => a.getAttribute('href').includes('filer/2959887'))",
+        timeout=15_000,
+    )
+    assert not errors, errors
+    page.close()

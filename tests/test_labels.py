@@ -105,3 +105,14 @@ def test_code_in_backticks_is_code_in_a_table_of_codes():
     df = pd.DataFrame({"field": ["sector"], "description": ["a `unknown` label; see source_id"]})
     out = disp.table_html(df, codes=True)
     assert "<code>unknown</code>" in out and "<code>source_id</code>" in out and "`" not in out
+
+
+def test_registration_lists_are_headlined_as_registrations_not_filings():
+    """A fan-out value's own words (``unit``) reach the headline: 登记 are registrations."""
+    from cnai_helpers.reports.site import load_site
+
+    heads = {r.id: r.headline for r in load_site()}
+    for rid in ("registry-genai_registrations", "batch-genai_registrations"):
+        assert " registrations" in heads[rid] and "{unit}" not in heads[rid], heads[rid]
+        assert " filings from" not in heads[rid] and "new filings" not in heads[rid]
+    assert "lists {n_filings} filings" in heads["registry-deep_synthesis"]

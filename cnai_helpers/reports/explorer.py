@@ -406,6 +406,7 @@ def filer_pages(
                 "pinyin": full if full != filers.normalize(latest) else "",
                 "names": sorted(names.values(), key=lambda n: (n["first"], n["name"])),
                 "known_as": [{"name": k, "url": u} for k, u in known.items()],
+                "search_words": search_words(names),
                 "parts": parts,
                 "n_filings": len(sub),
                 "locations": _locations(sub),
@@ -547,11 +548,13 @@ def build_site_pages(
             d = tmp / alias
             d.mkdir()
             (d / "index.html").write_text(
-                redirect_tpl.render(name=names.get(target, target), href=redirect_href(target)),
+                redirect_tpl.render(
+                    name=names.get(target, target), href=redirect_href(target), root="../../"
+                ),
                 encoding="utf-8",
             )
         (tmp / "index.html").write_text(
-            redirect_tpl.render(name="Every filer", href="../explorer/index.html"),
+            redirect_tpl.render(name="Every filer", href="../explorer/index.html", root="../"),
             encoding="utf-8",
         )
 
@@ -622,6 +625,19 @@ def citation_text(title: str, path: str, common: dict, cfg: dict) -> str:
         f"{common['version']}. Built {common['built_at'][:10]} from commit "
         f"{common['commit'][:12]}. {where}"
     )
+
+
+def search_words(names) -> str:
+    """Words for the site's search (pagefind) to find a filer by any part of a Chinese name:
+    every ending of each name (深圳市腾讯计算机…, 腾讯计算机…, 讯计算机…). The pages are English,
+    so pagefind splits their text at spaces only and matches a query at the start of a word; a
+    Chinese name is one word, found by its first characters alone without these."""
+    words: dict[str, None] = {}
+    for n in names:
+        text = re.sub(r"\s+", "", filers.normalize(n))
+        for i in range(len(text) - 1):
+            words[text[i:]] = None
+    return " ".join(words)
 
 
 def redirect_href(target: str) -> str:
