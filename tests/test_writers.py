@@ -385,3 +385,50 @@ def test_sigterm_during_an_add_rolls_it_back(project, tmp_path):
     assert "Traceback" not in r.stderr
     assert snapshot(project / "data") == before
     assert not (project / "data/raw/local").exists()
+
+
+def _interrupt_remove_at(monkeypatch, at: str):
+    """Raise Ctrl-C inside `registry remove`'s rebuild: at the first or second rename of the
+    tables' swap, or after it (while the parse cache is written)."""
+    if at == "after_swap":
+
+        def flush(self):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(build_mod.ParseCache, "flush", flush)
+        return lambda: None
+    real, calls = os.replace, []
+    n = {"rename_1": 1, "rename_2": 2}[at]
+
+    def replace(src, dst):
+        real(src, dst)
+        if Path(dst).name in ("processed", ".processed.old"):
+            calls.append(dst)
+            if len(calls) == n:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    return lambda: monkeypatch.setattr(atomic.os, "replace", real)
+
+
+@pytest.mark.parametrize("at", ["rename_1", "rename_2", "after_swap"])
+def test_ctrl_c_during_remove_leaves_it_whole_or_undone(project, tmp_path, monkeypatch, at):
+    """Interrupted `registry remove`: either the remove is complete (entry, copied file and
+    tables without the list) or not done at all; never the copied file left in data/raw/local
+    with no entry naming it (the bug: interrupted after the swap, the copy stayed)."""
+    build(jobs=1)
+    assert cli("registry", "add", new_list(tmp_path / "n.docx")).exit_code == 0
+    (sid,) = local_ids(project)
+    restore = _interrupt_remove_at(monkeypatch, at)
+    r = cli("registry", "remove", sid)
+    restore()
+    assert r.exit_code != 0
+    assert not (project / "data/.processed.old").exists()
+    info = json.loads((project / "data/processed/build_info.json").read_text())
+    copies = sorted(p.name for p in (project / "data/raw").glob("local/**/*") if p.is_file())
+    if sid in info["sources"]:  # not swapped in: nothing removed
+        assert local_ids(project) == [sid] and len(copies) == 1
+    else:  # swapped in: the remove is complete
+        assert local_ids(project) == [] and copies == [], copies
+        assert not (project / "data/raw/local").exists()
+    assert not is_stale(), "tables and recorded sources disagree"
