@@ -432,3 +432,49 @@ def test_ctrl_c_during_remove_leaves_it_whole_or_undone(project, tmp_path, monke
         assert local_ids(project) == [] and copies == [], copies
         assert not (project / "data/raw/local").exists()
     assert not is_stale(), "tables and recorded sources disagree"
+
+
+@pytest.mark.parametrize("when", ["during_rebuild", "before_swap"])
+def test_sigkill_during_an_add_leaves_no_orphan_copy(project, tmp_path, when):
+    """`registry add` killed outright (SIGKILL: nothing of it runs) after copying the list: the
+    next writer removes the copy that no entry names (the hostile pass found it left in
+    data/raw/local); the user's own files there are kept. Killed just before the swap, after the
+    entry is written, the entry and its copy stay together (the next build reads them)."""
+    build(jobs=1)
+    new = new_list(tmp_path / "n.docx")
+    patch = {  # write_tables(tables, out_dir, info, before_swap): record the entry, then die
+        "during_rebuild": "b.build_tables = lambda *a, **k: die()\n",
+        "before_swap": "b.write_tables = lambda t, o, i, before: (before(), die())\n",
+    }[when]
+    script = (
+        "import os, signal, sys\n"
+        "from cnai_helpers.registry import build as b\n"
+        "def die():\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"{patch}"
+        "from cnai_helpers.cli import main\n"
+        f"sys.argv = ['cnai', 'registry', 'add', {str(new)!r}]\n"
+        "main()\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**ENV, "CNAI_ROOT": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    local = project / "data/raw/local"
+    assert any(p.suffix == ".docx" for p in local.rglob("*")), "the kill came before the copy"
+    mine = local / "notes.txt"
+    mine.write_text("mine", encoding="utf-8")
+    lookalike = local / "deep_synthesis/2026-01-0badcafe.docx"  # the shape, not our sha256
+    lookalike.write_bytes(b"someone else's file")
+    assert cli("registry", "build").exit_code == 0
+    copies = [p for p in local.rglob("*.docx") if p != lookalike]
+    if when == "during_rebuild":
+        assert copies == [] and local_ids(project) == []
+    else:
+        assert len(copies) == 1 and len(local_ids(project)) == 1
+    assert mine.exists() and lookalike.exists()
+    assert not is_stale()
