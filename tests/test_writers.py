@@ -478,3 +478,18 @@ def test_sigkill_during_an_add_leaves_no_orphan_copy(project, tmp_path, when):
         assert len(copies) == 1 and len(local_ids(project)) == 1
     assert mine.exists() and lookalike.exists()
     assert not is_stale()
+
+
+@pytest.mark.parametrize("content", [b"{", b"\xff\xfe not utf-8", b"[]"])
+def test_a_damaged_build_info_is_named_not_called_missing(project, content):
+    """build_info.json present but unreadable: the message says so (it said 'no
+    build_info.json', sending the user to look for a file that is there), and a build rebuilds."""
+    build(jobs=1)
+    info = project / "data/processed/build_info.json"
+    info.write_bytes(content)
+    r = cli("registry", "stats")
+    assert r.exit_code == 1, r.output
+    assert "build_info.json unreadable (damaged?)" in r.output, r.output
+    assert "Traceback" not in r.output
+    assert cli("registry", "build").exit_code == 0
+    assert cli("registry", "stats").exit_code == 0

@@ -21,6 +21,7 @@ restored from a snapshot taken at the start.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import json
 import os
@@ -109,6 +110,18 @@ class Ctx:
             start_new_session=True,
         )
 
+    def wait_lock(self, p: subprocess.Popen, limit: float = 120) -> None:
+        """Until the spawned writer ``p`` holds the data/ lock (its owner file names it)."""
+        owner = self.root / ".cnai-data.lock.owner"
+        t_end = time.monotonic() + limit
+        while time.monotonic() < t_end and p.poll() is None:
+            try:
+                if json.loads(owner.read_text())["pid"] == p.pid:
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+            time.sleep(0.2)
+
     def pyrun(self, code: str, timeout=300) -> R:
         return self.run([self.py, "-c", code], timeout)
 
@@ -178,10 +191,8 @@ def kill_tree(pid: int) -> None:
     except psutil.NoSuchProcess:
         return
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 def descendants(pid: int) -> list[int]:
@@ -268,10 +279,11 @@ def copy_table(d, t, rows: int, header: bool, drop_cols: int = 0, reorder=None):
     from docx.table import Table
 
     t2 = Table(new, d.element.body)
-    keep = ([t2.rows[0]] if header else []) + list(t2.rows)[-rows:]
-    for row in list(t2.rows):
-        if row not in keep:
-            row._tr.getparent().remove(row._tr)
+    all_rows = [row._tr for row in t2.rows]
+    keep = ([all_rows[0]] if header else []) + all_rows[-rows:]
+    for tr in all_rows:
+        if not any(tr is k for k in keep):
+            tr.getparent().remove(tr)
     entity = next(SERIALS) * 1000 + 1
     start = 1 if header else 0
     for i, row in enumerate(list(t2.rows)[start:], start=1):
@@ -583,14 +595,17 @@ def _(ctx):
     "H10",
     "hangs",
     "SIGKILL of registry add mid-rebuild, then the next command",
-    "registry add LIST; kill -9 after 8 s; registry build",
+    "registry add LIST; kill -9 once the list is copied; registry build",
     "the next writer tidies: no temporaries, no orphan copy; tables fresh",
 )
 def _(ctx):
     f = ds_list(ctx, "h10.docx")
     p = ctx.spawn("registry", "add", f)
-    time.sleep(8)
-    kids = descendants(p.pid)
+    t_end = time.monotonic() + 120  # kill -9 once the list is copied into data/raw/local
+    while time.monotonic() < t_end and p.poll() is None:
+        if any(q.suffix == ".docx" for q in (ctx.root / "data/raw/local").rglob("*")):
+            break
+        time.sleep(0.2)
     kill_tree(p.pid)
     p.wait()
     r = ctx.cnai("registry", "build")
@@ -634,25 +649,22 @@ def _(ctx):
     "R03",
     "rows",
     "a second table with its own header in another column order",
-    "registry add LIST --dry-run --json",
-    "rows mapped by their own header (filer is a company, not an algorithm name)",
+    "registry add LIST (table 2: 主体名称 and 算法名称 swapped); read filings",
+    "table 2's rows mapped by their own header: its filers are the companies, not algorithm names",
 )
 def _(ctx):
+    import pandas as pd
+
     order = [0, 3, 2, 1, 4, 5, 6, 7]  # 主体名称 and 算法名称 swapped
     f = ds_list(
         ctx, "r03.docx", mutate=lambda d, t: copy_table(d, t, 3, header=True, reorder=order)
     )
-    r = _dry(ctx, f, "--json")
-    try:
-        doc = json.loads(r.out)
-    except ValueError:
-        return verdict(False, r)
-    txt = json.dumps(doc, ensure_ascii=False)
-    return verdict(
-        r.rc == 0 and "15" in txt and "table 2: 3 rows read" in (r.text + txt).replace('"', ""),
-        r,
-        f"rows: {doc.get('rows')}, tables: {doc.get('tables')}",
-    )
+    r = ctx.cnai("registry", "add", f)
+    lst = pd.read_parquet(ctx.root / "data/processed/listings.parquet")
+    mine = lst[lst["batch"] == "2026-07"].sort_values("source_row")
+    names = list(mine["entity_name"].iloc[12:])  # table 2: copies of table 1's last 3 rows
+    ok = r.rc == 0 and len(mine) == 15 and names == list(mine["entity_name"].iloc[9:12])
+    return verdict(ok, r, f"{len(mine)} rows; filers of table 2: {names}")
 
 
 @case(
@@ -850,7 +862,7 @@ def _(ctx):
 def _(ctx):
     a, b = ds_list(ctx, "c01a.docx"), ds_list(ctx, "c01b.docx", month="2026年9月")
     p1 = ctx.spawn("registry", "add", a)
-    time.sleep(1)
+    ctx.wait_lock(p1)
     p2 = ctx.spawn("registry", "add", b)
     p1.communicate(timeout=600)
     o2 = p2.communicate(timeout=600)
@@ -872,7 +884,7 @@ def _(ctx):
 def _(ctx):
     a = ds_list(ctx, "c02.docx")
     p1 = ctx.spawn("registry", "add", a)
-    time.sleep(2)
+    ctx.wait_lock(p1)
     r = ctx.cnai("registry", "build", "--force")
     p1.communicate(timeout=600)
     ok = expect(r, 0, "waiting for") and p1.returncode == 0 and len(added_id(ctx)) == 1
@@ -888,7 +900,7 @@ def _(ctx):
 )
 def _(ctx):
     p1 = ctx.spawn("registry", "build", "--force")
-    time.sleep(2)
+    ctx.wait_lock(p1)
     r = ctx.cnai("data", "verify")
     p1.communicate(timeout=600)
     return verdict(expect(r, 0, "waiting for"), r, r.first("waiting"))
@@ -904,7 +916,7 @@ def _(ctx):
 def _(ctx):
     a = ds_list(ctx, "c04.docx")
     p1 = ctx.spawn("registry", "add", a)
-    time.sleep(2)
+    ctx.wait_lock(p1)
     r = ctx.cnai("registry", "build", "--force", env={"CNAI_LOCK_TIMEOUT": "2"})
     p1.communicate(timeout=600)
     return verdict(expect(r, 1, "still being written"), r, r.first("still being"))
