@@ -493,3 +493,25 @@ def test_a_damaged_build_info_is_named_not_called_missing(project, content):
     assert "Traceback" not in r.output
     assert cli("registry", "build").exit_code == 0
     assert cli("registry", "stats").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "date,message",
+    [
+        ("2026-13-01", "date '2026-13-01' is not a date (month must be in 1..12)"),
+        ("2026-02-30", "date '2026-02-30' is not a date (day is out of range for month)"),
+        ("2099-01-01", "notice date 2099-01-01 is after today"),
+    ],
+)
+def test_a_notice_with_an_impossible_or_future_date_is_refused(project, tmp_path, date, message):
+    """The hostile pass: a notice dated 2026-13-01 or 2099-01-01 was accepted (exit 0) and its
+    numbers counted as cancelled in a month that does not exist or has not come."""
+    build(jobs=1)
+    before = snapshot(project / "data")
+    f = notice_csv(tmp_path / "n.csv", date, tc.DS_D)
+    for args in (["--dry-run"], []):
+        r = cli("registry", "add-cancellations", f, *args)
+        assert r.exit_code == 1, r.output
+        assert message in r.output.replace("\n", " "), r.output
+        assert "Traceback" not in r.output
+    assert snapshot(project / "data") == before

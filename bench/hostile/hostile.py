@@ -126,7 +126,7 @@ class Ctx:
         return self.run([self.py, "-c", code], timeout)
 
     # ------------------------------------------------------------ state
-    STATE = ("data/processed", "data/raw/local", "data/local_sources.yaml", "data/results")
+    STATE = ("data/processed", "data/raw", "data/local_sources.yaml", "data/results")
 
     def snapshot(self) -> None:
         shutil.rmtree(self.save, ignore_errors=True)
@@ -1853,7 +1853,7 @@ PARAMS = [
     ("compute", ["n_samples=true"], "n_samples"),  # bool for an int (new)
     ("compute", ["pue=-1.0"], "outside"),
     ("compute", ["pue=1e999"], "finite"),  # inf spelled as a float literal (new)
-    ("compute", ["penalty_low=.nan"], "finite"),
+    ("compute", ["pue=.nan"], "finite"),
     ("compute", ["training_flop=nan"], "finite"),
     ("compute", ["nope=1"], "nope"),  # unknown parameter (new)
     ("compute", ["n_samples"], "n_samples"),  # no '=' (new)
