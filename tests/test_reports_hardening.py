@@ -551,3 +551,25 @@ def test_out_pointing_at_a_file_is_a_clean_error(site):
     assert r.exit_code == 2, r.output
     assert "not a folder" in one_line_error(r)
     assert f.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("reports: [\n  - id: x\n", "not valid YAML (line 2, column 3"),
+        ("- a\n- b\n", "expected a mapping with a 'reports:' list"),
+        ("reports: 5\n", "'reports:' must be a list"),
+        ("reports:\n  - just a string\n", "entry 1: expected a mapping"),
+    ],
+)
+def test_a_broken_site_definition_is_one_line(tmp_path, text, needle):
+    """The hostile pass: a site.yaml that is not YAML gave a traceback."""
+    f = tmp_path / "site.yaml"
+    f.write_text(text, encoding="utf-8")
+    for args in (["reports", "build", "--site", str(f), "--out", str(tmp_path / "out")],
+                 ["reports", "list", "--site", str(f)]):  # fmt: skip
+        r = runner.invoke(app, args)
+        assert r.exit_code in (1, 2), r.output
+        assert needle in r.output.replace("\n", " "), r.output
+        assert "Traceback" not in r.output
+    assert not (tmp_path / "out").exists()
