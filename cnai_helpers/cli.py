@@ -674,9 +674,9 @@ def reports_build(
         reports = selected
     overrides = {}
     for kv in param or []:
-        if "=" not in kv:
-            fail(f"-p {kv!r}: expected KEY=VALUE")
-        k, v = kv.split("=", 1)
+        k, eq, v = kv.partition("=")
+        if not eq or not k.strip():  # a usage error, as every other bad parameter (exit 2)
+            fail(f"-p {kv!r}: expected KEY=VALUE (a parameter name, =, its value)", code=2)
         overrides[k.strip()] = parse_cli_value(v)
     reports = [with_overrides(r, overrides) for r in reports]
     from .reports.build import memory_cap

@@ -573,3 +573,13 @@ def test_a_broken_site_definition_is_one_line(tmp_path, text, needle):
         assert needle in r.output.replace("\n", " "), r.output
         assert "Traceback" not in r.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("override", ["x", "=5", " =5", ""])
+def test_a_parameter_without_a_name_or_value_is_a_usage_error(site, override):
+    """The hostile pass: `-p x` exited 1 (every other bad parameter exits 2) and `-p =5` said
+    "unknown parameter ''"."""
+    r = cli_build(site, "--only", "one", "-p", override)
+    assert r.exit_code == 2, r.output
+    assert "expected KEY=VALUE" in one_line_error(r)
+    assert not (site / "reports" / "one").exists()
