@@ -583,3 +583,22 @@ def test_a_parameter_without_a_name_or_value_is_a_usage_error(site, override):
     assert r.exit_code == 2, r.output
     assert "expected KEY=VALUE" in one_line_error(r)
     assert not (site / "reports" / "one").exists()
+
+
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_reports_list_keeps_ids_whole_in_a_narrow_terminal(tmp_path, columns):
+    """The hostile pass: in a 40-column terminal `reports list` broke ids over lines (they are
+    copied into --only). Every id is on one line, whole, at any width."""
+    ids = ["a-rather-long-report-identifier_for_wrapping", "short"]
+    reports = [{"id": i, "notebook": "t.ipynb", "title": "T", "question": "Q?"} for i in ids]
+    write_site(tmp_path, reports=reports)
+    r = subprocess.run(
+        [sys.executable, "-m", "cnai_helpers.cli", "reports", "list", "--site",
+         str(tmp_path / "site.yaml")],
+        env={**os.environ, "COLUMNS": str(columns), "CNAI_ROOT": str(tmp_path),
+             "PYTHONPATH": str(paths.ROOT)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for i in ids:
+        assert any(i in line for line in r.stdout.splitlines()), r.stdout
