@@ -515,3 +515,27 @@ def test_a_notice_with_an_impossible_or_future_date_is_refused(project, tmp_path
         assert message in r.output.replace("\n", " "), r.output
         assert "Traceback" not in r.output
     assert snapshot(project / "data") == before
+
+
+@pytest.mark.parametrize(
+    "filer", ['=HYPERLINK("http://evil.example","点我")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]
+)
+def test_the_data_release_csv_defuses_formulas(project, tmp_path, filer):
+    """The hostile pass: a filer named =HYPERLINK(…) reached the data download's filings.csv,
+    entities.csv and listings.csv verbatim (the figure CSVs were already safe). The CSV cell gets
+    a leading ' ; the parquet keeps the name as published."""
+    from cnai_helpers.release import write_release
+
+    build(jobs=1)
+    rows = [ds_row(1, num("340104", serial=11), entity=filer)]
+    f = make_docx(tmp_path / "n.docx", rows, title=NEW_LIST_TITLE)
+    assert cli("registry", "add", f).exit_code == 0
+    out = tmp_path / "release"
+    out.mkdir()
+    write_release(out)
+    for name in ("filings", "entities", "listings"):
+        csv = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+        cells = set(csv.to_numpy().ravel())
+        assert "'" + filer in cells, name
+        assert filer not in cells, name
+    assert filer in set(pd.read_parquet(out / "filings.parquet").to_numpy().ravel())
