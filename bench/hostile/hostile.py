@@ -1656,9 +1656,13 @@ def _(ctx):
     "exit 1: mirror folder … does not exist",
 )
 def _(ctx):
-    real_ds(ctx).unlink()
-    r = ctx.cnai("data", "pull", "--mirror", "/nonexistent/mirror", "--only", "cac_ds_2026_05")
-    return verdict(expect(r, 1, "does not exist"), r)
+    keep = real_ds(ctx).read_bytes()
+    try:
+        real_ds(ctx).unlink()
+        r = ctx.cnai("data", "pull", "--mirror", "/nonexistent/mirror", "--only", "cac_ds_2026_05")
+        return verdict(expect(r, 1, "does not exist"), r)
+    finally:
+        real_ds(ctx).write_bytes(keep)
 
 
 @case(
@@ -1669,9 +1673,13 @@ def _(ctx):
     "exit 1, one line",
 )
 def _(ctx):
-    real_ds(ctx).unlink()
-    r = ctx.cnai("data", "pull", "--mirror", ctx.root / "README.md", "--only", "cac_ds_2026_05")
-    return verdict(r.rc == 1, r)
+    keep = real_ds(ctx).read_bytes()
+    try:
+        real_ds(ctx).unlink()
+        r = ctx.cnai("data", "pull", "--mirror", ctx.root / "README.md", "--only", "cac_ds_2026_05")
+        return verdict(r.rc == 1, r)
+    finally:
+        real_ds(ctx).write_bytes(keep)
 
 
 @case(
@@ -1682,14 +1690,18 @@ def _(ctx):
     "exit 1: sha256 differs; the file not written",
 )
 def _(ctx):
-    m = ctx.work / "mirror"
-    f = real_ds(ctx)
-    rel = f.relative_to(ctx.root / "data/raw")
-    (m / rel).parent.mkdir(parents=True, exist_ok=True)
-    (m / rel).write_bytes(f.read_bytes()[:-10] + b"0123456789")
-    f.unlink()
-    r = ctx.cnai("data", "pull", "--mirror", m, "--only", "cac_ds_2026_05")
-    return verdict(r.rc == 1 and not f.exists(), r)
+    keep = real_ds(ctx).read_bytes()
+    try:
+        m = ctx.work / "mirror"
+        f = real_ds(ctx)
+        rel = f.relative_to(ctx.root / "data/raw")
+        (m / rel).parent.mkdir(parents=True, exist_ok=True)
+        (m / rel).write_bytes(f.read_bytes()[:-10] + b"0123456789")
+        f.unlink()
+        r = ctx.cnai("data", "pull", "--mirror", m, "--only", "cac_ds_2026_05")
+        return verdict(r.rc == 1 and not f.exists(), r)
+    finally:
+        real_ds(ctx).write_bytes(keep)
 
 
 @case(
