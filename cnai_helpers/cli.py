@@ -572,8 +572,17 @@ def reports_list(
             )
         print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
         return
+    id_width = max((len(r.id) for r in reports), default=2)
+    if console.width < id_width + 60:  # a narrow terminal: a table would break the ids, which
+        for r in reports:  # are copied into --only; one report per line, the id first, whole
+            b = read_build(paths.REPORTS, r.id)
+            params = json.dumps(r.parameters, ensure_ascii=False)
+            line = f"{r.id}  {b.get('status', 'not built')}  {r.notebook} {params}"
+            console.print(escape(line), soft_wrap=True, highlight=False)
+        return
     t = Table(title="cnai reports")
-    for c in ("id", "notebook", "parameters", "status"):
+    t.add_column("id", no_wrap=True, min_width=id_width)
+    for c in ("notebook", "parameters", "status"):
         t.add_column(c, overflow="fold")
     for r in reports:
         b = read_build(paths.REPORTS, r.id)
@@ -674,9 +683,9 @@ def reports_build(
         reports = selected
     overrides = {}
     for kv in param or []:
-        if "=" not in kv:
-            fail(f"-p {kv!r}: expected KEY=VALUE")
-        k, v = kv.split("=", 1)
+        k, eq, v = kv.partition("=")
+        if not eq or not k.strip():  # a usage error, as every other bad parameter (exit 2)
+            fail(f"-p {kv!r}: expected KEY=VALUE (a parameter name, =, its value)", code=2)
         overrides[k.strip()] = parse_cli_value(v)
     reports = [with_overrides(r, overrides) for r in reports]
     from .reports.build import memory_cap

@@ -194,7 +194,8 @@ def resolve_mirror(mirror: str | Path | None) -> Path | None:
     if not p.is_absolute():
         p = (Path.cwd() / p).resolve()
     if not p.is_dir():
-        raise PullError(f"mirror folder {p} does not exist (from --mirror or CNAI_DATA_MIRROR)")
+        what = "is a file, not a folder" if p.exists() else "does not exist"
+        raise PullError(f"mirror folder {p} {what} (from --mirror or CNAI_DATA_MIRROR)")
     return p
 
 

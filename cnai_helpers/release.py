@@ -243,6 +243,7 @@ Each raw file's citation, address and licence is listed under `sources` in `data
 
 def write_release(dest: Path, processed: Path | None = None) -> dict:
     """Write the release into ``dest`` (an empty folder); return the descriptor."""
+    from .display import csv_text
     from .loaders import load_table
     from .registry.fingerprint import registry_sources, require_registry
 
@@ -251,7 +252,9 @@ def write_release(dest: Path, processed: Path | None = None) -> dict:
     files: dict[str, dict] = {}
     for name in TABLES:
         df = load_table(name, processed)
-        df.to_csv(dest / f"{name}.csv", index=False, lineterminator="\n")
+        # text a spreadsheet would run as a formula (a filer named =HYPERLINK(…)) gets a
+        # leading ' in the CSV, as in every other CSV download; the parquet keeps it verbatim
+        (dest / f"{name}.csv").write_text(csv_text(df), encoding="utf-8")
         shutil.copyfile(src / f"{name}.parquet", dest / f"{name}.parquet")
     shutil.copyfile(src / DUCKDB_FILE, dest / DUCKDB_FILE)
     for p in sorted(dest.iterdir()):

@@ -15,8 +15,10 @@ project's temporaries of dead processes in ``data/`` are removed (see :mod:`.ato
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -66,6 +68,49 @@ def tidy_data() -> None:
         recover_swap(paths.PROCESSED)
     clean_stale(paths.DATA, ".*")
     clean_stale(paths.RAW, ".*")
+    local = paths.RAW / "local"
+    if local.is_dir():
+        for d in [local, *(p for p in local.rglob("*") if p.is_dir())]:
+            clean_stale(d, ".*")  # a copy cut short by a kill
+        with suppress(OSError):
+            drop_orphan_copies(local)
+
+
+# the names `registry add` and `add-cancellations` give their copies: <batch>-<sha8>.<ext> and
+# <sha8>.<ext>, the 8 hex digits starting the file's own sha256
+COPY_RE = re.compile(r"^(?:\d{4}-\d{2}-)?(?P<sha>[0-9a-f]{8})\.(?:docx|xlsx|json|csv)$")
+
+
+def drop_orphan_copies(local: Path) -> list[Path]:
+    """Copies in data/raw/local that no entry of data/local_sources.yaml names: what an add
+    killed outright (SIGKILL, a power cut) between copying the list and recording it leaves, or a
+    remove killed after its swap. Only files of the copies' shape whose sha256 starts with the
+    8 digits in their name are removed; with the YAML unreadable nothing is."""
+    import yaml
+
+    try:
+        text = (
+            paths.LOCAL_SOURCES.read_text(encoding="utf-8") if paths.LOCAL_SOURCES.exists() else ""
+        )
+        entries = (yaml.safe_load(text) or {}).get("sources") or []
+        named = {(paths.RAW / str(e.get("path", ""))).resolve() for e in entries}
+    except (OSError, ValueError, yaml.YAMLError, AttributeError, TypeError):
+        return []
+    removed = []
+    for p in sorted(local.rglob("*")):
+        m = COPY_RE.match(p.name)
+        if not (m and p.is_file()) or p.resolve() in named:
+            continue
+        if hashlib.sha256(p.read_bytes()).hexdigest()[:8] != m["sha"]:
+            continue  # not one of our copies
+        p.unlink()
+        removed.append(p)
+    for d in sorted((q for q in local.rglob("*") if q.is_dir()), reverse=True):
+        with suppress(OSError):
+            d.rmdir()  # only if empty
+    with suppress(OSError):
+        local.rmdir()
+    return removed
 
 
 @contextmanager

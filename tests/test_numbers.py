@@ -109,3 +109,15 @@ def test_genai_roundtrip(prefix, token, y, m, d, serial, registration, case):
     assert n.name_token == token
     expected = provinces().set_index("genai_prefix").loc[prefix, "province_code"]
     assert n.province_code == expected
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["\u200b", "\u200c", "\u200d", "\u200e", "\u202e", "\u2060", "\ufeff", "\u00a0", "\u3000"],
+)
+def test_cac_number_with_an_invisible_character_is_read(junk):
+    """A number pasted from a web page with a zero-width space, a joiner, a direction mark or a
+    byte-order mark inside is the same number (the hostile pass: such a row was rejected)."""
+    clean = "网信算备110108970550101240011号"
+    for raw in (clean[:6] + junk + clean[6:], junk + clean, clean + junk):
+        assert parse_cac_number(raw).number == clean

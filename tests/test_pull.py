@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from typer.testing import CliRunner
 
 from cnai_helpers.cli import app
@@ -131,3 +132,15 @@ def test_real_manifest_is_complete_and_pinned():
             assert len(commit) == 40, f"{s.id}: upstream URL not pinned to a commit"
     registries = {s.registry for s in sources if s.format == "cac_docx"}
     assert registries == {"deep_synthesis", "algorithm_recommendation"}
+
+
+def test_a_mirror_that_is_a_file_is_named_as_such(tmp_path):
+    """The hostile pass: `data pull --mirror README.md` said the mirror 'does not exist'."""
+    from cnai_helpers.pull import PullError, resolve_mirror
+
+    f = tmp_path / "README.md"
+    f.write_text("x", encoding="utf-8")
+    with pytest.raises(PullError, match=r"README.md is a file, not a folder"):
+        resolve_mirror(f)
+    with pytest.raises(PullError, match=r"nope does not exist"):
+        resolve_mirror(tmp_path / "nope")

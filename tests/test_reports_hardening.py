@@ -551,3 +551,56 @@ def test_out_pointing_at_a_file_is_a_clean_error(site):
     assert r.exit_code == 2, r.output
     assert "not a folder" in one_line_error(r)
     assert f.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("reports: [\n  - id: x\n", "not valid YAML (line 2, column 3"),
+        ("- a\n- b\n", "expected a mapping with a 'reports:' list"),
+        ("reports: 5\n", "'reports:' must be a list"),
+        ("reports:\n  - just a string\n", "entry 1: expected a mapping"),
+    ],
+)
+def test_a_broken_site_definition_is_one_line(tmp_path, text, needle):
+    """The hostile pass: a site.yaml that is not YAML gave a traceback."""
+    f = tmp_path / "site.yaml"
+    f.write_text(text, encoding="utf-8")
+    for args in (["reports", "build", "--site", str(f), "--out", str(tmp_path / "out")],
+                 ["reports", "list", "--site", str(f)]):  # fmt: skip
+        r = runner.invoke(app, args)
+        assert r.exit_code in (1, 2), r.output
+        assert needle in r.output.replace("\n", " "), r.output
+        assert "Traceback" not in r.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("override", ["x", "=5", " =5", ""])
+def test_a_parameter_without_a_name_or_value_is_a_usage_error(site, override):
+    """The hostile pass: `-p x` exited 1 (every other bad parameter exits 2) and `-p =5` said
+    "unknown parameter ''"."""
+    r = cli_build(site, "--only", "one", "-p", override)
+    assert r.exit_code == 2, r.output
+    errors = [ln for ln in r.output.splitlines() if ln.startswith("error:")]  # a stale registry
+    assert len(errors) == 1 and "expected KEY=VALUE" in errors[0], r.output  # may rebuild first
+    assert "Traceback" not in r.output
+    assert not (site / "reports" / "one").exists()
+
+
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_reports_list_keeps_ids_whole_in_a_narrow_terminal(tmp_path, columns):
+    """The hostile pass: in a 40-column terminal `reports list` broke ids over lines (they are
+    copied into --only). Every id is on one line, whole, at any width."""
+    ids = ["a-rather-long-report-identifier_for_wrapping", "short"]
+    reports = [{"id": i, "notebook": "t.ipynb", "title": "T", "question": "Q?"} for i in ids]
+    write_site(tmp_path, reports=reports)
+    r = subprocess.run(
+        [sys.executable, "-m", "cnai_helpers.cli", "reports", "list", "--site",
+         str(tmp_path / "site.yaml")],
+        env={**os.environ, "COLUMNS": str(columns), "CNAI_ROOT": str(tmp_path),
+             "PYTHONPATH": str(paths.ROOT)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for i in ids:
+        assert any(i in line for line in r.stdout.splitlines()), r.stdout

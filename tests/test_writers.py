@@ -385,3 +385,157 @@ def test_sigterm_during_an_add_rolls_it_back(project, tmp_path):
     assert "Traceback" not in r.stderr
     assert snapshot(project / "data") == before
     assert not (project / "data/raw/local").exists()
+
+
+def _interrupt_remove_at(monkeypatch, at: str):
+    """Raise Ctrl-C inside `registry remove`'s rebuild: at the first or second rename of the
+    tables' swap, or after it (while the parse cache is written)."""
+    if at == "after_swap":
+
+        def flush(self):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(build_mod.ParseCache, "flush", flush)
+        return lambda: None
+    real, calls = os.replace, []
+    n = {"rename_1": 1, "rename_2": 2}[at]
+
+    def replace(src, dst):
+        real(src, dst)
+        if Path(dst).name in ("processed", ".processed.old"):
+            calls.append(dst)
+            if len(calls) == n:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    return lambda: monkeypatch.setattr(atomic.os, "replace", real)
+
+
+@pytest.mark.parametrize("at", ["rename_1", "rename_2", "after_swap"])
+def test_ctrl_c_during_remove_leaves_it_whole_or_undone(project, tmp_path, monkeypatch, at):
+    """Interrupted `registry remove`: either the remove is complete (entry, copied file and
+    tables without the list) or not done at all; never the copied file left in data/raw/local
+    with no entry naming it (the bug: interrupted after the swap, the copy stayed)."""
+    build(jobs=1)
+    assert cli("registry", "add", new_list(tmp_path / "n.docx")).exit_code == 0
+    (sid,) = local_ids(project)
+    restore = _interrupt_remove_at(monkeypatch, at)
+    r = cli("registry", "remove", sid)
+    restore()
+    assert r.exit_code != 0
+    assert not (project / "data/.processed.old").exists()
+    info = json.loads((project / "data/processed/build_info.json").read_text())
+    copies = sorted(p.name for p in (project / "data/raw").glob("local/**/*") if p.is_file())
+    if sid in info["sources"]:  # not swapped in: nothing removed
+        assert local_ids(project) == [sid] and len(copies) == 1
+    else:  # swapped in: the remove is complete
+        assert local_ids(project) == [] and copies == [], copies
+        assert not (project / "data/raw/local").exists()
+    assert not is_stale(), "tables and recorded sources disagree"
+
+
+@pytest.mark.parametrize("when", ["during_rebuild", "before_swap"])
+def test_sigkill_during_an_add_leaves_no_orphan_copy(project, tmp_path, when):
+    """`registry add` killed outright (SIGKILL: nothing of it runs) after copying the list: the
+    next writer removes the copy that no entry names (the hostile pass found it left in
+    data/raw/local); the user's own files there are kept. Killed just before the swap, after the
+    entry is written, the entry and its copy stay together (the next build reads them)."""
+    build(jobs=1)
+    new = new_list(tmp_path / "n.docx")
+    patch = {  # write_tables(tables, out_dir, info, before_swap): record the entry, then die
+        "during_rebuild": "b.build_tables = lambda *a, **k: die()\n",
+        "before_swap": "b.write_tables = lambda t, o, i, before: (before(), die())\n",
+    }[when]
+    script = (
+        "import os, signal, sys\n"
+        "from cnai_helpers.registry import build as b\n"
+        "def die():\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"{patch}"
+        "from cnai_helpers.cli import main\n"
+        f"sys.argv = ['cnai', 'registry', 'add', {str(new)!r}]\n"
+        "main()\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**ENV, "CNAI_ROOT": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    local = project / "data/raw/local"
+    assert any(p.suffix == ".docx" for p in local.rglob("*")), "the kill came before the copy"
+    mine = local / "notes.txt"
+    mine.write_text("mine", encoding="utf-8")
+    lookalike = local / "deep_synthesis/2026-01-0badcafe.docx"  # the shape, not our sha256
+    lookalike.write_bytes(b"someone else's file")
+    assert cli("registry", "build").exit_code == 0
+    copies = [p for p in local.rglob("*.docx") if p != lookalike]
+    if when == "during_rebuild":
+        assert copies == [] and local_ids(project) == []
+    else:
+        assert len(copies) == 1 and len(local_ids(project)) == 1
+    assert mine.exists() and lookalike.exists()
+    assert not is_stale()
+
+
+@pytest.mark.parametrize("content", [b"{", b"\xff\xfe not utf-8", b"[]"])
+def test_a_damaged_build_info_is_named_not_called_missing(project, content):
+    """build_info.json present but unreadable: the message says so (it said 'no
+    build_info.json', sending the user to look for a file that is there), and a build rebuilds."""
+    build(jobs=1)
+    info = project / "data/processed/build_info.json"
+    info.write_bytes(content)
+    r = cli("registry", "stats")
+    assert r.exit_code == 1, r.output
+    assert "build_info.json unreadable (damaged?)" in r.output, r.output
+    assert "Traceback" not in r.output
+    assert cli("registry", "build").exit_code == 0
+    assert cli("registry", "stats").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "date,message",
+    [
+        ("2026-13-01", "date '2026-13-01' is not a date (month must be in 1..12)"),
+        ("2026-02-30", "date '2026-02-30' is not a date (day is out of range for month)"),
+        ("2099-01-01", "notice date 2099-01-01 is after today"),
+    ],
+)
+def test_a_notice_with_an_impossible_or_future_date_is_refused(project, tmp_path, date, message):
+    """The hostile pass: a notice dated 2026-13-01 or 2099-01-01 was accepted (exit 0) and its
+    numbers counted as cancelled in a month that does not exist or has not come."""
+    build(jobs=1)
+    before = snapshot(project / "data")
+    f = notice_csv(tmp_path / "n.csv", date, tc.DS_D)
+    for args in (["--dry-run"], []):
+        r = cli("registry", "add-cancellations", f, *args)
+        assert r.exit_code == 1, r.output
+        assert message in r.output.replace("\n", " "), r.output
+        assert "Traceback" not in r.output
+    assert snapshot(project / "data") == before
+
+
+@pytest.mark.parametrize(
+    "filer", ['=HYPERLINK("http://evil.example","点我")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]
+)
+def test_the_data_release_csv_defuses_formulas(project, tmp_path, filer):
+    """The hostile pass: a filer named =HYPERLINK(…) reached the data download's filings.csv,
+    entities.csv and listings.csv verbatim (the figure CSVs were already safe). The CSV cell gets
+    a leading ' ; the parquet keeps the name as published."""
+    from cnai_helpers.release import write_release
+
+    build(jobs=1)
+    rows = [ds_row(1, num("340104", serial=11), entity=filer)]
+    f = make_docx(tmp_path / "n.docx", rows, title=NEW_LIST_TITLE)
+    assert cli("registry", "add", f).exit_code == 0
+    out = tmp_path / "release"
+    out.mkdir()
+    write_release(out)
+    for name in ("filings", "entities", "listings"):
+        csv = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+        cells = set(csv.to_numpy().ravel())
+        assert "'" + filer in cells, name
+        assert filer not in cells, name
+    assert filer in set(pd.read_parquet(out / "filings.parquet").to_numpy().ravel())

@@ -431,14 +431,23 @@ def remove_source(source_id: str) -> dict:
         with signals_deferred():
             recover_swap(paths.PROCESSED)
             held = built_from()
-            if wrote_yaml and (held is None or source_id in held):  # not swapped in: undo
-                _restore_local(old_text)
+            if held is None or source_id in held:  # not swapped in: undo
+                if wrote_yaml:
+                    _restore_local(old_text)
+            else:  # the tables without the source are in place: finish the remove
+                _drop_copy(match[0])
         raise
-    raw = (paths.RAW / str(match[0].get("path", ""))).resolve()
-    local_root = (paths.RAW / "local").resolve()
-    removed_file = None
-    if raw.is_relative_to(local_root) and raw.is_file():
-        raw.unlink()
-        removed_file = str(raw)
-        _prune_empty_dirs(raw.parent, local_root)
+    with signals_deferred():  # never a half-pruned raw/local
+        removed_file = _drop_copy(match[0])
     return {"source_id": source_id, "removed_file": removed_file}
+
+
+def _drop_copy(entry: dict) -> str | None:
+    """Delete a removed local source's copied file (only under data/raw/local)."""
+    raw = (paths.RAW / str(entry.get("path", ""))).resolve()
+    local_root = (paths.RAW / "local").resolve()
+    if not (raw.is_relative_to(local_root) and raw.is_file()):
+        return None
+    raw.unlink()
+    _prune_empty_dirs(raw.parent, local_root)
+    return str(raw)

@@ -11,6 +11,7 @@ included, leaves the manifest, raw folder and tables as they were. A notice alre
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from contextlib import suppress
 from pathlib import Path
@@ -40,6 +41,13 @@ def inspect(file: Path, filings: pd.DataFrame, known: pd.DataFrame | None = None
     c = read_cancellations(file, source_id=f"local:{file.name}")
     if c.rows.empty:
         raise CancelFormatError(f"{file}: no cancelled numbers in the file")
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    future = sorted({d for d in c.rows["notice_date"] if str(d)[:10] > tomorrow})
+    if future:
+        raise AddCancellationsError(
+            f"{file}: notice date {future[0]} is after today ({dt.date.today()}): a notice from "
+            "the future? check the dates in the file"
+        )
     issues = list(c.issues)
     rows, _ = join_cancellations(c.rows, filings, issues, {f"local:{file.name}": file.name})
     before = set(known["filing_key"]) if known is not None and len(known) else set()

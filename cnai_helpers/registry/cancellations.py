@@ -22,6 +22,7 @@ recommendation categories); rows where it differs from ``registry`` are counted 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -90,6 +91,10 @@ def parse_notices(doc: object, file: str, source_id: str) -> CancelList:
         where = f"{file}: notice {i} ({date or 'no date'} {clean_text(n.get('title'))[:30]})"
         if not DATE_RE.match(date):
             raise CancelFormatError(f"{where}: date {n.get('date')!r} is not YYYY-MM-DD")
+        try:
+            dt.date.fromisoformat(date[:10])
+        except ValueError as e:  # 2026-13-01, 2026-02-30
+            raise CancelFormatError(f"{where}: date {date!r} is not a date ({e})") from e
         records = n.get("records")
         if not isinstance(records, list) or not records:
             raise CancelFormatError(f"{where}: no 'records' list")

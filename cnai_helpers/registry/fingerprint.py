@@ -185,9 +185,9 @@ def require_registry(out_dir: Path | None = None) -> Path:
     fp = fingerprint(sources, paths.RAW, paths.DATA / "curated" / "corrections.csv")
     built = current_fingerprint(out)
     if built is None:
-        raise StaleRegistryError(
-            f"registry is not built: run `cnai registry build` (no {out / 'build_info.json'})"
-        )
+        info = out / "build_info.json"
+        why = f"{info} unreadable (damaged?)" if info.exists() else f"no {info}"
+        raise StaleRegistryError(f"registry is not built: run `cnai registry build` ({why})")
     if built != fp:
         missing = missing_raw(sources, paths.RAW)
         if missing:  # not stale: a rebuild would fail the same way

@@ -26,7 +26,9 @@ GENAI_RE = re.compile(
 
 _BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _SPACES = re.compile(r"[ \t]+")
-_WS = re.compile(r"\s+")
+# whitespace and the invisible format characters a copy from a web page carries (zero-width
+# space and joiners, direction marks and overrides, word joiner, byte-order mark)
+_WS = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
 
 
 def clean_text(value: object) -> str:
@@ -42,8 +44,8 @@ def clean_text(value: object) -> str:
 
 
 def compact(value: object) -> str:
-    """NFKC (full-width -> half-width) and every whitespace character removed (for numbers and
-    header names)."""
+    """NFKC (full-width -> half-width) and every whitespace or invisible format character
+    removed (for numbers and header names)."""
     if value is None:
         return ""
     return _WS.sub("", unicodedata.normalize("NFKC", str(value)))

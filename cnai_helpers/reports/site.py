@@ -278,6 +278,14 @@ def load_site(
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
         raise SiteError(f"{path}: site definition not found") from e
+    except yaml.YAMLError as e:  # one line, with the line and column of the problem
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise SiteError(f"{path}: not valid YAML ({where}{getattr(e, 'problem', e)})") from e
+    except (UnicodeDecodeError, IsADirectoryError) as e:
+        raise SiteError(f"{path}: not a readable site definition ({e})") from e
+    if not isinstance(doc, dict):
+        raise SiteError(f"{path}: expected a mapping with a 'reports:' list")
     out: list[Report] = []
     entries: dict[str, tuple] = {}  # id -> (needs.reports patterns, legacy stage)
     skipped: list[str] = []  # id templates of fan-outs left unexpanded (--only)
@@ -286,8 +294,12 @@ def load_site(
         if notebooks_dir
         else path.parent / doc.get("notebooks_dir", "notebooks")
     )
+    if not isinstance(doc.get("reports") or [], list):
+        raise SiteError(f"{path}: 'reports:' must be a list of report entries")
     for i, e in enumerate(doc.get("reports") or [], start=1):
         where = f"{path.name} entry {i}"
+        if not isinstance(e, dict):
+            raise SiteError(f"{where}: expected a mapping (id, notebook, title, question, …)")
         missing = [k for k in ("id", "notebook", "title", "question") if not e.get(k)]
         if missing:
             raise SiteError(f"{where}: missing {', '.join(missing)}")
