@@ -444,7 +444,7 @@ def test_sigkill_during_an_add_leaves_no_orphan_copy(project, tmp_path, when):
     new = new_list(tmp_path / "n.docx")
     patch = {  # write_tables(tables, out_dir, info, before_swap): record the entry, then die
         "during_rebuild": "b.build_tables = lambda *a, **k: die()\n",
-        "before_swap": "b.write_tables = lambda t, o, i, before: (before(), die())\n",
+        "before_swap": "b.write_tables = lambda t, o, i, before, **k: (before(), die())\n",
     }[when]
     script = (
         "import os, signal, sys\n"
