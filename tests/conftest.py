@@ -82,25 +82,76 @@ def real_site(tmp_path_factory, real_raw) -> BuiltSite:
     """The whole site of the real site.yaml, built once per run from the real data and shared
     by the browser, site, ledger and notebook checks (the build executes every notebook of the
     site; tests/test_site_full.py checks that every notebook in notebooks/ is among them).
-    ``CNAI_SITE_UNDER_TEST`` names an already built site to check instead (e.g. ``reports/``)."""
+    Under pytest-xdist (``make test``: ``-n 2``) the workers share one build: the first worker
+    that needs it builds it in the run's base folder under a file lock, the others wait for it
+    and read it (tests that use it are also grouped on one worker, see
+    :func:`pytest_collection_modifyitems`). ``CNAI_SITE_UNDER_TEST`` names an already built site
+    to check instead (e.g. ``reports/``)."""
+    import json
     import os
 
+    from filelock import FileLock
+
     from cnai_helpers.registry.ensure import ensure_registry
-    from cnai_helpers.reports.build import build_reports, summary
     from cnai_helpers.reports.site import load_site
 
-    ensure_registry()
     reports = load_site()
     given = os.environ.get("CNAI_SITE_UNDER_TEST")
     if given:
+        ensure_registry()
         return BuiltSite(Path(given), None, reports)
-    tmp = tmp_path_factory.mktemp("full-site")
-    statuses = build_reports(  # the whole published site: reports, explorer, filer pages, data
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: its own temporary folder
+        ensure_registry()
+        tmp = tmp_path_factory.mktemp("full-site")
+        _build_real_site(tmp, reports)
+        return BuiltSite(tmp / "reports", tmp / "results", reports)
+    shared = tmp_path_factory.getbasetemp().parent / "full-site"  # this run's, every worker's
+    done = shared / "built.json"
+    with FileLock(str(shared) + ".lock"):
+        if not done.exists():
+            ensure_registry()  # under the lock: never two workers rebuilding the tables
+            shared.mkdir(exist_ok=True)
+            try:
+                _build_real_site(shared, reports)
+            except BaseException as e:  # the other workers fail with the same message
+                done.write_text(json.dumps({"error": f"{type(e).__name__}: {e}"}))
+                raise
+            done.write_text(json.dumps({"error": None}))
+    error = json.loads(done.read_text())["error"]
+    if error:
+        pytest.fail(f"the shared real site failed to build (in another worker): {error}")
+    return BuiltSite(shared / "reports", shared / "results", reports)
+
+
+def _build_real_site(tmp: Path, reports: list) -> None:
+    """Build the whole published site (reports, explorer, filer pages, data) into ``tmp``."""
+    from cnai_helpers.reports.build import build_reports, summary
+
+    statuses = build_reports(
         reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results", site_pages=True
     )
     failed = summary(statuses)["failed"]
     assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
-    return BuiltSite(tmp / "reports", tmp / "results", reports)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Schedule for pytest-xdist's ``--dist loadgroup``: every test of a module that reads the
+    real site (``real_site``) runs on one worker, which builds the site once, while the other
+    worker runs the rest; the tests of a module-scoped fixture (a small site built once per
+    module) stay together, so that the fixture is not made on both workers. Without xdist the
+    marks change nothing."""
+    by_module: dict[str, list] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    for module, module_items in by_module.items():
+        if any("real_site" in getattr(i, "fixturenames", ()) for i in module_items):
+            for i in module_items:
+                i.add_marker(pytest.mark.xdist_group("real_site"))
+            continue
+        for i in module_items:
+            defs = getattr(getattr(i, "_fixtureinfo", None), "name2fixturedefs", {})
+            if any(d and d[-1].scope == "module" for d in defs.values()):
+                i.add_marker(pytest.mark.xdist_group(module))
 
 
 def serve(root: Path):
