@@ -35,7 +35,7 @@ lint: install
 	$(BIN)/ruff format --check cnai_helpers tests bench
 
 test: sysdeps registry lint
-	CI=$${CI:-true} $(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadgroup
+	CI=$${CI:-true} $(BIN)/python -m pytest tests -n $(TEST_WORKERS)
 
 lab: registry
 	$(BIN)/jupyter lab notebooks

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +86,8 @@ def real_site(tmp_path_factory, real_raw) -> BuiltSite:
     site; tests/test_site_full.py checks that every notebook in notebooks/ is among them).
     Under pytest-xdist (``make test``: ``-n 2``) the workers share one build: the first worker
     that needs it builds it in the run's base folder under a file lock, the others wait for it
-    and read it (tests that use it are also grouped on one worker, see
-    :func:`pytest_collection_modifyitems`). ``CNAI_SITE_UNDER_TEST`` names an already built site
+    and read it (tests that use it are also scheduled on one worker, see
+    :func:`xdist_scope`). ``CNAI_SITE_UNDER_TEST`` names an already built site
     to check instead (e.g. ``reports/``)."""
     import json
     import os
@@ -134,24 +136,44 @@ def _build_real_site(tmp: Path, reports: list) -> None:
     assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
 
 
-def pytest_collection_modifyitems(config, items):
-    """Schedule for pytest-xdist's ``--dist loadgroup``: every test of a module that reads the
-    real site (``real_site``) runs on one worker, which builds the site once, while the other
-    worker runs the rest; the tests of a module-scoped fixture (a small site built once per
-    module) stay together, so that the fixture is not made on both workers. Without xdist the
-    marks change nothing."""
-    by_module: dict[str, list] = {}
-    for item in items:
-        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
-    for module, module_items in by_module.items():
-        if any("real_site" in getattr(i, "fixturenames", ()) for i in module_items):
-            for i in module_items:
-                i.add_marker(pytest.mark.xdist_group("real_site"))
-            continue
-        for i in module_items:
-            defs = getattr(getattr(i, "_fixtureinfo", None), "name2fixturedefs", {})
-            if any(d and d[-1].scope == "module" for d in defs.values()):
-                i.add_marker(pytest.mark.xdist_group(module))
+def xdist_scope(nodeid: str, root: Path = paths.ROOT) -> str:
+    """The unit pytest-xdist hands to one worker (``make test``: ``-n 2``): every test of the
+    modules that read the real site (``real_site``) together, so one worker builds the site
+    once while the other runs the rest; a module with a module-scoped fixture (a small site
+    built once per module) as a whole, so the fixture is not made on both workers; any other
+    test on its own. Decided from the test id and the module's text: xdist schedules on the
+    controller, which does not collect the tests (and pytest 9 ignores the ids
+    ``--dist loadgroup`` rewrites)."""
+    module = nodeid.split("::")[0]
+    kind = _module_kind(root / module)
+    return "real_site" if kind == "real_site" else module if kind == "module" else nodeid
+
+
+@functools.cache
+def _module_kind(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return "test"
+    if re.search(r"\breal_site\b", text):
+        return "real_site"
+    return "module" if re.search(r"scope=[\"']module[\"']", text) else "test"
+
+
+try:
+    import xdist  # noqa: F401
+except ImportError:  # the hook below is xdist's: without it pytest would refuse the conftest
+    pass
+else:
+
+    def pytest_xdist_make_scheduler(config, log):
+        from xdist.scheduler import LoadScopeScheduling
+
+        class Scheduler(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                return xdist_scope(nodeid, Path(config.rootpath))
+
+        return Scheduler(config, log)
 
 
 def serve(root: Path):
