@@ -14,7 +14,12 @@ written) whose manifest leaves out one real deep-synthesis list of about 700 row
 - add: ``cnai registry add LIST`` of the left-out list.
 
 Each figure is the median wall time of ``REPEATS`` runs, with the CPU time (user + system, the
-worker processes included) and the peak resident memory of the process (``wait4``).
+worker processes included) and the peak resident memory (``wait4``: the largest of the process
+and its worker processes).
+
+``BENCH_BASELINE=DIR`` also measures the code in DIR (e.g. ``git archive main | tar -x -C DIR``)
+alternated with this checkout's in the same run, each in its own copy of the project: the
+figures before and after a change, on the same machine at the same time (keys ``base_*``).
 """
 
 from __future__ import annotations
@@ -73,14 +78,14 @@ def run(cmd: list[str], env: dict) -> dict:
     }
 
 
-def project(tmp: Path) -> tuple[Path, Path]:
+def project(tmp: Path, name: str = "project") -> tuple[Path, Path]:
     """A copy of the project's data (raw files linked) without the list to add; returns
     (root, the list's raw file)."""
-    root = tmp / "project"
+    root = tmp / name
     (root / "data").mkdir(parents=True)
-    for name in ("curated", "evaluation_labels", "evaluation_batches"):
-        if (ROOT / "data" / name).exists():
-            shutil.copytree(ROOT / "data" / name, root / "data" / name)
+    for sub in ("curated", "evaluation_labels", "evaluation_batches"):
+        if (ROOT / "data" / sub).exists():
+            shutil.copytree(ROOT / "data" / sub, root / "data" / sub)
     for f in (ROOT / "data").glob("*.*"):
         if f.is_file() and f.name != "local_sources.yaml":
             shutil.copy(f, root / "data" / f.name)
@@ -89,41 +94,54 @@ def project(tmp: Path) -> tuple[Path, Path]:
     for entry in (ROOT / "data" / "raw").iterdir():
         if entry.name != "local":
             (root / "data" / "raw" / entry.name).symlink_to(entry)
-    for name in ("site.yaml", "notebooks"):
-        (root / name).symlink_to(ROOT / name)
+    for sub in ("site.yaml", "notebooks"):
+        (root / sub).symlink_to(ROOT / sub)
     doc = yaml.safe_load((root / "data/sources.yaml").read_text(encoding="utf-8"))
     left_out = next(s for s in doc["sources"] if s["id"] == ADD_ID)
     doc["sources"] = [s for s in doc["sources"] if s["id"] != ADD_ID]
     (root / "data/sources.yaml").write_text(
         yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
-    copy = tmp / f"{ADD_ID}.docx"  # `registry add` copies it into data/raw/local: not the link
+    copy = tmp / f"{name}-{ADD_ID}.docx"  # `registry add` copies it into data/raw/local
     shutil.copy(ROOT / "data/raw" / left_out["path"], copy)
     return root, copy
 
 
+COMMANDS = ("full_build", "rebuild", "noop", "add")
+
+
 def main() -> None:
+    # BENCH_BASELINE: another checkout's code (e.g. `git archive main`), measured alternated
+    # with this one in the same run, each in its own copy of the project (own parse cache)
+    code = {"": ROOT}
+    if os.environ.get("BENCH_BASELINE"):
+        code["base_"] = Path(os.environ["BENCH_BASELINE"]).resolve()
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        root, new_list = project(tmp)
-        env = {**os.environ, "CNAI_ROOT": str(root), "PYTHONPATH": str(ROOT)}
-        env.pop("CNAI_RESULTS", None)
+        setups = {}
+        for prefix, src in code.items():
+            root, new_list = project(tmp, f"{prefix}project")
+            env = {**os.environ, "CNAI_ROOT": str(root), "PYTHONPATH": str(src)}
+            env.pop("CNAI_RESULTS", None)
+            setups[prefix] = (root, new_list, env)
         cnai = str(BIN / "cnai")
-        cache = root / "data" / "cache"
-        run([cnai, "registry", "build", "--force"], env)  # warm-up (imports, page cache)
-        runs: dict[str, list[dict]] = {
-            k: [] for k in ("naive", "full_build", "rebuild", "noop", "add")
-        }
+        runs: dict[str, list[dict]] = {"naive": []}
+        for prefix, (_root, _new, env) in setups.items():
+            run([cnai, "registry", "build", "--force"], env)  # warm-up (imports, page cache)
+            runs.update({prefix + k: [] for k in COMMANDS})
+        load_start = os.getloadavg()[0]
         for _ in range(REPEATS):
-            runs["naive"].append(run([sys.executable, "-c", NAIVE, str(root)], env))
-            shutil.rmtree(cache, ignore_errors=True)
-            runs["full_build"].append(run([cnai, "registry", "build", "--force"], env))
-            runs["rebuild"].append(run([cnai, "registry", "build", "--force"], env))
-            runs["noop"].append(run([cnai, "registry", "build"], env))
-            added = run([cnai, "registry", "add", str(new_list), "--json"], env)
-            runs["add"].append(added)
-            sid = json.loads(added["out"][added["out"].index("{") :])["source_id"]
-            run([cnai, "registry", "remove", sid], env)
+            root0 = setups[""][0]
+            runs["naive"].append(run([sys.executable, "-c", NAIVE, str(root0)], setups[""][2]))
+            for prefix, (root, new_list, env) in setups.items():
+                shutil.rmtree(root / "data" / "cache", ignore_errors=True)
+                runs[prefix + "full_build"].append(run([cnai, "registry", "build", "--force"], env))
+                runs[prefix + "rebuild"].append(run([cnai, "registry", "build", "--force"], env))
+                runs[prefix + "noop"].append(run([cnai, "registry", "build"], env))
+                added = run([cnai, "registry", "add", str(new_list), "--json"], env)
+                runs[prefix + "add"].append(added)
+                sid = json.loads(added["out"][added["out"].index("{") :])["source_id"]
+                run([cnai, "registry", "remove", sid], env)
         rows = int(runs["naive"][0]["out"].strip().splitlines()[-1])
 
     def med(k: str, f: str) -> float:
@@ -133,18 +151,25 @@ def main() -> None:
     naive = t["naive"]
     ratios = {
         f"{k}_vs_naive_{f.split('_')[0]}": round(t[k][f] / naive[f], 3)
-        for k in ("full_build", "rebuild", "noop", "add")
+        for k in runs
+        if k != "naive"
         for f in ("wall_s", "cpu_s")
     }
-    ratios["add_vs_full_build_wall"] = round(t["add"]["wall_s"] / t["full_build"]["wall_s"], 3)
-    ratios["add_vs_full_build_cpu"] = round(t["add"]["cpu_s"] / t["full_build"]["cpu_s"], 3)
+    for prefix in code:
+        for f in ("wall_s", "cpu_s"):
+            for base in ("full_build", "rebuild"):
+                ratios[f"{prefix}add_vs_{base}_{f.split('_')[0]}"] = round(
+                    t[prefix + "add"][f] / t[prefix + base][f], 3
+                )
     out = {
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_avg_1min_at_start": load_start,
         "load_avg_1min_at_end": os.getloadavg()[0],
         "repeats": REPEATS,
         "added_list": ADD_ID,
         "naive_rows": rows,
+        "baseline": str(code.get("base_", "")),
         "timings": t,
         "ratios": ratios,
         "targets": {
@@ -154,6 +179,11 @@ def main() -> None:
         },
     }
     save("registry", out)
+    for k, v in t.items():
+        print(
+            f"{k:18s} wall {v['wall_s']:7.2f}  cpu {v['cpu_s']:6.2f}  peak {v['peak_mib']:6.1f} MiB"
+        )
+    print(json.dumps(ratios, indent=1))
 
 
 if __name__ == "__main__":

@@ -434,9 +434,9 @@ def registry_add(
     A dry run of a list that would need --force prints its report and exits 1."""
     import re
 
-    from .loaders import load_filings
     from .manifest import ManifestError
     from .registry.add import AddError, add_file
+    from .registry.add import existing_filings as load_filings
     from .registry.build import BuildError
     from .registry.docx_lists import ListFormatError
     from .registry.ensure import ensure_registry

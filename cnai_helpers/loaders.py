@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 
 from . import reference
 from .registry import REGISTRIES, TABLES
+from .registry.cancellations import ALGO_REGISTRIES as _ALGO
 from .registry.fingerprint import StaleRegistryError, check_snapshot, require_registry
+
+ALGO_REGISTRIES = _ALGO  # the registries with cancellation notices (reports read it here)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,23 +26,25 @@ if TYPE_CHECKING:
 __all__ = ["StaleRegistryError", "load_table", "provinces_with_min_filings"]
 
 
-def load_table(name: str, processed: Path | None = None) -> pd.DataFrame:
-    """A core table (see ``TABLES``) from the built registry; StaleRegistryError if the tables
-    are missing or stale."""
+def load_table(
+    name: str, processed: Path | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """A core table (see ``TABLES``) from the built registry (only ``columns``, if given);
+    StaleRegistryError if the tables are missing or stale."""
     import pandas as pd
 
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; choose from {TABLES}")
     folder = require_registry(processed)
-    df = read_table_file(folder / f"{name}.parquet", pd)
+    df = read_table_file(folder / f"{name}.parquet", pd, columns)
     check_snapshot(folder)  # not swapped for another build while it was read
     return df
 
 
-def read_table_file(path: Path, pd) -> pd.DataFrame:
+def read_table_file(path: Path, pd, columns: list[str] | None = None) -> pd.DataFrame:
     """A core table's parquet file; a damaged one (truncated, not parquet) is a clean error."""
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, columns=columns)
     except FileNotFoundError as e:
         raise StaleRegistryError(
             f"registry table {path.name} is missing: run `cnai registry build --force`"

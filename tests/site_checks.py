@@ -68,6 +68,8 @@ ONE_PLURAL_RE = re.compile(
     r"(?<![\d.,\w])1 (?!times\b|plus\b|means\b|equals\b)([a-z]{2,}s)\b(?!['’])"
 )
 GRAMMAR_RE = re.compile(r"\b(?:is|are|was) depends\b")
+# a missing value printed as pandas/numpy writes it ("lists to nan"); not "Nan" in a name
+NAN_RE = re.compile(r"(?<![\w-])(?:nan|NaN|<NA>|NaT)(?![\w-])")
 # where code belongs: code elements, the technical provenance footer, the BibTeX block
 CODE_SELECTORS = "code, pre, kbd, samp, script, style, footer.cnai-provenance, [hidden]"
 SINGULAR_ENDINGS = ("ss", "us", "is")  # "1 class", "1 status", "1 basis" are singular
@@ -85,8 +87,8 @@ def visible_text(soup) -> str:
 
 
 def prose_leaks(soup) -> list[str]:
-    """Code names (snake_case identifiers), "1 rows"-style plurals and "is depends" in the
-    visible prose of a page (a BeautifulSoup document)."""
+    """Code names (snake_case identifiers), "1 rows"-style plurals, "is depends" and missing
+    values printed as "nan" in the visible prose of a page (a BeautifulSoup document)."""
     text = visible_text(soup)
     out = [f"code name {m.group(0)!r}" for m in SNAKE_RE.finditer(text)]
     out += [
@@ -95,4 +97,5 @@ def prose_leaks(soup) -> list[str]:
         if not m.group(1).endswith(SINGULAR_ENDINGS)
     ]
     out += [f"grammar {m.group(0)!r}" for m in GRAMMAR_RE.finditer(text)]
+    out += [f"missing value {m.group(0)!r}" for m in NAN_RE.finditer(text)]
     return out

@@ -167,3 +167,51 @@ def test_use_case_coverage_is_the_share_with_any_use_case():
         + [("11", None, np.nan, np.nan, "推荐排序", "", "x")] * 3
     )
     assert geo.use_case_coverage(f) == pytest.approx(0.25)
+
+
+def test_prefectures_read_as_english_names_not_run_together_pinyin():
+    from cnai_helpers.registry.geography import pinyin_name, region
+
+    assert pinyin_name("深圳市") == "Shenzhen"
+    # an autonomous prefecture: the nationalities it is named for are not part of the place
+    assert pinyin_name("黔西南布依族苗族自治州") == "Qianxinan Prefecture"
+    assert pinyin_name("湘西土家族苗族自治州") == "Xiangxi Prefecture"  # 土家 whole, not 土
+    assert pinyin_name("巴音郭楞蒙古自治州") == "Bayingolin Prefecture"  # no 族; its English name
+    assert pinyin_name("海南藏族自治州") == "Hainan Prefecture"  # not the province
+    assert pinyin_name("喀什地区") == "Kashgar Prefecture"
+    assert pinyin_name("阿拉善盟") == "Alxa League"
+    assert pinyin_name("陵水黎族自治县") == "Lingshui"
+    # pinyin orthography: an apostrophe before a syllable starting with a, o or e
+    assert [pinyin_name(n) for n in ("西安市", "马鞍山市", "淮安市", "延安市")] == [
+        "Xi'an",
+        "Ma'anshan",
+        "Huai'an",
+        "Yan'an",
+    ]
+    # the English names that are not pinyin, and a heteronym pinyin software misreads
+    assert [pinyin_name(n) for n in ("哈尔滨市", "乌鲁木齐市", "长治市", "长沙市")] == [
+        "Harbin",
+        "Urumqi",
+        "Changzhi",
+        "Changsha",
+    ]
+    assert geo.city_code("Xi'an") == "610100"
+    # a place whose own name ends in a nationality's character keeps it (one character, no 族)
+    assert pinyin_name("白山市") == "Baishan"
+    assert region("522301").city_en == "Qianxinan Prefecture"  # a city in that prefecture
+
+
+def test_change_interval_is_wide_for_swinging_lists_and_narrow_for_steady_ones():
+    """The change in a share between the halves of the lists, with lists resampled within each
+    half: steady shares give an interval away from 0, shares swinging list to list one across it."""
+    import pandas as pd
+
+    from cnai_helpers.analysis import geo
+
+    def half(vals):
+        return pd.DataFrame({"s": vals, "filings": [100] * len(vals)})
+
+    lo, hi = geo.change_interval(half([0.80, 0.81, 0.79]), half([0.70, 0.71, 0.69]), "s")
+    assert hi < 0 and lo > -0.2
+    lo, hi = geo.change_interval(half([0.52, 0.80, 0.60]), half([0.55, 0.78, 0.58]), "s")
+    assert lo < 0 < hi

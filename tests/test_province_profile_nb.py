@@ -1,5 +1,6 @@
 """The province profile's most specialised use case: only use cases with enough of the
-province's filings compete (the notebook cell runs here on a crafted use-case matrix)."""
+province's filings, and an excess over the national share larger than chance, compete (the
+notebook cell runs here on a crafted use-case matrix)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,14 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
     import matplotlib.pyplot as plt
 
     from cnai_helpers import palette
+    from cnai_helpers.analysis.geo import distinctive_use_case
 
     geo = types.SimpleNamespace(
-        use_case_profile=lambda f, p: mix.copy(), use_case_matrix=lambda f: matrix
+        use_case_profile=lambda f, p: mix.copy(),
+        use_case_matrix=lambda f: matrix,
+        distinctive_use_case=distinctive_use_case,
     )
+    shown: list[str] = []
     ns = {
         "all_f": all_f,
         "province": "34",
@@ -63,20 +68,24 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
         "finish": lambda *a, **k: None,
         "table": lambda *a, **k: None,
         "fmt": lambda v, *a: str(v),
+        "md": lambda text, **k: text.format(**k),
+        "display": shown.append,
         "record": lambda name, value, *a, **k: recorded.__setitem__(name, (value, a, k)),
     }
     exec(use_case_cell(), ns)  # noqa: S102 - the notebook's own cell, on crafted data
     plt.close("all")
+    recorded["_shown"] = shown
     return recorded
 
 
 def test_rare_use_case_with_high_quotient_does_not_win():
     rec = run_cell(
-        {"music": 2, "image": 40, "video": 30}, {"music": 3.0, "image": 1.2, "video": 0.9}
+        {"music": 2, "image": 60, "video": 30}, {"music": 3.0, "image": 1.5, "video": 0.9}
     )
     value, args, _ = rec["most_specialised_use_case"]
     assert value == "image"  # music has the highest quotient but only 2 of the province's filings
     assert "at least 10" in args[0]
+    assert not rec["_shown"]
 
 
 def test_no_use_case_with_enough_filings_is_not_measurable():
@@ -84,7 +93,21 @@ def test_no_use_case_with_enough_filings_is_not_measurable():
     assert rec["most_specialised_use_case"][0] is None
 
 
+def test_a_chance_excess_on_a_few_filings_is_no_speciality():
+    """Guangdong's case: music on 25 of 1,913 filings, 1.3% against 1.0% nationally (quotient
+    1.34): more than 10 filings, the highest quotient, but within chance; the page says that no
+    use case stands out instead of headlining music."""
+    rec = run_cell({"music": 25, "image": 666}, {"music": 1.34, "image": 0.94}, n_province=1913)
+    assert rec["most_specialised_use_case"][0] is None
+    assert any("No use case stands out" in s for s in rec["_shown"])
+
+
 @pytest.mark.parametrize("k", [10, 11])
 def test_threshold_is_inclusive(k):
     rec = run_cell({"music": k, "image": 40}, {"music": 3.0, "image": 1.2})
     assert rec["most_specialised_use_case"][0] == "music"
+
+
+def test_excess_must_be_larger_than_chance():
+    # 10 filings at a quotient of 3 (3.3 expected) is significant; 10 at 1.2 (8.3 expected) is not
+    assert run_cell({"music": 10}, {"music": 1.2})["most_specialised_use_case"][0] is None

@@ -436,7 +436,10 @@ def test_one_author_string_on_pages_and_in_citation_cff():
     assert "{{" + render.site_config()["author"] + "}}" in bib
 
 
-def test_no_invented_address_while_base_url_is_a_placeholder(tmp_path):
+def test_no_invented_address_while_base_url_is_a_placeholder(tmp_path, monkeypatch):
+    for var in (render.BASE_URL_ENV, "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(render, "_origin_repository", lambda root: "")  # a clone with no remote
     (tmp_path / "site.yaml").write_text('site: {base_url: ""}\nreports: []\n')
     cfg = render.site_config(tmp_path / "site.yaml")
     plain, bib = render.citation("Geo", "geo", PROV, cfg, "0.1.0")
@@ -556,3 +559,254 @@ def test_index_quotes_are_never_cut_after_a_number():
     short = render.shorten_quote(q, 95)
     assert short.endswith("make up\u2026") and len(short) <= 95
     assert render.shorten_quote("Short claim.", 95) == "Short claim."
+
+
+def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
+    """A report that computes a claim on other data (the 80% claim on the deep-synthesis lists)
+    shows "sensitivity check" on the index, as its page does, and names the verdict and the page
+    it rests on: a red "contradicted" above 75.2%, inside the band, would mislead. The report
+    that computes the primary reading shows the ledger's status."""
+    from cnai_helpers import evidence
+    from cnai_helpers.reports.render import _claim_lines, _report_claims
+
+    def build(v):
+        d = {**v.as_dict(), "quote": "nearly 80%", "article": "x"}
+        return {"results": {"verdicts": [d]}}
+
+    other = evidence.judge(
+        "hubs_80",
+        0.752,
+        None,
+        figure="f",
+        definition="hub provinces",
+        registry="deep_synthesis",
+        census=True,
+    )
+    assert other.role == "sensitivity"
+    ledger = {"hubs_80": "contradicted"}
+    where = {"hubs_80": "Where generative-AI services are filed"}
+    lines = _claim_lines(_report_claims(build(other), ledger, where), evidence.LABELS)
+    assert [(x["status"], x["role"]) for x in lines] == [("sensitivity", "sensitivity")]
+    assert "contradicted" in lines[0]["against"] and where["hubs_80"] in lines[0]["against"]
+
+    prim = evidence.judge(
+        "hubs_80",
+        0.738,
+        None,
+        figure="f",
+        definition="hub provinces",
+        registry="genai_filings",
+        cutoff="2025-03",
+        census=True,
+    )
+    assert prim.role == "primary", prim.role
+    lines = _claim_lines(_report_claims(build(prim), ledger, where), evidence.LABELS)
+    assert [(x["status"], x["role"]) for x in lines] == [("contradicted", "primary")]
+
+
+def test_the_ledger_answer_leads_with_the_claims_the_analyses_decide():
+    """The ledger's answer lists the decided claims with the analyses' first: the DeepSeek
+    entry number (decided on the ledger page itself) comes after them, not first; pending,
+    not-testable and restated claims are not in the lead."""
+    import nbformat
+
+    from cnai_helpers.reports.render import ledger_lead
+
+    recs = [
+        {
+            "id": "deepseek_entry_152",
+            "claim_status": "supported",
+            "primary": True,
+            "report": "claims",
+        },
+        {"id": "hubs_80", "claim_status": "contradicted", "primary": True, "report": "geo-genai"},
+        {
+            "id": "hubs_80",
+            "claim_status": "contradicted",
+            "primary": False,
+            "report": "geo-deep_synthesis",
+        },
+        {
+            "id": "compute_2_4x",
+            "claim_status": "inconclusive",
+            "primary": True,
+            "report": "compute",
+        },
+        {
+            "id": "burning_cash",
+            "claim_status": "not_testable",
+            "primary": True,
+            "report": "monetization",
+        },
+        {
+            "id": "foreign_05",
+            "claim_status": "pending",
+            "primary": True,
+            "report": "who-files-genai",
+        },
+    ]
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.cnai.result+json": {"name": "claims", "value": recs}},
+        )
+    ]
+    nb.cells = [cell]
+    lead = ledger_lead(nb)
+    assert [x["claim"] for x in lead] == ["hubs_80", "compute_2_4x", "deepseek_entry_152"]
+    assert all(x["quote"] for x in lead)
+
+
+@pytest.mark.parametrize(
+    ("value", "env", "remote", "expected"),
+    [
+        ("https://x.org/c", {}, "", "https://x.org/c/"),  # set in site.yaml: used as it is
+        ("auto", {"CNAI_SITE_BASE_URL": "https://y.org/"}, "a/b", "https://y.org/"),
+        ("auto", {"GITHUB_REPOSITORY": "Owner/cnai"}, "", "https://owner.github.io/cnai/"),
+        ("auto", {}, "git@github.com:owner/cnai.git", "https://owner.github.io/cnai/"),
+        ("auto", {}, "https://github.com/owner/cnai", "https://owner.github.io/cnai/"),
+        ("", {}, "https://github.com/owner/owner.github.io.git", "https://owner.github.io/"),
+        ("auto", {}, "https://gitlab.com/owner/cnai.git", ""),  # not GitHub Pages: no guess
+        ("auto", {}, "", ""),
+        (render.DEFAULT_BASE_URL, {}, "", ""),  # the old example address is no address
+    ],
+)
+def test_the_published_address_is_configured_or_the_repositorys_github_pages(
+    value, env, remote, expected, monkeypatch
+):
+    monkeypatch.setattr(
+        render, "_origin_repository",
+        lambda root: m.expand(r"\1/\2") if (m := render.GITHUB_REMOTE_RE.search(remote)) else "",
+    )  # fmt: skip
+    assert render.published_base_url(value, env=env) == expected
+
+
+def test_every_page_links_the_articles_and_datasets_it_uses(monkeypatch):
+    """The answer's claim names its article with a link; the page lists the source articles of
+    its claims and the datasets it reads, linked to their address or, with none recorded, to
+    their line in the index's list of sources (which has that id)."""
+    from bs4 import BeautifulSoup
+
+    cfg = {
+        **render.site_config(),
+        "articles": render._links(
+            [
+                {"id": "wired", "title": "T1", "publisher": "WIRED", "cited_as": "WIRED"},
+                {"id": "afp", "title": "T2", "publisher": "AFP", "cited_as": "AFP", "url": "https://a.fr/x"},
+            ]
+        ),
+        "datasets": render._links(
+            [{"id": "epoch-hw", "title": "HW", "publisher": "Epoch AI", "url": "https://epoch.ai/hw", "sources": ["epoch_ml_*"]},
+             {"id": "cac", "title": "CAC lists", "publisher": "CAC", "sources": "cac_*"}]
+        ),
+    }  # fmt: skip
+    monkeypatch.setattr(render, "claim_articles", lambda rid: ["AFP (Omdia)"])
+    nb = _nb_with_verdict()
+    verdict = nb.cells[1].outputs[1]["data"][VERDICT_MIME]
+    verdict |= {"article": "WIRED (Trivium China)", "quote": "Nearly 80 percent"}
+    prov = {**PROV, "sources": {"epoch_ml_hardware": "sha", "other": "sha"}}
+    html = render.render_report(nb, prov, {"title": "Geo", "question": "Q?", "config": cfg})[0]
+    soup = BeautifulSoup(html, "html.parser")
+    links = {a.get_text(): a["href"] for a in soup.select(".cnai-used-sources a")}
+    assert links == {
+        "WIRED: “T1”": "../index.html#wired",
+        "AFP: “T2”": "https://a.fr/x",
+        "Epoch AI: HW": "https://epoch.ai/hw",
+    }
+    assert soup.select_one(".cnai-verdict .cnai-source a")["href"] == "../index.html#wired"
+    ledger = render.page_sources(cfg, render.LEDGER_ID, [], [])
+    assert [s["id"] for s in ledger] == ["wired", "afp"]  # the ledger links every article
+
+
+def test_the_real_site_block_names_the_three_articles_and_epochs_data_pages():
+    cfg = render.site_config()
+    assert [a["cited_as"] for a in cfg["articles"]] == ["WIRED", "AFP", "Economic Times"]
+    urls = {d["url"] for d in cfg["datasets"]}
+    assert {
+        "https://epoch.ai/data/ai-models",
+        "https://epoch.ai/data/machine-learning-hardware",
+    } <= urls
+    for a in cfg["articles"]:  # an address is recorded only when it was confirmed
+        assert a["url"] == "" or a["url"].startswith("https://")
+    assert all(d["sources"] for d in cfg["datasets"])
+
+
+def _chart_axes(draw) -> list[dict]:
+    """The axes metadata ``finish`` keeps with a chart drawn by ``draw(fig, ax)``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    shown = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: shown.append(k.get("metadata") or {})
+    try:
+        plotting.set_theme()
+        fig, ax = plt.subplots()
+        draw(fig, ax)
+        plotting.finish(fig, "t", "s")
+    finally:
+        IPython.display.display = orig
+    return next(m["cnai_axes"] for m in shown if "cnai_axes" in m)
+
+
+def test_chart_metadata_sees_empty_legend_entries_share_axes_dates_and_ratio_ticks():
+    from cnai_helpers.plotting import batch_dates, date_axis, ratio_axis
+
+    def draw(fig, ax):
+        ax.plot([1, 2], [0.2, 0.6], label="drawn")
+        ax.plot([], [], label="nothing drawn")
+        ax.set_ylabel("share of filings")
+        ax.legend()
+
+    (a,) = _chart_axes(draw)
+    assert a["legend"] == ["drawn", "nothing drawn"] and a["empty_legend"] == ["nothing drawn"]
+    assert a["y"]["ticks"] and all(t.endswith("%") for t in a["y"]["ticks"])
+
+    def dated(fig, ax):
+        ax.plot(batch_dates(["2023-06", "2023-08", "2025-05"]), [1, 2, 3])
+        date_axis(ax)
+
+    (d,) = _chart_axes(dated)
+    assert d["x"]["date"] and not any(t == "2023-08" for t in d["x"]["ticks"])
+
+    def batch_bars(fig, ax):  # bars of lists on a date axis are BATCH_BAR_DAYS wide, not 0
+        from cnai_helpers.plotting import BATCH_BAR_DAYS
+
+        ax.bar(batch_dates(["2023-06", "2023-08"]), [3, 5], width=BATCH_BAR_DAYS, label="new")
+        ax.bar(batch_dates(["2023-06"]), [0], width=BATCH_BAR_DAYS)  # nothing drawn
+        date_axis(ax)
+        ax.legend()
+
+    (b,) = _chart_axes(batch_bars)
+    assert b["empty_bars"] == 1 and b["empty_legend"] == []
+
+    def ratios(fig, ax):
+        ax.hist([1.3, 1.6, 2.2, 2.5, 5.0])
+        ax.set_xlim(1.1, 6)
+        ratio_axis(ax, "x", marks=(2, 3, 4))
+
+    (r,) = _chart_axes(ratios)
+    assert r["x"]["scale"] == "log" and {"2×", "3×", "4×"} <= set(r["x"]["ticks"])
+
+
+def test_a_change_whose_interval_includes_none_is_not_called_a_trend():
+    """ "falling (−2.2 pp)" for a share that swings 52%–80% from list to list misleads: with an
+    interval recorded beside the change, a change it cannot tell from none reads so."""
+    from cnai_helpers.reports.headline import headline
+
+    meta = {"d": {"kind": "share", "unit": "pp"}}
+    tmpl = "The share is {d:trend} ({d})"
+    assert headline(tmpl, {"d": -0.022, "d_ci_low": -0.09, "d_ci_high": 0.05}, meta) == (
+        "The share is not clearly changing (−2.2 pp)"
+    )
+    assert headline(tmpl, {"d": -0.117, "d_ci_low": -0.2, "d_ci_high": -0.03}, meta) == (
+        "The share is falling (−11.7 pp)"
+    )
+    assert headline(tmpl, {"d": 0.03}, meta) == "The share is rising (+3.0 pp)"

@@ -218,6 +218,30 @@ def weighted_mean(d: pd.DataFrame, column: str, weights: str = "filings") -> flo
     return float(np.average(d[column], weights=d[weights]))
 
 
+def change_interval(
+    early: pd.DataFrame,
+    late: pd.DataFrame,
+    column: str,
+    reps: int = 2000,
+    seed: int = 0,
+    weights: str = "filings",
+) -> tuple[float, float]:
+    """95% interval of the change in ``column`` (late half's weighted mean minus the early
+    half's, :func:`weighted_mean`), resampling whole lists with replacement within each half:
+    a share that swings from list to list gives a wide interval, so a small change between the
+    halves is not called a trend."""
+    rng = np.random.default_rng(seed)
+
+    def means(d: pd.DataFrame) -> np.ndarray:
+        v, w = d[column].to_numpy(float), d[weights].to_numpy(float)
+        idx = rng.integers(0, len(d), size=(reps, len(d)))
+        return (v[idx] * w[idx]).sum(axis=1) / w[idx].sum(axis=1)
+
+    diff = means(late) - means(early)
+    lo, hi = np.percentile(diff, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def use_case_profile(f: pd.DataFrame, unit: str, by: str = "province_code") -> pd.DataFrame:
     """One unit's (province's) use-case mix against the whole registry's: the unit's share of
     filings matching each use case, the national share, and the location quotient (as in
@@ -229,6 +253,31 @@ def use_case_profile(f: pd.DataFrame, unit: str, by: str = "province_code") -> p
     return pd.DataFrame(
         {"province share": mine, "national share": national, "location quotient": lq}
     )
+
+
+def distinctive_use_case(
+    mix: pd.DataFrame, min_filings: int = 10, alpha: float = 0.05
+) -> tuple[str, float] | None:
+    """The use case a province files distinctly more of than the country: among use cases with
+    at least ``min_filings`` of the province's filings, those whose excess over the national share
+    a one-sided binomial test finds significant at ``alpha``, the one with the highest location
+    quotient; ``(use case, quotient)``, or None when no use case stands out (a province whose mix
+    is the national one has a highest quotient too, a small chance excess on a few filings).
+
+    ``mix`` is :func:`use_case_profile` with a ``province filings`` column (the province's
+    filings matching each use case)."""
+    from scipy.stats import binomtest
+
+    best = None
+    for case, r in mix.iterrows():
+        k, share, national = r["province filings"], r["province share"], r["national share"]
+        if k < min_filings or not share or not national or not np.isfinite(r["location quotient"]):
+            continue
+        n = round(k / share)  # the province's filings
+        p = binomtest(int(k), int(n), float(national), alternative="greater").pvalue
+        if p < alpha and (best is None or r["location quotient"] > best[1]):
+            best = (str(case), float(r["location quotient"]))
+    return best
 
 
 def hub_shares(

@@ -115,13 +115,17 @@ def classify_orgs(
         localities if localities is not None else pd.Series([None] * len(names), index=names.index)
     )
     types, sources, rules = [], [], []
+    calls: dict[tuple, tuple[str, str]] = {}  # a filer's call once per (name, locality)
     for n, lo in zip(names, loc, strict=True):
         if n in overrides:
             types.append(overrides[n][0])
             sources.append("override")
             rules.append(f"override: {overrides[n][1]}")
         else:
-            t, r = org_type_call(n, lo if isinstance(lo, str) else None)
+            lo = lo if isinstance(lo, str) else None
+            if (n, lo) not in calls:
+                calls[n, lo] = org_type_call(n, lo)
+            t, r = calls[n, lo]
             types.append(t)
             sources.append("rules")
             rules.append(r)
@@ -187,10 +191,19 @@ class SectorCall:
         return self.sector == "cross_sector" or self.horizontal_function
 
 
+# one alternation per vertical: whether any of its keywords occurs (a single regex search);
+# only then is the keyword reported (the first in the list's order) looked up
+_ANY_KEYWORD: dict[str, re.Pattern | None] = {
+    sector: re.compile("|".join(map(re.escape, kws))) if kws else None
+    for sector, kws in SECTOR_KEYWORDS.items()
+}
+
+
 def _vertical(t: str) -> tuple[str, str] | None:
     """(sector, matched keyword) of the first vertical whose keywords match."""
     for sector, kws in SECTOR_KEYWORDS.items():
-        hit = next((k for k in kws if k in t), None)
+        anyk = _ANY_KEYWORD[sector]
+        hit = next((k for k in kws if k in t), None) if anyk and anyk.search(t) else None
         if hit is None and (pat := SECTOR_PATTERNS.get(sector)) is not None:
             m = pat.search(t)
             hit = m.group(0) if m else None

@@ -46,6 +46,17 @@ class AddError(CnaiError, ValueError):
     pass
 
 
+# what the add reads of the filings already in the registry (the whole table is ~70 MiB in memory)
+EXISTING_COLUMNS = ["registry", "filing_key", "batches", "source_id"]
+
+
+def existing_filings() -> pd.DataFrame:
+    """The registry's filings, the columns the add compares a new list with."""
+    from ..loaders import load_table
+
+    return load_table("filings", columns=EXISTING_COLUMNS)
+
+
 def _refusals(
     registry_rows: int,
     rejected: int,
@@ -259,7 +270,15 @@ def add_file(
 ) -> dict:
     """Inspect ``file`` and, unless ``dry_run``, ingest it. A dry run returns the report even
     when the add would need ``force`` (``report["needs_force"]``); a real run raises."""
-    file = Path(file)
+    from .wordxml import remembered
+
+    with remembered():  # the list is parsed once for its kind, its report and the build
+        return _add_file(Path(file), batch, dry_run, existing, force)
+
+
+def _add_file(
+    file: Path, batch: str | None, dry_run: bool, existing: pd.DataFrame | None, force: bool
+) -> dict:
     report = inspect_file(file, batch, existing)
     sha = sha256_file(file)
     sources = load_manifest()

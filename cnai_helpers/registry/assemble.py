@@ -50,7 +50,7 @@ def finish_listings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     lst["lat"] = lst["lat"].astype(float)
     for c in LISTING_COLUMNS:
         if c not in ("source_row", "filing_year", "lon", "lat"):
-            lst[c] = lst[c].astype(object).where(lst[c].notna(), None)
+            lst[c] = lst[c].astype("str")
     return lst[LISTING_COLUMNS].sort_values(
         ["registry", "batch", "source_id", "source_row"], ignore_index=True
     )
@@ -77,8 +77,9 @@ def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         issues.append(
             row_issue(r, "flagged", "filing number listed twice in the same batch; counted once")
         )
-    grp = lst.groupby(["registry", "filing_key"], sort=False)
-    batches = grp["batch"].agg(lambda b: ";".join(sorted(set(b))))
+    keys = ["registry", "filing_key"]
+    grp = lst.groupby(keys, sort=False)
+    batches = _joined(lst, keys, "batch")
     first = lst.drop_duplicates(["registry", "filing_key"], keep="first").set_index(
         ["registry", "filing_key"]
     )
@@ -101,6 +102,16 @@ def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     )
 
 
+def _joined(df: pd.DataFrame, keys: list[str], col: str) -> pd.Series:
+    """Per ``keys``: the distinct values of ``col``, sorted, joined with ';' (vectorised: most
+    keys have one value, joined without a Python call per group)."""
+    u = df[[*keys, col]].drop_duplicates().sort_values([*keys, col])
+    many = u.duplicated(keys, keep=False)
+    one = u[~many].set_index(keys)[col]
+    joined = u[many].groupby(keys, sort=False)[col].agg(";".join)
+    return pd.concat([one, joined]).astype("str")  # the type groupby().agg() infers
+
+
 def _mode(df: pd.DataFrame, key: str, col: str) -> pd.Series:
     """Most frequent value of ``col`` per ``key`` (ties: the first in sort order), vectorised."""
     c = df.groupby([key, col], dropna=False).size().rename("n").reset_index()
@@ -118,7 +129,11 @@ def make_entities(filings: pd.DataFrame) -> pd.DataFrame:
     name = _mode(f, "entity_key", "entity_name")
     prov = _mode(f, "entity_key", "province_code")
     nprov = f.groupby("entity_key")["province_code"].nunique()
-    first = f.groupby("entity_key")["first_batch"].min()
+    # the earliest first batch per filer (a sort, not groupby().min(): that one loops in
+    # Python over string columns)
+    by_first = f[["entity_key", "first_batch"]].sort_values(["entity_key", "first_batch"])
+    first = by_first.drop_duplicates("entity_key").set_index("entity_key")["first_batch"]
+    first = first.astype("str")  # the type groupby().min() infers
     out = pd.DataFrame(
         {"entity_name": name, "province_code": prov, "n_provinces": nprov, "first_batch": first}
     ).join(counts)

@@ -30,7 +30,7 @@ from .health import tables_problem
 from .parse import BuildError, file_names, parse_all, parse_cancellations
 from .parse_cache import ParseCache, cache_folder
 from .quality import Issue
-from .write import filings_by_province, validate_tables, write_tables
+from .write import filings_by_province, lean_memory, validate_tables, write_tables
 
 __all__ = ["BuildError", "build", "build_tables", "registry_sources", "write_tables"]
 
@@ -49,6 +49,7 @@ def build_tables(
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
     files = {**file_names(sources), **cancel_files}  # data-quality rows name the file
     tables = assemble_tables(listings, batch_meta, issues, cancel_rows, files, cancel_issues)
+    del listings, cancel_rows  # the parsed rows: only the tables are needed from here
     return validate_tables(tables)
 
 
@@ -75,6 +76,7 @@ def build(
             return json.loads((out_dir / "build_info.json").read_text())
         print(f"cnai: registry tables cannot be read ({problem}); rebuilding…", file=sys.stderr)
     t0 = time.perf_counter()
+    lean_memory()
     cache = ParseCache(cache_folder(out_dir))
     tables = build_tables(sources, raw_dir, jobs, corrections, cache)
     info = {
@@ -86,6 +88,6 @@ def build(
         "rows": {k: len(v) for k, v in tables.items()},
         "filings_by_province": filings_by_province(tables["filings"]),
     }
-    write_tables(tables, out_dir, info, before_swap)
+    write_tables(tables, out_dir, info, before_swap, release=True)  # tables not used after
     cache.flush()  # only once the tables are in place: a failed build caches nothing
     return info

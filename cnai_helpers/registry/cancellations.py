@@ -220,6 +220,7 @@ def join_cancellations(
     if cancels.empty:
         return empty_frame(), filings
     algo = filings[filings["registry"].isin(ALGO_REGISTRIES)]
+    algo = algo[algo["filing_key"].isin(cancels["filing_key"])]  # only the numbers cancelled
     where = algo.groupby("filing_key")
     listed_in = where["registry"].agg(lambda s: sorted(set(s))).to_dict()
     first_batch = {

@@ -41,15 +41,53 @@ def adcodes() -> pd.DataFrame:
     ].drop_duplicates("code6")
 
 
+PREFECTURE_TYPES = dict(_GEO["prefecture_types"])
+ENGLISH_NAMES = dict(_GEO["english_names"])
+# longest first, so 土家 is taken whole rather than as 土 after 家
+ETHNIC_GROUPS = tuple(sorted(_GEO["ethnic_groups"], key=len, reverse=True))
+
+
+def _drop_nationalities(base: str) -> str:
+    """The place part of an autonomous division's name: the nationalities it is named for are
+    dropped from the end (黔西南布依族苗族 -> 黔西南, 巴音郭楞蒙古 -> 巴音郭楞). A one-character
+    nationality is dropped only before 族, and at least two characters of place are kept."""
+    while True:
+        had_zu = base.endswith("族") and len(base) > 3
+        stem = base[:-1] if had_zu else base
+        for g in ETHNIC_GROUPS:
+            if stem.endswith(g) and len(stem) - len(g) >= 2 and (had_zu or len(g) > 1):
+                base = stem[: -len(g)]
+                break
+        else:
+            return base
+
+
 def pinyin_name(name_zh: str) -> str:
+    """English name of a city or prefecture: the pinyin of the place with the administrative
+    suffix dropped (深圳市 -> Shenzhen); an autonomous prefecture, prefecture (地区) or league (盟)
+    also loses the nationalities it is named for and gains its type word
+    (黔西南布依族苗族自治州 -> Qianxinan Prefecture, 阿拉善盟 -> Alxa League); a place with an
+    English name of its own takes it (哈尔滨 -> Harbin, geography.yaml ``english_names``)."""
     from pypinyin import lazy_pinyin
 
-    base = name_zh
+    base, kind = name_zh, None
     for s in SUFFIXES:
         if base.endswith(s) and len(base) > len(s) + 1:
-            base = base[: -len(s)]
+            base, kind = base[: -len(s)], PREFECTURE_TYPES.get(s)
             break
-    return "".join(lazy_pinyin(base)).capitalize()
+    if name_zh.endswith("自治州") or name_zh.endswith("自治县"):
+        base = _drop_nationalities(base)
+    name = ENGLISH_NAMES.get(base) or _join_syllables(lazy_pinyin(base))
+    return f"{name} {kind}" if kind else name
+
+
+def _join_syllables(syllables: list[str]) -> str:
+    """Pinyin syllables written as one word, with the apostrophe pinyin orthography puts before a
+    syllable that starts with a, o or e (西安 Xi'an, not Xian; 马鞍山 Ma'anshan)."""
+    word = ""
+    for s in syllables:
+        word += ("'" if word and s[:1] in ("a", "o", "e") else "") + s
+    return word.capitalize()
 
 
 @dataclass(frozen=True)

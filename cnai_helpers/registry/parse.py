@@ -176,6 +176,39 @@ def refuse(problems: list[str]) -> None:
         raise BuildError("\n".join([head, *problems]))
 
 
+def enrich_stage(corrections_path: Path | None = None) -> str:
+    """Version of a CAC list's enrichment (the parse cache's ``stage``): the corrections table
+    and the geography (code, reference files, the cpca and pypinyin releases it reads)."""
+    from importlib.metadata import version
+
+    from .. import reference
+
+    path = Path(corrections_path or paths.DATA / "curated" / "corrections.csv")
+    h = hashlib.sha256(path.read_bytes() if path.exists() else b"")
+    h.update((Path(__file__).parent / "geography.py").read_bytes())
+    for name in reference.GEOGRAPHY_FILES:
+        h.update(reference.path(name).read_bytes())
+    h.update(f"cpca {version('cpca')}|pypinyin {version('pypinyin')}".encode())
+    return "cac_enriched:" + h.hexdigest()
+
+
+def parse_and_enrich(args: tuple):
+    """One CAC list parsed (unless its parse is given) and enriched (run in a worker process).
+    ``args``: source, raw folder, checked bytes, cached parse or None, corrections, file names.
+    Returns (parse, enrichment): parse_docx's (rows, issues, problem), and ((the parsed
+    columns, row count, parse issues), (enriched rows, the enrichment's issues)), or None with
+    a problem."""
+    src, raw_dir, data, parsed, corrections, file_of = args
+    if parsed is None:
+        parsed = parse_docx((src, raw_dir, data))
+    df, iss, problem = parsed
+    if problem:
+        return parsed, None
+    more: list[Issue] = []
+    rows = enrich_cac(df, corrections, more, file_of) if len(df) else df
+    return parsed, ((df.iloc[:0], len(df), list(iss)), (rows, more))
+
+
 def parse_all(
     sources: list[Source],
     raw_dir: Path,
@@ -200,32 +233,44 @@ def parse_all(
             data[s.id], problem = read_checked(s, raw_dir)
             problems += [problem] if problem else []
     refuse(problems)
-    parsed: dict[str, tuple] = {}
+    file_of = file_names(sources)
+    # per CAC list: its parse (parse_docx) and the parse's enrichment (enrich_cac: number,
+    # region, corrections), each cached apart; a list whose enrichment is cached is not read
+    stage = enrich_stage(corrections_path)
+    enriched: dict[str, tuple] = {}
     todo = []
     for s in docx_sources:
-        hit = cache.get(s)
+        hit = cache.get(s, stage)
         if hit is not None:
-            parsed[s.id] = hit
+            enriched[s.id] = hit
+            cache.keep(s)  # its parse stays cached for a later change of the enrichment
         else:
             todo.append(s)
+    args = [(s, raw_dir, data[s.id], cache.get(s), corrections, file_of) for s in todo]
     jobs = jobs or min(len(todo), os.cpu_count() or 1, 4)
-    if jobs > 1 and len(todo) > 2:  # a pool costs more than it saves for one or two files
+    if jobs > 1 and sum(a[3] is None for a in args) > 2:  # a pool costs more for a few files
         with ProcessPoolExecutor(jobs) as ex:
-            fresh = list(ex.map(parse_docx, [(s, raw_dir) for s in todo]))
+            fresh = list(ex.map(parse_and_enrich, args))
     else:
-        fresh = [parse_docx((s, raw_dir, data[s.id])) for s in todo]
-    refuse([problem for _, _, problem in fresh if problem])
-    for s, result in zip(todo, fresh, strict=True):
-        parsed[s.id] = result
+        fresh = [parse_and_enrich(a) for a in args]
+    refuse([result[2] for result, _ in fresh if result[2]])
+    for s, (result, done) in zip(todo, fresh, strict=True):
         cache.put(s, result)
-    frames = []
-    for s in docx_sources:
-        df, iss, _ = parsed[s.id]
-        frames.append(df)
+        cache.put(s, done, stage)
+        enriched[s.id] = done
+    heads, frames, parsed_rows, cac_issues = [], [], 0, []
+    for s in docx_sources:  # parse issues of every list first, then the enrichment's
+        (head, n, iss), (rows, more) = enriched[s.id]
+        heads.append(head)
+        frames += [rows] if len(rows) else []
+        parsed_rows += n
         issues.extend(iss)
-    file_of = file_names(sources)
-    cac = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    cac = enrich_cac(cac, corrections, issues, file_of) if len(cac) else cac
+        cac_issues.extend(more)
+    issues.extend(cac_issues)
+    if not parsed_rows:  # no rows: the parsed columns
+        cac = pd.concat(heads, ignore_index=True) if heads else pd.DataFrame()
+    else:  # every row rejected: no columns
+        cac = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     batch_meta = [
         {

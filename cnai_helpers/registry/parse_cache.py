@@ -53,10 +53,11 @@ def cache_folder(out_dir: Path) -> Path:
     return Path(out_dir).parent / "cache" / "parsed"
 
 
-def key(src: Source) -> str:
+def key(src: Source, stage: str = "") -> str:
     """Cache key of one source's parse: its recorded sha256 (checked against the bytes before
-    use), the manifest fields the parse reads, and the parser version."""
-    fields = (src.sha256, src.id, src.format, src.registry, src.batch, parser_version())
+    use), the manifest fields the parse reads, and the parser version; ``stage`` names a later
+    step cached apart (e.g. the enrichment of a CAC list's rows, with that step's own version)."""
+    fields = (src.sha256, src.id, src.format, src.registry, src.batch, parser_version(), stage)
     return hashlib.sha256("|".join(str(f) for f in fields).encode()).hexdigest()
 
 
@@ -76,11 +77,11 @@ class ParseCache:
         assert self.folder is not None
         return self.folder / f"{k}.pickle"
 
-    def get(self, src: Source):
-        """The cached parse of ``src``, or None."""
+    def get(self, src: Source, stage: str = ""):
+        """The cached parse of ``src`` (or of its step ``stage``), or None."""
         if self.folder is None:
             return None
-        k = key(src)
+        k = key(src, stage)
         self.used.add(k)
         try:
             value = pickle.loads(self._file(k).read_bytes())  # noqa: S301 - see module docstring
@@ -90,10 +91,16 @@ class ParseCache:
         self.hits += 1
         return value
 
-    def put(self, src: Source, value) -> None:
+    def keep(self, src: Source, stage: str = "") -> None:
+        """Keep ``src``'s entry (of ``stage``) without reading it: the flush drops only the
+        entries no build step used."""
+        if self.folder is not None:
+            self.used.add(key(src, stage))
+
+    def put(self, src: Source, value, stage: str = "") -> None:
         if self.folder is None:
             return
-        k = key(src)
+        k = key(src, stage)
         self.used.add(k)
         self.pending[k] = value
 

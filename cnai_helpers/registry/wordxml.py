@@ -11,9 +11,12 @@ resolution), so cell texts are the same; the zip directory is checked for zip bo
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,8 +131,37 @@ def read_body(xml: bytes) -> WordBody:
     return out
 
 
+_REMEMBERED: dict[str, WordBody] | None = None  # content sha256 -> body, inside remembered()
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block, a file read again (same bytes) is not parsed again: `registry add`
+    reads the new list to tell its kind, to inspect it, then builds from it. The bodies are only
+    read by the callers, never changed."""
+    global _REMEMBERED
+    outer, _REMEMBERED = _REMEMBERED, {} if _REMEMBERED is None else _REMEMBERED
+    try:
+        yield
+    finally:
+        _REMEMBERED = outer
+
+
 def read_docx(path: Path, data: bytes | None = None) -> WordBody:
     """Tables and first paragraphs of a Word file (``data``: its bytes, if already read). Raises
     the zip, XML and key errors of a damaged file; the callers turn them into a clear message."""
+    memo = _REMEMBERED
+    if memo is not None:
+        data = Path(path).read_bytes() if data is None else data
+        k = hashlib.sha256(data).hexdigest()
+        if k not in memo:
+            if len(memo) >= 2:  # a list or two: a build with every list parsed keeps none
+                memo.pop(next(iter(memo)))
+            memo[k] = read_docx_bytes(path, data)
+        return memo[k]
+    return read_docx_bytes(path, data)
+
+
+def read_docx_bytes(path: Path, data: bytes | None = None) -> WordBody:
     with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as z:
         return read_body(z.read(main_part(z)))

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from ..display import TABLE_MIME
-from ..formatting import interval_suffix
+from ..formatting import interval_suffix, span
 from ..results import collect, collect_meta, collect_verdicts, fmt
 from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFiles, ...)
     GLOSSARY,
@@ -55,7 +55,7 @@ def interval_of(name: str, values: dict, kind: str | None, unit: str | None) -> 
     lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
     if values.get(name) is None or not all(isinstance(x, (int, float)) for x in (lo, hi)):
         return ""
-    return f"95% interval {fmt(lo, kind, unit)}–{fmt(hi, kind, unit)}"
+    return f"95% interval {span(fmt(lo, kind, unit), fmt(hi, kind, unit))}"
 
 
 def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | None) -> str:
@@ -108,6 +108,38 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
         order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
         order += [k for k in values if k not in order]
     return figure_entries(values, collect_meta(nb), order, limit, keep_missing=bool(names))
+
+
+DECIDED = ("contradicted", "supported", "depends_on_definition", "inconclusive")
+
+
+def ledger_lead(nb, width: int = 110) -> list[dict]:
+    """The ledger's answer after its counts: the claims the data decide, those the analyses
+    decide first (the registry, compute and money questions), each a badge, the claim's words
+    and a link to its row, so the answer does not lead with the least consequential claim.
+    Empty for a page that records no ledger."""
+    from ..claims import load_claims
+    from ..evidence import LABELS
+
+    values, _ = collect(nb)
+    records = values.get("claims")
+    if not isinstance(records, list):
+        return []
+    claims = load_claims()
+    quotes = dict(zip(claims["claim_id"], claims["quote"], strict=True))
+    rank = {s: i for i, s in enumerate(DECIDED)}
+    lines = [
+        {
+            "claim": r["id"],
+            "status": r["claim_status"],
+            "label": LABELS.get(r["claim_status"], r["claim_status"]),
+            "quote": shorten_quote(str(quotes.get(r["id"], "")), width),
+            "analysis": r.get("report") not in (None, "", "claims"),
+        }
+        for r in records
+        if isinstance(r, dict) and r.get("primary") and r.get("claim_status") in rank
+    ]
+    return sorted(lines, key=lambda d: (not d["analysis"], rank[d["status"]], d["claim"]))
 
 
 def _estimate_text(v: dict) -> str:
@@ -219,7 +251,9 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
                     if prim is None and r is not None
                     else ""
                 ),
-                "reading_html": reading_html(r) if r is not None and prim is not None else "",
+                "reading_html": (
+                    reading_html(r, prim.get("kind")) if r is not None and prim is not None else ""
+                ),
                 "alternatives": [
                     {
                         "scope": _scope(a),
@@ -271,25 +305,129 @@ def site_config(path: Path | None = None) -> dict:
     except (OSError, yaml.YAMLError):
         doc = {}
     cfg = doc.get("site") if isinstance(doc.get("site"), dict) else {}
-    base = str(cfg.get("base_url") or "")
-    if base == DEFAULT_BASE_URL or not base.startswith(("http://", "https://")):
-        base = ""
+    base = published_base_url(str(cfg.get("base_url") or ""))
     return {
         "name": str(cfg.get("name") or SITE_NAME),
-        "base_url": base if not base or base.endswith("/") else base + "/",
+        "base_url": base,
         "author": str(cfg.get("author") or AUTHOR),
         "articles": _links(cfg.get("articles")),
         "datasets": _links(cfg.get("datasets")),
     }
 
 
+BASE_URL_ENV = "CNAI_SITE_BASE_URL"
+GITHUB_REMOTE_RE = re.compile(r"github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
+
+
+def github_pages_url(repository: str) -> str:
+    """The GitHub Pages address of ``owner/name``: https://owner.github.io/name/ (a repository
+    named ``owner.github.io`` is published at the root)."""
+    owner, name = repository.strip("/").split("/")[-2:]
+    if name.lower() == f"{owner.lower()}.github.io":
+        return f"https://{owner.lower()}.github.io/"
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def _origin_repository(root: Path) -> str:
+    """``owner/name`` of the repository's ``origin`` remote when it is on GitHub, else ""."""
+    import subprocess
+
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(root), "remote", "get-url", "origin"],
+            capture_output=True, text=True, timeout=10, check=False,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    m = GITHUB_REMOTE_RE.search(url)
+    return f"{m.group(1)}/{m.group(2)}" if m else ""
+
+
+def published_base_url(value: str, env: dict | None = None, root: Path | None = None) -> str:
+    """Where the site is published, ending in "/": ``value`` (site.yaml's ``base_url``) when it
+    is an http(s) address; for ``auto`` (or empty): the ``CNAI_SITE_BASE_URL`` environment
+    variable, else the repository's GitHub Pages address (``GITHUB_REPOSITORY`` in GitHub
+    Actions, else the ``origin`` remote when it is on github.com), else "" -- no address is
+    invented (the page then shows its own address, read by the browser, in its citation)."""
+    import os
+
+    from .. import paths
+
+    env = os.environ if env is None else env
+    value = value.strip()
+    if value in ("", "auto"):
+        value = env.get(BASE_URL_ENV, "").strip()
+    if not value and env.get("GITHUB_REPOSITORY"):
+        value = github_pages_url(env["GITHUB_REPOSITORY"])
+    if not value:
+        repo = _origin_repository(root or paths.ROOT)
+        value = github_pages_url(repo) if repo else ""
+    if value == DEFAULT_BASE_URL or not value.startswith(("http://", "https://")):
+        return ""
+    return value if value.endswith("/") else value + "/"
+
+
 def _links(items) -> list[dict]:
-    """The ``articles:`` / ``datasets:`` entries of the site block: title, publisher, date, url."""
+    """The ``articles:`` / ``datasets:`` entries of the site block: id, title, publisher, date,
+    url, and what ties them to a page (``cited_as``: the start of claims.csv's ``article``;
+    ``sources``: source-id globs)."""
     out = []
-    for it in items or []:
+    for i, it in enumerate(items or []):
         if isinstance(it, dict) and it.get("title"):
-            out.append({k: str(it.get(k) or "") for k in ("title", "publisher", "date", "url")})
+            row = {k: str(it.get(k) or "") for k in ("id", "title", "publisher", "date", "url")}
+            row["id"] = row["id"] or f"source-{i + 1}"
+            row["cited_as"] = str(it.get("cited_as") or "")
+            globs = it.get("sources") or []
+            row["sources"] = [str(g) for g in ([globs] if isinstance(globs, str) else globs)]
+            out.append(row)
     return out
+
+
+LEDGER_ID = "claims"  # the report that lists every claim: it links every article
+
+
+def page_sources(cfg: dict, rid: str, articles_cited, source_ids, root: str = "../") -> list[dict]:
+    """The source articles and datasets a page uses, each with the address to link: the
+    articles its claims quote (``articles_cited``: claims.csv's ``article`` values; the ledger:
+    every article) and the datasets whose source ids it reads. An entry with no recorded
+    address links to its line in the index's list of sources."""
+    import fnmatch
+
+    cited = [str(a) for a in articles_cited if a]
+    out = []
+    for a in cfg.get("articles", []):
+        tag = a.get("cited_as", "")
+        used = rid == LEDGER_ID or any(c.startswith(tag) for c in cited if tag)
+        if used:
+            out.append({**a, "kind": "article"})
+    for d in cfg.get("datasets", []):
+        if any(fnmatch.fnmatch(s, g) for g in d.get("sources", []) for s in source_ids):
+            out.append({**d, "kind": "dataset"})
+    for s in out:
+        s["href"] = s["url"] or f"{root}index.html#{s['id']}"
+    return out
+
+
+def link_articles(verdicts: list[dict], sources: list[dict]) -> list[dict]:
+    """Each verdict with ``article_href``: where its article is linked (:func:`page_sources`)."""
+    arts = [s for s in sources if s["kind"] == "article" and s["cited_as"]]
+    for v in verdicts:
+        art = str(v.get("article") or "")
+        v["article_href"] = next((s["href"] for s in arts if art.startswith(s["cited_as"])), "")
+    return verdicts
+
+
+def claim_articles(rid: str) -> list[str]:
+    """claims.csv's ``article`` of every claim the report ``rid`` tests (its ``report_ids``)."""
+    from ..curated import load_table
+    from ..metadata import TableError
+
+    try:
+        claims = load_table("claims")
+    except TableError:  # no curated claims table (a test project): no article
+        return []
+    ids = claims["report_ids"].fillna("").str.split(";")
+    return claims.loc[ids.map(lambda r: rid in r), "article"].dropna().astype(str).tolist()
 
 
 def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") -> tuple[str, str]:
@@ -300,7 +438,7 @@ def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") 
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
-    where = url or f"Page {folder}/index.html of the cnai site (no published address set)."
+    where = url or f"Page {folder}/index.html of the cnai site."
     ver = f" Version {version}." if version else ""
     plain = (
         f"{author}. \u201c{title}.\u201d cnai reports.{ver} Built {date} from commit "
@@ -356,6 +494,13 @@ def render_report(
     plain, bib = citation(title, folder, prov, cfg, page.get("version", ""))
     files = PageFiles()
     nav = page.get("nav") or {}
+    sources = page_sources(
+        cfg,
+        rid,
+        [v.get("article") for v in collect_verdicts(nb)] + claim_articles(rid),
+        list(prov.get("sources") or {}),
+        "../" * (folder.count("/") + 1),
+    )
     resources = {
         "cnai": {
             "title": title,
@@ -371,10 +516,13 @@ def render_report(
             "data_terms": DATA_TERMS,
             "articles": cfg.get("articles", []),
             "datasets": cfg.get("datasets", []),
-            "verdicts": verdicts_for_page(nb),
+            "sources_used": sources,
+            "verdicts": link_articles(verdicts_for_page(nb), sources),
+            "ledger_lead": ledger_lead(nb),
             "figures": key_figures(nb, page.get("key_figures") or ()),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
+            "cite_url": cfg.get("base_url", ""),
             "bibtex": bib,
             "provenance_html": provenance_html(prov),
             "prev": nav.get("prev"),
@@ -525,14 +673,29 @@ def shorten_quote(quote: str, width: int) -> str:
     return " ".join(words).rstrip(",;:") + "\u2026"
 
 
-def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
-    """A report's claims as the index shows them: each claim's status is the ledger's (decided by
-    its primary reading, so page, ledger and index agree), else the report's own
-    (:func:`group_claims`) when the ledger has not been built."""
+def _report_claims(
+    b: dict, ledger_status: dict[str, str], where: dict[str, str] | None = None
+) -> list[dict]:
+    """A report's claims as the index shows them. Where the report computes the claim's primary
+    reading, the status is the ledger's (decided by that reading, so page, ledger and index
+    agree), else the report's own (:func:`group_claims`) when the ledger has not been built.
+    Where it computes the claim only on other data, the line says "sensitivity check", as the
+    page does, and names the verdict and the page it rests on (``where``: claim -> the primary
+    report's title): a contradicted badge above a figure inside the band misleads."""
+    from ..evidence import LABELS
+
     claims = group_claims(b.get("results", {}).get("verdicts") or [])
     for c in claims:
-        if c["claim"] in ledger_status and c["status"] != "source_traced":
+        if c["status"] == "source_traced" or c["claim"] not in ledger_status:
+            continue
+        if c["primary"]:
             c["status"] = ledger_status[c["claim"]]
+            continue
+        verdict = LABELS.get(ledger_status[c["claim"]], ledger_status[c["claim"]])
+        page = (where or {}).get(c["claim"])
+        c["against"] = f"The verdict, {verdict}, rests on " + (
+            f"the “{page}” page." if page else "another report."
+        )
     return claims
 
 
@@ -552,6 +715,7 @@ def _claim_lines(claims: list[dict], labels: dict[str, str], width: int = 110) -
                 "label": labels.get(c["status"], c["label"]),
                 "quote": quote,
                 "claim": c["claim"],
+                "role": "primary" if c.get("primary") else "sensitivity",
                 "against": c.get("against", ""),
             }
         )
@@ -586,11 +750,18 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
         for e in (rep.get("results", {}).get("claims") or [])
         if isinstance(e, dict) and e.get("primary")
     }
+    titles = {r.id: r.title for r in reports}
+    where = {
+        e.get("id"): titles.get(e.get("report"), "")
+        for rep in builds.values()
+        for e in (rep.get("results", {}).get("claims") or [])
+        if isinstance(e, dict) and e.get("primary") and e.get("report")
+    }
     answers, groups, provinces, ledger = [], {}, [], None
     for r in reports:
         b, has_page = builds.get(r.id, {}), pages.get(r.id, False)
         css, text, short = _status(b, has_page)
-        claims = _report_claims(b, ledger_status)
+        claims = _report_claims(b, ledger_status, where)
         verdicts = _badges(claims, labels)
         entry = {
             "id": r.id,

@@ -325,7 +325,10 @@ def load_site(
                 entries[e["id"]] = (needs.get("reports", ()), legacy_stage)
                 continue
             for v in _fan_out_values(spec, where):
-                fmt = {"value": v["value"], "label": v.get("label", v["value"])}
+                # {value}, {label} and any other word the value gives (e.g. {unit}: a list of
+                # registrations says "registrations", not "filings")
+                extra = {k: x for k, x in v.items() if k not in ("value", "label")}
+                fmt = {**extra, "value": v["value"], "label": v.get("label", v["value"])}
                 out.append(
                     Report(
                         id=e["id"].format(**fmt),
