@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnai-installed
 JOBS ?= 2
+# pytest workers (pytest-xdist): the real site builds on one while the other runs the rest
+TEST_WORKERS ?= 2
 
 .PHONY: install sysdeps data registry reports test lint lab clean bench
 
@@ -33,7 +35,7 @@ lint: install
 	$(BIN)/ruff format --check cnai_helpers tests bench
 
 test: sysdeps registry lint
-	CI=$${CI:-true} $(BIN)/python -m pytest tests
+	CI=$${CI:-true} $(BIN)/python -m pytest tests -n $(TEST_WORKERS)
 
 lab: registry
 	$(BIN)/jupyter lab notebooks

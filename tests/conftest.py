@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,25 +84,96 @@ def real_site(tmp_path_factory, real_raw) -> BuiltSite:
     """The whole site of the real site.yaml, built once per run from the real data and shared
     by the browser, site, ledger and notebook checks (the build executes every notebook of the
     site; tests/test_site_full.py checks that every notebook in notebooks/ is among them).
-    ``CNAI_SITE_UNDER_TEST`` names an already built site to check instead (e.g. ``reports/``)."""
+    Under pytest-xdist (``make test``: ``-n 2``) the workers share one build: the first worker
+    that needs it builds it in the run's base folder under a file lock, the others wait for it
+    and read it (tests that use it are also scheduled on one worker, see
+    :func:`xdist_scope`). ``CNAI_SITE_UNDER_TEST`` names an already built site
+    to check instead (e.g. ``reports/``)."""
+    import json
     import os
 
+    from filelock import FileLock
+
     from cnai_helpers.registry.ensure import ensure_registry
-    from cnai_helpers.reports.build import build_reports, summary
     from cnai_helpers.reports.site import load_site
 
-    ensure_registry()
     reports = load_site()
     given = os.environ.get("CNAI_SITE_UNDER_TEST")
     if given:
+        ensure_registry()
         return BuiltSite(Path(given), None, reports)
-    tmp = tmp_path_factory.mktemp("full-site")
-    statuses = build_reports(  # the whole published site: reports, explorer, filer pages, data
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: its own temporary folder
+        ensure_registry()
+        tmp = tmp_path_factory.mktemp("full-site")
+        _build_real_site(tmp, reports)
+        return BuiltSite(tmp / "reports", tmp / "results", reports)
+    shared = tmp_path_factory.getbasetemp().parent / "full-site"  # this run's, every worker's
+    done = shared / "built.json"
+    with FileLock(str(shared) + ".lock"):
+        if not done.exists():
+            ensure_registry()  # under the lock: never two workers rebuilding the tables
+            shared.mkdir(exist_ok=True)
+            try:
+                _build_real_site(shared, reports)
+            except BaseException as e:  # the other workers fail with the same message
+                done.write_text(json.dumps({"error": f"{type(e).__name__}: {e}"}))
+                raise
+            done.write_text(json.dumps({"error": None}))
+    error = json.loads(done.read_text())["error"]
+    if error:
+        pytest.fail(f"the shared real site failed to build (in another worker): {error}")
+    return BuiltSite(shared / "reports", shared / "results", reports)
+
+
+def _build_real_site(tmp: Path, reports: list) -> None:
+    """Build the whole published site (reports, explorer, filer pages, data) into ``tmp``."""
+    from cnai_helpers.reports.build import build_reports, summary
+
+    statuses = build_reports(
         reports, out_root=tmp / "reports", jobs=2, results_root=tmp / "results", site_pages=True
     )
     failed = summary(statuses)["failed"]
     assert not failed, [s.get("error") for s in statuses if s.get("status") == "failed"]
-    return BuiltSite(tmp / "reports", tmp / "results", reports)
+
+
+def xdist_scope(nodeid: str, root: Path = paths.ROOT) -> str:
+    """The unit pytest-xdist hands to one worker (``make test``: ``-n 2``): every test of the
+    modules that read the real site (``real_site``) together, so one worker builds the site
+    once while the other runs the rest; a module with a module-scoped fixture (a small site
+    built once per module) as a whole, so the fixture is not made on both workers; any other
+    test on its own. Decided from the test id and the module's text: xdist schedules on the
+    controller, which does not collect the tests (and pytest 9 ignores the ids
+    ``--dist loadgroup`` rewrites)."""
+    module = nodeid.split("::")[0]
+    kind = _module_kind(root / module)
+    return "real_site" if kind == "real_site" else module if kind == "module" else nodeid
+
+
+@functools.cache
+def _module_kind(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return "test"
+    if re.search(r"\breal_site\b", text):
+        return "real_site"
+    return "module" if re.search(r"scope=[\"']module[\"']", text) else "test"
+
+
+try:
+    import xdist  # noqa: F401
+except ImportError:  # the hook below is xdist's: without it pytest would refuse the conftest
+    pass
+else:
+
+    def pytest_xdist_make_scheduler(config, log):
+        from xdist.scheduler import LoadScopeScheduling
+
+        class Scheduler(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                return xdist_scope(nodeid, Path(config.rootpath))
+
+        return Scheduler(config, log)
 
 
 def serve(root: Path):

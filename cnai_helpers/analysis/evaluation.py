@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -528,10 +529,16 @@ def adjusted_prevalence(
     rng = np.random.default_rng(seed)
     n = len(t)
     draws = np.full(n_boot, np.nan)
-    if n:
-        for b in range(n_boot):
-            idx = rng.integers(0, n, n)
-            draws[b] = rogan_gladen(p_obs, *_sens_spec(t[idx], p[idx]))
+    if n:  # one (n_boot, n) draw: the same numbers, in the same order, as n_boot draws of n
+        idx = rng.integers(0, n, (n_boot, n))
+        tb, pb = t[idx], p[idx]
+        pos, neg = tb.sum(axis=1), (~tb).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.where(pos > 0, (tb & pb).sum(axis=1) / np.where(pos > 0, pos, 1), np.nan)
+            sp = np.where(neg > 0, (~tb & ~pb).sum(axis=1) / np.where(neg > 0, neg, 1), np.nan)
+        draws = np.array(
+            [rogan_gladen(p_obs, float(a), float(b)) for a, b in zip(se, sp, strict=True)]
+        )
     ok = draws[np.isfinite(draws)]
     invalid = n_boot - len(ok)
     if len(ok) and invalid <= 0.05 * n_boot:
@@ -553,17 +560,27 @@ def adjusted_prevalence(
     }
 
 
+@lru_cache(maxsize=2**15)
+def _sector_call(texts: tuple) -> c.SectorCall:
+    """:func:`sector_call` of one filing's texts, remembered: a report classifies the same
+    filings many times (each period, class and simulated sample), and the call is a pure
+    function of the texts."""
+    return c.sector_call(*texts)
+
+
 def population_predictions(filings: pd.DataFrame, overrides: dict | None = None) -> pd.DataFrame:
-    """The rules' classes for every filing (as in :func:`with_predictions`)."""
+    """The rules' classes for every filing (as in :func:`with_predictions`; the sector call of
+    :func:`classify_sectors_detail`, remembered per text)."""
     loc = filings.get("locality_zh")
     orgs = c.classify_orgs(filings["entity_name"], loc, overrides)
-    sec = c.classify_sectors_detail(filings)
+    cols = [k for k in c.SECTOR_TEXT_COLUMNS if k in filings]
+    calls = [_sector_call(tuple(row)) for row in filings[cols].itertuples(index=False)]
     return pd.DataFrame(
         {
-            "pred_org_type": orgs["org_type"],
-            "pred_cross": sec["is_cross_sector"],
-            "pred_cross_broad": sec["is_cross_sector_broad"],
-            "pred_sector": sec["sector"],
+            "pred_org_type": orgs["org_type"].to_numpy(),
+            "pred_cross": [x.is_cross_sector for x in calls],
+            "pred_cross_broad": [x.is_cross_sector_broad for x in calls],
+            "pred_sector": [x.sector for x in calls],
         },
         index=filings.index,
     )
