@@ -44,4 +44,6 @@ def interval_suffix(lo: Any, hi: Any, kind: str | None, interval_kind: str | Non
     census, a missing or NaN end): the one way pages, the index and the ledger write it."""
     if not all(isinstance(x, (int, float)) and x == x for x in (lo, hi)) or lo == hi:
         return ""
-    return f" ({interval_kind or '95% interval'} {fmt(lo, kind)}–{fmt(hi, kind)})"
+    a, b = fmt(lo, kind), fmt(hi, kind)
+    dash = " to " if a.startswith(("−", "-")) or b.startswith(("−", "-")) else "–"
+    return f" ({interval_kind or '95% interval'} {a}{dash}{b})"

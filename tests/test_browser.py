@@ -171,8 +171,8 @@ def test_page_is_a_publication(site, browser, path):
 
 def test_report_titles_name_the_report(real, browser):
     page, _, _ = open_page(browser, real + "province-44/index.html")
-    assert page.title().startswith("Guangdong (44)")
-    assert page.locator("h1").first.inner_text().startswith("Guangdong (44)")
+    assert page.title().startswith("Guangdong: province profile")  # no GB/T code in the title
+    assert page.locator("h1").first.inner_text().startswith("Guangdong: province profile")
 
 
 def test_csv_download_rows_match_the_table(real, browser):

@@ -91,3 +91,10 @@ def sector_label(key: str) -> str:
     """A sector's name for people (labels.yaml ``sectors``): media_entertainment -> Media &
     entertainment; the key with spaces when unknown."""
     return str(_yaml("labels.yaml").get("sectors", {}).get(key, str(key).replace("_", " ")))
+
+
+def category_label(column: str, key: str) -> str:
+    """A sector's or organisation type's name for people (labels.yaml ``sectors``,
+    ``org_types``); other columns' values, and unknown keys, with spaces for underscores."""
+    section = {"sector": "sectors", "org_type": "org_types"}.get(column, "")
+    return str(_yaml("labels.yaml").get(section, {}).get(key, str(key).replace("_", " ")))

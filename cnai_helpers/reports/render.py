@@ -485,6 +485,7 @@ def render_report(
             "sources_used": sources,
             "verdicts": link_articles(verdicts_for_page(nb), sources),
             "figures": key_figures(nb, page.get("key_figures") or ()),
+            "figures_first": rid == LEDGER_ID,  # the ledger leads with its counts
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
             "cite_url": cfg.get("base_url", ""),
@@ -506,6 +507,8 @@ def render_report(
     # "files" is filled by the preprocessor, before the template reads it
     resources["cnai"]["files"] = _FilesView(files)
     body, out = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
+    # the headings' "¶" links stay out of the search index (snippets read "Cities¶" otherwise)
+    body = body.replace('class="anchor-link"', 'class="anchor-link" data-pagefind-ignore')
     made = out["cnai"]["page_files"]  # nbconvert copies the resources
     return body, {**made.files, **made.images}
 
@@ -641,11 +644,23 @@ def shorten_quote(quote: str, width: int) -> str:
 def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
     """A report's claims as the index shows them: each claim's status is the ledger's (decided by
     its primary reading, so page, ledger and index agree), else the report's own
-    (:func:`group_claims`) when the ledger has not been built."""
+    (:func:`group_claims`) when the ledger has not been built. A report that computes a claim
+    only as a sensitivity shows "sensitivity check", as its page does, with the verdict in
+    words (a red "contradicted" above a figure inside the band misled a reader)."""
+    from ..evidence import LABELS
+
     claims = group_claims(b.get("results", {}).get("verdicts") or [])
     for c in claims:
-        if c["claim"] in ledger_status and c["status"] != "source_traced":
+        if c["claim"] not in ledger_status or c["status"] == "source_traced":
+            continue
+        if c["primary"]:
             c["status"] = ledger_status[c["claim"]]
+        else:  # a sensitivity here: its badge says so, the verdict is stated in words
+            verdict = LABELS.get(ledger_status[c["claim"]], ledger_status[c["claim"]])
+            c["against"] = (
+                f"a sensitivity check on other data; the claim's verdict, from its committed "
+                f"reading: {verdict}"
+            )
     return claims
 
 
