@@ -214,8 +214,8 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
                 ),
                 "reason": prim["reason"] if prim else "",
                 "elsewhere": (
-                    f"The claim's verdict rests on {r.population} (its committed reading); this "
-                    "report computes it on other data as a sensitivity check."
+                    f"The verdict on this claim is given on {r.population}; this report "
+                    "computes it on other data as a cross-check (a sensitivity check)."
                     if prim is None and r is not None
                     else ""
                 ),
@@ -657,10 +657,7 @@ def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
             c["status"] = ledger_status[c["claim"]]
         else:  # a sensitivity here: its badge says so, the verdict is stated in words
             verdict = LABELS.get(ledger_status[c["claim"]], ledger_status[c["claim"]])
-            c["against"] = (
-                f"a sensitivity check on other data; the claim's verdict, from its committed "
-                f"reading: {verdict}"
-            )
+            c["against"] = f"a cross-check on other data; the claim's verdict: {verdict}"
     return claims
 
 
