@@ -732,6 +732,12 @@ def test_negative_intervals_read_with_to_and_the_ledger_estimate_is_compact():
     from cnai_helpers import claims
     from cnai_helpers.formatting import interval_suffix
 
+    assert (
+        render.interval_of(
+            "d", {"d": -0.2, "d_ci_low": -0.38, "d_ci_high": -0.18}, "share", "pp"
+        ).count(" to ")
+        == 1
+    )
     neg = interval_suffix(-0.382, -0.18, "share")  # not "−38.2%–−18.0%"
     assert neg.endswith("38.2% to -18.0%)") or neg.endswith("38.2% to −18.0%)"), neg
     assert interval_suffix(0.1, 0.2, "share") == " (95% interval 10.0%–20.0%)"

@@ -55,7 +55,11 @@ def interval_of(name: str, values: dict, kind: str | None, unit: str | None) -> 
     lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
     if values.get(name) is None or not all(isinstance(x, (int, float)) for x in (lo, hi)):
         return ""
-    return f"95% interval {fmt(lo, kind, unit)}–{fmt(hi, kind, unit)}"
+    a, b = fmt(lo, kind, unit), fmt(hi, kind, unit)
+    dash = (
+        " to " if a.startswith(("−", "-")) or b.startswith(("−", "-")) else "–"
+    )  # not "−38 pp–−18 pp"
+    return f"95% interval {a}{dash}{b}"
 
 
 def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | None) -> str:
