@@ -60,7 +60,7 @@ def page_search(site: Path) -> dict:
               const t = document.createElement('table'); document.body.appendChild(t);
               const cols = E.columns.concat([{title: 'text', data: 15, visible: false}]);
               const dt = new DT(t, {data: D.rows.map((r, i) => r.concat([text[i]])),
-                deferRender: true, order: [[2, 'desc'], [0, 'asc']], columns: cols});
+                deferRender: true, order: E.order, columns: cols});
               return qs.map(q => { const s = performance.now(); dt.search(q).draw();
                 return performance.now() - s; });
             }""",

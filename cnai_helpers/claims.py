@@ -407,25 +407,36 @@ ORDER = {  # the ledger leads with the claims the data decide
 }
 
 
-def reading_html(r) -> str:
+def reading_html(r, kind: str | None = None) -> str:
     """A claim's committed reading for people: band and why, population and cut-off, and every
-    revision with its date and reason."""
+    revision with its date and reason. ``kind`` is the primary verdict's (a ratio band at 1 reads
+    "below 1×", not "below 100%"); without it the band's edges decide."""
     import html
 
     from .evidence import band_text
 
     e = html.escape
-    kind = "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
-    if r.direction == "equal":
-        kind = "count"
+    if not kind:
+        kind = (
+            "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
+        )
+        if r.direction == "equal":
+            kind = "count"
     cut = (
         f" Judged on the lists up to {e(r.cutoff)}, the last published before the article"
         f" ({e(r.article_date)})."
         if r.cutoff
         else ""
     )
+    revised = (
+        f" <span class='cnai-revised'>Reading revised on {e(r.history[-1]['date'])}, after "
+        "results under the earlier reading existed (what it was and why: below).</span>"
+        if r.history
+        else ""
+    )
     out = [
-        f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}</p>",
+        f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}"
+        f"{revised}</p>",
         "<details class='cnai-why'><summary>Why this reading</summary>",
         f"<p>{e(r.rationale)}</p><p><strong>Population:</strong> {e(r.population)}.</p>",
     ]
@@ -436,6 +447,13 @@ def reading_html(r) -> str:
         )
     out.append("</details>")
     return "".join(out)
+
+
+def revised_readings(readings: dict | None = None) -> list[str]:
+    """The claims whose reading was revised after results under an earlier reading existed (a
+    reading with a history): the ledger says how many, and each claim says so beside its band."""
+    readings = load_readings() if readings is None else readings
+    return sorted(c for c, r in readings.items() if r.history)
 
 
 def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
@@ -480,7 +498,15 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
             return f"<li>{where}{scope}{fig}{st}{e(p['reason'])}</li>"
 
         alts = [item(p) for _, p in g.iterrows() if p["role"] == "alternative"]
-        sens = [item(p) for _, p in g.iterrows() if p["role"] == "sensitivity"]
+        # the same check computed by two reports (compute and compute-910b record one table of
+        # chips and precisions each) is listed once, under the first report that computed it
+        seen: set = set()
+        sens = []
+        for _, p in g[g["role"] == "sensitivity"].iterrows():
+            key = tuple(str(p.get(k)) for k in ("definition", "registry", "cutoff", "value"))
+            if key not in seen:
+                seen.add(key)
+                sens.append(item(p))
         others = [
             item(p)
             for _, p in g.iterrows()
@@ -499,7 +525,10 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
                 f"<ul class='cnai-found'>{''.join(sens + others)}</ul></details>"
             )
         rd = readings.get(cid)
-        reading = reading_html(rd) if rd is not None else ""
+        p_kind = p0.get("kind") if len(prim) else None
+        reading = (
+            reading_html(rd, p_kind if isinstance(p_kind, str) else None) if rd is not None else ""
+        )
         # the claim as read states the band its words allow; a single "claimed" number is shown
         # only for a claim with no reading (e.g. "3×" would misstate "two to four times")
         claimed = "" if reading else _claimed_text(r["claimed"], r["unit"])

@@ -87,7 +87,7 @@ def load_lab_financials(path: Path | None = None) -> pd.DataFrame:
 
 
 def load_table(name: str) -> pd.DataFrame:
-    """Any other curated table (lab_strategy, api_prices, market_facts), with a source per row."""
+    """Any other curated table (lab_strategy, model_panel, fx_rates, market_facts), with a source per row."""
     return read_curated(name)
 
 

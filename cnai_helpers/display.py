@@ -27,6 +27,7 @@ STYLE_BLOCK_RE = re.compile(r"<style[^>]*>\s*</style>\s*")
 SUP_RE = re.compile(r"10\^(-?\d+)")
 KINDS = ("share", "count", "money", "ratio", "year", "number", "text", "url")
 ACRONYMS: dict[str, str] = reference.acronyms()  # cnai_helpers/reference/labels.yaml
+VALUE_LABELS: dict[str, str] = reference.value_labels()  # cross_sector -> Cross-sector
 
 
 def md(template: str, **values: Any):
@@ -47,6 +48,13 @@ def human_label(name: str) -> str:
     words = [ACRONYMS.get(w, w) for w in str(name).split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:] if text else str(name)
+
+
+def header_case(label: str) -> str:
+    """A table header starting with a capital, as the other headers do: "share of batch" ->
+    "Share of batch"; a header that starts otherwise (a capital, a digit, Chinese) is kept."""
+    text = str(label)
+    return text[:1].upper() + text[1:] if re.match(r"[a-z]+\b", text) else text
 
 
 def _missing(v: Any) -> bool:
@@ -113,6 +121,8 @@ def fmt_value(v: Any, kind: str, codes: bool = False) -> str:
         v = v.item()
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, str) and not codes and v in VALUE_LABELS:
+        return VALUE_LABELS[v]  # a category's one label, the same in every table
     if isinstance(v, str) and not codes and CODE_VALUE_RE.fullmatch(v):
         return code_label(v)
     if kind == "text" or isinstance(v, str):
@@ -184,13 +194,27 @@ def code_names(text: str) -> str:
     return CODE_NAME_RE.sub(r"`\g<0>`", str(text))
 
 
+BACKTICK_RE = re.compile(r"`([^`\n]+)`")
+
+
+def code_markup(text: str) -> str:
+    """An escaped text of a ``codes`` cell with its code as code elements: spans in backticks
+    (```cnai registry build```, written so in tables.yaml) and bare code names (``source_id``)
+    outside them."""
+    parts = BACKTICK_RE.split(text)  # odd parts: the insides of backtick spans
+    return "".join(
+        f"<code>{p}</code>" if i % 2 else CODE_NAME_RE.sub(r"<code>\g<0></code>", p)
+        for i, p in enumerate(parts)
+    )
+
+
 def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
     if kind == "url":
         return _link
 
     def cell(v: Any) -> str:
         text = SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
-        return CODE_NAME_RE.sub(r"<code>\g<0></code>", text) if codes else text
+        return code_markup(text) if codes else text
 
     return cell
 
@@ -228,7 +252,7 @@ def table_html(
     }
     heads = {}
     for c in data.columns:
-        label = labels.get(c) or human_label(c)
+        label = header_case(labels.get(c) or human_label(c))
         # a share's cells carry their "%" already: the header names no unit for them
         unit = units.get(c) if units.get(c) != "%" or col_kinds[c] != "share" else None
         heads[c] = f"{label} ({unit})" if unit else label

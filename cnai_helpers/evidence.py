@@ -34,7 +34,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
-from .formatting import fmt
+from .formatting import fmt, span
 from .readings import Reading, reading
 
 SUPPORTED = "supported"
@@ -299,7 +299,7 @@ def judge(
         ci_high=float(hi),
         interval_kind="census" if census and interval is None else interval_kind,
     )
-    unc = "" if lo == hi else f" ({interval_kind} {fmt(lo, kind)}–{fmt(hi, kind)})"
+    unc = "" if lo == hi else f" ({interval_kind} {span(fmt(lo, kind), fmt(hi, kind))})"
     if n is not None and n < r.min_n:
         return Verdict(
             INCONCLUSIVE,

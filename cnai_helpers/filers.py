@@ -173,11 +173,45 @@ def assign_filers(filings: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]:
 
 
 def filer_texts(filings: pd.DataFrame, ids: pd.Series) -> dict[str, str]:
-    """Filer id -> its searchable text (every name it filed under)."""
+    """Filer id -> its searchable text (every name it filed under, and the English names the
+    project's table gives them: "tencent" finds 深圳市腾讯计算机系统有限公司)."""
     names: dict[str, dict[str, None]] = {}
     for fid, name in zip(ids.tolist(), filings["entity_name"].tolist(), strict=True):
         names.setdefault(fid, {})[name] = None
-    return {fid: filer_text(ns) for fid, ns in names.items()}
+    english = english_names({n for ns in names.values() for n in ns})
+    out = {}
+    for fid, ns in names.items():
+        known = dict.fromkeys(normalize(e["name"]) for n in ns for e in english.get(n, ()))
+        out[fid] = SEP.join([filer_text(ns), *known]) if known else filer_text(ns)
+    return out
+
+
+def english_names(names, table: pd.DataFrame | None = None) -> dict[str, list[dict]]:
+    """Published name -> the English names ({name, url}) of the rows of the curated table
+    ``filer_names`` whose pattern the name contains (names without one are left out)."""
+    if table is None:
+        from .metadata import read_curated
+
+        table = read_curated("filer_names")
+    patterns = []
+    for i, r in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
+        try:
+            patterns.append((re.compile(r["name_pattern"]), r))
+        except re.error as e:
+            raise ValueError(
+                f"data/curated/filer_names.csv line {i}: name_pattern {r['name_pattern']!r} "
+                f"is not a regular expression ({e})"
+            ) from e
+    out: dict[str, list[dict]] = {}
+    for n in names:
+        hits = [
+            {"name": r["english_name"], "url": r["source_url"]}
+            for rx, r in patterns
+            if rx.search(str(n))
+        ]
+        if hits:
+            out[str(n)] = hits
+    return out
 
 
 def search(

@@ -39,11 +39,21 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
     return text + (f" {unit}" if unit else "")
 
 
+def span(lo_text: str, hi_text: str) -> str:
+    """Two formatted ends as a range: "5.4%–19.8%", but "−38.2 to −18.0 pp" when an end is
+    negative (an en dash beside a minus sign reads as one symbol). A unit the two ends share
+    ("pp") is written once."""
+    if not (lo_text.startswith(("−", "-")) or hi_text.startswith(("−", "-"))):
+        return f"{lo_text}–{hi_text}"
+    for unit in (" pp",):
+        if lo_text.endswith(unit) and hi_text.endswith(unit):
+            lo_text = lo_text[: -len(unit)]
+    return f"{lo_text} to {hi_text}"
+
+
 def interval_suffix(lo: Any, hi: Any, kind: str | None, interval_kind: str | None = None) -> str:
     """ " (95% interval 14.3%–34.2%)" after an estimate, or "" when there is no interval (a
     census, a missing or NaN end): the one way pages, the index and the ledger write it."""
     if not all(isinstance(x, (int, float)) and x == x for x in (lo, hi)) or lo == hi:
         return ""
-    a, b = fmt(lo, kind), fmt(hi, kind)
-    dash = " to " if a.startswith(("−", "-")) or b.startswith(("−", "-")) else "–"
-    return f" ({interval_kind or '95% interval'} {a}{dash}{b})"
+    return f" ({interval_kind or '95% interval'} {span(fmt(lo, kind), fmt(hi, kind))})"

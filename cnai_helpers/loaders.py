@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 
 from . import reference
 from .registry import REGISTRIES, TABLES
+from .registry.cancellations import ALGO_REGISTRIES as _ALGO
 from .registry.fingerprint import StaleRegistryError, check_snapshot, require_registry
+
+ALGO_REGISTRIES = _ALGO  # the registries with cancellation notices (reports read it here)
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -64,13 +64,48 @@ def percent_axis(ax, axis: str = "x") -> None:
 
 def batch_dates(batches):
     """Batch months ("2024-10") as dates (the 1st of the month), so that a time axis spaces the
-    lists by the time between them, not evenly."""
+    lists by the time between them, not evenly. Day precision (``datetime64[D]``): matplotlib
+    adds a bar's width to its date in the date's own unit, so ``width=BATCH_BAR_DAYS`` is days
+    here, where pandas' microsecond dates made every bar 24 µs wide (invisible)."""
     import pandas as pd
 
     dates = pd.to_datetime(pd.Series(batches).astype(str) + "-01", format="%Y-%m-%d")
     # in days: a bar's width on this axis is then a number of days (BATCH_BAR_DAYS); in pandas'
     # microseconds a width of 24 would be 24 microseconds, a bar nobody sees
     return dates.to_numpy().astype("datetime64[D]")
+
+
+def count_axis(ax, axis: str = "y") -> None:
+    """An axis of whole counts (filings, notices) ticked at integers only: no 2.5 filings."""
+    from matplotlib.ticker import MaxNLocator
+
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+
+
+def invisible_bars(fig, min_px: float = 1.0) -> list[str]:
+    """The bar groups of a figure whose every non-empty bar is drawn narrower than ``min_px``
+    pixels (e.g. a width in days added to microsecond dates): a chart the reader sees empty.
+    Each as "axes N: label"."""
+    import numpy as np
+    from matplotlib.container import BarContainer
+
+    found = []
+    for i, ax in enumerate(fig.axes):
+        ax.get_xlim(), ax.get_ylim()  # settle the autoscaled limits
+        for group in ax.containers:
+            if not isinstance(group, BarContainer) or not len(group):
+                continue
+            vertical = group.orientation != "horizontal"
+            sizes = []
+            for bar in group:
+                x, y, w, h = bar.get_x(), bar.get_y(), bar.get_width(), bar.get_height()
+                if not np.isfinite([x, y, w, h]).all() or (h if vertical else w) == 0:
+                    continue
+                (x0, y0), (x1, y1) = ax.transData.transform([(x, y), (x + w, y + h)])
+                sizes.append(abs(x1 - x0) if vertical else abs(y1 - y0))
+            if sizes and max(sizes) < min_px:
+                found.append(f"axes {i + 1}: {group.get_label() or 'bars'}")
+    return found
 
 
 def date_axis(ax, axis: str = "x") -> None:
@@ -266,6 +301,13 @@ def finish(
     fig.suptitle(title)
     if percent:
         share_axes_as_percent(fig)
+    thin = invisible_bars(fig)
+    if thin:
+        plt.close(fig)
+        raise ValueError(
+            f"chart {title!r}: bars drawn less than a pixel wide ({'; '.join(thin)}); "
+            "a bar width in days on a date axis needs dates of day precision (plotting.batch_dates)"
+        )
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")

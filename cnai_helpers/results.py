@@ -65,13 +65,15 @@ def record(
     unit: str | None = None,
     basis: str = "computed",
     source: str | None = None,
+    show: bool = True,
 ) -> None:
     """Record a key figure for results.json and show it where it is computed.
 
     ``kind``: share, count, money, ratio, year, number or text (inferred when omitted);
     ``unit``: e.g. ``USD m`` for money, ``km``; ``basis``: ``computed`` or ``curated``
     (a curated figure names its ``source``: ``"market_facts.csv: ChatGPT genai_web_traffic_share
-    2025-12"``)."""
+    2025-12"``); ``show=False``: recorded but not listed again on the page where it is computed
+    (a figure the page's answer or headline already gives)."""
     if not NAME_RE.match(name):
         raise ValueError(f"record(): name {name!r} must be snake_case")
     plain = plain_value(value)
@@ -94,6 +96,8 @@ def record(
         "basis": basis,
         "source": source,
     }
+    if not show:
+        meta["shown"] = False
     if isinstance(plain, (list, dict)):
         shown = f"{len(plain)} entries (in results.json)"
     else:

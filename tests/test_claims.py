@@ -280,3 +280,43 @@ def test_no_notebook_decides_a_status_itself():
             if cell.cell_type == "code" and any(w in cell.source for w in words):
                 found.append(f"{nb_path.name} cell {i}")
     assert not found, found
+
+
+def test_a_revised_reading_says_so_beside_its_band_not_only_in_the_fold():
+    """A reading revised after results under an earlier reading existed says so next to its
+    band (visible without opening "Why this reading"); an unrevised one does not; the ledger
+    counts the revised ones."""
+    from bs4 import BeautifulSoup
+
+    from cnai_helpers.claims import reading_html, revised_readings
+    from cnai_helpers.readings import load_readings
+
+    readings = load_readings()
+    revised = revised_readings(readings)
+    assert revised and set(revised) <= set(readings)
+    for cid, r in readings.items():
+        soup = BeautifulSoup(reading_html(r), "html.parser")
+        head = soup.select_one("p.cnai-reading").get_text(" ")
+        fold = soup.select_one("details.cnai-why").get_text(" ")
+        if cid in revised:
+            assert "Reading revised on" in head and r.history[-1]["was"] in fold, cid
+        else:
+            assert "revised" not in head, cid
+
+
+def test_a_sensitivity_check_two_reports_computed_is_listed_once():
+    """compute and compute-910b each record the same table of chips and precisions: the ledger
+    lists each check once (a reader saw every row twice), and a different check stays."""
+    from bs4 import BeautifulSoup
+
+    other = verdict("a", ev.INCONCLUSIVE, role="sensitivity", cutoff="2026-08", value=0.4)
+    results = {
+        "r1": {"verdicts": [verdict("a", ev.CONTRADICTED), sens("a", ev.SUPPORTED), other]},
+        "r2": {"verdicts": [sens("a", ev.SUPPORTED)]},
+    }
+    rows = cl.ledger(CLAIMS, results, READINGS)
+    soup = BeautifulSoup(cl.ledger_html(rows, READINGS), "html.parser")
+    items = soup.select("tr#claim-a .cnai-sens li")
+    texts = [li.get_text(" ", strip=True) for li in items]
+    assert sum("10.0%" in t for t in texts) == 1, texts
+    assert sum("40.0%" in t for t in texts) == 1, texts

@@ -326,3 +326,42 @@ def test_new_list_digest_equals_an_independent_count(project, tmp_path, monkeypa
     }
     assert {k: values[k] for k in expected} == expected
     assert values["share_top5_provinces_batch"] == 1.0
+    # what the reader sees of it: the batch chart drew (finish() refuses sub-pixel bars), no
+    # generative-AI section on a deep-synthesis list, places named (no admin code column)
+    executed = nbformat.read(out, as_version=4)
+    shown = [o for c in executed.cells for o in c.get("outputs", [])]
+    texts = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in shown)
+    assert "Generative AI" not in texts and "Not a generative-AI list" not in texts
+    assert sum("image/png" in o.get("data", {}) for o in shown) == 1
+    from cnai_helpers.display import TABLE_MIME
+
+    tables = [o["data"][TABLE_MIME] for o in shown if TABLE_MIME in o.get("data", {})]
+    places = [t for t in tables if "place" in t["columns"]]
+    assert places and all("code" not in t["columns"] for t in places)
+    assert all(t["columns"][0] == "place" for t in places)  # a card leads with the place
+
+
+def test_quality_table_names_the_list_and_the_correction_for_people():
+    dq = pd.DataFrame(
+        {
+            "source": ["cac_ds_2024_04", "cac_genai_filing"],
+            "file": ["a.docx", "b.json"],
+            "row": [484, 72],
+            "registry": ["deep_synthesis", None],
+            "batch": ["2025-09", "2024-08"],
+            "action": ["repaired", "rejected"],
+            "reason": [
+                "region code 406301 -> 460000 (corrections.csv: not a GB/T 2260 code)",
+                "repeated header row inside the table",
+            ],
+            "filing_number": ["网信算备406301334627601250011号", None],
+        }
+    )
+    t = digest.quality_table(dq)
+    assert list(t.columns) == ["list", "row", "action", "reason", "filing number"]
+    assert t["list"].tolist() == ["Deep synthesis list of 2025-09", "Generative-AI list of 2024-08"]
+    assert t["action"].tolist() == ["Repaired", "Rejected"]
+    assert (
+        t["reason"][0] == "region code 406301 → 460000 (project correction: not a GB/T 2260 code)"
+    )
+    assert "cac_" not in t.to_csv() and "corrections.csv" not in t.to_csv()

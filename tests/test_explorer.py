@@ -199,7 +199,7 @@ def test_explorer_finds_filters_and_downloads(built, served, filings, browser, t
     _, aliases = filers.assign_filers(filings)
     alias = next((a for a, t in aliases.items() if t == fid and not a.startswith("n")), None)
     if alias:
-        page.goto(served + f"filer/{alias}.html")
+        page.goto(served + f"filer/{alias}/index.html")
         page.wait_for_url(f"**/filer/{fid}.html")
     page.close()
 
@@ -232,3 +232,112 @@ def test_no_critical_accessibility_violations(served, browser, path):
     critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
     assert not critical, f"{path}: critical accessibility violations {critical}"
     page.close()
+
+
+@pytest.mark.mirror
+def test_every_redirect_leads_to_a_page_that_exists(built, filings):
+    """Each other id a filer is known by (filer/<alias>/index.html) sends the reader to the
+    filer's page, which exists: the stubs once pointed at ../<id>/index.html, a 404 for every
+    old filer address."""
+    import re
+
+    root = built[0]
+    stubs = [p for p in (root / "filer").glob("*/index.html")]
+    assert len(stubs) > 100, len(stubs)
+    _, aliases = filers.assign_filers(filings)
+    broken = []
+    for stub in stubs + [root / "filer" / "index.html"]:
+        html = stub.read_text("utf-8")
+        target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html).group(1)
+        link = re.search(r'<a href="([^"]+)">', html).group(1)
+        dest = (stub.parent / target).resolve()
+        if link != target or not dest.is_file():
+            broken.append((stub.relative_to(root).as_posix(), target))
+        elif stub.parent.name in aliases:
+            assert dest.name == f"{aliases[stub.parent.name]}.html", stub
+    assert not broken, broken[:5]
+
+
+def _visible(path):
+    from bs4 import BeautifulSoup
+
+    from tests.site_checks import visible_text
+
+    soup = BeautifulSoup(path.read_text("utf-8"), "html.parser")
+    return soup, " ".join(visible_text(soup).split())
+
+
+@pytest.mark.mirror
+def test_download_page_lists_only_the_release_and_says_how_to_cite_it(built):
+    from tests.site_checks import prose_leaks
+
+    dl = built[0] / "download"
+    soup, text = _visible(dl / "index.html")
+    listed = [a.get_text() for a in soup.select("td a[download]")]
+    assert listed and not [n for n in listed if n.startswith(".")], listed  # no .cnai-temporary
+    assert all((dl / n).is_file() for n in listed)
+    # the version named by the registries' labels, not their codes
+    assert "Deep synthesis (深度合成), 2026" in text or "Deep synthesis (深度合成), 20" in text
+    assert not prose_leaks(soup), prose_leaks(soup)
+    cite = soup.select_one("#cite p").get_text()
+    assert cite.startswith("cnai contributors") and "Version" in cite and "Built" in cite
+    licence = soup.select_one("#licence").get_text()
+    assert "MIT" in licence and "CC BY 4.0" in licence
+    assert "Data as of" in text and "list of" in text
+
+
+@pytest.mark.mirror
+def test_filer_pages_read_as_prose_with_labels_for_people(built, filings):
+    from tests.site_checks import prose_leaks
+
+    root = built[0]
+    ids, _ = filers.assign_filers(filings)
+    f = filings.assign(filer_id=ids)
+    sample = {
+        "2959887",  # Tencent: algorithm filings of two registries, roles 服务提供者 / 服务技术支持者
+        f.loc[f["org_type"] == "central_soe", "filer_id"].iloc[0],
+        f.loc[f["registry"] == "genai_filings", "filer_id"].iloc[0],
+        f.loc[f["cancelled_month"].notna(), "filer_id"].iloc[0],
+    }
+    for fid in sorted(sample):
+        soup, text = _visible(root / "filer" / f"{fid}.html")
+        assert not prose_leaks(soup), (fid, prose_leaks(soup))
+        assert ".py" not in text and "cnai_helpers" not in text and "data/curated" not in text, fid
+        rows = soup.select("#filer-filings tbody tr")
+        assert rows, fid
+        for tr in rows:
+            cells = {td["data-label"]: td.get_text(" ", strip=True) for td in tr.select("td")}
+            assert cells["Status"].startswith(("Active", "Cancelled")), cells
+            assert cells["Sector"][:1].isupper(), cells
+            assert "_" not in cells["Sector"] and cells["Product"] != "--", cells
+            role = cells["Role or category"]
+            assert role == "—" or role[:1].isascii(), cells  # English first, the Chinese after
+        assert soup.select_one("#cite p") and "MIT" in soup.select_one("#licence").get_text()
+        assert "Data as of" in text
+    tencent = (root / "filer" / "2959887.html").read_text("utf-8")
+    assert (
+        "Service provider (服务提供者)" in tencent
+        or "Technical supporter (服务技术支持者)" in tencent
+    )
+
+
+@pytest.mark.mirror
+def test_english_names_find_a_known_company_and_no_other(filings):
+    """The curated English names: each pattern names some filer, none reaches another company
+    (中网易企秀 is not NetEase), and a search by the English name finds every filing of the
+    filers it names (Tencent: all of them, not the two whose numbers spell Tencent)."""
+    from cnai_helpers.metadata import read_curated
+
+    table = read_curated("filer_names")
+    names = filings["entity_name"].unique()
+    english = filers.english_names(names, table)
+    named = {e["name"] for hits in english.values() for e in hits}
+    assert set(table["english_name"]) == named, set(table["english_name"]) - named
+    assert not english.get("北京中网易企秀科技有限公司")
+    assert [e["name"] for e in english["深圳市腾讯计算机系统有限公司"]] == ["Tencent"]
+    ids, _ = filers.assign_filers(filings)
+    f = filings.assign(filer_id=ids)
+    tencent = f[f["entity_name"].isin([n for n, e in english.items() if e[0]["name"] == "Tencent"])]
+    want = set(f.loc[f["filer_id"].isin(set(tencent["filer_id"])), "filing_number"])
+    got = set(filers.search(filings, "Tencent")["filing_number"])
+    assert want <= got and len(want) > 30, (len(want), len(got))

@@ -199,3 +199,19 @@ def test_prefectures_read_as_english_names_not_run_together_pinyin():
     # a place whose own name ends in a nationality's character keeps it (one character, no 族)
     assert pinyin_name("白山市") == "Baishan"
     assert region("522301").city_en == "Qianxinan Prefecture"  # a city in that prefecture
+
+
+def test_change_interval_is_wide_for_swinging_lists_and_narrow_for_steady_ones():
+    """The change in a share between the halves of the lists, with lists resampled within each
+    half: steady shares give an interval away from 0, shares swinging list to list one across it."""
+    import pandas as pd
+
+    from cnai_helpers.analysis import geo
+
+    def half(vals):
+        return pd.DataFrame({"s": vals, "filings": [100] * len(vals)})
+
+    lo, hi = geo.change_interval(half([0.80, 0.81, 0.79]), half([0.70, 0.71, 0.69]), "s")
+    assert hi < 0 and lo > -0.2
+    lo, hi = geo.change_interval(half([0.52, 0.80, 0.60]), half([0.55, 0.78, 0.58]), "s")
+    assert lo < 0 < hi

@@ -176,7 +176,7 @@ def corrupt(tmp_path, name: str, col: str, value: str, line: int = 2):
     [
         ("lab_financials", "value", "lots", r"line 3 \(Zhipu revenue FY2023\): value must be a "),
         ("lab_financials", "currency", "EUR", r"line 3 \(.*\): currency must be one of CNY, USD"),
-        ("api_prices", "per_tokens", "1e3.5", r"line 3 \(.*\): per_tokens must be a whole number"),
+        ("lab_strategy", "year", "1e3.5", r"line 3 \(.*\): year must be a whole number"),
         ("market_facts", "source_url", "", r"line 3 \(.*\): no source_url"),
         ("lab_strategy", "source_url", "see wiki", r"line 3 \(.*\): no source_url .*'see wiki'"),
         ("corrections", "reason", "typo", r"line 3 \(.*\): reason must have at least 10 char"),
@@ -208,10 +208,13 @@ def test_read_curated_refuses_missing_and_undeclared_columns(tmp_path):
 
 
 def test_read_curated_types_numbers_and_keeps_empty_text():
-    p = metadata.read_curated("api_prices")
-    assert p["input_price"].dtype == "float64" and p["per_tokens"].dtype == "int64"
-    assert p["output_price"].isna().sum() == 2  # two prices not captured: missing, not ""
-    assert (p["note"] == "").sum() == 3  # empty text stays ""
+    raw = pd.read_csv(CURATED_DIR / "published_runs.csv", dtype=str, keep_default_na=False)
+    p = metadata.read_curated("published_runs")
+    assert p["gpu_hours"].dtype == "float64" and p["active_params"].dtype == "float64"
+    n_empty = int((raw["gpu_hours"] == "").sum())
+    assert n_empty > 0 and p["gpu_hours"].isna().sum() == n_empty  # not stated: missing, not ""
+    assert (p["note"] == "").sum() == (raw["note"] == "").sum()  # empty text stays ""
+    assert metadata.read_curated("lab_strategy")["year"].dtype == "int64"
     f = curated.load_lab_financials()
     assert f["period_months"].dtype == "int64" and f["value"].dtype == "float64"
 

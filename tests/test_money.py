@@ -70,13 +70,6 @@ def test_two_used_rows_for_one_figure_is_an_error():
         money.fiscal_year_losses(money.normalise(f, 7, 7.8))
 
 
-def test_api_price_normalisation():
-    # CNY 0.0008 per 1K tokens = CNY 0.8 per 1M = USD 0.8/7.2
-    assert money.price_per_million_usd(0.0008, 1000, "CNY", 7.2) == pytest.approx(0.8 / 7.2)
-    assert money.price_per_million_usd(2.5, 1_000_000, "USD", 7.2) == 2.5
-    assert np.isnan(money.price_per_million_usd(np.nan, 1_000_000, "USD", 7.2))
-
-
 def test_runway_and_annualise():
     assert money.annualise(1752, 6) == 3504
     assert money.runway_years(2552, 3504) == pytest.approx(2552 / 3504)
@@ -258,26 +251,6 @@ def test_runway_uses_one_cash_definition_and_burn_up_to_the_balance_date():
         money.runway_table(n, ["Z"], "cash")
 
 
-def test_price_grid_has_four_cells_with_n_even_when_empty():
-    p = pd.DataFrame(
-        {
-            "country": ["China", "China", "China", "USA", "USA"],
-            "open_weights": ["open", "open", "closed", "closed", "closed"],
-            "input_usd_per_m": [0.2, 0.4, 1.0, 2.0, 3.0],
-            "output_usd_per_m": [1.0, 2.0, np.nan, 10.0, 14.0],
-        }
-    )
-    g = money.price_grid(p).set_index(["country", "open_weights"])
-    assert len(g) == 4
-    assert g.loc[("China", "open"), "median output"] == pytest.approx(1.5)
-    assert g.loc[("China", "closed"), "n output"] == 0
-    assert np.isnan(g.loc[("China", "closed"), "median output"])
-    assert g.loc[("USA", "open"), "n input"] == 0
-    assert g.loc[("USA", "closed"), "median input"] == pytest.approx(2.5)
-    assert money.within_country_ratio(g.reset_index(), "China", "input") == pytest.approx(1 / 0.3)
-    assert np.isnan(money.within_country_ratio(g.reset_index(), "China", "output"))
-
-
 # ------------------------------------------------------------------ issue 25: price panel, tiers
 
 
@@ -435,6 +408,65 @@ def test_ratio_to_revenue_and_census_needs_filing_tier_for_both_figures():
     assert t["ratio"].tolist() == pytest.approx([2.5, 3.0])
     assert not money.all_filing_tier(t)
     assert money.all_filing_tier(t[t["lab"] == "Z"])
+
+
+def test_filed_years_and_interims_are_like_for_like_and_need_every_lab():
+    """Sensitivities of the burning-cash reading: only full years that every lab reports (both
+    figures in use), and each lab's latest interim period with both figures."""
+    raw = fin(
+        """
+        Z, revenue, FY2023, 12, 100
+        Z, operating_cash_outflow, FY2023, 12, 300
+        Z, revenue, FY2024, 12, 200
+        Z, operating_cash_outflow, FY2024, 12, 500
+        Z, revenue, H1 2025, 6, 150
+        Z, operating_cash_outflow, H1 2025, 6, 450
+        Z, revenue, 9M 2024, 9, 120
+        Z, operating_cash_outflow, 9M 2024, 9, 240
+        M, revenue, FY2024, 12, 30
+        M, operating_cash_outflow, FY2024, 12, 250
+        M, revenue, FY2023, 12, 3
+        M, operating_cash_outflow, FY2023, 12, 90, million, unverified
+        M, revenue, 9M 2025, 9, 50
+        M, operating_cash_outflow, 9M 2025, 9, 200
+        """
+    ).assign(source_tier="filing")
+    n = money.normalise(raw, 7.0, 7.8)
+    # FY2023: M's outflow is not in use, so the year is not comparable for both labs
+    assert money.full_years_for_all(n, "operating_cash_outflow", ["Z", "M"]) == ["FY2024"]
+    assert money.full_years_for_all(n, "operating_cash_outflow", ["Z"]) == ["FY2023", "FY2024"]
+    latest = money.latest_interims(n, "operating_cash_outflow", ["Z", "M"])
+    assert latest == {"Z": "H1 2025", "M": "9M 2025"}  # H1 2025 ends after 9M 2024
+    t = money.ratio_to_revenue(n, "operating_cash_outflow", ["Z", "M"], latest)
+    assert t["period"].tolist() == ["H1 2025", "9M 2025"]
+    assert t["ratio"].tolist() == pytest.approx([3.0, 4.0])
+    assert money.all_filing_tier(t)
+    assert money.latest_interims(n[n["lab"] == "Z"], "operating_cash_outflow", ["Z", "M"]) is None
+
+
+def test_burn_verdict_is_a_census_only_on_filed_figures():
+    raw = fin(
+        """
+        Z, revenue, FY2024, 12, 100
+        Z, operating_cash_outflow, FY2024, 12, 250
+        M, revenue, FY2024, 12, 10
+        M, operating_cash_outflow, FY2024, 12, 30
+        """
+    )
+    n = money.normalise(raw.assign(source_tier="filing"), 7.0, 7.8)
+    t = money.ratio_to_revenue(n, "operating_cash_outflow", ["Z", "M"], "FY2024")
+    args = ("cash_burn_to_revenue_min", "operating cash flow", "outflow over revenue", "FY2024", 0)
+    v = money.burn_verdict(t, *args)
+    assert (v.status, v.role, v.value) == ("supported", "primary", pytest.approx(2.5))
+    press = money.normalise(raw.assign(source_tier="reputable press"), 7.0, 7.8)
+    t = money.ratio_to_revenue(press, "operating_cash_outflow", ["Z", "M"], "FY2024")
+    v = money.burn_verdict(t, *args)
+    assert v.status == "inconclusive" and "restatements" in v.reason
+    t = money.ratio_to_revenue(n[n["lab"] == "Z"], "operating_cash_outflow", ["Z", "M"], "FY2024")
+    v = money.burn_verdict(t, *args[:-1], 2)
+    assert v.status == "not_testable" and "2 restated" in v.reason
+    v = money.burn_verdict(t.iloc[:1], "loss_to_revenue_min", "net loss, FY2023", "x", "FY2023", 0)
+    assert v.role == "sensitivity"  # another period is never the verdict
 
 
 @pytest.mark.mirror

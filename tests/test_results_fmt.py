@@ -47,3 +47,22 @@ def test_record_verdict_carries_the_named_figure_value_and_the_claim_quote(monke
     assert res.VERDICTS[-1]["value"] == 0.7384 and res.VERDICTS[-1]["role"] == "primary"
     res.record_verdict(ev.not_testable("no data").about("no_such_claim"))
     assert res.VERDICTS[-1]["quote"] == "" and res.VERDICTS[-1]["value"] is None
+
+
+@pytest.mark.parametrize(
+    "lo,hi,kind,unit,expected",
+    [
+        (0.054, 0.198, "share", None, "5.4%–19.8%"),
+        (-0.382, -0.18, "share", "pp", "−38.2 to −18.0 pp"),
+        (-0.05, 0.02, "share", "pp", "−5.0 to +2.0 pp"),
+        (1.82, 5.47, "ratio", None, "1.82×–5.47×"),
+    ],
+)
+def test_a_range_with_a_negative_end_reads_as_words(lo, hi, kind, unit, expected):
+    """'−38.2 pp–−18.0 pp' is unreadable: a range with a negative end says 'to'."""
+    from cnai_helpers.formatting import fmt, interval_suffix, span
+
+    got = span(fmt(lo, kind, unit), fmt(hi, kind, unit))
+    assert got == expected, got
+    if unit is None:
+        assert interval_suffix(lo, hi, kind) == f" (95% interval {got})"

@@ -561,6 +561,104 @@ def test_index_quotes_are_never_cut_after_a_number():
     assert render.shorten_quote("Short claim.", 95) == "Short claim."
 
 
+def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
+    """A report that computes a claim on other data (the 80% claim on the deep-synthesis lists)
+    shows "sensitivity check" on the index, as its page does, and names the verdict and the page
+    it rests on: a red "contradicted" above 75.2%, inside the band, would mislead. The report
+    that computes the primary reading shows the ledger's status."""
+    from cnai_helpers import evidence
+    from cnai_helpers.reports.render import _claim_lines, _report_claims
+
+    def build(v):
+        d = {**v.as_dict(), "quote": "nearly 80%", "article": "x"}
+        return {"results": {"verdicts": [d]}}
+
+    other = evidence.judge(
+        "hubs_80",
+        0.752,
+        None,
+        figure="f",
+        definition="hub provinces",
+        registry="deep_synthesis",
+        census=True,
+    )
+    assert other.role == "sensitivity"
+    ledger = {"hubs_80": "contradicted"}
+    where = {"hubs_80": "Where generative-AI services are filed"}
+    lines = _claim_lines(_report_claims(build(other), ledger, where), evidence.LABELS)
+    assert [(x["status"], x["role"]) for x in lines] == [("sensitivity", "sensitivity")]
+    assert "contradicted" in lines[0]["against"] and where["hubs_80"] in lines[0]["against"]
+
+    prim = evidence.judge(
+        "hubs_80",
+        0.738,
+        None,
+        figure="f",
+        definition="hub provinces",
+        registry="genai_filings",
+        cutoff="2025-01",
+        census=True,
+    )
+    assert prim.role == "primary", prim.role
+    lines = _claim_lines(_report_claims(build(prim), ledger, where), evidence.LABELS)
+    assert [(x["status"], x["role"]) for x in lines] == [("contradicted", "primary")]
+
+
+def test_the_ledger_answer_leads_with_the_claims_the_analyses_decide():
+    """The ledger's answer lists the decided claims with the analyses' first: the DeepSeek
+    entry number (decided on the ledger page itself) comes after them, not first; pending,
+    not-testable and restated claims are not in the lead."""
+    import nbformat
+
+    from cnai_helpers.reports.render import ledger_lead
+
+    recs = [
+        {
+            "id": "deepseek_entry_152",
+            "claim_status": "supported",
+            "primary": True,
+            "report": "claims",
+        },
+        {"id": "hubs_80", "claim_status": "contradicted", "primary": True, "report": "geo-genai"},
+        {
+            "id": "hubs_80",
+            "claim_status": "contradicted",
+            "primary": False,
+            "report": "geo-deep_synthesis",
+        },
+        {
+            "id": "compute_2_4x",
+            "claim_status": "inconclusive",
+            "primary": True,
+            "report": "compute",
+        },
+        {
+            "id": "burning_cash",
+            "claim_status": "not_testable",
+            "primary": True,
+            "report": "monetization",
+        },
+        {
+            "id": "foreign_05",
+            "claim_status": "pending",
+            "primary": True,
+            "report": "who-files-genai",
+        },
+    ]
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.cnai.result+json": {"name": "claims", "value": recs}},
+        )
+    ]
+    nb.cells = [cell]
+    lead = ledger_lead(nb)
+    assert [x["claim"] for x in lead] == ["hubs_80", "compute_2_4x", "deepseek_entry_152"]
+    assert all(x["quote"] for x in lead)
+
+
 @pytest.mark.parametrize(
     ("value", "env", "remote", "expected"),
     [
@@ -755,9 +853,17 @@ def test_negative_intervals_read_with_to_and_the_ledger_estimate_is_compact():
     assert claims._claimed_text(2029.0, "year") == "2029"
 
 
-def test_the_ledger_leads_with_its_counts():
-    nb = _nb_with_verdict()
-    prov = {**PROV, "report_id": render.LEDGER_ID}
-    html = render.render_report(nb, prov, {"title": "Ledger", "key_figures": ["hub_share"]})[0]
-    answer = html[html.index('id="answer"') : html.index('class="cnai-evidence"')]
-    assert answer.index("cnai-figures") < answer.index("cnai-verdict")
+def test_a_change_whose_interval_includes_none_is_not_called_a_trend():
+    """ "falling (−2.2 pp)" for a share that swings 52%–80% from list to list misleads: with an
+    interval recorded beside the change, a change it cannot tell from none reads so."""
+    from cnai_helpers.reports.headline import headline
+
+    meta = {"d": {"kind": "share", "unit": "pp"}}
+    tmpl = "The share is {d:trend} ({d})"
+    assert headline(tmpl, {"d": -0.022, "d_ci_low": -0.09, "d_ci_high": 0.05}, meta) == (
+        "The share is not clearly changing (−2.2 pp)"
+    )
+    assert headline(tmpl, {"d": -0.117, "d_ci_low": -0.2, "d_ci_high": -0.03}, meta) == (
+        "The share is falling (−11.7 pp)"
+    )
+    assert headline(tmpl, {"d": 0.03}, meta) == "The share is rising (+3.0 pp)"

@@ -267,6 +267,19 @@ def test_broad_bounds_span_unknown_counted_out_to_in():
     )
     b = wf.broad_bounds(s)
     assert (b["estimate"], b["ci_low"], b["ci_high"]) == (0.1, 0.05, 0.7)
+    # the span of two 95% intervals is not a 95% interval: the page says what it is
+    assert wf.shown(b) == "10.0% (range 5.0%–70.0%)"
+    v = wf.judge_share(
+        "state_linked_22",
+        b,
+        definition="broad",
+        figure="f",
+        what="the broad share",
+        registry="genai_filings",
+        cutoff="2025-01",
+        population=400,
+    )
+    assert "(range, unknown owners counted out to in, 5.0%–70.0%)" in v.reason, v.reason
     s.loc["state_linked_broad_unknown_yes", "measurable"] = False
     assert not wf.broad_bounds(s)["measurable"] and wf.shown(wf.broad_bounds(s)) == "not measurable"
 

@@ -14,6 +14,7 @@ loads, calls and displays. Definitions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -229,6 +230,50 @@ def quality_disagreements(dq: pd.DataFrame, batch: str) -> pd.DataFrame:
     hit = (dq["batch"] == batch) & dq["reason"].fillna("").str.contains("属地", regex=False)
     cols = ["file", "row", "filing_number", "reason"]
     return dq.loc[hit].reindex(columns=cols).astype(object).fillna("").reset_index(drop=True)
+
+
+CORRECTION_RE = r"\(corrections\.csv: "
+ACTION_LABELS = {
+    "repaired": "Repaired",
+    "flagged": "Flagged",
+    "rejected": "Rejected",
+    "note": "Note",
+}
+
+
+def list_label(registry: object, batch: object) -> str:
+    """The published list a data-quality row comes from, for people: "Deep synthesis list of
+    2024-04" (the row's batch; rows rejected before a registry was known: "Generative-AI list")."""
+    from ..reference import registry_label
+
+    reg = registry if isinstance(registry, str) and registry else ""
+    name = registry_label(reg).split(" (")[0] if reg else "Generative-AI"
+    when = f" of {batch}" if isinstance(batch, str) and batch else ""
+    return f"{name} list{when}"
+
+
+def reason_text(reason: object) -> str:
+    """A data-quality reason for people: arrows as arrows, the project's corrections table named
+    as what it is rather than by its file name."""
+    text = reason if isinstance(reason, str) else ""
+    text = text.replace(" -> ", " → ")
+    return re.sub(CORRECTION_RE, "(project correction: ", text)
+
+
+def quality_table(dq: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality rows as a reader sees them: the list (registry and month), the row of the
+    published file, what was done, why, and the filing number (the CSV of the core table keeps
+    the source ids)."""
+    out = pd.DataFrame(
+        {
+            "list": [list_label(r, b) for r, b in zip(dq["registry"], dq["batch"], strict=True)],
+            "row": dq["row"].to_numpy(),
+            "action": dq["action"].map(lambda a: ACTION_LABELS.get(a, a)).to_numpy(),
+            "reason": dq["reason"].map(reason_text).to_numpy(),
+            "filing number": dq["filing_number"].to_numpy(),
+        }
+    )
+    return out.reset_index(drop=True)
 
 
 def ordinal(n: int) -> str:

@@ -218,6 +218,30 @@ def weighted_mean(d: pd.DataFrame, column: str, weights: str = "filings") -> flo
     return float(np.average(d[column], weights=d[weights]))
 
 
+def change_interval(
+    early: pd.DataFrame,
+    late: pd.DataFrame,
+    column: str,
+    reps: int = 2000,
+    seed: int = 0,
+    weights: str = "filings",
+) -> tuple[float, float]:
+    """95% interval of the change in ``column`` (late half's weighted mean minus the early
+    half's, :func:`weighted_mean`), resampling whole lists with replacement within each half:
+    a share that swings from list to list gives a wide interval, so a small change between the
+    halves is not called a trend."""
+    rng = np.random.default_rng(seed)
+
+    def means(d: pd.DataFrame) -> np.ndarray:
+        v, w = d[column].to_numpy(float), d[weights].to_numpy(float)
+        idx = rng.integers(0, len(d), size=(reps, len(d)))
+        return (v[idx] * w[idx]).sum(axis=1) / w[idx].sum(axis=1)
+
+    diff = means(late) - means(early)
+    lo, hi = np.percentile(diff, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def use_case_profile(f: pd.DataFrame, unit: str, by: str = "province_code") -> pd.DataFrame:
     """One unit's (province's) use-case mix against the whole registry's: the unit's share of
     filings matching each use case, the national share, and the location quotient (as in

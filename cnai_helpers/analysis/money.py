@@ -48,17 +48,6 @@ def normalise(df: pd.DataFrame, fx_cny_per_usd: float, fx_hkd_per_usd: float) ->
     return out
 
 
-def price_per_million_usd(price, per_tokens, currency, fx_cny_per_usd, fx_hkd_per_usd=7.8):
-    """API price quoted per ``per_tokens`` tokens in ``currency`` -> USD per 1M tokens."""
-    if price is None or (isinstance(price, float) and np.isnan(price)):
-        return np.nan
-    return (
-        float(price)
-        * (1_000_000 / float(per_tokens))
-        * usd_per(currency, fx_cny_per_usd, fx_hkd_per_usd)
-    )
-
-
 def wide(fin: pd.DataFrame) -> pd.DataFrame:
     """lab x period table of metrics (native millions), using only status == 'used' rows."""
     used = fin[fin["status"] == "used"]
@@ -362,39 +351,6 @@ def runway_table(
     return pd.DataFrame(rows)
 
 
-def price_grid(
-    prices: pd.DataFrame,
-    countries: tuple[str, ...] = ("China", "USA"),
-    strategies: tuple[str, ...] = ("open", "closed"),
-) -> pd.DataFrame:
-    """Country x open/closed: median input and output price (USD per 1M tokens) with the
-    number of prices behind each median; every cell is shown, empty ones with n = 0."""
-    idx = pd.MultiIndex.from_product([countries, strategies], names=["country", "open_weights"])
-    g = prices.groupby(["country", "open_weights"])
-    out = pd.DataFrame(
-        {
-            "n input": g["input_usd_per_m"].count(),
-            "median input": g["input_usd_per_m"].median(),
-            "n output": g["output_usd_per_m"].count(),
-            "median output": g["output_usd_per_m"].median(),
-        }
-    ).reindex(idx)
-    out[["n input", "n output"]] = out[["n input", "n output"]].fillna(0).astype(int)
-    return out.reset_index()
-
-
-def within_country_ratio(grid: pd.DataFrame, country: str, which: str) -> float:
-    """Median closed / median open price within one country (``which``: input or output);
-    NaN when either cell is empty."""
-    g = grid.set_index(["country", "open_weights"])
-    try:
-        closed = g.loc[(country, "closed"), f"median {which}"]
-        open_ = g.loc[(country, "open"), f"median {which}"]
-    except KeyError:
-        return float("nan")
-    return float(closed / open_) if open_ and np.isfinite(open_) else float("nan")
-
-
 # ------------------------------------------------------------------ model-level price panel (issue 25
 
 INPUT_WEIGHT = 0.75  # blended price: 3 input tokens to 1 output token, a common usage mix
@@ -587,15 +543,19 @@ def central_sources_ok(df: pd.DataFrame, key: list[str], used: pd.Series | None 
     return [k for k, v in bad.items() if v]
 
 
-def ratio_to_revenue(fin: pd.DataFrame, metric: str, labs: list[str], period: str) -> pd.DataFrame:
+def ratio_to_revenue(
+    fin: pd.DataFrame, metric: str, labs: list[str], period: str | dict[str, str]
+) -> pd.DataFrame:
     """Per lab: ``metric`` (an outflow or a loss, as a positive number) over revenue for one
-    fiscal period, with the source tiers behind both figures."""
+    fiscal period (or one period per lab, ``{lab: period}``), with the source tiers behind both
+    figures. Both figures of a lab are of the same period, so each ratio is like for like."""
     used = fin[fin["status"] == "used"]
     rows = []
     for lab in labs:
+        period_of = period.get(lab, "") if isinstance(period, dict) else period
 
-        def one(m, lab=lab):
-            r = used[(used["lab"] == lab) & (used["metric"] == m) & (used["period"] == period)]
+        def one(m, lab=lab, period_of=period_of):
+            r = used[(used["lab"] == lab) & (used["metric"] == m) & (used["period"] == period_of)]
             return (
                 (float(r["value_m"].iloc[0]), str(r["source_tier"].iloc[0]))
                 if len(r)
@@ -604,7 +564,7 @@ def ratio_to_revenue(fin: pd.DataFrame, metric: str, labs: list[str], period: st
 
         num, t_num = one(metric)
         rev, t_rev = one("revenue")
-        rows.append({"lab": lab, "period": period, "metric": metric, "value": num, "revenue": rev,
+        rows.append({"lab": lab, "period": period_of, "metric": metric, "value": num, "revenue": rev,
                      "ratio": num / rev if rev else np.nan, "tiers": {t_num, t_rev} - {""}})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -612,3 +572,82 @@ def ratio_to_revenue(fin: pd.DataFrame, metric: str, labs: list[str], period: st
 def all_filing_tier(t: pd.DataFrame) -> bool:
     """Every figure behind the ratios comes from a filing (a census of audited numbers)."""
     return bool(len(t)) and all(s == {"filing"} for s in t["tiers"])
+
+
+def _has_both(fin: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """(lab, period, period_months) with a 'used' row for both ``metric`` and revenue."""
+    used = fin[fin["status"] == "used"]
+    keys = ["lab", "period", "period_months"]
+    a = used[used["metric"] == metric][keys].drop_duplicates()
+    b = used[used["metric"] == "revenue"][keys].drop_duplicates()
+    return a.merge(b, on=keys)
+
+
+def full_years_for_all(fin: pd.DataFrame, metric: str, labs: list[str]) -> list[str]:
+    """Full fiscal years (``FYyyyy``, 12 months) in which every lab has ``metric`` and revenue
+    from rows in use: the lab-years a census of the labs' filed years can compare like for like."""
+    both = _has_both(fin, metric)
+    full = both[both["period"].str.fullmatch(r"FY\d{4}") & (both["period_months"] == 12)]
+    per = full.groupby("period")["lab"].agg(set)
+    return sorted(p for p, s in per.items() if set(labs) <= s)
+
+
+def latest_interims(fin: pd.DataFrame, metric: str, labs: list[str]) -> dict[str, str] | None:
+    """Each lab's latest interim period (shorter than 12 months) with ``metric`` and revenue in
+    use, or None when a lab has none. The periods may differ in length between labs (a ratio
+    of two figures of the same period is comparable; the periods themselves are not)."""
+    both = _has_both(fin, metric)
+    interim = both[both["period_months"].between(1, 11)]
+    out = {}
+    for lab in labs:
+        g = interim[interim["lab"] == lab]
+        if g.empty:
+            return None
+        out[lab] = max(g["period"], key=period_end)
+    return out
+
+
+BURN_READINGS = (
+    ("operating_cash_outflow", "cash_burn_to_revenue_min", "operating cash flow",
+     "operating cash outflow over revenue"),
+    ("net_loss", "loss_to_revenue_min", "net loss", "net loss over revenue"),
+)  # fmt: skip
+"""(metric, results key, definition as the reading writes it, words) of the burning-cash
+claim's primary reading and its alternative."""
+
+
+def smallest_ratio(t: pd.DataFrame) -> float | None:
+    """The smaller lab's ratio (the claim needs it of every lab), or None when a lab has none."""
+    return float(t["ratio"].min()) if len(t) and t["ratio"].notna().all() else None
+
+
+def burn_verdict(
+    t: pd.DataFrame, figure_key: str, definition: str, words: str, when: str, n_unverified: int
+):
+    """The burning-cash claim judged on one table of per-lab ratios: a census when every figure
+    comes from a filing; restatements (no interval) decide only outside the band."""
+    from dataclasses import replace
+
+    from .. import evidence
+
+    val, census = smallest_ratio(t), all_filing_tier(t)
+    v = evidence.judge(
+        "burning_cash", val, None, figure=figure_key, definition=definition, n=len(t),
+        kind="ratio", what=f"the smaller {words} ({when})", census=census,
+    )  # fmt: skip
+    if val is None:
+        return replace(
+            v,
+            reason=f"{words.capitalize()} cannot be computed for every lab from figures of a "
+            f"usable source: {n_unverified} restated operating-cash figures exist only from "
+            "sources of tier other and are kept out; the figures must be read from the listing "
+            "documents themselves.",
+        )
+    if not census:
+        return replace(
+            v,
+            reason=v.reason + " The figures are named outlets' restatements of the listing "
+            "documents, not read from the filings: read from the filings they would be a census "
+            "and decide.",
+        )
+    return v

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evidence
-from ..formatting import fmt
+from ..formatting import fmt, span
 from . import evaluation as ev
 
 KEY_WORDS = {
@@ -82,6 +82,8 @@ def broad_bounds(s: pd.DataFrame) -> dict:
         "ci_high": hi_b["ci_high"] if ok else np.nan,
         "n_eval": int(lo_b["n_eval"]),
         "reason": lo_b["reason"] or hi_b["reason"],
+        # not one 95% interval: the span of two, one per assumption about unknown owners
+        "interval_kind": "range, unknown owners counted out to in,",
     }
 
 
@@ -185,7 +187,7 @@ def judge_share(
         population=population,
         kind="share",
         what=what + ("" if ok else f" ({r['reason']})"),
-        interval_kind="95% interval",
+        interval_kind=r.get("interval_kind") or "95% interval",
     )
 
 
@@ -202,4 +204,5 @@ def shown(r) -> str:
     if not r["measurable"]:
         return "not measurable"
     lo, hi = fmt(float(r["ci_low"]), "share"), fmt(float(r["ci_high"]), "share")
-    return f"{fmt(float(r['estimate']), 'share')} (95% {lo}–{hi})"
+    what = "range" if str(r.get("interval_kind") or "").startswith("range") else "95%"
+    return f"{fmt(float(r['estimate']), 'share')} ({what} {span(lo, hi)})"

@@ -10,7 +10,8 @@ files beside this module, read once (cached) by the functions below.
   verticals, general-purpose (cross-sector) signals, horizontal functions, generic domains
   (analysis/classify.py);
 - ``use_cases.yaml``: use-case keywords (analysis/geo.py);
-- ``labels.yaml``: name parts written for people in table headers (display.py).
+- ``labels.yaml``: name parts written for people in table headers, registry names and
+  category values for people (display.py, the explorer).
 
 Kept free of pandas (and of yaml until a YAML file is read): the registry's freshness check
 hashes ``GEOGRAPHY_FILES`` on every loader call.
@@ -82,19 +83,24 @@ def acronyms() -> dict[str, str]:
     return {str(k): str(v) for k, v in _yaml("labels.yaml")["acronyms"].items()}
 
 
+@cache
+def value_labels() -> dict[str, str]:
+    """Category values written for people (labels.yaml ``values``): cross_sector ->
+    Cross-sector, 服务提供者 -> Service provider (服务提供者)."""
+    return {str(k): str(v) for k, v in (_yaml("labels.yaml").get("values") or {}).items()}
+
+
+def value_label(value: str) -> str:
+    """A category value's label for people (:func:`value_labels`); the value when unknown."""
+    return value_labels().get(value, value)
+
+
 def registry_label(key: str) -> str:
     """A registry's name for people (labels.yaml ``registries``); the key when unknown."""
     return str(_yaml("labels.yaml").get("registries", {}).get(key, key))
 
 
 def sector_label(key: str) -> str:
-    """A sector's name for people (labels.yaml ``sectors``): media_entertainment -> Media &
-    entertainment; the key with spaces when unknown."""
-    return str(_yaml("labels.yaml").get("sectors", {}).get(key, str(key).replace("_", " ")))
-
-
-def category_label(column: str, key: str) -> str:
-    """A sector's or organisation type's name for people (labels.yaml ``sectors``,
-    ``org_types``); other columns' values, and unknown keys, with spaces for underscores."""
-    section = {"sector": "sectors", "org_type": "org_types"}.get(column, "")
-    return str(_yaml("labels.yaml").get(section, {}).get(key, str(key).replace("_", " ")))
+    """A sector's name for people (labels.yaml ``values``, the one label map of every table and
+    chart): media_entertainment -> Media & entertainment; the key with spaces when unknown."""
+    return value_labels().get(key, str(key).replace("_", " "))

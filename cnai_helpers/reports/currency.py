@@ -16,15 +16,24 @@ DATE_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")  # a day, or only the month the li
 
 
 def registry_currency() -> dict[str, dict]:
-    """Registry code -> {registry, label, batch, date, source_ids}: its latest batch, the
-    announcement date of that list (``""`` when the lists do not give one) and the source files
-    its batches come from. Empty when the core tables are not built."""
+    """Registry code -> {registry, label, batch, date, source_ids, notices_to}: its latest batch,
+    the announcement date of that list (``""`` when the lists do not give one), the source files
+    its batches come from and, for the algorithm registries, the date of the latest cancellation
+    notice (a page can show a notice later than the latest list). Empty when the core tables
+    are not built."""
     from .. import loaders
 
     try:
         batches = loaders.load_batches()
     except Exception:  # not built or stale: the pages say nothing rather than something wrong
         return {}
+    try:  # the CAC's cancellation notices (注销) cover both algorithm registries
+        notices = loaders.load_cancellations()["notice_date"].dropna().astype(str)
+        notices_to = max((d for d in notices if DATE_RE.fullmatch(d)), default="")
+    except Exception:
+        notices_to = ""
+    from ..loaders import ALGO_REGISTRIES
+
     out: dict[str, dict] = {}
     for registry, g in batches.sort_values("batch").groupby("registry", sort=True):
         last = g.iloc[-1]
@@ -35,16 +44,19 @@ def registry_currency() -> dict[str, dict]:
             "batch": str(last["batch"]),
             "date": date if DATE_RE.fullmatch(date) else "",
             "source_ids": sorted({str(s) for s in g["source_id"]}),
+            "notices_to": notices_to if registry in ALGO_REGISTRIES else "",
         }
     return out
 
 
 def as_of_text(entry: dict) -> str:
-    """ "deep synthesis (深度合成): list of 2026-03, published 2026-03-12"."""
+    """ "deep synthesis (深度合成): list of 2026-03, published 2026-03-12; cancellation notices to
+    2026-07-17" (the notices for the algorithm registries only)."""
     when = (
         f"published {entry['date']}" if entry.get("date") else "publication date not in the lists"
     )
-    return f"{entry['label']}: list of {entry['batch']}, {when}"
+    notices = f"; cancellation notices to {entry['notices_to']}" if entry.get("notices_to") else ""
+    return f"{entry['label']}: list of {entry['batch']}, {when}{notices}"
 
 
 def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -> list[dict]:

@@ -62,13 +62,14 @@ ORG_LABELS = {
     "private": "Private company",
 }
 ORG_HOW = {
-    "rule": "by the name rules (cnai_helpers/analysis/classify.py: central SOE, university, "
-    "research institute, government body, local SOE, foreign, private; the first that matches "
-    "the published name)",
-    "override": "by the project's override table (data/curated/entity_overrides.csv), "
-    "because the name rules get this filer wrong",
-    "label": "by a hand label (data/evaluation_labels/, the who-files evaluation sample)",
+    "rule": "by the project's name rules, which read the published name for the words of a "
+    "central SOE, a university, a research institute, a government body, a local SOE or a "
+    "foreign company, in that order (a private company when none matches)",
+    "override": "by the project's table of filers the name rules get wrong",
+    "label": "by a hand label (the who-files evaluation sample, checked by two coders)",
 }
+# a product cell the CAC left as a dash: no product, shown like any missing value
+NO_PRODUCT = {"--", "-", "—", "/", "无"}
 DIGEST = "batch-{registry}"
 ENV = jinja2.Environment(
     autoescape=True,
@@ -76,6 +77,20 @@ ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def _code_names(text: str):
+    """A text with its code names (``filing_key``) as code elements, the rest escaped."""
+    import html
+
+    from markupsafe import Markup
+
+    from ..display import CODE_NAME_RE
+
+    return Markup(CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(str(text))))
+
+
+ENV.filters["code_names"] = _code_names
 
 
 class ExplorerError(RuntimeError):
@@ -92,6 +107,7 @@ def code_files() -> list[Path]:
         here / "filers.py",
         here / "release.py",
         here / "tables.yaml",
+        paths.curated_table("filer_names"),  # English names: the search text and filer pages
         paths.MANIFEST,
         *sorted(TEMPLATES.iterdir()),
         Path(__file__).parent / "templates" / "static" / "site.css",
@@ -165,7 +181,16 @@ def datatables_script() -> tuple[str, str]:
 
 
 def _labels(values, labels: dict | None = None) -> list[list[str]]:
-    return [[v, (labels or {}).get(v, v.replace("_", " "))] for v in values]
+    """[code, label for people] of each value: ``labels``, else the site's one label of the
+    category (cnai_helpers/reference/labels.yaml ``values``)."""
+    from ..reference import value_label
+
+    return [[v, (labels or {}).get(v) or value_label(v)] for v in values]
+
+
+def short_registry(label: str) -> str:
+    """A registry's label without its Chinese name: "Generative-AI filings"."""
+    return label.split(" (")[0]
 
 
 def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]) -> dict:
@@ -193,8 +218,15 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
         .drop_duplicates("city_code")
         .sort_values(["city_en", "city_code"])
     )
+    # [code, label in the menu (with its province: two Suzhous), label in the table's cell (the
+    # province is the column beside it)]
     cities = [
-        [r.city_code, city_label(r.city_en, r.city_zh, r.province_en)] for r in city.itertuples()
+        [
+            r.city_code,
+            city_label(r.city_en, r.city_zh, r.province_en),
+            city_label(r.city_en, r.city_zh, None),
+        ]
+        for r in city.itertuples()
     ]
     roles = sorted(v for v in f["role_or_category"].dropna().unique() if v)
     org_types = sorted(f["org_type"].unique(), key=lambda v: list(ORG_LABELS).index(v))
@@ -222,7 +254,8 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
     rows = [list(r) for r in zip(*(cols[c] for c in ROW_COLUMNS), strict=True)]
     return {
         "columns": list(ROW_COLUMNS),
-        "registries": [[r, registry_labels[r]] for r in regs],
+        # [code, full label, short label]: the table shows the short one, its tooltip the full
+        "registries": [[r, registry_labels[r], short_registry(registry_labels[r])] for r in regs],
         "batches": batches,
         "provinces": provinces,
         "cities": cities,
@@ -284,9 +317,13 @@ def _locations(rows: list[dict]) -> list[dict]:
     return [{"text": t, "n": n} for t, n in locs.most_common()]
 
 
-def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overrides: dict):
+def filer_pages(
+    f, ids, batches, registry_labels: dict, digests: set[str], overrides: dict, english=None
+):
     """(filer id, page context) for every filer, from its filings (plain Python over the
     records: a pandas group-by per filer costs minutes for 5,700 filers)."""
+    from ..reference import value_label
+
     dates = {
         (r.registry, r.batch): r.announcement_date
         for r in batches.itertuples()
@@ -341,20 +378,25 @@ def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overr
                 "registry": registry_labels.get(r["registry"], r["registry"]),
                 "number": r["filing_number"],
                 "algorithm": r["algorithm_name"],
-                "product": _text(r["application_product"]),
-                "role": _text(r["role_or_category"]),
+                "product": ""
+                if _text(r["application_product"]).strip() in NO_PRODUCT
+                else _text(r["application_product"]),
+                "role": value_label(_text(r["role_or_category"])),
                 "first": r["first_batch"],
                 "first_date": dates.get((r["registry"], r["first_batch"])),
                 "n_batches": r["n_batches"],
-                "status": f"cancelled {r['cancelled_month']}"
+                "status": f"Cancelled {r['cancelled_month']}"
                 if _text(r["cancelled_month"])
-                else "active",
-                "sector": r["sector"].replace("_", " ")
+                else value_label("active"),
+                "sector": value_label(r["sector"])
                 + (" (hand label)" if r["sector_source"] == "label" else ""),
             }
             for r in sorted(sub, key=lambda r: (reg_order.get(r["registry"], 99), r["first_batch"]))
         ]
         parts = sorted({p for p in (filers.entity_part(r["filing_key"]) for r in sub) if p})
+        known = {
+            e["name"]: e["url"] for n in names for e in (english or {}).get(n, ())
+        }  # the project's table of English names (data/curated/filer_names.csv)
         full, _ = filers.pinyin(latest)
         yield (
             fid,
@@ -363,6 +405,7 @@ def filer_pages(f, ids, batches, registry_labels: dict, digests: set[str], overr
                 "name": latest,
                 "pinyin": full if full != filers.normalize(latest) else "",
                 "names": sorted(names.values(), key=lambda n: (n["first"], n["name"])),
+                "known_as": [{"name": k, "url": u} for k, u in known.items()],
                 "parts": parts,
                 "n_filings": len(sub),
                 "locations": _locations(sub),
@@ -387,8 +430,9 @@ def build_site_pages(
     import time
 
     from ..loaders import StaleRegistryError, registry_build_info
+    from .currency import registry_currency, site_currency
     from .provenance import git_state, now_iso
-    from .render import SITE_NAME, site_config
+    from .render import DATA_TERMS, LICENCE, SITE_NAME, site_config
 
     out_root = Path(out_root)
     t0 = time.perf_counter()
@@ -396,7 +440,8 @@ def build_site_pages(
         info = registry_build_info()  # the core tables are built and current
     except StaleRegistryError as e:
         return {"status": "unavailable", "reason": str(e)}
-    site_name = site_name or site_config().get("name") or SITE_NAME
+    cfg = site_config()
+    site_name = site_name or cfg.get("name") or SITE_NAME
     digests = sorted(i for i in report_ids if i.startswith("batch-"))
     fp = fingerprint(digests, site_name)
     if not force and is_fresh(out_root, fp):
@@ -425,7 +470,14 @@ def build_site_pages(
         "built_at": now_iso(),
         "tables_built_at": info.get("built_at", ""),
         "commit": git_state()["commit"],
+        # the report pages' footer: how current, how to cite, under which licence
+        **site_currency(registry_currency()),
+        "licence": LICENCE,
+        "data_terms": DATA_TERMS,
     }
+
+    def cite(title: str, path: str) -> str:
+        return citation_text(title, path, common, cfg)
 
     # the explorer
     data = explorer_data(f, texts, ids, labels)
@@ -446,11 +498,15 @@ def build_site_pages(
             **common,
             root="../",
             group=GROUP,
+            current="explorer",
+            asof_shown=True,
             title="Find a filer: every filing of the CAC registries",
+            cite=cite("Find a filer: every filing of the CAC registries", "explorer/"),
             description="Search every CAC algorithm and generative-AI filing by filer, "
             "product, algorithm or filing number; filter, sort and download.",
             n_filings=len(f),
             n_filers=len(texts),
+            n_english=len(read_curated("filer_names")),
             registries=data["registries"],
             batches=data["batches"],
             provinces=data["provinces"],
@@ -472,7 +528,8 @@ def build_site_pages(
     redirect_tpl = ENV.get_template("redirect.html.j2")
     names: dict[str, str] = {}
     with atomic_dir(out_root / "filer") as tmp:
-        for fid, ctx in filer_pages(f, ids, batches, labels, set(digests), overrides):
+        english = filers.english_names(f["entity_name"].unique())
+        for fid, ctx in filer_pages(f, ids, batches, labels, set(digests), overrides, english):
             names[fid] = ctx["name"]
             (tmp / f"{fid}.html").write_text(
                 filer_tpl.render(
@@ -481,6 +538,7 @@ def build_site_pages(
                     group=GROUP,
                     title=ctx["name"],
                     description=f"{ctx['name']}: its filings in the CAC lists",
+                    cite=cite(f"{ctx['name']}: its filings in the CAC lists", f"filer/{fid}.html"),
                     f=ctx,
                 ),
                 encoding="utf-8",
@@ -489,7 +547,7 @@ def build_site_pages(
             d = tmp / alias
             d.mkdir()
             (d / "index.html").write_text(
-                redirect_tpl.render(name=names.get(target, target), href=f"../{target}/index.html"),
+                redirect_tpl.render(name=names.get(target, target), href=redirect_href(target)),
                 encoding="utf-8",
             )
         (tmp / "index.html").write_text(
@@ -503,7 +561,7 @@ def build_site_pages(
         files = {
             p.name: {"size": human_size(p.stat().st_size), "sha256": sha256_of(p)}
             for p in sorted(tmp.iterdir())
-            if p.name != "index.html"
+            if p.name != "index.html" and not p.name.startswith(".")  # not atomic_dir's marker
         }
         rows = info.get("rows", {})
         tables = [
@@ -521,13 +579,22 @@ def build_site_pages(
                 **common,
                 root="../",
                 group=GROUP,
+                current="download",
+                asof_shown=True,
                 title=f"Download the data (version {pkg['version']})",
+                cite=cite(f"cnai registry data release {pkg['version']}", "download/"),
+                latest=[
+                    {"label": labels.get(r, r), "batch": b}
+                    for r, b in pkg["cnai:latest_batches"].items()
+                ],
                 description="The enriched CAC registries as CSV, Parquet and DuckDB with a "
                 "Frictionless Data Package descriptor.",
                 pkg=pkg,
                 tables=tables,
                 files=files,
                 duckdb_size=human_size(pkg["cnai:duckdb"]["bytes"]),
+                n_filers=len(texts),
+                n_entities=rows.get("entities", 0),
             ),
             encoding="utf-8",
         )
@@ -543,6 +610,24 @@ def build_site_pages(
     }
     write_text(out_root / STATE, json.dumps(state, indent=1))
     return {"status": "ok", **state}
+
+
+def citation_text(title: str, path: str, common: dict, cfg: dict) -> str:
+    """How to cite a page of these (as the report pages' citation: author, title, version, build
+    date and commit, and the page's address when the site's published address is known)."""
+    url = f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
+    where = url or f"Page {path} of the cnai site."
+    return (
+        f"{cfg.get('author') or 'cnai contributors'}. \u201c{title}.\u201d cnai. Version "
+        f"{common['version']}. Built {common['built_at'][:10]} from commit "
+        f"{common['commit'][:12]}. {where}"
+    )
+
+
+def redirect_href(target: str) -> str:
+    """Where the redirecting page ``filer/<alias>/index.html`` sends the reader: the filer's
+    page ``filer/<target>.html``, relative to the alias's folder."""
+    return f"../{target}.html"
 
 
 def sha256_of(p: Path) -> str:

@@ -7,7 +7,8 @@ with the kind and unit the notebook recorded):
       of new filings is {hub_share_change_late_vs_early:trend}."
 
 A part in square brackets is optional: it is left out when one of its figures is missing
-(``"… in {n_batches} lists[; {active_filings} are still active]."``). Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign), ``abs`` (the
+(``"… in {n_batches} lists[; {active_filings} are still active]."``). Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign; "not clearly
+changing" when the report recorded a ``_ci_low``/``_ci_high`` interval that includes 0), ``abs`` (the
 size of a change, without its sign), ``words`` (a code value as words). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
@@ -37,8 +38,13 @@ def placeholders(template: str) -> list[tuple[str, str]]:
     return out
 
 
-def _one(value: Any, how: str, kind: str | None, unit: str | None) -> str:
+def _one(
+    value: Any, how: str, kind: str | None, unit: str | None, interval: tuple | None = None
+) -> str:
     if how == "trend":
+        lo, hi = interval or (None, None)
+        if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo <= 0 <= hi:
+            return "not clearly changing"  # the change's interval includes no change
         return "rising" if value > 0 else "falling" if value < 0 else "unchanged"
     if how == "words":
         from ..display import code_label
@@ -76,7 +82,8 @@ def headline(template: str, values: dict, meta: dict | None = None) -> str:
     def sub(m: re.Match) -> str:
         key, how = m.group(1), m.group(2) or ""
         m_ = meta.get(key) or {}
-        return _one(values[key], how, m_.get("kind"), m_.get("unit"))
+        interval = (values.get(f"{key}_ci_low"), values.get(f"{key}_ci_high"))
+        return _one(values[key], how, m_.get("kind"), m_.get("unit"), interval)
 
     text = " ".join(PLACEHOLDER_RE.sub(sub, template).split())
     return text[:1].upper() + text[1:]

@@ -40,6 +40,13 @@ class SitePreprocessor(Preprocessor):
             # warnings and logs on stderr are for the notebook's author, not the page's reader
             outs = [o for o in cell.get("outputs", []) if not _is_stderr(o)]
             cell.outputs = group_records(outs)
+            for out in cell.outputs:  # a heading a cell shows (a section only some reports have)
+                text = out.get("data", {}).get("text/markdown") if out.get("data") else None
+                if isinstance(text, str) and MIME not in out["data"]:
+                    for hashes, head in HEADING_LINE_RE.findall(text):
+                        anchor = heading_id(head)
+                        if anchor and len(hashes) == 2:
+                            toc.append((len(hashes), anchor, heading_text(head)))
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
                 if TABLE_MIME in data:
@@ -109,8 +116,8 @@ def group_records(outputs: list) -> list:
         for o in run:
             rec = o["data"][MIME]
             value = rec.get("value")
-            if isinstance(value, (list, dict)):
-                continue  # a table of values: in results.json, not a line of text
+            if isinstance(value, (list, dict)) or rec.get("shown") is False:
+                continue  # a table of values (in results.json), or a figure the answer gives
             if isinstance(value, str) and CODE_VALUE_RE.fullmatch(value):
                 shown = code_label(value)
             elif value is None:

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from ..display import TABLE_MIME
-from ..formatting import interval_suffix
+from ..formatting import interval_suffix, span
 from ..results import collect, collect_meta, collect_verdicts, fmt
 from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFiles, ...)
     GLOSSARY,
@@ -55,11 +55,7 @@ def interval_of(name: str, values: dict, kind: str | None, unit: str | None) -> 
     lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
     if values.get(name) is None or not all(isinstance(x, (int, float)) for x in (lo, hi)):
         return ""
-    a, b = fmt(lo, kind, unit), fmt(hi, kind, unit)
-    dash = (
-        " to " if a.startswith(("−", "-")) or b.startswith(("−", "-")) else "–"
-    )  # not "−38 pp–−18 pp"
-    return f"95% interval {a}{dash}{b}"
+    return f"95% interval {span(fmt(lo, kind, unit), fmt(hi, kind, unit))}"
 
 
 def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | None) -> str:
@@ -112,6 +108,38 @@ def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
         order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
         order += [k for k in values if k not in order]
     return figure_entries(values, collect_meta(nb), order, limit, keep_missing=bool(names))
+
+
+DECIDED = ("contradicted", "supported", "depends_on_definition", "inconclusive")
+
+
+def ledger_lead(nb, width: int = 110) -> list[dict]:
+    """The ledger's answer after its counts: the claims the data decide, those the analyses
+    decide first (the registry, compute and money questions), each a badge, the claim's words
+    and a link to its row, so the answer does not lead with the least consequential claim.
+    Empty for a page that records no ledger."""
+    from ..claims import load_claims
+    from ..evidence import LABELS
+
+    values, _ = collect(nb)
+    records = values.get("claims")
+    if not isinstance(records, list):
+        return []
+    claims = load_claims()
+    quotes = dict(zip(claims["claim_id"], claims["quote"], strict=True))
+    rank = {s: i for i, s in enumerate(DECIDED)}
+    lines = [
+        {
+            "claim": r["id"],
+            "status": r["claim_status"],
+            "label": LABELS.get(r["claim_status"], r["claim_status"]),
+            "quote": shorten_quote(str(quotes.get(r["id"], "")), width),
+            "analysis": r.get("report") not in (None, "", "claims"),
+        }
+        for r in records
+        if isinstance(r, dict) and r.get("primary") and r.get("claim_status") in rank
+    ]
+    return sorted(lines, key=lambda d: (not d["analysis"], rank[d["status"]], d["claim"]))
 
 
 def _estimate_text(v: dict) -> str:
@@ -218,12 +246,14 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
                 ),
                 "reason": prim["reason"] if prim else "",
                 "elsewhere": (
-                    f"The verdict on this claim is given on {r.population}; this report "
-                    "computes it on other data as a cross-check (a sensitivity check)."
+                    f"The claim's verdict rests on {r.population} (its committed reading); this "
+                    "report computes it on other data as a sensitivity check."
                     if prim is None and r is not None
                     else ""
                 ),
-                "reading_html": reading_html(r) if r is not None and prim is not None else "",
+                "reading_html": (
+                    reading_html(r, prim.get("kind")) if r is not None and prim is not None else ""
+                ),
                 "alternatives": [
                     {
                         "scope": _scope(a),
@@ -488,8 +518,8 @@ def render_report(
             "datasets": cfg.get("datasets", []),
             "sources_used": sources,
             "verdicts": link_articles(verdicts_for_page(nb), sources),
+            "ledger_lead": ledger_lead(nb),
             "figures": key_figures(nb, page.get("key_figures") or ()),
-            "figures_first": rid == LEDGER_ID,  # the ledger leads with its counts
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
             "cite_url": cfg.get("base_url", ""),
@@ -511,8 +541,6 @@ def render_report(
     # "files" is filled by the preprocessor, before the template reads it
     resources["cnai"]["files"] = _FilesView(files)
     body, out = exporter.from_notebook_node(copy.deepcopy(nb), resources=resources)
-    # the headings' "¶" links stay out of the search index (snippets read "Cities¶" otherwise)
-    body = body.replace('class="anchor-link"', 'class="anchor-link" data-pagefind-ignore')
     made = out["cnai"]["page_files"]  # nbconvert copies the resources
     return body, {**made.files, **made.images}
 
@@ -645,23 +673,29 @@ def shorten_quote(quote: str, width: int) -> str:
     return " ".join(words).rstrip(",;:") + "\u2026"
 
 
-def _report_claims(b: dict, ledger_status: dict[str, str]) -> list[dict]:
-    """A report's claims as the index shows them: each claim's status is the ledger's (decided by
-    its primary reading, so page, ledger and index agree), else the report's own
-    (:func:`group_claims`) when the ledger has not been built. A report that computes a claim
-    only as a sensitivity shows "sensitivity check", as its page does, with the verdict in
-    words (a red "contradicted" above a figure inside the band misled a reader)."""
+def _report_claims(
+    b: dict, ledger_status: dict[str, str], where: dict[str, str] | None = None
+) -> list[dict]:
+    """A report's claims as the index shows them. Where the report computes the claim's primary
+    reading, the status is the ledger's (decided by that reading, so page, ledger and index
+    agree), else the report's own (:func:`group_claims`) when the ledger has not been built.
+    Where it computes the claim only on other data, the line says "sensitivity check", as the
+    page does, and names the verdict and the page it rests on (``where``: claim -> the primary
+    report's title): a contradicted badge above a figure inside the band misleads."""
     from ..evidence import LABELS
 
     claims = group_claims(b.get("results", {}).get("verdicts") or [])
     for c in claims:
-        if c["claim"] not in ledger_status or c["status"] == "source_traced":
+        if c["status"] == "source_traced" or c["claim"] not in ledger_status:
             continue
         if c["primary"]:
             c["status"] = ledger_status[c["claim"]]
-        else:  # a sensitivity here: its badge says so, the verdict is stated in words
-            verdict = LABELS.get(ledger_status[c["claim"]], ledger_status[c["claim"]])
-            c["against"] = f"a cross-check on other data; the claim's verdict: {verdict}"
+            continue
+        verdict = LABELS.get(ledger_status[c["claim"]], ledger_status[c["claim"]])
+        page = (where or {}).get(c["claim"])
+        c["against"] = f"The verdict, {verdict}, rests on " + (
+            f"the “{page}” page." if page else "another report."
+        )
     return claims
 
 
@@ -681,6 +715,7 @@ def _claim_lines(claims: list[dict], labels: dict[str, str], width: int = 110) -
                 "label": labels.get(c["status"], c["label"]),
                 "quote": quote,
                 "claim": c["claim"],
+                "role": "primary" if c.get("primary") else "sensitivity",
                 "against": c.get("against", ""),
             }
         )
@@ -715,11 +750,18 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
         for e in (rep.get("results", {}).get("claims") or [])
         if isinstance(e, dict) and e.get("primary")
     }
+    titles = {r.id: r.title for r in reports}
+    where = {
+        e.get("id"): titles.get(e.get("report"), "")
+        for rep in builds.values()
+        for e in (rep.get("results", {}).get("claims") or [])
+        if isinstance(e, dict) and e.get("primary") and e.get("report")
+    }
     answers, groups, provinces, ledger = [], {}, [], None
     for r in reports:
         b, has_page = builds.get(r.id, {}), pages.get(r.id, False)
         css, text, short = _status(b, has_page)
-        claims = _report_claims(b, ledger_status)
+        claims = _report_claims(b, ledger_status, where)
         verdicts = _badges(claims, labels)
         entry = {
             "id": r.id,

@@ -9,8 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-# published report pages only: not the variants (_variants/), not failed-build pages
-GLOB = "[!_]*/index.html"
+# published report pages (not the variants in _variants/), the explorer and the data release,
+# and the filer pages (indexed by their names only: filer.html.j2), not the redirecting ones
+GLOB = "{[!_]*/index.html,filer/*.html}"
+# never in a result's text: the headings' ¶ anchors (nbconvert's anchor links)
+EXCLUDE = "a.anchor-link"
 
 
 def pagefind_command() -> list[str] | None:
@@ -31,7 +34,7 @@ def build_search(site: Path, timeout: int = 300) -> bool:
         return False
     try:
         r = subprocess.run(
-            [*cmd, "--site", str(site), "--glob", GLOB, "--quiet"],
+            [*cmd, "--site", str(site), "--glob", GLOB, "--exclude-selectors", EXCLUDE, "--quiet"],
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -122,11 +122,12 @@
     return out;
   }
 
+  // a value's label: the short one of the cell where the list has one ([code, label, short])
   function label(list) {
     return function (v, type) {
       if (v == null || v < 0) return type === "sort" || type === "type" ? "" : "—";
       var x = list[v];
-      x = Array.isArray(x) ? x[1] : x;
+      x = Array.isArray(x) ? (type === "display" && x[2] ? x[2] : x[1]) : x;
       return type === "display" ? esc(x) : x;
     };
   }
@@ -134,13 +135,15 @@
     if (v == null || v === "") return type === "display" ? "—" : "";
     return type === "display" ? esc(v) : v;
   };
+  // the registry's short name in the cell, its full name (with the Chinese) as the tooltip
+  function registry(v, type) {
+    if (v == null || v < 0) return type === "display" ? "—" : "";
+    var x = D.registries[v];
+    return type === "display" ? '<span title="' + esc(x[1]) + '">' + esc(x[2] || x[1]) + "</span>" : x[1];
+  }
+  // the filer first (what the page is for: it stays in view while the rest scrolls), then what
+  // it filed, where and when; on a phone each row is a card of "label: value" lines
   var COLUMNS = [
-    { title: "Filing number", data: NUM, render: plain, className: "num" },
-    { title: "Registry", data: REG, render: label(D.registries) },
-    {
-      title: "First listed", data: BATCH,
-      render: function (v, type) { return type === "sort" || type === "type" ? v : D.batches[v]; }
-    },
     {
       title: "Filer", data: NAME, className: "filer",
       render: function (v, type, r) {
@@ -150,17 +153,28 @@
       }
     },
     { title: "Algorithm or service", data: ALGO, render: plain, className: "wide" },
-    { title: "Product", data: PROD, render: plain },
+    { title: "Registry", data: REG, render: registry },
+    {
+      title: "First listed", data: BATCH, className: "num",
+      render: function (v, type) { return type === "sort" || type === "type" ? v : D.batches[v]; }
+    },
     { title: "Province", data: PROV, render: label(D.provinces) },
     { title: "City", data: CITY, render: label(D.cities) },
+    { title: "Filing number", data: NUM, render: plain, className: "number" },
+    { title: "Product", data: PROD, render: plain },
     { title: "Role or category", data: ROLE, render: label(D.roles) },
     { title: "Organisation type", data: ORG, render: label(D.org_types) },
     { title: "Sector", data: SECTOR, render: label(D.sectors) },
     {
       title: "Status", data: CANCELLED,
-      render: function (v) { return v ? "cancelled " + v : "active"; }
+      render: function (v) { return v ? "Cancelled " + v : "Active"; }
     }
   ];
+  COLUMNS.forEach(function (c) {
+    // each cell says its column, for the card layout of a narrow screen (explorer.css)
+    c.createdCell = function (td) { td.setAttribute("data-label", c.title); };
+  });
+  var ORDER = [[3, "desc"], [0, "asc"]];  // newest lists first, then by filer
   var table = new DataTable("#filings", {
     serverSide: true,
     ajax: function (req, callback) {
@@ -176,7 +190,7 @@
     searching: false,
     pageLength: 25,
     lengthMenu: [10, 25, 100, 500],
-    order: [[2, "desc"], [0, "asc"]],
+    order: ORDER,
     autoWidth: false,
     layout: { topStart: "info", topEnd: "paging", bottomStart: "pageLength", bottomEnd: "paging" },
     language: {
@@ -188,6 +202,11 @@
     },
     columns: COLUMNS
   });
+
+  // the box DataTables scrolls the table in is the site's scroll box: shadows at its hidden
+  // edges and a cue line when the table is wider than the page (site.js, on load and resize)
+  var scroller = document.getElementById("filings").parentElement;
+  if (scroller && scroller.classList.contains("dt-layout-cell")) scroller.classList.add("cnai-table-wrap");
 
   var countEl = document.getElementById("cnai-count");
   function showCount() {
@@ -231,6 +250,7 @@
     showFiler();
     table.draw();
     showCount();
+    window.dispatchEvent(new Event("resize"));  // site.js: the scroll cue follows the new width
     writeHash();
     return performance.now() - t;
   }
@@ -291,6 +311,7 @@
   // for the browser test and the curious: timings and the same matching as the command line
   window.cnaiExplorer = {
     apply: apply, selectionCsv: selectionCsv, state: state, table: table, columns: COLUMNS,
+    order: ORDER,
     texts: texts,
     readyMs: performance.now(), initMs: performance.now() - t0
   };
