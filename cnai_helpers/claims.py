@@ -343,6 +343,28 @@ def _figure_text(r: pd.Series) -> str:
     )
 
 
+def _estimate_cell(r: pd.Series) -> str:
+    """The ledger's estimate cell: "0.18× (0.08×–0.33×)", the kind of interval in its tooltip
+    (the full wording, "2.5th–97.5th percentile of the bootstrap samples", made the column a
+    few words wide and broke words on a desktop)."""
+    import html
+
+    full = _figure_text(r)
+    v = r["value"]
+    lo, hi = r.get("ci_low"), r.get("ci_high")
+    ok = all(isinstance(x, (int, float)) and x == x for x in (v, lo, hi)) and lo != hi
+    if not full or not ok:
+        return f"<td class='cnai-estimate'>{html.escape(full)}</td>"
+    from .formatting import fmt
+
+    units = {"share": "share", "year": "year", "x": "ratio"}
+    kind = "year" if r["unit"] == "year" else r.get("kind") or units.get(r["unit"])
+    a, b = fmt(lo, kind), fmt(hi, kind)
+    dash = " to " if a.startswith(("−", "-")) or b.startswith(("−", "-")) else "–"
+    short = f"{fmt(v, kind)} ({a}{dash}{b})"
+    return f"<td class='cnai-estimate' title='{html.escape(full)}'>{html.escape(short)}</td>"
+
+
 def _claimed_text(claimed, unit: str) -> str:
     from .formatting import fmt
 
@@ -514,7 +536,7 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
         out.append(
             f"<tr id='claim-{e(cid)}'><td><q>{e(r['wording'])}</q><br><small>{e(r['source'])}"
             f"</small>{claimed}{reading}</td>"
-            f"<td>{e(_figure_text(p0))}</td>"
+            f"{_estimate_cell(p0)}"
             f"<td class='status-{e(status)}'><span class='badge s-{e(status)}'>"
             f"{e(label(status))}</span></td>"
             f"<td>{''.join(found)}</td></tr>"

@@ -312,9 +312,9 @@ def judge(
         estimate, lo, hi, r.band_low, r.band_high, low_exclusive=lo_x, high_exclusive=hi_x
     )
     if status == SUPPORTED:
-        reason = f"{what} is {est}{unc}: inside {band}, the band the claim's words allow."
+        reason = f"{what} is {est}{unc}: within what the claim's words allow ({band})."
     elif status == CONTRADICTED:
-        reason = f"{what} is {est}{unc}: wholly outside {band}, the band the claim's words allow."
+        reason = f"{what} is {est}{unc}: wholly outside what the claim's words allow ({band})."
     else:
         need = (
             n_to_decide(float(estimate), lo, hi, r.band_low, r.band_high, n, population)
@@ -328,8 +328,8 @@ def judge(
             else " A narrower interval would decide it."
         )
         reason = (
-            f"{what} is {est}{unc}: the interval crosses the edge of {band}, the band the "
-            f"claim's words allow.{tail}"
+            f"{what} is {est}{unc}: the interval crosses an edge of what the claim's words "
+            f"allow ({band}).{tail}"
         )
     return Verdict(status, reason, **common)
 

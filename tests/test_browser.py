@@ -228,3 +228,16 @@ def test_no_critical_accessibility_violations(real, browser, path):
     results = Axe().run(page)
     critical = [v["id"] for v in results.response["violations"] if v.get("impact") == "critical"]
     assert not critical, f"{path}: critical accessibility violations {critical}"
+
+
+def test_every_citation_carries_the_pages_full_address(real, browser):
+    """With a published address (site.yaml base_url) the citation names it; without one, the
+    page served over http shows the address it is read at, never none and never an invented
+    one."""
+    from cnai_helpers.reports import render
+
+    page, _, _ = open_page(browser, real + "geo-genai/index.html")
+    cite = page.locator(".cnai-cite p").first.inner_text()
+    base = render.site_config()["base_url"]
+    expected = (base or real) + "geo-genai/"
+    assert expected in cite, cite

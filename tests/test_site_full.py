@@ -345,6 +345,26 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
     assert not problems, "\n".join(problems)
 
 
+def test_the_ledgers_links_land_on_their_section(full_site):
+    """Every link from the ledger to a report's section lands on an element of that page (seven
+    market-fact claims pointed at a section renamed since, and the reader landed at the top)."""
+    from bs4 import BeautifulSoup
+
+    _, root, _ = full_site
+    ledger = BeautifulSoup((root / "claims" / "index.html").read_text("utf-8"), "html.parser")
+    dead, checked = [], 0
+    for a in ledger.select("a[href^='../']"):
+        page, _, anchor = a["href"][3:].partition("#")
+        if not anchor or not page.endswith("index.html") or not (root / page).exists():
+            continue
+        target = BeautifulSoup((root / page).read_text("utf-8"), "html.parser")
+        checked += 1
+        if target.find(id=anchor) is None:
+            dead.append(a["href"])
+    assert checked >= 10, checked
+    assert not dead, sorted(set(dead))
+
+
 def test_a_list_links_only_a_notice_of_its_own(full_site):
     """The registry pages' "Announced in" column links a notice only where it is that list's
     own: one address recorded for 18 recommendation lists made every 2026 row cite a 2022

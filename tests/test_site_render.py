@@ -796,6 +796,63 @@ def test_chart_metadata_sees_empty_legend_entries_share_axes_dates_and_ratio_tic
     assert r["x"]["scale"] == "log" and {"2×", "3×", "4×"} <= set(r["x"]["ticks"])
 
 
+def test_the_index_says_sensitivity_check_where_a_report_only_computes_the_claim_as_one():
+    """A red "contradicted" above a figure inside the claim's band misled a reader: under a
+    report that computes a claim only as a sensitivity, the index shows "sensitivity check"
+    (as the page does) and says the verdict in words; under the primary report, the verdict."""
+    import types
+
+    def rep(rid):
+        return types.SimpleNamespace(id=rid, title=rid, question="Q?", key_figures=[], headline="")
+
+    base = {
+        "kind": "share",
+        "value": 0.75,
+        "band_text": "75%–80%",
+        "reason": "r",
+        "quote": "Nearly 80%",
+    }
+    builds = {
+        "geo-genai": {"results": {"verdicts": [{**base, "claim": "hubs_80", "role": "primary", "status": "contradicted"}]}},
+        "geo-ds": {"results": {"verdicts": [{**base, "claim": "hubs_80", "role": "sensitivity", "status": "supported"}]}},
+        "claims": {"results": {"claims": [{"id": "hubs_80", "claim_status": "contradicted", "primary": True}]}},
+    }  # fmt: skip
+    reports = [rep("geo-genai"), rep("geo-ds"), rep("claims")]
+    entries = render.index_entries(reports, builds, dict.fromkeys(builds, True))
+    lines = {a["id"]: a["claims"] for a in entries["answers"]}
+    assert [c["status"] for c in lines["geo-genai"]] == ["contradicted"]
+    (sens,) = lines["geo-ds"]
+    assert sens["status"] == "sensitivity" and sens["label"] == "sensitivity check"
+    assert "verdict" in sens["against"] and "contradicted" in sens["against"]
+
+
+def test_negative_intervals_read_with_to_and_the_ledger_estimate_is_compact():
+    from cnai_helpers import claims
+    from cnai_helpers.formatting import interval_suffix
+
+    assert (
+        render.interval_of(
+            "d", {"d": -0.2, "d_ci_low": -0.38, "d_ci_high": -0.18}, "share", "pp"
+        ).count(" to ")
+        == 1
+    )
+    neg = interval_suffix(-0.382, -0.18, "share")  # not "−38.2%–−18.0%"
+    assert neg.endswith("38.2% to -18.0%)") or neg.endswith("38.2% to −18.0%)"), neg
+    assert interval_suffix(0.1, 0.2, "share") == " (95% interval 10.0%–20.0%)"
+    row = pd.Series(
+        {"value": 0.18, "ci_low": 0.08, "ci_high": 0.33, "kind": "ratio", "unit": "x",
+         "interval_kind": "2.5th–97.5th percentile of the bootstrap samples"}
+    )  # fmt: skip
+    cell = claims._estimate_cell(row)
+    assert ">0.18× (0.08×–0.33×)<" in cell and "bootstrap samples" in cell.split(">")[0]
+    year = pd.Series(
+        {"value": 2029, "ci_low": None, "ci_high": None, "kind": "count", "unit": "year"}
+    )
+    assert ">2029<" in claims._estimate_cell(year)
+    assert claims._claimed_text(14.5, "USD bn") == "USD 14.5 bn"
+    assert claims._claimed_text(2029.0, "year") == "2029"
+
+
 def test_a_change_whose_interval_includes_none_is_not_called_a_trend():
     """ "falling (−2.2 pp)" for a share that swings 52%–80% from list to list misleads: with an
     interval recorded beside the change, a change it cannot tell from none reads so."""
