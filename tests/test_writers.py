@@ -357,29 +357,39 @@ def test_a_missing_raw_file_says_missing_not_stale(project):
         loaders.load_filings()
 
 
+def add_with(project: Path, new: Path, prelude: str) -> subprocess.CompletedProcess:
+    """`cnai registry add NEW` in a child process whose registry build is patched by
+    ``prelude`` (Python run first, with ``b`` the build module), e.g. to kill it mid-way."""
+    script = (
+        "import os, signal, sys, time\n"
+        "from cnai_helpers.registry import build as b\n"
+        f"{prelude}"
+        "from cnai_helpers.cli import main\n"
+        f"sys.argv = ['cnai', 'registry', 'add', {str(new)!r}]\n"
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={**ENV, "CNAI_ROOT": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_sigterm_during_an_add_rolls_it_back(project, tmp_path):
     """SIGTERM (a closed terminal, a service stop) mid-rebuild unwinds like Ctrl-C: the copied
     list and its entry are removed, the parser workers stopped, the tables untouched."""
     build(jobs=1)
     before = snapshot(project / "data")
     new = new_list(tmp_path / "n.docx")
-    script = (
-        "import os, signal, sys, time\n"
-        "from cnai_helpers.registry import build as b\n"
+    r = add_with(
+        project,
+        new,
         "def parse(*a, **k):\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
         "    time.sleep(30)\n"
-        "b.build_tables = parse\n"
-        "from cnai_helpers.cli import main\n"
-        f"sys.argv = ['cnai', 'registry', 'add', {str(new)!r}]\n"
-        "main()\n"
-    )
-    r = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**ENV, "CNAI_ROOT": str(project)},
-        capture_output=True,
-        text=True,
-        timeout=120,
+        "b.build_tables = parse\n",
     )
     assert r.returncode not in (0, -signal.SIGTERM), r.stderr
     assert "Traceback" not in r.stderr
@@ -446,23 +456,7 @@ def test_sigkill_during_an_add_leaves_no_orphan_copy(project, tmp_path, when):
         "during_rebuild": "b.build_tables = lambda *a, **k: die()\n",
         "before_swap": "b.write_tables = lambda t, o, i, before, **k: (before(), die())\n",
     }[when]
-    script = (
-        "import os, signal, sys\n"
-        "from cnai_helpers.registry import build as b\n"
-        "def die():\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n"
-        f"{patch}"
-        "from cnai_helpers.cli import main\n"
-        f"sys.argv = ['cnai', 'registry', 'add', {str(new)!r}]\n"
-        "main()\n"
-    )
-    r = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**ENV, "CNAI_ROOT": str(project)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = add_with(project, new, f"def die():\n    os.kill(os.getpid(), signal.SIGKILL)\n{patch}")
     assert r.returncode == -signal.SIGKILL, r.stderr
     local = project / "data/raw/local"
     assert any(p.suffix == ".docx" for p in local.rglob("*")), "the kill came before the copy"
