@@ -867,3 +867,22 @@ def test_a_change_whose_interval_includes_none_is_not_called_a_trend():
         "The share is falling (−11.7 pp)"
     )
     assert headline(tmpl, {"d": 0.03}, meta) == "The share is rising (+3.0 pp)"
+
+
+def test_the_front_page_opens_with_the_chosen_reports_headlines():
+    """The index's first paragraph is the headlines of site.yaml's `lede` reports in order (a
+    sentence a journalist can quote), not a wall of badges and a commit hash; a report with no
+    headline is left out; the real site.yaml names reports that exist."""
+    from cnai_helpers.reports.render import index_lede, site_config
+    from cnai_helpers.reports.site import load_site
+
+    groups = [
+        ("Geography", [{"id": "g", "sentence": "Three in four."}, {"id": "x", "sentence": ""}]),
+        ("Compute", [{"id": "c", "sentence": "About three times."}]),
+    ]
+    assert index_lede(["c", "x", "g", "missing"], groups) == [
+        "About three times.",
+        "Three in four.",
+    ]
+    lede = site_config()["lede"]
+    assert lede and set(lede) <= {r.id for r in load_site()}

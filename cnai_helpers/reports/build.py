@@ -48,7 +48,14 @@ from .explorer import site_links
 from .latest import latest_lists
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
-from .render import index_entries, index_html, render_report, site_config, write_assets
+from .render import (
+    index_entries,
+    index_html,
+    index_lede,
+    render_report,
+    site_config,
+    write_assets,
+)
 from .site import VARIANTS, Report
 
 BUILD_FILE = "build.json"
@@ -634,6 +641,7 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     context.update(site_currency(registry_currency()))
     cfg = site_config()
     context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
+    context["lede"] = index_lede(cfg["lede"], context["groups"])
     git, built = git_state(), now_iso()
     write_text(
         out_root / "index.html", index_html(git=git, built_at=built, search=False, **context)

@@ -74,6 +74,29 @@ GLOSSARY = (
     ("MFU", "Model FLOPs utilisation: the share of a chip's peak speed a training run achieves."),
     ("PUE", "Power usage effectiveness: a data centre's total power over the chips' power (≥ 1)."),
     ("Open weights", "A model whose trained parameters are published for anyone to run."),
+    # the statuses of a claim (one rule, cnai_helpers/evidence.py), as the badges say them
+    (
+        "Supported",
+        "The estimate's interval lies inside the band the claim's words allow, under the "
+        "reading fixed for the claim.",
+    ),
+    ("Contradicted", "The estimate's interval lies wholly outside the claim's band."),
+    (
+        "Inconclusive",
+        "The interval crosses an edge of the band; the page gives the sample size that would "
+        "decide.",
+    ),
+    (
+        "Depends on definition",
+        "Two readings equally faithful to the words, each decisive, disagree.",
+    ),
+    ("Not testable", "The project's data cannot measure the claim's quantity."),
+    ("Source-traced", "A figure restated from its source, not computed here: never supported."),
+    (
+        "Sensitivity check",
+        "The claim computed on other data (another list, date or chip): shown beside the "
+        "verdict, never deciding it.",
+    ),
 )
 
 

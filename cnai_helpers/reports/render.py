@@ -312,6 +312,8 @@ def site_config(path: Path | None = None) -> dict:
         "author": str(cfg.get("author") or AUTHOR),
         "articles": _links(cfg.get("articles")),
         "datasets": _links(cfg.get("datasets")),
+        # the reports whose headlines open the front page, in order (a journalist's first read)
+        "lede": [str(x) for x in (cfg.get("lede") or []) if isinstance(x, str)],
     }
 
 
@@ -833,6 +835,14 @@ INDEX_ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def index_lede(ids: list[str], groups: list) -> list[str]:
+    """The front page's opening sentences: the headlines of the reports ``ids`` (site.yaml
+    ``site.lede``), in that order; a report without a headline (not built, failed) is left
+    out."""
+    sentence = {e["id"]: e.get("sentence") for _, entries in groups for e in entries}
+    return [sentence[i] for i in ids if sentence.get(i)]
 
 
 def index_html(git: dict, built_at: str, search: bool = False, **context: Any) -> str:
