@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING
 
 from . import reference
 from .registry import REGISTRIES, TABLES
-from .registry.cancellations import ALGO_REGISTRIES as _ALGO
+from .registry.cancellations import ALGO_REGISTRIES  # re-exported for the reports layer
 from .registry.fingerprint import StaleRegistryError, check_snapshot, require_registry
-
-ALGO_REGISTRIES = _ALGO  # the registries with cancellation notices (reports read it here)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["StaleRegistryError", "load_table", "provinces_with_min_filings"]
+__all__ = ["ALGO_REGISTRIES", "StaleRegistryError", "load_table", "provinces_with_min_filings"]
 
 
 def load_table(

@@ -746,19 +746,14 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
     from ..evidence import LABELS
 
     labels = {**LABELS, "pending": "pending", "sensitivity": "sensitivity check"}
-    ledger_status = {
-        e.get("id"): e.get("claim_status")
-        for rep in builds.values()
-        for e in (rep.get("results", {}).get("claims") or [])
-        if isinstance(e, dict) and e.get("primary")
-    }
     titles = {r.id: r.title for r in reports}
-    where = {
-        e.get("id"): titles.get(e.get("report"), "")
-        for rep in builds.values()
-        for e in (rep.get("results", {}).get("claims") or [])
-        if isinstance(e, dict) and e.get("primary") and e.get("report")
-    }
+    ledger_status, where = {}, {}  # claim -> its status; claim -> its primary report's title
+    for rep in builds.values():
+        for e in rep.get("results", {}).get("claims") or []:
+            if isinstance(e, dict) and e.get("primary"):
+                ledger_status[e.get("id")] = e.get("claim_status")
+                if e.get("report"):
+                    where[e.get("id")] = titles.get(e.get("report"), "")
     answers, groups, provinces, ledger = [], {}, [], None
     for r in reports:
         b, has_page = builds.get(r.id, {}), pages.get(r.id, False)
