@@ -423,8 +423,8 @@ def reading_html(r, kind: str | None = None) -> str:
         if r.direction == "equal":
             kind = "count"
     cut = (
-        f" Judged on the lists up to {e(r.cutoff)}, the last published before the article"
-        f" ({e(r.article_date)})."
+        f" Judged on the lists up to {e(r.cutoff)}, the last published before"
+        f" {e(r.article_date)}, the date the claim's figures refer to."
         if r.cutoff
         else ""
     )
