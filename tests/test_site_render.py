@@ -461,6 +461,10 @@ def test_data_as_of_names_the_registries_a_report_reads():
     by_source = registries_read({}, ["cac_ds_1", "epoch_x"], currency)
     assert [c["registry"] for c in by_source] == ["deep_synthesis"]
     assert registries_read({}, ["epoch_x"], currency) == []
+    pooled = registries_read(
+        {"pooled_registries": ["deep_synthesis", "genai_filings"]}, [], currency
+    )
+    assert [c["registry"] for c in pooled] == ["deep_synthesis", "genai_filings"]
     assert (
         as_of_text(currency["deep_synthesis"])
         == "Deep synthesis: list of 2026-03, published 2026-03-12"
