@@ -599,7 +599,7 @@ def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
         None,
         figure="f",
         definition="hub provinces",
-        registry="genai_filings",
+        registry="generative_pooled",
         cutoff="2025-03",
         census=True,
     )
