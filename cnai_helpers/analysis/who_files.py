@@ -260,7 +260,7 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
         "n_eval": sum(int(x.get("n_eval", 0)) for x in labelled),
         "unlabelled_weight": w_unl,
         "reason": "",
-        "interval_kind": POOLED_INTERVAL,
+        "interval_kind": POOLED_INTERVAL if w_unl > 0 else "95% interval",
     }
 
 
