@@ -37,11 +37,12 @@ FORMAT = 1  # bump when the pickled payload's shape changes
 
 @cache
 def parser_version() -> str:
-    """Checksum of the parser code (and the libraries that read the files)."""
-    import lxml
-    import openpyxl
+    """Checksum of the parser code (and the libraries that read the files). The libraries'
+    versions come from their installed metadata: a warm build imports neither (openpyxl and
+    Pillow alone are ~8 MiB)."""
+    from importlib.metadata import version
 
-    h = hashlib.sha256(f"{FORMAT}|lxml {lxml.__version__}|openpyxl {openpyxl.__version__}".encode())
+    h = hashlib.sha256(f"{FORMAT}|lxml {version('lxml')}|openpyxl {version('openpyxl')}".encode())
     for name in PARSER_FILES:
         h.update(name.encode() + (CODE_DIR / name).read_bytes())
     return h.hexdigest()
