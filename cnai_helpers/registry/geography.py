@@ -68,6 +68,13 @@ def pinyin_name(name_zh: str) -> str:
     also loses the nationalities it is named for and gains its type word
     (黔西南布依族苗族自治州 -> Qianxinan Prefecture, 阿拉善盟 -> Alxa League); a place with an
     English name of its own takes it (哈尔滨 -> Harbin, geography.yaml ``english_names``)."""
+    hit = _NAMES.get(name_zh)
+    if hit is None:
+        hit = _NAMES[name_zh] = _pinyin_name(name_zh)
+    return hit
+
+
+def _pinyin_name(name_zh: str) -> str:
     from pypinyin import lazy_pinyin
 
     base, kind = name_zh, None
@@ -113,10 +120,50 @@ def _tables():
     return prov, ad
 
 
-@cache
+# code -> Region: the regions resolved in this process, and those a build kept in the parse cache
+# (registry/parse.py): a code already resolved loads neither cpca's table nor pypinyin's
+# dictionaries (~60 MiB and ~1 s)
+_REGIONS: dict[str | None, Region] = {}
+_NAMES: dict[str, str] = {}  # pinyin_name's: a new district of a known city needs no pypinyin
+
+
+def remember_regions(known: dict) -> None:
+    """Regions and English names resolved before (by this code version: the caller keys them by
+    :func:`geography_version`), as :func:`resolved_regions` gives them."""
+    _REGIONS.update(known.get("regions", {}))
+    _NAMES.update(known.get("names", {}))
+
+
+def resolved_regions() -> dict:
+    """Every region (code -> Region) and English name (name_zh -> name) resolved or remembered
+    in this process."""
+    return {"regions": dict(_REGIONS), "names": dict(_NAMES)}
+
+
+def geography_version() -> str:
+    """What a code's Region depends on: this module, the reference files it reads, and the
+    cpca and pypinyin releases."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for name in reference.GEOGRAPHY_FILES:
+        h.update(reference.path(name).read_bytes())
+    h.update(f"cpca {version('cpca')}|pypinyin {version('pypinyin')}".encode())
+    return h.hexdigest()
+
+
 def region(code: str | None) -> Region:
     """Resolve a 6-digit division code. Unknown districts fall back to their city, unknown cities
     to their province; an invalid province gives ``province_code="unknown"``, ``valid=False``."""
+    hit = _REGIONS.get(code)
+    if hit is None:
+        hit = _REGIONS[code] = _region(code)
+    return hit
+
+
+def _region(code: str | None) -> Region:
     prov, ad = _tables()
     if not code or len(code) != 6 or not code.isdigit() or code[:2] not in prov.index:
         return Region(code, "unknown", None, None, None, None, None, None, None, None, None, False)

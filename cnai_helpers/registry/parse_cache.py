@@ -105,6 +105,30 @@ class ParseCache:
         self.used.add(k)
         self.pending[k] = value
 
+    def get_named(self, name: str):
+        """A value kept under ``name`` (not a source's parse: e.g. the regions resolved so far,
+        registry/parse.py), or None."""
+        if self.folder is None:
+            return None
+        k = hashlib.sha256(name.encode()).hexdigest()
+        self.used.add(k)
+        if k in self.pending:
+            return self.pending[k]
+        try:
+            return pickle.loads(self._file(k).read_bytes())  # noqa: S301 - see module docstring
+        except Exception:
+            return None
+
+    def put_named(self, name: str, value) -> None:
+        if self.folder is not None:
+            k = hashlib.sha256(name.encode()).hexdigest()
+            self.used.add(k)
+            self.pending[k] = value
+
+    def keep_named(self, name: str) -> None:
+        if self.folder is not None:
+            self.used.add(hashlib.sha256(name.encode()).hexdigest())
+
     def flush(self) -> None:
         """Write the new parses and drop the entries this build did not use (lists removed,
         parser code changed). A read-only or full disk only means no caching."""
