@@ -159,12 +159,20 @@ def enrich_cac(
     return pd.DataFrame(out)
 
 
+_CORRECTIONS: dict[tuple[str, str], pd.DataFrame] = {}
+
+
 def load_corrections(path: Path | None = None) -> pd.DataFrame:
-    """data/curated/corrections.csv (reviewed repairs to the official lists, a reason per row)."""
+    """data/curated/corrections.csv (reviewed repairs to the official lists, a reason per row).
+    Read and checked once per process and content (`registry add` reads it for its report and
+    for the build); the frame is shared: read it, do not change it."""
     path = Path(path or paths.DATA / "curated" / "corrections.csv")
     if not path.exists():
         return pd.DataFrame(columns=columns("corrections"))
-    return read_curated("corrections", path)
+    k = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+    if k not in _CORRECTIONS:
+        _CORRECTIONS[k] = read_curated("corrections", path)
+    return _CORRECTIONS[k]
 
 
 def refuse(problems: list[str]) -> None:
