@@ -9,9 +9,10 @@ of cities and districts are pinyin (``pypinyin``), with administrative suffixes 
 
 from __future__ import annotations
 
-import importlib.resources as ir
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -31,8 +32,12 @@ def provinces() -> pd.DataFrame:
 
 @cache
 def adcodes() -> pd.DataFrame:
-    """Every division in cpca's table: code6, name_zh, lon, lat."""
-    path = ir.files("cpca") / "resources" / "adcodes.csv"
+    """Every division in cpca's table: code6, name_zh, lon, lat. The file is found without
+    importing cpca (its import loads pkg_resources and jieba: ~0.5 s for a table)."""
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
+        raise ModuleNotFoundError("cpca is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     with path.open(encoding="utf-8") as fh:
         a = pd.read_csv(fh, dtype={"adcode": str})
     a["code6"] = a["adcode"].str[:6]
@@ -140,12 +145,23 @@ def resolved_regions() -> dict:
     return {"regions": dict(_REGIONS), "names": dict(_NAMES)}
 
 
+def name_every_city() -> None:
+    """The English name of every prefecture and county-level city in cpca's table, resolved
+    once (by a build that resolves regions anyway): kept with the regions, they spare a later
+    list with a city no list had before (`registry add`) the load of pypinyin."""
+    ad = adcodes()
+    code = ad["code6"]
+    city = (code.str[4:] == "00") & (code.str[2:4] != "00") | (code.str[2:4] == "90")
+    missing = [n for n in ad.loc[city, "name_zh"] if n not in _NAMES]
+    for name in missing:
+        pinyin_name(name)
+
+
 def geography_version() -> str:
     """What a code's Region depends on: this module, the reference files it reads, and the
     cpca and pypinyin releases."""
     import hashlib
     from importlib.metadata import version
-    from pathlib import Path
 
     h = hashlib.sha256(Path(__file__).read_bytes())
     for name in reference.GEOGRAPHY_FILES:

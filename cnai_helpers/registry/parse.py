@@ -21,7 +21,13 @@ from .docx_lists import read_cac_docx
 from .fingerprint import GENAI_TABLE_FORMATS
 from .genai import read_genai_json
 from .genai_tables import read_genai_tables
-from .geography import geography_version, region, remember_regions, resolved_regions
+from .geography import (
+    geography_version,
+    name_every_city,
+    region,
+    remember_regions,
+    resolved_regions,
+)
 from .numbers import NumberError, parse_cac_number
 from .parse_cache import ParseCache
 from .quality import Issue
@@ -229,6 +235,7 @@ def parse_and_enrich(args: tuple):
         return parsed, None, {}
     more: list[Issue] = []
     rows = enrich_cac(df, corrections, more, file_of) if len(df) else df
+    name_every_city()  # once per process: a later list's new city needs no pypinyin
     new = {
         part: {k: v for k, v in values.items() if k not in regions.get(part, ())}
         for part, values in resolved_regions().items()
