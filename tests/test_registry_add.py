@@ -123,6 +123,14 @@ def test_interrupted_add_then_build_and_add_again(project, tmp_path, monkeypatch
     assert r.exit_code == 0, r.output
 
 
+def memo_names() -> tuple[str, ...]:
+    """The parse cache's named entries: kept regions and the who-files rules' calls."""
+    from cnai_helpers.registry.enrich import classifier_version
+    from cnai_helpers.registry.parse import regions_name
+
+    return (regions_name(), classifier_version())
+
+
 def test_remove_undoes_add(project, tmp_path):
     build(jobs=1)
     before = snapshot(project / "data")
@@ -140,9 +148,14 @@ def test_remove_undoes_add(project, tmp_path):
     assert not (project / "data/local_sources.yaml").exists()
     pd.testing.assert_frame_equal(rb.tables(project)["filings"], filings_before)
     after = snapshot(project / "data")
-    assert {k: v for k, v in after.items() if "processed" not in k} == {
-        k: v for k, v in before.items() if "processed" not in k
+    # the same files (the list's cached parses are gone), each as it was, but the kept regions
+    # and rules' calls: memos of pure functions, which keep what the add resolved
+    memos = {f"cache/parsed/{hashlib.sha256(n.encode()).hexdigest()}.pickle" for n in memo_names()}
+    assert {k for k in after if "processed" not in k} == {k for k in before if "processed" not in k}
+    assert {k: v for k, v in after.items() if "processed" not in k and k not in memos} == {
+        k: v for k, v in before.items() if "processed" not in k and k not in memos
     }
+    assert memos <= set(after)
 
 
 def test_remove_keeps_other_local_sources(project, tmp_path):
