@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -122,6 +123,14 @@ def test_interrupted_add_then_build_and_add_again(project, tmp_path, monkeypatch
     assert r.exit_code == 0, r.output
 
 
+def memo_names() -> tuple[str, ...]:
+    """The parse cache's named entries: kept regions and the who-files rules' calls."""
+    from cnai_helpers.registry.enrich import classifier_version
+    from cnai_helpers.registry.parse import regions_name
+
+    return (regions_name(), classifier_version())
+
+
 def test_remove_undoes_add(project, tmp_path):
     build(jobs=1)
     before = snapshot(project / "data")
@@ -139,9 +148,14 @@ def test_remove_undoes_add(project, tmp_path):
     assert not (project / "data/local_sources.yaml").exists()
     pd.testing.assert_frame_equal(rb.tables(project)["filings"], filings_before)
     after = snapshot(project / "data")
-    assert {k: v for k, v in after.items() if "processed" not in k} == {
-        k: v for k, v in before.items() if "processed" not in k
+    # the same files (the list's cached parses are gone), each as it was, but the kept regions
+    # and rules' calls: memos of pure functions, which keep what the add resolved
+    memos = {f"cache/parsed/{hashlib.sha256(n.encode()).hexdigest()}.pickle" for n in memo_names()}
+    assert {k for k in after if "processed" not in k} == {k for k in before if "processed" not in k}
+    assert {k: v for k, v in after.items() if "processed" not in k and k not in memos} == {
+        k: v for k, v in before.items() if "processed" not in k and k not in memos
     }
+    assert memos <= set(after)
 
 
 def test_remove_keeps_other_local_sources(project, tmp_path):
@@ -433,3 +447,101 @@ def test_real_size_list_added_and_removed(real_raw, project, tmp_path):
     assert (f["first_batch"] == biggest.batch).sum() == rep["new_filings"]
     assert cli("remove", rep["source_id"]).exit_code == 0
     assert not (rb.tables(project)["filings"]["first_batch"] == biggest.batch).any()
+
+
+# ---------------------------------------------------------------- 6. add = a full build
+
+
+def every_table(project: Path) -> dict:
+    """Every core table as parquet frames and as DuckDB rows (with column types)."""
+    import duckdb
+
+    from cnai_helpers.registry import TABLES
+
+    d = project / "data/processed"
+    out = {n: pd.read_parquet(d / f"{n}.parquet") for n in TABLES}
+    con = duckdb.connect(str(d / "registry.duckdb"), read_only=True)
+    try:
+        for n in TABLES:
+            out[f"duckdb {n}"] = (
+                con.execute(f"DESCRIBE {n}").fetchall(),
+                con.execute(f"SELECT * FROM {n}").fetchall(),
+            )
+    finally:
+        con.close()
+    return out
+
+
+def test_add_gives_the_tables_of_a_full_build(project, tmp_path):
+    """A list of a month between two held ones (the first batch of a known filing moves to it),
+    with a new filer in a district no list had, a known filing and a rejected row: the tables
+    `registry add` writes (from the cached parses) are those a full build with an empty parse
+    cache makes from the same sources, in every column and row, in parquet and in DuckDB."""
+    build(jobs=1)
+    rows = [
+        ds_row(1, num("330106", serial=4), entity="杭州示例有限公司"),  # first in 2024-10
+        ds_row(2, num("340104", serial=11), entity="合肥示例有限公司"),  # new filer, new district
+        ds_row(3, num("110108", serial=1)),  # known since 2024-08
+        ds_row(4, num("340104", serial=12), entity="合肥示例有限公司"),
+        ds_row(5, num("310115", serial=13), entity="上海示例有限公司"),
+        ds_row(6, "备案中"),  # rejected (1 of 6 rows: under the refusal's share)
+    ]
+    new = new_list(
+        tmp_path / "n.docx", title="境内深度合成服务算法备案清单（2024年9月）", rows=rows
+    )
+    r = cli("add", new, "--json")
+    assert r.exit_code == 0, r.output
+    added = every_table(project)
+    f = added["filings"].set_index("filing_number")
+    assert f.loc[num("330106", serial=4), "first_batch"] == "2024-09"
+    assert f.loc[num("110108", serial=1), "batches"] == "2024-08;2024-09"
+    assert (added["data_quality"]["reason"].str.contains("备案中")).any()
+    shutil.rmtree(project / "data/cache")
+    build(force=True, jobs=1)
+    full = every_table(project)
+    assert list(added) == list(full)
+    for name in full:
+        if name.startswith("duckdb"):
+            assert added[name] == full[name], name
+        else:
+            pd.testing.assert_frame_equal(added[name], full[name], check_exact=True, obj=name)
+
+
+def test_refused_list_names_file_rows_and_problem_and_changes_nothing(project, tmp_path):
+    build(jobs=1)
+    before = snapshot(project / "data")
+    bad = garbage_list(tmp_path / "g.docx")
+    r = cli("add", bad, "--json")
+    clean_exit_1(r)
+    err = " ".join(r.output.split())
+    assert "g.docx" in err and "3 of 5 rows" in err
+    for row in ("row 3", "row 4", "row 6"):  # the rows (the header is row 1) and their problem
+        assert row in err, err
+    assert "备案中" in err and "待定" in err
+    assert snapshot(project / "data") == before
+
+
+@pytest.mark.parametrize("where", ["write_duckdb", "to_parquet"])
+def test_add_interrupted_while_writing_keeps_the_old_tables(project, tmp_path, monkeypatch, where):
+    from cnai_helpers.registry import write as write_mod
+
+    build(jobs=1)
+    before = snapshot(project / "data")
+    old = every_table(project)
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    if where == "write_duckdb":
+        monkeypatch.setattr(write_mod, "write_duckdb", interrupt)
+    else:
+        monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        add_mod.add_file(new_list(tmp_path / "n.docx"))
+    assert snapshot(project / "data") == before
+    monkeypatch.undo()
+    for name, table in every_table(project).items():
+        if name.startswith("duckdb"):
+            assert table == old[name]
+        else:
+            pd.testing.assert_frame_equal(table, old[name], check_exact=True)

@@ -101,3 +101,48 @@ def test_joined_is_the_sorted_distinct_values():
     plain = df.groupby(["registry", "key"])["batch"].agg(lambda b: ";".join(sorted(set(b))))
     pd.testing.assert_series_equal(got.sort_index(), plain.sort_index())
     assert got[("a", "1")] == "2023-01;2024-02"
+
+
+LIBRARIES = ("openpyxl", "PIL", "pypinyin", "cpca", "jieba")
+PROBE = """
+import json, sys
+from cnai_helpers.registry import add, build
+{action}
+print(json.dumps(sorted(m for m in {libs!r} if m in sys.modules)))
+"""
+
+
+def imported_by(root, action: str) -> list[str]:
+    """The LIBRARIES a fresh process running ``action`` in the project has imported."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CNAI_ROOT": str(root)}
+    p = subprocess.run(
+        [sys.executable, "-c", PROBE.format(action=action, libs=LIBRARIES)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def test_warm_rebuild_and_add_load_no_parser_or_geography_library(project, tmp_path):  # noqa: F811
+    """A warm rebuild reads neither Excel (openpyxl, Pillow) nor the geography's libraries
+    (cpca's import, pypinyin's dictionaries); nor does an add of a list whose cities a build
+    has seen (the regions and cities' names are kept with the parse cache)."""
+    from tests.fixtures import ds_row, make_docx, num
+
+    build(force=True, jobs=1)
+    assert imported_by(project, "build.build(force=True, jobs=1)") == []
+    new = make_docx(
+        tmp_path / "n.docx",
+        [ds_row(1, num("440306", serial=41), entity="深圳新例有限公司")],  # a new district
+        title="境内深度合成服务算法备案清单（2026年5月）",
+    )
+    assert imported_by(project, f"add.add_file({str(new)!r})") == []
+    f = read_all(project)["filings"].set_index("filing_number")
+    assert f.loc[num("440306", serial=41), "city_en"] == "Shenzhen"  # resolved all the same

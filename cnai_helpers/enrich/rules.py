@@ -20,6 +20,7 @@ their names. Those cases are what the override table and the measured recall are
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -106,16 +107,22 @@ def load_overrides(path=None) -> dict[str, tuple[str, str]]:
 
 
 def classify_orgs(
-    names: pd.Series, localities: pd.Series | None = None, overrides: dict | None = None
+    names: pd.Series,
+    localities: pd.Series | None = None,
+    overrides: dict | None = None,
+    memo: dict | None = None,
 ) -> pd.DataFrame:
     """org_type, org_type_source ('override' or 'rules') and org_type_rule (the rule that
-    fired, ``override: reason`` for the override table) for each name."""
+    fired, ``override: reason`` for the override table) for each name. ``memo``: (name,
+    locality) -> :func:`org_type_call`'s answer, kept by the caller across calls (the core
+    tables' build keeps it with its parse cache, keyed by this module's version)."""
     overrides = overrides or {}
     loc = (
         localities if localities is not None else pd.Series([None] * len(names), index=names.index)
     )
     types, sources, rules = [], [], []
-    calls: dict[tuple, tuple[str, str]] = {}  # a filer's call once per (name, locality)
+    # a filer's call once per (name, locality)
+    calls: dict[tuple, tuple[str, str]] = memo if memo is not None else {}
     for n, lo in zip(names, loc, strict=True):
         if n in overrides:
             types.append(overrides[n][0])
@@ -257,11 +264,31 @@ def sector_by_rules(*texts: str) -> str:
 SECTOR_TEXT_COLUMNS = ("algorithm_name", "application_product", "main_use")
 
 
-def classify_sectors_detail(f: pd.DataFrame) -> pd.DataFrame:
+def _texts_key(texts: tuple) -> bytes:
+    """A memo key of a filing's texts: their digest (the texts themselves would keep every
+    filing's description in memory)."""
+    h = hashlib.blake2b(digest_size=16)
+    for t in texts:
+        h.update(b"\x00" if t is None else b"\x01" + t.encode() + b"\x00")
+    return h.digest()
+
+
+def classify_sectors_detail(f: pd.DataFrame, memo: dict | None = None) -> pd.DataFrame:
     """sector, sector_signal, horizontal_function, is_cross_sector (main definition) and
-    is_cross_sector_broad (horizontal functions counted too) for each filing."""
+    is_cross_sector_broad (horizontal functions counted too) for each filing. ``memo``: texts ->
+    :func:`sector_call`'s answer, kept by the caller across calls (see :func:`classify_orgs`)."""
     cols = [c for c in SECTOR_TEXT_COLUMNS if c in f]
-    calls = [sector_call(*row) for row in f[cols].itertuples(index=False)]
+    if memo is None:
+        calls = [sector_call(*row) for row in f[cols].itertuples(index=False)]
+    else:
+        calls = []
+        for row in f[cols].itertuples(index=False):
+            texts = tuple(x if isinstance(x, str) else None for x in row)  # what sector_call reads
+            key = _texts_key(texts)
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = sector_call(*texts)
+            calls.append(hit)
     return pd.DataFrame(
         {
             "sector": [x.sector for x in calls],

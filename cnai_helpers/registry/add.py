@@ -33,7 +33,8 @@ from .fingerprint import SOURCE_FORMATS, built_from, registry_sources
 from .genai import REGISTRIES as GENAI_REGISTRIES
 from .genai_tables import SUFFIXES, has_genai_header, read_genai_tables, read_grids
 from .numbers import name_key
-from .parse import enrich_cac, load_corrections
+from .parse import enrich_cac, load_corrections, load_regions
+from .parse_cache import ParseCache, cache_folder
 from .stats import as_dict, province_counts
 
 # Refuse a list when more than this share of its data rows has no readable filing number:
@@ -146,6 +147,7 @@ def inspect_file(
     issues = list(lst.issues)
     df = lst.rows.assign(registry=lst.registry, batch=lst.batch, source_id=f"local:{file.name}")
     n_parser_issues = len(issues)
+    load_regions(ParseCache(cache_folder(paths.PROCESSED)))  # the regions the build resolved
     df = enrich_cac(df, load_corrections(), issues, {f"local:{file.name}": file.name})
     if df.empty:
         raise ListFormatError(f"{file}: no row has a readable 网信算备 filing number")
@@ -298,10 +300,21 @@ def _add_file(
         return report
     if report["needs_force"] and not force:
         raise AddError(
-            f"{file}: refused: {'; '.join(report['needs_force'])}; pass --force to add it"
+            f"{file}: refused: {'; '.join(report['needs_force'])}{rejected_rows(report)}; "
+            "pass --force to add it"
         )
     report["source_id"] = _ingest(file, report, sha, sources)
     return report
+
+
+def rejected_rows(report: dict, most: int = 5) -> str:
+    """The rows the list's refusal is about, each with its problem (the first ``most``)."""
+    rows = [p for p in report["problems"] if p["action"] == "rejected" and p["row"] is not None]
+    if not rows:
+        return ""
+    shown = "; ".join(f"row {p['row']}: {p['reason']}" for p in rows[:most])
+    more = f"; and {len(rows) - most} more rows" if len(rows) > most else ""
+    return f" ({shown}{more})"
 
 
 def _entry(file: Path, report: dict, sha: str) -> dict:

@@ -162,10 +162,12 @@ def assemble_tables(
     cancel_rows: pd.DataFrame,
     cancel_files: dict[str, str],
     cancel_issues: Sequence[Issue] = (),
+    memo: dict | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The core tables (not yet validated) from the parsed rows. The data-quality table lists
     ``issues`` (the listings' parse issues), those found assembling listings and filings, then
-    ``cancel_issues`` (the notices' parse issues) and those of the cancellations join."""
+    ``cancel_issues`` (the notices' parse issues) and those of the cancellations join.
+    ``memo``: the who-files rules' calls kept across builds (registry/enrich.py)."""
     lst = finish_listings(listings, issues)
     filings = make_filings(lst, issues)
     issues.extend(cancel_issues)
@@ -179,5 +181,5 @@ def assemble_tables(
         "data_quality": to_frame(issues),
         "cancellations": cancels,
     }
-    enrich.enrich_tables(tables)  # org type and sector of filings and filers
+    enrich.enrich_tables(tables, memo=memo)  # org type and sector of filings and filers
     return tables

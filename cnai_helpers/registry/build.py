@@ -25,6 +25,7 @@ import pandas as pd
 from .. import paths
 from ..manifest import Source
 from .assemble import assemble_tables
+from .enrich import classifier_version
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .health import tables_problem
 from .parse import BuildError, file_names, parse_all, parse_cancellations
@@ -48,7 +49,18 @@ def build_tables(
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
     files = {**file_names(sources), **cancel_files}  # data-quality rows name the file
-    tables = assemble_tables(listings, batch_meta, issues, cancel_rows, files, cancel_issues)
+    # the who-files rules' calls of earlier builds (same classifier): only new texts are classified
+    cache = cache or ParseCache(None)
+    name = classifier_version()
+    memo = cache.get_named(name) or {}
+    before = sum(map(len, memo.values()))
+    tables = assemble_tables(
+        listings, batch_meta, issues, cancel_rows, files, cancel_issues, memo=memo
+    )
+    if sum(map(len, memo.values())) > before:
+        cache.put_named(name, memo)
+    else:
+        cache.keep_named(name)
     del listings, cancel_rows  # the parsed rows: only the tables are needed from here
     return validate_tables(tables)
 

@@ -81,12 +81,16 @@ def _entity_labels(labels: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
 
 
 def enrich_filings(
-    filings: pd.DataFrame, labels: pd.DataFrame, override_table: dict
+    filings: pd.DataFrame, labels: pd.DataFrame, override_table: dict, memo: dict | None = None
 ) -> pd.DataFrame:
-    """``filings`` with the ENRICH_COLUMNS appended."""
+    """``filings`` with the ENRICH_COLUMNS appended. ``memo``: the rules' calls kept across
+    builds (:func:`classifier_memo`)."""
+    memo = memo if memo is not None else {}
     f = filings.copy()
     loc = f.get("locality_zh")
-    orgs = classify.classify_orgs(f["entity_name"], loc, override_table)
+    orgs = classify.classify_orgs(
+        f["entity_name"], loc, override_table, memo=memo.setdefault("orgs", {})
+    )
     org = orgs["org_type"]
     org_src = orgs["org_type_source"].map({"rules": "rule", "override": "override"})
     org_rule = orgs["org_type_rule"]
@@ -100,7 +104,7 @@ def enrich_filings(
     state = org.isin(classify.STATE_LINKED)
     broad = state | (f["entity_key"].map(ent["state_linked_broad"]).astype(object) == "yes")
 
-    sec = classify.classify_sectors_detail(f)
+    sec = classify.classify_sectors_detail(f, memo=memo.setdefault("sectors", {}))
     sector, horizontal = sec["sector"], sec["horizontal_function"]
     sec_rule = sec["sector_rule"]
     sec_src = pd.Series("rule", index=f.index)
@@ -163,8 +167,25 @@ def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFra
     return e[[*base, *ENRICH_COLUMNS]]
 
 
-def enrich_tables(tables: dict[str, pd.DataFrame], data_dir: Path | None = None) -> None:
-    """Add the enrichment columns to ``tables['filings']`` and ``tables['entities']``."""
-    f = enrich_filings(tables["filings"], hand_labels(data_dir), overrides(data_dir))
+def classifier_version() -> str:
+    """What the rules' calls depend on: the classifier's code and reference files (those the
+    tables' fingerprint hashes), the name of the parse cache's entry of :func:`enrich_filings`'
+    memo of the rules' calls."""
+    import hashlib
+
+    from .fingerprint import CLASSIFIER_FILES
+
+    h = hashlib.sha256()
+    for f in CLASSIFIER_FILES:
+        h.update(f.read_bytes())
+    return "classifier calls:" + h.hexdigest()
+
+
+def enrich_tables(
+    tables: dict[str, pd.DataFrame], data_dir: Path | None = None, memo: dict | None = None
+) -> None:
+    """Add the enrichment columns to ``tables['filings']`` and ``tables['entities']``.
+    ``memo``: the rules' calls by their texts, kept across builds (filled here)."""
+    f = enrich_filings(tables["filings"], hand_labels(data_dir), overrides(data_dir), memo)
     tables["filings"] = f
     tables["entities"] = enrich_entities(tables["entities"], f)

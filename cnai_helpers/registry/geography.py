@@ -9,9 +9,10 @@ of cities and districts are pinyin (``pypinyin``), with administrative suffixes 
 
 from __future__ import annotations
 
-import importlib.resources as ir
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -31,8 +32,12 @@ def provinces() -> pd.DataFrame:
 
 @cache
 def adcodes() -> pd.DataFrame:
-    """Every division in cpca's table: code6, name_zh, lon, lat."""
-    path = ir.files("cpca") / "resources" / "adcodes.csv"
+    """Every division in cpca's table: code6, name_zh, lon, lat. The file is found without
+    importing cpca (its import loads pkg_resources and jieba: ~0.5 s for a table)."""
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
+        raise ModuleNotFoundError("cpca is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     with path.open(encoding="utf-8") as fh:
         a = pd.read_csv(fh, dtype={"adcode": str})
     a["code6"] = a["adcode"].str[:6]
@@ -68,6 +73,13 @@ def pinyin_name(name_zh: str) -> str:
     also loses the nationalities it is named for and gains its type word
     (黔西南布依族苗族自治州 -> Qianxinan Prefecture, 阿拉善盟 -> Alxa League); a place with an
     English name of its own takes it (哈尔滨 -> Harbin, geography.yaml ``english_names``)."""
+    hit = _NAMES.get(name_zh)
+    if hit is None:
+        hit = _NAMES[name_zh] = _pinyin_name(name_zh)
+    return hit
+
+
+def _pinyin_name(name_zh: str) -> str:
     from pypinyin import lazy_pinyin
 
     base, kind = name_zh, None
@@ -113,10 +125,61 @@ def _tables():
     return prov, ad
 
 
-@cache
+# code -> Region: the regions resolved in this process, and those a build kept in the parse cache
+# (registry/parse.py): a code already resolved loads neither cpca's table nor pypinyin's
+# dictionaries (~60 MiB and ~1 s)
+_REGIONS: dict[str | None, Region] = {}
+_NAMES: dict[str, str] = {}  # pinyin_name's: a new district of a known city needs no pypinyin
+
+
+def remember_regions(known: dict) -> None:
+    """Regions and English names resolved before (by this code version: the caller keys them by
+    :func:`geography_version`), as :func:`resolved_regions` gives them."""
+    _REGIONS.update(known.get("regions", {}))
+    _NAMES.update(known.get("names", {}))
+
+
+def resolved_regions() -> dict:
+    """Every region (code -> Region) and English name (name_zh -> name) resolved or remembered
+    in this process."""
+    return {"regions": dict(_REGIONS), "names": dict(_NAMES)}
+
+
+def name_every_city() -> None:
+    """The English name of every prefecture and county-level city in cpca's table, resolved
+    once (by a build that resolves regions anyway): kept with the regions, they spare a later
+    list with a city no list had before (`registry add`) the load of pypinyin."""
+    ad = adcodes()
+    code = ad["code6"]
+    city = (code.str[4:] == "00") & (code.str[2:4] != "00") | (code.str[2:4] == "90")
+    missing = [n for n in ad.loc[city, "name_zh"] if n not in _NAMES]
+    for name in missing:
+        pinyin_name(name)
+
+
+def geography_version() -> str:
+    """What a code's Region depends on: this module, the reference files it reads, and the
+    cpca and pypinyin releases."""
+    import hashlib
+    from importlib.metadata import version
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for name in reference.GEOGRAPHY_FILES:
+        h.update(reference.path(name).read_bytes())
+    h.update(f"cpca {version('cpca')}|pypinyin {version('pypinyin')}".encode())
+    return h.hexdigest()
+
+
 def region(code: str | None) -> Region:
     """Resolve a 6-digit division code. Unknown districts fall back to their city, unknown cities
     to their province; an invalid province gives ``province_code="unknown"``, ``valid=False``."""
+    hit = _REGIONS.get(code)
+    if hit is None:
+        hit = _REGIONS[code] = _region(code)
+    return hit
+
+
+def _region(code: str | None) -> Region:
     prov, ad = _tables()
     if not code or len(code) != 6 or not code.isdigit() or code[:2] not in prov.index:
         return Region(code, "unknown", None, None, None, None, None, None, None, None, None, False)

@@ -21,7 +21,13 @@ from .docx_lists import read_cac_docx
 from .fingerprint import GENAI_TABLE_FORMATS
 from .genai import read_genai_json
 from .genai_tables import read_genai_tables
-from .geography import region
+from .geography import (
+    geography_version,
+    name_every_city,
+    region,
+    remember_regions,
+    resolved_regions,
+)
 from .numbers import NumberError, parse_cac_number
 from .parse_cache import ParseCache
 from .quality import Issue
@@ -159,12 +165,20 @@ def enrich_cac(
     return pd.DataFrame(out)
 
 
+_CORRECTIONS: dict[tuple[str, str], pd.DataFrame] = {}
+
+
 def load_corrections(path: Path | None = None) -> pd.DataFrame:
-    """data/curated/corrections.csv (reviewed repairs to the official lists, a reason per row)."""
+    """data/curated/corrections.csv (reviewed repairs to the official lists, a reason per row).
+    Read and checked once per process and content (`registry add` reads it for its report and
+    for the build); the frame is shared: read it, do not change it."""
     path = Path(path or paths.DATA / "curated" / "corrections.csv")
     if not path.exists():
         return pd.DataFrame(columns=columns("corrections"))
-    return read_curated("corrections", path)
+    k = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+    if k not in _CORRECTIONS:
+        _CORRECTIONS[k] = read_curated("corrections", path)
+    return _CORRECTIONS[k]
 
 
 def refuse(problems: list[str]) -> None:
@@ -179,34 +193,54 @@ def refuse(problems: list[str]) -> None:
 def enrich_stage(corrections_path: Path | None = None) -> str:
     """Version of a CAC list's enrichment (the parse cache's ``stage``): the corrections table
     and the geography (code, reference files, the cpca and pypinyin releases it reads)."""
-    from importlib.metadata import version
-
-    from .. import reference
-
     path = Path(corrections_path or paths.DATA / "curated" / "corrections.csv")
     h = hashlib.sha256(path.read_bytes() if path.exists() else b"")
-    h.update((Path(__file__).parent / "geography.py").read_bytes())
-    for name in reference.GEOGRAPHY_FILES:
-        h.update(reference.path(name).read_bytes())
-    h.update(f"cpca {version('cpca')}|pypinyin {version('pypinyin')}".encode())
+    h.update(geography_version().encode())
     return "cac_enriched:" + h.hexdigest()
+
+
+def regions_name() -> str:
+    """The parse cache's name for the regions resolved so far (geography.py's memo)."""
+    return "regions:" + geography_version()
+
+
+def load_regions(cache: ParseCache) -> int:
+    """Remember the regions a build kept in ``cache``; returns how many."""
+    known = cache.get_named(regions_name()) or {}
+    remember_regions(known)
+    return sum(map(len, known.values()))
+
+
+def keep_regions(cache: ParseCache, before: int) -> None:
+    """Keep the regions resolved in this process (and its workers') in ``cache``."""
+    known = resolved_regions()
+    if sum(map(len, known.values())) > before:
+        cache.put_named(regions_name(), known)
+    else:
+        cache.keep_named(regions_name())
 
 
 def parse_and_enrich(args: tuple):
     """One CAC list parsed (unless its parse is given) and enriched (run in a worker process).
-    ``args``: source, raw folder, checked bytes, cached parse or None, corrections, file names.
-    Returns (parse, enrichment): parse_docx's (rows, issues, problem), and ((the parsed
-    columns, row count, parse issues), (enriched rows, the enrichment's issues)), or None with
-    a problem."""
-    src, raw_dir, data, parsed, corrections, file_of = args
+    ``args``: source, raw folder, checked bytes, cached parse or None, corrections, file names,
+    regions resolved before. Returns (parse, enrichment, regions): parse_docx's (rows, issues,
+    problem), and ((the parsed columns, row count, parse issues), (enriched rows, the
+    enrichment's issues)), or None with a problem; and the regions resolved."""
+    src, raw_dir, data, parsed, corrections, file_of, regions = args
+    remember_regions(regions)
     if parsed is None:
         parsed = parse_docx((src, raw_dir, data))
     df, iss, problem = parsed
     if problem:
-        return parsed, None
+        return parsed, None, {}
     more: list[Issue] = []
     rows = enrich_cac(df, corrections, more, file_of) if len(df) else df
-    return parsed, ((df.iloc[:0], len(df), list(iss)), (rows, more))
+    name_every_city()  # once per process: a later list's new city needs no pypinyin
+    new = {
+        part: {k: v for k, v in values.items() if k not in regions.get(part, ())}
+        for part, values in resolved_regions().items()
+    }
+    return parsed, ((df.iloc[:0], len(df), list(iss)), (rows, more)), new
 
 
 def parse_all(
@@ -246,18 +280,26 @@ def parse_all(
             cache.keep(s)  # its parse stays cached for a later change of the enrichment
         else:
             todo.append(s)
-    args = [(s, raw_dir, data[s.id], cache.get(s), corrections, file_of) for s in todo]
+    if todo:  # the regions resolved by earlier builds: no pypinyin for a code seen before
+        before = load_regions(cache)
+        known = resolved_regions()
+    else:
+        cache.keep_named(regions_name())
+    args = [(s, raw_dir, data[s.id], cache.get(s), corrections, file_of, known) for s in todo]
     jobs = jobs or min(len(todo), os.cpu_count() or 1, 4)
     if jobs > 1 and sum(a[3] is None for a in args) > 2:  # a pool costs more for a few files
         with ProcessPoolExecutor(jobs) as ex:
             fresh = list(ex.map(parse_and_enrich, args))
     else:
         fresh = [parse_and_enrich(a) for a in args]
-    refuse([result[2] for result, _ in fresh if result[2]])
-    for s, (result, done) in zip(todo, fresh, strict=True):
+    refuse([result[2] for result, _, _ in fresh if result[2]])
+    for s, (result, done, regions) in zip(todo, fresh, strict=True):
         cache.put(s, result)
         cache.put(s, done, stage)
         enriched[s.id] = done
+        remember_regions(regions)
+    if todo:
+        keep_regions(cache, before)
     heads, frames, parsed_rows, cac_issues = [], [], 0, []
     for s in docx_sources:  # parse issues of every list first, then the enrichment's
         (head, n, iss), (rows, more) = enriched[s.id]

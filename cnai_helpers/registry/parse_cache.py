@@ -37,11 +37,12 @@ FORMAT = 1  # bump when the pickled payload's shape changes
 
 @cache
 def parser_version() -> str:
-    """Checksum of the parser code (and the libraries that read the files)."""
-    import lxml
-    import openpyxl
+    """Checksum of the parser code (and the libraries that read the files). The libraries'
+    versions come from their installed metadata: a warm build imports neither (openpyxl and
+    Pillow alone are ~8 MiB)."""
+    from importlib.metadata import version
 
-    h = hashlib.sha256(f"{FORMAT}|lxml {lxml.__version__}|openpyxl {openpyxl.__version__}".encode())
+    h = hashlib.sha256(f"{FORMAT}|lxml {version('lxml')}|openpyxl {version('openpyxl')}".encode())
     for name in PARSER_FILES:
         h.update(name.encode() + (CODE_DIR / name).read_bytes())
     return h.hexdigest()
@@ -103,6 +104,30 @@ class ParseCache:
         k = key(src, stage)
         self.used.add(k)
         self.pending[k] = value
+
+    def get_named(self, name: str):
+        """A value kept under ``name`` (not a source's parse: e.g. the regions resolved so far,
+        registry/parse.py), or None."""
+        if self.folder is None:
+            return None
+        k = hashlib.sha256(name.encode()).hexdigest()
+        self.used.add(k)
+        if k in self.pending:
+            return self.pending[k]
+        try:
+            return pickle.loads(self._file(k).read_bytes())  # noqa: S301 - see module docstring
+        except Exception:
+            return None
+
+    def put_named(self, name: str, value) -> None:
+        if self.folder is not None:
+            k = hashlib.sha256(name.encode()).hexdigest()
+            self.used.add(k)
+            self.pending[k] = value
+
+    def keep_named(self, name: str) -> None:
+        if self.folder is not None:
+            self.used.add(hashlib.sha256(name.encode()).hexdigest())
 
     def flush(self) -> None:
         """Write the new parses and drop the entries this build did not use (lists removed,

@@ -4,6 +4,9 @@ build_info.json in a fresh folder swapped in atomically (a failed build leaves t
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 import json
 from collections.abc import Callable
@@ -46,6 +49,31 @@ def filings_by_province(filings: pd.DataFrame) -> dict[str, dict[str, int]]:
     }
 
 
+def give_back_memory() -> None:
+    """Return the C heap's freed pages to the system (glibc's ``malloc_trim``; a no-op
+    elsewhere): the tables' memory, freed once their parquet files are written, is then not
+    counted again while DuckDB takes its own."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+
+
+def write_duckdb(folder: Path, names: list[str]) -> None:
+    """``folder/registry.duckdb``: one table per ``folder/<name>.parquet``, on one thread with a
+    small memory limit (the tables are small: more only takes memory)."""
+    import duckdb
+
+    con = duckdb.connect(str(folder / "registry.duckdb"))
+    try:
+        con.execute("SET threads = 1")
+        con.execute("SET memory_limit = '32MB'")
+        for name in names:
+            path = (folder / f"{name}.parquet").as_posix().replace("'", "''")
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{path}')")
+    finally:
+        con.close()
+
+
 def write_tables(
     tables: dict[str, pd.DataFrame],
     out_dir: Path,
@@ -54,28 +82,18 @@ def write_tables(
     release: bool = False,
 ) -> None:
     """Write the tables into a fresh folder and swap it in; ``before_swap`` runs just before.
-    ``release``: empty ``tables`` once the parquet files are written (the DuckDB database is
-    made from those files), so the frames' memory is free before DuckDB takes its own."""
-    import duckdb
-
+    ``release``: each frame is dropped from ``tables`` once its parquet file is written, so the
+    build holds one table fewer at each step and none while DuckDB makes the database from
+    those files (bench/README.md: peak memory of the build)."""
     names = list(tables)
     with atomic_dir(out_dir) as tmp:
-        for name, df in tables.items():
+        for name in names:
+            df = tables.pop(name) if release else tables[name]
             df.to_parquet(tmp / f"{name}.parquet", index=False)
+            del df
         if release:
-            df = None  # noqa: F841 - the last frame freed too
-            tables.clear()
-            gc.collect()
-        con = duckdb.connect(str(tmp / "registry.duckdb"))
-        try:
-            con.execute("SET threads = 1")  # small tables: more threads only take memory
-            for name in names:
-                con.execute(
-                    f"CREATE TABLE {name} AS SELECT * FROM "
-                    f"read_parquet('{(tmp / f'{name}.parquet').as_posix()}')"
-                )
-        finally:
-            con.close()
+            give_back_memory()
+        write_duckdb(tmp, names)
         (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False))
         if before_swap is not None:
             before_swap()
