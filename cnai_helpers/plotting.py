@@ -17,7 +17,11 @@ CJK_FONTS = (
     "SimHei",
     "Microsoft YaHei",
 )
-PALETTE = "colorblind"  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
+PALETTE = "colorblind"
+PHONE_PX = 360  # the narrowest display width a chart must be legible at
+MIN_PHONE_FONT_PX = 9.0  # the smallest text, in px, when the chart is shown PHONE_PX wide
+FIGSIZE = (6.2, 4.0)  # inches: the theme's figure; its 11 pt ticks are 9 px at 360 px wide
+TITLE_PT = 13.0  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
 
 
 def cjk_font() -> str | None:
@@ -47,7 +51,10 @@ def set_theme() -> None:
             "font.family": "sans-serif",
             "font.sans-serif": family,
             "axes.unicode_minus": False,
-            "figure.figsize": (9, 4.8),
+            # a chart is drawn narrow enough that its smallest text stays legible when a phone
+            # shows it 360 px wide (see legibility(): a 6.2-inch chart with 11 pt ticks)
+            "figure.figsize": FIGSIZE,
+            "figure.titlesize": TITLE_PT,
             "figure.dpi": 100,
             "savefig.bbox": "tight",
             "axes.titleweight": "bold",
@@ -143,6 +150,73 @@ def ratio_axis(ax, axis: str = "x", marks=()) -> None:
 
 
 BATCH_BAR_DAYS = 24  # width of one list's bar on a time axis (lists are a month or more apart)
+
+
+def legibility(
+    fig, width_px: float | None = None, dpi: float | None = None, phone_px: int = PHONE_PX
+) -> dict:
+    """How small the chart's text gets on a phone: the smallest font (points) of the text a
+    reader sees (titles, labels, tick labels in view, legend, annotations), the chart's display
+    width (CSS px, ``width_px``: the saved image's width at the display dpi; default the figure's
+    width at its dpi) and that font's size in px when the chart is scaled down to ``phone_px``
+    wide (a chart narrower than that is shown at its own size). A 10-inch chart with 8 pt labels
+    is 3.6 px text on a phone. Call after the figure is drawn."""
+    from matplotlib.text import Text
+
+    hidden = set()  # tick labels of ticks outside the view: not drawn
+    for ax in fig.axes:
+        for name in ("x", "y"):
+            axis = ax.xaxis if name == "x" else ax.yaxis
+            lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+            for t in axis.get_majorticklabels() + axis.get_minorticklabels():
+                pos = t.get_position()[0 if name == "x" else 1]
+                if not (lo - 1e-9 <= pos <= hi + 1e-9):
+                    hidden.add(id(t))
+    sizes = []
+    for t in fig.findobj(Text):
+        if id(t) in hidden or not t.get_visible() or not t.get_text().strip():
+            continue
+        if t.axes is not None and not t.axes.get_visible():
+            continue
+        sizes.append(float(t.get_fontsize()))
+    smallest = min(sizes) if sizes else None
+    dpi = dpi or (DISPLAY_DPI if width_px else fig.dpi)
+    width = float(width_px) if width_px else fig.get_figwidth() * dpi
+    return legible_px(smallest, width, dpi=dpi, phone_px=phone_px)
+
+
+def legible_px(
+    font_pt, width_px: float, dpi: float | None = None, phone_px: int = PHONE_PX
+) -> dict:
+    """``{"min_font_pt", "width_px", "min_font_px_at_phone"}`` for text of ``font_pt`` points on
+    a chart shown ``width_px`` CSS px wide at ``dpi`` (default: the site's display dpi, 110)."""
+    dpi = dpi or DISPLAY_DPI
+    px = None
+    if font_pt is not None:
+        px = font_pt * dpi / 72 * min(1.0, phone_px / width_px)
+    return {
+        "min_font_pt": font_pt,
+        "dpi": dpi,
+        "width_px": round(width_px),
+        "phone_px": phone_px,
+        "min_font_px_at_phone": None if px is None else round(px, 2),
+    }
+
+
+def wrap_title(fig, title: str) -> str:
+    """``title`` broken into lines that fit the figure's width at the title's font size, so that
+    a long title neither runs off the chart nor widens the saved image (which would shrink every
+    text on a phone)."""
+    import textwrap
+
+    size = mpl.font_manager.FontProperties(
+        size=mpl.rcParams["figure.titlesize"]
+    ).get_size_in_points()
+    chars = max(20, int(fig.get_figwidth() * 72 / (0.56 * size)))
+    return "\n".join(textwrap.wrap(title, chars)) or title
+
+
+DISPLAY_DPI = 110  # the page shows a chart at this many px per inch (finish's dpi)
 
 
 def caption(text: str):
@@ -279,7 +353,7 @@ def finish(
     fig,
     title: str,
     source: str,
-    dpi: int = 110,
+    dpi: int = DISPLAY_DPI,
     *,
     data=None,
     alt: str | None = None,
@@ -298,7 +372,7 @@ def finish(
 
     from .display import TABLE_MIME, csv_meta
 
-    fig.suptitle(title)
+    fig.suptitle(wrap_title(fig, title))
     if percent:
         share_axes_as_percent(fig)
     thin = invisible_bars(fig)
@@ -312,9 +386,10 @@ def finish(
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
     axes = describe_axes(fig)
-    plt.close(fig)
     png = buf.getvalue()
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    legible = legibility(fig, width_px=width / 2, dpi=dpi)  # the page shows it half size
+    plt.close(fig)
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
     bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}
     if data is not None:
@@ -322,6 +397,7 @@ def finish(
     meta = {
         "image/png": {"alt": text, "width": width // 2, "height": height // 2},
         "cnai_axes": axes,
+        "cnai_legibility": legible,
     }
     display(bundle, metadata=meta, raw=True)
     display(caption(f"Source: {source}"))

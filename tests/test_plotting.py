@@ -62,3 +62,59 @@ def test_count_axis_ticks_whole_numbers():
     ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks), ticks
     plt.close(fig)
+
+
+def _finished_meta(fig, title="A chart"):
+    import IPython.display
+
+    shown = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: shown.append(k.get("metadata") or {})
+    try:
+        plotting.finish(fig, title, "test")
+    finally:
+        IPython.display.display = orig
+    return next(m for m in shown if "cnai_legibility" in m)
+
+
+def test_a_wide_chart_with_small_labels_is_illegible_on_a_phone():
+    """Reader 2: two-panel charts 10-11 inches wide with 8 pt labels were ~4 px text at 390 px.
+    The metadata finish keeps says how small the smallest text gets at 360 px."""
+    plotting.set_theme()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    a.plot([1, 2], [3, 4])
+    b.plot([1, 2], [3, 4])
+    b.text(1.5, 3.5, "a note", fontsize=8)
+    meta = _finished_meta(fig)["cnai_legibility"]
+    assert meta["min_font_pt"] == 8
+    assert meta["width_px"] >= 10 * 110  # shown at 110 px per inch (less the margins cropped)
+    assert meta["min_font_px_at_phone"] < 4.5  # 8 pt * 110/72 * 360/1210+
+
+
+def test_the_themes_chart_is_legible_at_360_px_even_with_a_long_title():
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot(plotting.batch_dates(BATCHES), [1, 4, 9, 12, 20], label="filings")
+    ax.set_ylabel("filings")
+    ax.legend()
+    long = "Deep synthesis (深度合成): new and cumulative filings per batch, " * 3
+    meta = _finished_meta(fig, long)
+    leg = meta["cnai_legibility"]
+    assert leg["min_font_px_at_phone"] >= plotting.MIN_PHONE_FONT_PX, leg
+    # the title is wrapped, not left to widen the image (which shrinks every text on a phone)
+    assert meta["image/png"]["width"] <= plotting.FIGSIZE[0] * 110 + 5
+
+
+def test_tick_labels_out_of_view_do_not_count():
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xticks([0, 0.5, 1, 5])
+    ax.set_xticklabels(["0", "½", "1", "five"])
+    ax.get_xticklabels()[-1].set_fontsize(4)  # "five", outside the view: not drawn
+    ax.set_xlim(0, 1)
+    fig.canvas.draw()
+    assert plotting.legibility(fig)["min_font_pt"] == 11
+    ax.get_xticklabels()[1].set_fontsize(5)  # "½", in view
+    assert plotting.legibility(fig)["min_font_pt"] == 5
+    plt.close(fig)

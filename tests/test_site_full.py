@@ -241,6 +241,35 @@ def _charts(root, reports):
                     yield r.id, meta.get("image/png", {}).get("alt", ""), meta["cnai_axes"]
 
 
+def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
+    """Scaled down to a 360 px wide screen, every chart's smallest text is at least 9 px
+    (two-panel charts 11 inches wide with 8 pt labels were about 4 px on a phone): from the font
+    sizes and the chart's display width that ``plotting.finish`` keeps (``cnai_legibility``)."""
+    from cnai_helpers.plotting import MIN_PHONE_FONT_PX
+
+    _, root, reports = full_site
+    small, n = [], 0
+    for r in reports:
+        nb = nbformat.read(root / r.id / f"{r.id}.ipynb", as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                meta = out.get("metadata", {})
+                if "cnai_axes" not in meta:
+                    continue
+                n += 1
+                leg = meta.get("cnai_legibility")
+                alt = meta.get("image/png", {}).get("alt", "")[:70]
+                if not leg:
+                    small.append(f"{r.id}: {alt!r}: no legibility metadata")
+                elif (leg["min_font_px_at_phone"] or 99) < MIN_PHONE_FONT_PX:
+                    small.append(
+                        f"{r.id}: {alt!r}: {leg['min_font_pt']} pt on a {leg['width_px']} px"
+                        f" chart is {leg['min_font_px_at_phone']} px at 360 px"
+                    )
+    assert n >= 10, f"only {n} charts carry their metadata"
+    assert not small, "\n".join(small)
+
+
 def _number(tick: str) -> float | None:
     try:
         return float(tick.replace("\u2212", "-").replace(",", ""))
