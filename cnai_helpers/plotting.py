@@ -20,7 +20,8 @@ CJK_FONTS = (
 PALETTE = "colorblind"
 PHONE_PX = 360  # the narrowest display width a chart must be legible at
 MIN_PHONE_FONT_PX = 9.0  # the smallest text, in px, when the chart is shown PHONE_PX wide
-FIGSIZE = (6.2, 4.0)  # inches: the theme's figure; its 11 pt ticks are 9 px at 360 px wide
+FIGSIZE = (6.2, 4.0)  # inches: the theme's figure; its 11.5 pt text is 9.3 px at 360 px wide
+SMALL_PT = 11.5  # the smallest text of the theme: ticks, legends, annotations (FONT_SIZES)
 TITLE_PT = 13.0  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
 
 
@@ -58,6 +59,11 @@ def set_theme() -> None:
             "figure.dpi": 100,
             "savefig.bbox": "tight",
             "axes.titleweight": "bold",
+            "xtick.labelsize": SMALL_PT,
+            "ytick.labelsize": SMALL_PT,
+            "legend.fontsize": SMALL_PT,
+            "legend.title_fontsize": SMALL_PT,
+            "font.size": SMALL_PT,  # ax.text() and annotations without a size of their own
         }
     )
 
@@ -266,6 +272,37 @@ def _has_data(artist) -> bool:
     return True
 
 
+def _colour_of(artist) -> str | None:
+    """The colour a legend entry's artist is drawn in (hex), or None: a line's colour, the
+    face of the first bar or point (the edge of a hollow marker)."""
+    import numpy as np
+    from matplotlib.collections import Collection
+    from matplotlib.colors import to_hex
+    from matplotlib.container import Container
+    from matplotlib.lines import Line2D
+
+    try:
+        if isinstance(artist, Line2D):
+            return to_hex(artist.get_color())
+        if isinstance(artist, Container):
+            first = next((a for a in artist if a is not None and hasattr(a, "get_facecolor")), None)
+            if first is None:  # an error bar: its data line
+                first = next((a for a in artist if isinstance(a, Line2D)), None)
+                return to_hex(first.get_color()) if first is not None else None
+            return to_hex(first.get_facecolor())
+        if isinstance(artist, Collection):
+            face = np.asarray(artist.get_facecolor())
+            if face.size and face[0][3] > 0:
+                return to_hex(face[0])
+            edge = np.asarray(artist.get_edgecolor())
+            return to_hex(edge[0]) if edge.size else None
+        if hasattr(artist, "get_facecolor"):
+            return to_hex(artist.get_facecolor())
+    except (ValueError, TypeError, IndexError):
+        return None
+    return None
+
+
 def _axis_info(ax, name: str) -> dict:
     import matplotlib.dates as mdates
 
@@ -296,7 +333,7 @@ def describe_axes(fig) -> list[dict]:
     labels in view (major and minor) and whether it is a date axis; the legend's entries and
     those that draw nothing (an empty label, or only artists without data); how many sets of
     bars draw nothing (every bar zero-wide or zero-high); the share of finite cells of each
-    image (a heatmap). Call after the figure is drawn (``savefig``); kept in the
+    image (a heatmap); the colour (hex) each legend entry is drawn in (``legend_colours``). Call after the figure is drawn (``savefig``); kept in the
     chart's output metadata (``cnai_axes``) for the site's tests."""
     import numpy as np
     from matplotlib.container import BarContainer
@@ -317,14 +354,18 @@ def describe_axes(fig) -> list[dict]:
             for a in (*x.lines, *x.collections, *x.containers, *x.patches)
             if not str(a.get_label()).startswith("_")
         ]
-        empty = []
+        empty, colours = [], {}
         for text in texts:
             mine = [a for a in artists if a.get_label() == text]
             if not text.strip() or (mine and not any(_has_data(a) for a in mine)):
                 empty.append(text)
-        entry = by_ax.setdefault(id(ax), {"legend": [], "empty_legend": []})
+            found = next((c for c in map(_colour_of, mine) if c), None)
+            if found:
+                colours[text] = found
+        entry = by_ax.setdefault(id(ax), {"legend": [], "empty_legend": [], "colours": {}})
         entry["legend"] += texts
         entry["empty_legend"] += empty
+        entry["colours"].update(colours)
     for ax in fig.axes:
         if not ax.get_visible() or not ax.axison:
             continue
@@ -340,12 +381,14 @@ def describe_axes(fig) -> list[dict]:
                 "y": _axis_info(ax, "y"),
                 "legend": by_ax.get(id(ax), {}).get("legend", []),
                 "empty_legend": by_ax.get(id(ax), {}).get("empty_legend", []),
+                "legend_colours": by_ax.get(id(ax), {}).get("colours", {}),
                 "images": images,
             }
         )
     if id(None) in by_ax and out:  # figure legends: on the first axes' entry
         out[0]["legend"] += by_ax[id(None)]["legend"]
         out[0]["empty_legend"] += by_ax[id(None)]["empty_legend"]
+        out[0]["legend_colours"].update(by_ax[id(None)]["colours"])
     return out
 
 

@@ -114,7 +114,43 @@ def test_tick_labels_out_of_view_do_not_count():
     ax.get_xticklabels()[-1].set_fontsize(4)  # "five", outside the view: not drawn
     ax.set_xlim(0, 1)
     fig.canvas.draw()
-    assert plotting.legibility(fig)["min_font_pt"] == 11
+    assert plotting.legibility(fig)["min_font_pt"] == plotting.SMALL_PT
     ax.get_xticklabels()[1].set_fontsize(5)  # "½", in view
     assert plotting.legibility(fig)["min_font_pt"] == 5
     plt.close(fig)
+
+
+def test_chart_metadata_keeps_the_colour_of_each_legend_entry():
+    from cnai_helpers.palette import colour
+
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [1, 2], color=colour("registry", "deep_synthesis"), label="deep synthesis")
+    ax.bar([3], [1], color=colour("registry", "genai_filings"), label="generative-AI filings")
+    ax.scatter([1], [1], facecolors="none", edgecolors="#949494", label="hollow")
+    ax.errorbar([1], [1], xerr=[[0.1], [0.2]], fmt="o", color="#56b4e9", label="estimate")
+    ax.legend()
+    (a,) = _finished_meta(fig)["cnai_axes"]
+    assert a["legend_colours"] == {
+        "deep synthesis": "#0173b2",
+        "generative-AI filings": "#de8f05",
+        "hollow": "#949494",
+        "estimate": "#56b4e9",
+    }
+
+
+def test_notebooks_take_their_colours_from_the_palette():
+    """Registry colours differed between charts and orange meant four things: a notebook names
+    no colour of matplotlib's cycle ("C1") and no hex colour; it asks the palette module."""
+    import re
+
+    from cnai_helpers import paths
+
+    found = {}
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        text = nb.read_text(encoding="utf-8")
+        bad = re.findall(r'(?:colou?rs?|edgecolors?|facecolors?)=\\?"(C\d|#[0-9a-fA-F]{3,8})', text)
+        bad += re.findall(r'\\"C\d\\"', text)
+        if bad:
+            found[nb.name] = bad
+    assert not found, found

@@ -270,6 +270,34 @@ def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
     assert not small, "\n".join(small)
 
 
+def test_every_chart_draws_a_registry_and_the_claim_in_the_palettes_colours(full_site):
+    """A registry keeps its colour from chart to chart (it changed between charts), and the
+    claim's band is the palette's claim colour, never an estimate's (estimate dots were orange on
+    an orange band): from each legend entry's colour, kept by ``plotting.finish``."""
+    from cnai_helpers import palette
+    from cnai_helpers.reference import registry_label
+
+    _, root, reports = full_site
+    names = {
+        registry_label(reg).split(" (")[0].lower(): col for reg, col in palette.REGISTRIES.items()
+    }
+    wrong, seen = [], 0
+    for rid, alt, axes in _charts(root, reports):
+        for a in axes:
+            for text, col in a.get("legend_colours", {}).items():
+                low = text.lower()
+                reg = next((n for n in names if low.startswith(n)), None)
+                want = names.get(reg) if reg else None
+                if low.startswith(("the claim as read", "what the claim")):
+                    want = palette.CLAIM
+                if want:
+                    seen += 1
+                    if col.lower() != want.lower():
+                        wrong.append(f"{rid}: {alt[:60]!r}: {text!r} drawn {col}, palette {want}")
+    assert seen >= 5, f"only {seen} legend entries name a registry or the claim"
+    assert not wrong, "\n".join(wrong)
+
+
 def _number(tick: str) -> float | None:
     try:
         return float(tick.replace("\u2212", "-").replace(",", ""))
