@@ -209,6 +209,26 @@ def legible_px(
     }
 
 
+def title_clashes(fig) -> list[str]:
+    """What the figure's title runs into: each axes (a colour bar included, with its tick and
+    axis labels) whose drawn box overlaps the title's, as "axes N" or "colour bar N". Call
+    after the figure is drawn."""
+    title = getattr(fig, "_suptitle", None)
+    if title is None or not title.get_text().strip():
+        return []
+    renderer = fig.canvas.get_renderer()
+    box = title.get_window_extent(renderer)
+    out = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible():
+            continue
+        other = ax.get_tightbbox(renderer)
+        if other is not None and box.overlaps(other):
+            kind = "colour bar" if getattr(ax, "_colorbar", None) is not None else "axes"
+            out.append(f"{kind} {i + 1}")
+    return out
+
+
 def wrap_title(fig, title: str) -> str:
     """``title`` broken into lines that fit the figure's width at the title's font size, so that
     a long title neither runs off the chart nor widens the saved image (which would shrink every
@@ -432,6 +452,7 @@ def finish(
     png = buf.getvalue()
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     legible = legibility(fig, width_px=width / 2, dpi=dpi)  # the page shows it half size
+    legible["title_clashes"] = title_clashes(fig)
     plt.close(fig)
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
     bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}

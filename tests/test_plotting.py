@@ -154,3 +154,18 @@ def test_notebooks_take_their_colours_from_the_palette():
         if bad:
             found[nb.name] = bad
     assert not found, found
+
+
+def test_a_title_running_into_a_colour_bar_is_seen():
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    im = ax.imshow(np.arange(9.0).reshape(3, 3))
+    fig.colorbar(im, ax=ax, label="location quotient")
+    fig.suptitle("A long title", x=0.9, y=0.6)  # over the colour bar
+    fig.canvas.draw()
+    assert "colour bar 2" in plotting.title_clashes(fig)
+    fig.suptitle("A long title")  # above everything
+    fig.tight_layout()
+    fig.canvas.draw()
+    assert plotting.title_clashes(fig) == []
+    plt.close(fig)
