@@ -4,6 +4,7 @@ neither imports the other's formatting)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .display import fmt_number, fmt_ratio
@@ -37,6 +38,31 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
         cur, _, scale = unit.partition(" ")
         return f"{cur} {text}" + (f" {scale}" if scale else "")
     return text + (f" {unit}" if unit else "")
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month(value: Any) -> str:
+    """A list's month as people write it: "2025-01" -> "January 2025" (the one date style of
+    headlines, chart titles and prose); anything that is not a year-month is returned as it is."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(value).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return str(value)
+    return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
 
 
 def span(lo_text: str, hi_text: str) -> str:

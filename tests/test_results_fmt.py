@@ -66,3 +66,10 @@ def test_a_range_with_a_negative_end_reads_as_words(lo, hi, kind, unit, expected
     assert got == expected, got
     if unit is None:
         assert interval_suffix(lo, hi, kind) == f" (95% interval {got})"
+
+
+def test_a_lists_month_is_written_as_people_write_dates():
+    from cnai_helpers.formatting import month
+
+    assert month("2025-01") == "January 2025" and month("2026-05") == "May 2026"
+    assert month("2025-13") == "2025-13" and month("none") == "none"  # not a month: as it is

@@ -20,25 +20,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..formatting import month
 from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
 OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
 FILTERS = ("trend", "abs", "words", "month", "ordinal", "approx")
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+
 ORDINALS = [
     "first",
     "second",
@@ -68,11 +56,8 @@ APPROX_TOLERANCE = 0.01
 
 
 def month_words(value: Any) -> str:
-    """A list's month "2025-01" as "January 2025"; anything else as it is."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", str(value).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return str(value)
-    return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    """A list's month "2025-01" as "January 2025" (:func:`cnai_helpers.formatting.month`)."""
+    return month(value)
 
 
 def ordinal_words(value: Any) -> str:
