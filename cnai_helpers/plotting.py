@@ -122,13 +122,25 @@ def invisible_bars(fig, min_px: float = 1.0) -> list[str]:
 
 
 def date_axis(ax, axis: str = "x") -> None:
-    """A time axis labelled compactly (years, then months where there is room)."""
+    """A time axis labelled compactly (years, then months where there is room); the first
+    label always carries its year ("Jul\n2025", not a bare "Jul" whose year the reader must
+    guess from a later "2026")."""
+    import re
+
     import matplotlib.dates as mdates
 
-    loc = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    class _Concise(mdates.ConciseDateFormatter):
+        def format_ticks(self, values):
+            labels = list(super().format_ticks(values))
+            if labels and not re.search(r"\d{4}", labels[0]) and len(values):
+                year = mdates.num2date(values[0]).year
+                labels[0] = f"{labels[0]}\n{year}"
+            return labels
+
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=8)
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(loc)
-    target.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    target.set_major_formatter(_Concise(loc, show_offset=False))
 
 
 def ratio_axis(ax, axis: str = "x", marks=()) -> None:

@@ -169,3 +169,15 @@ def test_a_title_running_into_a_colour_bar_is_seen():
     fig.canvas.draw()
     assert plotting.title_clashes(fig) == []
     plt.close(fig)
+
+
+def test_a_time_axis_names_the_year_of_its_first_tick():
+    """The cancellations axis read "Jul Aug Sep Oct Nov Dec 2026": the 2025 of July was nowhere."""
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot(plotting.batch_dates(["2025-07", "2025-09", "2025-11", "2026-01"]), [1, 2, 3, 4])
+    plotting.date_axis(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "2025" in labels[0], labels
+    plt.close(fig)
