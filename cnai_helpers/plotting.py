@@ -241,6 +241,32 @@ def title_clashes(fig) -> list[str]:
     return out
 
 
+def legend_clashes(fig) -> list[str]:
+    """Legends drawn over an axis's label or tick labels (a legend put under the chart, too
+    close): each as "legend N over the x label of axes M" (or "x tick labels"). Call after the
+    figure is drawn."""
+    renderer = fig.canvas.get_renderer()
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    out = []
+    for n, leg in enumerate([lg for lg in legends if lg is not None], start=1):
+        box = leg.get_window_extent(renderer)
+        for i, ax in enumerate(fig.axes):
+            for name in ("x", "y"):
+                axis = ax.xaxis if name == "x" else ax.yaxis
+                label = axis.get_label()
+                if label.get_text().strip() and box.overlaps(label.get_window_extent(renderer)):
+                    out.append(f"legend {n} over the {name} label of axes {i + 1}")
+                lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+                for t in axis.get_majorticklabels():
+                    pos = t.get_position()[0 if name == "x" else 1]
+                    if not (t.get_text().strip() and lo <= pos <= hi):
+                        continue
+                    if box.overlaps(t.get_window_extent(renderer)):
+                        out.append(f"legend {n} over the {name} tick labels of axes {i + 1}")
+                        break
+    return out
+
+
 def wrap_title(fig, title: str) -> str:
     """``title`` broken into lines that fit the figure's width at the title's font size, so that
     a long title neither runs off the chart nor widens the saved image (which would shrink every
@@ -465,6 +491,7 @@ def finish(
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     legible = legibility(fig, width_px=width / 2, dpi=dpi)  # the page shows it half size
     legible["title_clashes"] = title_clashes(fig)
+    legible["legend_clashes"] = legend_clashes(fig)
     plt.close(fig)
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
     bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}

@@ -181,3 +181,19 @@ def test_a_time_axis_names_the_year_of_its_first_tick():
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert "2025" in labels[0], labels
     plt.close(fig)
+
+
+def test_a_legend_over_the_axis_label_is_seen():
+    """who-files: a legend put under the chart sat on "share of unique filings"."""
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="two-phase, to the cut-off")
+    ax.set_xlabel("share of unique filings")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False)
+    fig.tight_layout()
+    fig.canvas.draw()
+    assert plotting.legend_clashes(fig), "legend over the x label not seen"
+    ax.legend(loc="upper left")
+    fig.canvas.draw()
+    assert plotting.legend_clashes(fig) == []
+    plt.close(fig)

@@ -245,7 +245,7 @@ def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
     """Scaled down to a 360 px wide screen, every chart's smallest text is at least 9 px
     (two-panel charts 11 inches wide with 8 pt labels were about 4 px on a phone): from the font
     sizes and the chart's display width that ``plotting.finish`` keeps (``cnai_legibility``);
-    and no chart's title runs into its axes or colour bar."""
+    and no chart's title runs into its axes or colour bar, no legend over an axis's labels."""
     from cnai_helpers.plotting import MIN_PHONE_FONT_PX
 
     _, root, reports = full_site
@@ -265,6 +265,8 @@ def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
                     continue
                 if leg.get("title_clashes"):
                     small.append(f"{r.id}: {alt!r}: title runs into {leg['title_clashes']}")
+                if leg.get("legend_clashes"):
+                    small.append(f"{r.id}: {alt!r}: {leg['legend_clashes']}")
                 if (leg["min_font_px_at_phone"] or 99) < MIN_PHONE_FONT_PX:
                     small.append(
                         f"{r.id}: {alt!r}: {leg['min_font_pt']} pt on a {leg['width_px']} px"
