@@ -65,6 +65,15 @@ def month(value: Any) -> str:
     return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
 
 
+def day(value: Any) -> str:
+    """A date as people write it: "2025-04-30" -> "30 April 2025"; a year-month as
+    :func:`month`; anything else as it is."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return month(value)
+    return f"{int(m.group(3))} {MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+
+
 def span(lo_text: str, hi_text: str) -> str:
     """Two formatted ends as a range: "5.4%–19.8%", but "−38.2 to −18.0 pp" when an end is
     negative (an en dash beside a minus sign reads as one symbol). A unit the two ends share

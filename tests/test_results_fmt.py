@@ -73,3 +73,9 @@ def test_a_lists_month_is_written_as_people_write_dates():
 
     assert month("2025-01") == "January 2025" and month("2026-05") == "May 2026"
     assert month("2025-13") == "2025-13" and month("none") == "none"  # not a month: as it is
+
+
+def test_a_date_is_written_day_month_year():
+    from cnai_helpers.formatting import day
+
+    assert day("2025-04-30") == "30 April 2025" and day("2025-03") == "March 2025"

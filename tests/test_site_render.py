@@ -944,3 +944,23 @@ def test_the_answer_box_shows_the_short_label_and_keeps_the_description_as_its_t
     nb = _nb_with_verdict()
     (f,) = key_figures(nb, ["hub_share"], labels={"hub_share": "Four hub provinces"})
     assert f["label"] == "Four hub provinces" and f["long"] and f["long"] != f["label"]
+
+
+def test_headline_changes_and_counts_read_as_words():
+    from cnai_helpers.reports.headline import headline
+
+    meta = {"d": {"kind": "share", "unit": "pp"}, "n": {"kind": "count"}, "m": {"kind": "count"}}
+    text = headline("x ({d:change}); {n:are} restated, {m:are} not", {"d": -0.117, "n": 1, "m": 14}, meta)
+    assert text == "X (down 11.7 points); 1 is restated, 14 are not"
+
+
+def test_no_headline_hard_codes_a_date():
+    """who-files said "listed by December 2024" while its figures were to March 2025 (the
+    cut-off moved with the reading): a headline's dates come from the report's figures."""
+    import re
+
+    from cnai_helpers.formatting import MONTHS
+
+    dated = re.compile(r"\b(" + "|".join(MONTHS) + r")\b|\b(19|20)\d\d\b")
+    bad = {r.id: r.headline for r in load_site() if r.headline and dated.search(r.headline)}
+    assert not bad, bad

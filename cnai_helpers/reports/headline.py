@@ -11,7 +11,8 @@ A part in square brackets is optional: it is left out when one of its figures is
 changing" when the report recorded a ``_ci_low``/``_ci_high`` interval that includes 0), ``abs`` (the
 size of a change, without its sign), ``words`` (a code value as words), ``month`` (a list's month
 "2025-01" as "January 2025"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
-"about a fifth (20.3%)" when within a point of a simple fraction, else "20.3%"). A template whose figure
+"about a fifth (20.3%)" when within a point of a simple fraction, else "20.3%"), ``change`` (a change
+in percentage points as "down 11.7 points"), ``are`` (a count with its verb: "1 is", "14 are"). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
 
@@ -25,7 +26,7 @@ from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
 OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
-FILTERS = ("trend", "abs", "words", "month", "ordinal", "approx")
+FILTERS = ("trend", "abs", "words", "month", "ordinal", "approx", "change", "are")
 
 ORDINALS = [
     "first",
@@ -100,6 +101,15 @@ def _one(
         if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo <= 0 <= hi:
             return "not clearly changing"  # the change's interval includes no change
         return "rising" if value > 0 else "falling" if value < 0 else "unchanged"
+    if how == "change":  # a signed change in words: "down 11.7 points", "up 2.1 points"
+        if kind == "share" and unit == "pp":
+            pts = round(value * 100, 1)
+            if pts == 0:
+                return "no change"
+            return f"{'up' if pts > 0 else 'down'} {abs(pts):.1f} points"
+        return fmt(value, kind, unit)
+    if how == "are":  # a count with its verb: "1 is", "14 are"
+        return f"{fmt(value, kind or 'count', unit)} {'is' if value == 1 else 'are'}"
     if how == "month":
         return month_words(value)
     if how == "ordinal":
