@@ -950,7 +950,9 @@ def test_headline_changes_and_counts_read_as_words():
     from cnai_helpers.reports.headline import headline
 
     meta = {"d": {"kind": "share", "unit": "pp"}, "n": {"kind": "count"}, "m": {"kind": "count"}}
-    text = headline("x ({d:change}); {n:are} restated, {m:are} not", {"d": -0.117, "n": 1, "m": 14}, meta)
+    text = headline(
+        "x ({d:change}); {n:are} restated, {m:are} not", {"d": -0.117, "n": 1, "m": 14}, meta
+    )
     assert text == "X (down 11.7 points); 1 is restated, 14 are not"
 
 
