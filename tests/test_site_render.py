@@ -954,6 +954,10 @@ def test_headline_changes_and_counts_read_as_words():
         "x ({d:change}); {n:are} restated, {m:are} not", {"d": -0.117, "n": 1, "m": 14}, meta
     )
     assert text == "X (down 11.7 points); 1 is restated, 14 are not"
+    ratio = {"kind": "ratio", "unit": "x"}
+    same = headline("hosts charge {r:times} theirs", {"r": 1.001}, {"r": ratio})
+    assert same == "Hosts charge the same as theirs"  # not "1.00× the developer's own price"
+    assert headline("{r:times} theirs", {"r": 1.35}, {"r": ratio}) == "1.35× as much as theirs"
 
 
 def test_no_headline_hard_codes_a_date():

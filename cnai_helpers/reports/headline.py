@@ -12,7 +12,8 @@ changing" when the report recorded a ``_ci_low``/``_ci_high`` interval that incl
 size of a change, without its sign), ``words`` (a code value as words), ``month`` (a list's month
 "2025-01" as "January 2025"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
 "about a fifth (20.3%)" when within a point of a simple fraction, else "20.3%"), ``change`` (a change
-in percentage points as "down 11.7 points"), ``are`` (a count with its verb: "1 is", "14 are"). A template whose figure
+in percentage points as "down 11.7 points"), ``are`` (a count with its verb: "1 is", "14 are"), ``times`` (a ratio: "the same as" when it
+rounds to 1.00×, else "1.35× as much as"). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
 
@@ -26,7 +27,7 @@ from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
 OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
-FILTERS = ("trend", "abs", "words", "month", "ordinal", "approx", "change", "are")
+FILTERS = ("trend", "abs", "words", "month", "ordinal", "approx", "change", "are", "times")
 
 ORDINALS = [
     "first",
@@ -108,6 +109,9 @@ def _one(
                 return "no change"
             return f"{'up' if pts > 0 else 'down'} {abs(pts):.1f} points"
         return fmt(value, kind, unit)
+    if how == "times":  # a ratio before a noun: "the same as" at 1.00×, else "1.35× as much as"
+        shown = fmt(value, kind or "ratio", unit)
+        return "the same as" if shown in ("1.00×", "1.0×", "1×") else f"{shown} as much as"
     if how == "are":  # a count with its verb: "1 is", "14 are"
         return f"{fmt(value, kind or 'count', unit)} {'is' if value == 1 else 'are'}"
     if how == "month":
