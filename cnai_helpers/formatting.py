@@ -14,7 +14,8 @@ ALIASES = {"pct": "share", "raw": "text"}  # older kind names, still accepted
 
 def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
     """A figure formatted for people: 68.0%, 1,234, USD 5.6 m, 1.45x, 2029; a share with unit
-    ``pp`` is a change in percentage points: −12.1 pp."""
+    ``pp`` is a change in percentage points: −12.1 pp; a number with unit ``coefficient`` (Cohen's
+    kappa, a Gini coefficient) has two decimals: 1.00, not 1."""
     kind = ALIASES.get(kind or "", kind)
     if value is None:
         return "n/a"
@@ -29,6 +30,8 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
         return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
     if kind == "ratio":
         return fmt_ratio(value)
+    if unit == "coefficient" and kind in (None, "number"):  # Cohen's kappa, a Gini: 1.00, 0.83
+        return f"{value:.2f}".replace("-", "−")
     if unit == "years" and kind in (None, "number"):  # a duration: 0.7 years, not 0.728
         return f"{value:,.1f} years"
     if kind == "count":

@@ -79,3 +79,13 @@ def test_a_date_is_written_day_month_year():
     from cnai_helpers.formatting import day
 
     assert day("2025-04-30") == "30 April 2025" and day("2025-03") == "March 2025"
+
+
+def test_a_coefficient_keeps_two_decimals():
+    """Cohen's kappa of perfect agreement read "1" on who-files-genai."""
+    from cnai_helpers.formatting import fmt
+
+    assert (
+        fmt(1.0, "number", "coefficient") == "1.00"
+        and fmt(0.834, "number", "coefficient") == "0.83"
+    )
