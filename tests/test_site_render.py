@@ -465,6 +465,10 @@ def test_data_as_of_names_the_registries_a_report_reads():
     by_source = registries_read({}, ["cac_ds_1", "epoch_x"], currency)
     assert [c["registry"] for c in by_source] == ["deep_synthesis"]
     assert registries_read({}, ["epoch_x"], currency) == []
+    pooled = registries_read(
+        {"pooled_registries": ["deep_synthesis", "genai_filings"]}, [], currency
+    )
+    assert [c["registry"] for c in pooled] == ["deep_synthesis", "genai_filings"]
     assert (
         as_of_text(currency["deep_synthesis"])
         == "Deep synthesis: list of 2026-03, published 2026-03-12"
@@ -599,7 +603,7 @@ def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
         None,
         figure="f",
         definition="hub provinces",
-        registry="genai_filings",
+        registry="generative_pooled",
         cutoff="2025-03",
         census=True,
     )
