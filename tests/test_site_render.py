@@ -974,3 +974,24 @@ def test_no_headline_hard_codes_a_date():
     dated = re.compile(r"\b(" + "|".join(MONTHS) + r")\b|\b(19|20)\d\d\b")
     bad = {r.id: r.headline for r in load_site() if r.headline and dated.search(r.headline)}
     assert not bad, bad
+
+
+def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict():
+    """A report page whose verdict on a claim is only a sensitivity points the reader to the
+    page that gives the verdict (its title, a link to the claim's anchor there)."""
+    from cnai_helpers import evidence
+
+    v = evidence.judge(
+        "hubs_80", 0.752, None, figure="f", definition="hub provinces",
+        registry="deep_synthesis", census=True,
+    ).as_dict()  # fmt: skip
+    titles = {r.id: r.title for r in load_site(expand=False)}
+    (entry,) = render.group_claims([{**v, "quote": "Nearly 80%", "article": "WIRED"}], titles)
+    assert entry["status"] == "sensitivity" and entry["label"] == "sensitivity check"
+    from cnai_helpers import readings
+
+    prim = readings.reading("hubs_80").primary.report
+    assert entry["elsewhere_href"] == f"{prim}/index.html#verdict-hubs_80"
+    title = titles[prim]
+    assert f"given on the “{title}” page" in entry["elsewhere"]
+    assert "committed reading" not in entry["elsewhere"]
