@@ -358,6 +358,7 @@ def source_traced(
         "has no primary data to compute it.",
         basis="curated",
         value=value,
+        kind=kind,  # the page writes the figure in its kind: 2029, not "2,029"; 68.0%, not 0.68
     )
 
 

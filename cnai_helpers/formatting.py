@@ -4,6 +4,7 @@ neither imports the other's formatting)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .display import fmt_number, fmt_ratio
@@ -13,7 +14,8 @@ ALIASES = {"pct": "share", "raw": "text"}  # older kind names, still accepted
 
 def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
     """A figure formatted for people: 68.0%, 1,234, USD 5.6 m, 1.45x, 2029; a share with unit
-    ``pp`` is a change in percentage points: −12.1 pp."""
+    ``pp`` is a change in percentage points: −12.1 pp; a number with unit ``coefficient`` (Cohen's
+    kappa, a Gini coefficient) has two decimals: 1.00, not 1."""
     kind = ALIASES.get(kind or "", kind)
     if value is None:
         return "n/a"
@@ -28,6 +30,8 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
         return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2%}"
     if kind == "ratio":
         return fmt_ratio(value)
+    if unit == "coefficient" and kind in (None, "number"):  # Cohen's kappa, a Gini: 1.00, 0.83
+        return f"{value:.2f}".replace("-", "−")
     if unit == "years" and kind in (None, "number"):  # a duration: 0.7 years, not 0.728
         return f"{value:,.1f} years"
     if kind == "count":
@@ -37,6 +41,40 @@ def fmt(value: Any, kind: str | None = None, unit: str | None = None) -> str:
         cur, _, scale = unit.partition(" ")
         return f"{cur} {text}" + (f" {scale}" if scale else "")
     return text + (f" {unit}" if unit else "")
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month(value: Any) -> str:
+    """A list's month as people write it: "2025-01" -> "January 2025" (the one date style of
+    headlines, chart titles and prose); anything that is not a year-month is returned as it is."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(value).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return str(value)
+    return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+
+
+def day(value: Any) -> str:
+    """A date as people write it: "2025-04-30" -> "30 April 2025"; a year-month as
+    :func:`month`; anything else as it is."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return month(value)
+    return f"{int(m.group(3))} {MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
 
 
 def span(lo_text: str, hi_text: str) -> str:

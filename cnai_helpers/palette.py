@@ -35,6 +35,8 @@ ESTIMATE = BLUE
 HIGHLIGHT = VERMILION  # the one bar a chart is about (this batch, this province)
 BASE = BLUE  # every other bar
 NEUTRAL = GREY  # reference lines: parity, equal spread, a parameter's value
+POINTS = ORANGE  # the city bubbles over a blue map (no registry or claim is drawn on a map)
+SECOND_ESTIMATE = SKY  # the same estimate on other data beside ESTIMATE (latest list vs cut-off)
 
 REGISTRIES = {
     "deep_synthesis": BLUE,
@@ -63,7 +65,25 @@ CHIPS = {  # Nvidia in blues and greys, Huawei in warm colours
     "Huawei Ascend 910C": VERMILION,
 }
 COUNTRIES = {"China": VERMILION, "United States": BLUE, "Other": GREEN}
-KINDS = {"registry": REGISTRIES, "lab": LABS, "chip": CHIPS, "country": COUNTRIES}
+WEIGHTS = {"open": GREEN, "closed": BLUE}  # open-weight against closed models
+# a claim's status: the colours of the site's badges (site.css --ok, --bad, --dep, --nt, --src)
+STATUSES = {
+    "supported": "#1a7f37",
+    "contradicted": "#a40e26",
+    "inconclusive": "#bf8700",
+    "depends_on_definition": "#7d4e00",
+    "not_testable": "#57606a",
+    "source_traced": "#0550ae",
+    "pending": "#afb8c1",
+}
+KINDS = {
+    "registry": REGISTRIES,
+    "lab": LABS,
+    "chip": CHIPS,
+    "country": COUNTRIES,
+    "weights": WEIGHTS,
+    "status": STATUSES,
+}
 
 
 def _find(table: dict[str, str], name: str) -> str | None:

@@ -17,7 +17,12 @@ CJK_FONTS = (
     "SimHei",
     "Microsoft YaHei",
 )
-PALETTE = "colorblind"  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
+PALETTE = "colorblind"
+PHONE_PX = 360  # the narrowest display width a chart must be legible at
+MIN_PHONE_FONT_PX = 9.0  # the smallest text, in px, when the chart is shown PHONE_PX wide
+FIGSIZE = (6.2, 4.0)  # inches: the theme's figure; its 11.5 pt text is 9.3 px at 360 px wide
+SMALL_PT = 11.5  # the smallest text of the theme: ticks, legends, annotations (FONT_SIZES)
+TITLE_PT = 13.0  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
 
 
 def cjk_font() -> str | None:
@@ -47,10 +52,18 @@ def set_theme() -> None:
             "font.family": "sans-serif",
             "font.sans-serif": family,
             "axes.unicode_minus": False,
-            "figure.figsize": (9, 4.8),
+            # a chart is drawn narrow enough that its smallest text stays legible when a phone
+            # shows it 360 px wide (see legibility(): a 6.2-inch chart with 11 pt ticks)
+            "figure.figsize": FIGSIZE,
+            "figure.titlesize": TITLE_PT,
             "figure.dpi": 100,
             "savefig.bbox": "tight",
             "axes.titleweight": "bold",
+            "xtick.labelsize": SMALL_PT,
+            "ytick.labelsize": SMALL_PT,
+            "legend.fontsize": SMALL_PT,
+            "legend.title_fontsize": SMALL_PT,
+            "font.size": SMALL_PT,  # ax.text() and annotations without a size of their own
         }
     )
 
@@ -109,13 +122,25 @@ def invisible_bars(fig, min_px: float = 1.0) -> list[str]:
 
 
 def date_axis(ax, axis: str = "x") -> None:
-    """A time axis labelled compactly (years, then months where there is room)."""
+    """A time axis labelled compactly (years, then months where there is room); the first
+    label always carries its year ("Jul\n2025", not a bare "Jul" whose year the reader must
+    guess from a later "2026")."""
+    import re
+
     import matplotlib.dates as mdates
 
-    loc = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    class _Concise(mdates.ConciseDateFormatter):
+        def format_ticks(self, values):
+            labels = list(super().format_ticks(values))
+            if labels and not re.search(r"\d{4}", labels[0]) and len(values):
+                year = mdates.num2date(values[0]).year
+                labels[0] = f"{labels[0]}\n{year}"
+            return labels
+
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=8)
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(loc)
-    target.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    target.set_major_formatter(_Concise(loc, show_offset=False))
 
 
 def ratio_axis(ax, axis: str = "x", marks=()) -> None:
@@ -143,6 +168,119 @@ def ratio_axis(ax, axis: str = "x", marks=()) -> None:
 
 
 BATCH_BAR_DAYS = 24  # width of one list's bar on a time axis (lists are a month or more apart)
+
+
+def legibility(
+    fig, width_px: float | None = None, dpi: float | None = None, phone_px: int = PHONE_PX
+) -> dict:
+    """How small the chart's text gets on a phone: the smallest font (points) of the text a
+    reader sees (titles, labels, tick labels in view, legend, annotations), the chart's display
+    width (CSS px, ``width_px``: the saved image's width at the display dpi; default the figure's
+    width at its dpi) and that font's size in px when the chart is scaled down to ``phone_px``
+    wide (a chart narrower than that is shown at its own size). A 10-inch chart with 8 pt labels
+    is 3.6 px text on a phone. Call after the figure is drawn."""
+    from matplotlib.text import Text
+
+    hidden = set()  # tick labels of ticks outside the view: not drawn
+    for ax in fig.axes:
+        for name in ("x", "y"):
+            axis = ax.xaxis if name == "x" else ax.yaxis
+            lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+            for t in axis.get_majorticklabels() + axis.get_minorticklabels():
+                pos = t.get_position()[0 if name == "x" else 1]
+                if not (lo - 1e-9 <= pos <= hi + 1e-9):
+                    hidden.add(id(t))
+    sizes = []
+    for t in fig.findobj(Text):
+        if id(t) in hidden or not t.get_visible() or not t.get_text().strip():
+            continue
+        if t.axes is not None and not t.axes.get_visible():
+            continue
+        sizes.append(float(t.get_fontsize()))
+    smallest = min(sizes) if sizes else None
+    dpi = dpi or (DISPLAY_DPI if width_px else fig.dpi)
+    width = float(width_px) if width_px else fig.get_figwidth() * dpi
+    return legible_px(smallest, width, dpi=dpi, phone_px=phone_px)
+
+
+def legible_px(
+    font_pt, width_px: float, dpi: float | None = None, phone_px: int = PHONE_PX
+) -> dict:
+    """``{"min_font_pt", "width_px", "min_font_px_at_phone"}`` for text of ``font_pt`` points on
+    a chart shown ``width_px`` CSS px wide at ``dpi`` (default: the site's display dpi, 110)."""
+    dpi = dpi or DISPLAY_DPI
+    px = None
+    if font_pt is not None:
+        px = font_pt * dpi / 72 * min(1.0, phone_px / width_px)
+    return {
+        "min_font_pt": font_pt,
+        "dpi": dpi,
+        "width_px": round(width_px),
+        "phone_px": phone_px,
+        "min_font_px_at_phone": None if px is None else round(px, 2),
+    }
+
+
+def title_clashes(fig) -> list[str]:
+    """What the figure's title runs into: each axes (a colour bar included, with its tick and
+    axis labels) whose drawn box overlaps the title's, as "axes N" or "colour bar N". Call
+    after the figure is drawn."""
+    title = getattr(fig, "_suptitle", None)
+    if title is None or not title.get_text().strip():
+        return []
+    renderer = fig.canvas.get_renderer()
+    box = title.get_window_extent(renderer)
+    out = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible():
+            continue
+        other = ax.get_tightbbox(renderer)
+        if other is not None and box.overlaps(other):
+            kind = "colour bar" if getattr(ax, "_colorbar", None) is not None else "axes"
+            out.append(f"{kind} {i + 1}")
+    return out
+
+
+def legend_clashes(fig) -> list[str]:
+    """Legends drawn over an axis's label or tick labels (a legend put under the chart, too
+    close): each as "legend N over the x label of axes M" (or "x tick labels"). Call after the
+    figure is drawn."""
+    renderer = fig.canvas.get_renderer()
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    out = []
+    for n, leg in enumerate([lg for lg in legends if lg is not None], start=1):
+        box = leg.get_window_extent(renderer)
+        for i, ax in enumerate(fig.axes):
+            for name in ("x", "y"):
+                axis = ax.xaxis if name == "x" else ax.yaxis
+                label = axis.get_label()
+                if label.get_text().strip() and box.overlaps(label.get_window_extent(renderer)):
+                    out.append(f"legend {n} over the {name} label of axes {i + 1}")
+                lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+                for t in axis.get_majorticklabels():
+                    pos = t.get_position()[0 if name == "x" else 1]
+                    if not (t.get_text().strip() and lo <= pos <= hi):
+                        continue
+                    if box.overlaps(t.get_window_extent(renderer)):
+                        out.append(f"legend {n} over the {name} tick labels of axes {i + 1}")
+                        break
+    return out
+
+
+def wrap_title(fig, title: str) -> str:
+    """``title`` broken into lines that fit the figure's width at the title's font size, so that
+    a long title neither runs off the chart nor widens the saved image (which would shrink every
+    text on a phone)."""
+    import textwrap
+
+    size = mpl.font_manager.FontProperties(
+        size=mpl.rcParams["figure.titlesize"]
+    ).get_size_in_points()
+    chars = max(20, int(fig.get_figwidth() * 72 / (0.56 * size)))
+    return "\n".join(textwrap.wrap(title, chars)) or title
+
+
+DISPLAY_DPI = 110  # the page shows a chart at this many px per inch (finish's dpi)
 
 
 def caption(text: str):
@@ -192,6 +330,37 @@ def _has_data(artist) -> bool:
     return True
 
 
+def _colour_of(artist) -> str | None:
+    """The colour a legend entry's artist is drawn in (hex), or None: a line's colour, the
+    face of the first bar or point (the edge of a hollow marker)."""
+    import numpy as np
+    from matplotlib.collections import Collection
+    from matplotlib.colors import to_hex
+    from matplotlib.container import Container
+    from matplotlib.lines import Line2D
+
+    try:
+        if isinstance(artist, Line2D):
+            return to_hex(artist.get_color())
+        if isinstance(artist, Container):
+            first = next((a for a in artist if a is not None and hasattr(a, "get_facecolor")), None)
+            if first is None:  # an error bar: its data line
+                first = next((a for a in artist if isinstance(a, Line2D)), None)
+                return to_hex(first.get_color()) if first is not None else None
+            return to_hex(first.get_facecolor())
+        if isinstance(artist, Collection):
+            face = np.asarray(artist.get_facecolor())
+            if face.size and face[0][3] > 0:
+                return to_hex(face[0])
+            edge = np.asarray(artist.get_edgecolor())
+            return to_hex(edge[0]) if edge.size else None
+        if hasattr(artist, "get_facecolor"):
+            return to_hex(artist.get_facecolor())
+    except (ValueError, TypeError, IndexError):
+        return None
+    return None
+
+
 def _axis_info(ax, name: str) -> dict:
     import matplotlib.dates as mdates
 
@@ -222,7 +391,7 @@ def describe_axes(fig) -> list[dict]:
     labels in view (major and minor) and whether it is a date axis; the legend's entries and
     those that draw nothing (an empty label, or only artists without data); how many sets of
     bars draw nothing (every bar zero-wide or zero-high); the share of finite cells of each
-    image (a heatmap). Call after the figure is drawn (``savefig``); kept in the
+    image (a heatmap); the colour (hex) each legend entry is drawn in (``legend_colours``). Call after the figure is drawn (``savefig``); kept in the
     chart's output metadata (``cnai_axes``) for the site's tests."""
     import numpy as np
     from matplotlib.container import BarContainer
@@ -243,14 +412,18 @@ def describe_axes(fig) -> list[dict]:
             for a in (*x.lines, *x.collections, *x.containers, *x.patches)
             if not str(a.get_label()).startswith("_")
         ]
-        empty = []
+        empty, colours = [], {}
         for text in texts:
             mine = [a for a in artists if a.get_label() == text]
             if not text.strip() or (mine and not any(_has_data(a) for a in mine)):
                 empty.append(text)
-        entry = by_ax.setdefault(id(ax), {"legend": [], "empty_legend": []})
+            found = next((c for c in map(_colour_of, mine) if c), None)
+            if found:
+                colours[text] = found
+        entry = by_ax.setdefault(id(ax), {"legend": [], "empty_legend": [], "colours": {}})
         entry["legend"] += texts
         entry["empty_legend"] += empty
+        entry["colours"].update(colours)
     for ax in fig.axes:
         if not ax.get_visible() or not ax.axison:
             continue
@@ -266,12 +439,14 @@ def describe_axes(fig) -> list[dict]:
                 "y": _axis_info(ax, "y"),
                 "legend": by_ax.get(id(ax), {}).get("legend", []),
                 "empty_legend": by_ax.get(id(ax), {}).get("empty_legend", []),
+                "legend_colours": by_ax.get(id(ax), {}).get("colours", {}),
                 "images": images,
             }
         )
     if id(None) in by_ax and out:  # figure legends: on the first axes' entry
         out[0]["legend"] += by_ax[id(None)]["legend"]
         out[0]["empty_legend"] += by_ax[id(None)]["empty_legend"]
+        out[0]["legend_colours"].update(by_ax[id(None)]["colours"])
     return out
 
 
@@ -279,7 +454,7 @@ def finish(
     fig,
     title: str,
     source: str,
-    dpi: int = 110,
+    dpi: int = DISPLAY_DPI,
     *,
     data=None,
     alt: str | None = None,
@@ -298,7 +473,7 @@ def finish(
 
     from .display import TABLE_MIME, csv_meta
 
-    fig.suptitle(title)
+    fig.suptitle(wrap_title(fig, title))
     if percent:
         share_axes_as_percent(fig)
     thin = invisible_bars(fig)
@@ -312,9 +487,12 @@ def finish(
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
     axes = describe_axes(fig)
-    plt.close(fig)
     png = buf.getvalue()
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    legible = legibility(fig, width_px=width / 2, dpi=dpi)  # the page shows it half size
+    legible["title_clashes"] = title_clashes(fig)
+    legible["legend_clashes"] = legend_clashes(fig)
+    plt.close(fig)
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
     bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}
     if data is not None:
@@ -322,6 +500,7 @@ def finish(
     meta = {
         "image/png": {"alt": text, "width": width // 2, "height": height // 2},
         "cnai_axes": axes,
+        "cnai_legibility": legible,
     }
     display(bundle, metadata=meta, raw=True)
     display(caption(f"Source: {source}"))

@@ -365,3 +365,26 @@ def test_quality_table_names_the_list_and_the_correction_for_people():
         t["reason"][0] == "region code 406301 → 460000 (project correction: not a GB/T 2260 code)"
     )
     assert "cac_" not in t.to_csv() and "corrections.csv" not in t.to_csv()
+
+
+def test_the_place_gaining_most_in_a_batch_is_named_only_for_a_clear_gain():
+    import pandas as pd
+
+    from cnai_helpers.analysis.digest import biggest_gain
+
+    places = pd.DataFrame(
+        {
+            "code": ["44", "33", "unknown", "11"],
+            "place": ["Guangdong", "Zhejiang", "unknown", "Beijing"],
+            "new filings": [40, 30, 20, 10],
+            "share of batch": [0.30, 0.242, 0.30, 0.10],
+            "share cumulative": [0.30, 0.122, 0.01, 0.25],
+        }
+    )
+    assert biggest_gain(places) == {
+        "place": "Zhejiang",
+        "share_batch": 0.242,
+        "share_cumulative": 0.122,
+    }
+    steady = places.assign(**{"share cumulative": places["share of batch"] - 0.01})
+    assert biggest_gain(steady) is None  # no place gains 5 points: nothing to headline

@@ -27,3 +27,12 @@ def test_source_traced_formats_the_value_as_the_page_shows_it():
     assert "(68.0%)" in ev.source_traced(0.68, "t", kind="share").reason
     assert "(USD 14 bn)" in ev.source_traced(14.0417, "t", kind="money", unit="USD bn").reason
     assert "(2029)" in ev.source_traced(2029.0, "t", kind="year").reason
+
+
+def test_a_source_traced_year_is_shown_as_a_year_on_the_page():
+    """The monetization page showed OpenAI's profitability year as "2,029": the verdict did not
+    carry the figure's kind, so the page formatted 2029 as a count."""
+    from cnai_helpers.reports.render import _estimate_text
+
+    v = ev.source_traced(2029, "t", kind="year")
+    assert _estimate_text(v.as_dict() if hasattr(v, "as_dict") else vars(v)) == "2029"

@@ -62,3 +62,138 @@ def test_count_axis_ticks_whole_numbers():
     ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks), ticks
     plt.close(fig)
+
+
+def _finished_meta(fig, title="A chart"):
+    import IPython.display
+
+    shown = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: shown.append(k.get("metadata") or {})
+    try:
+        plotting.finish(fig, title, "test")
+    finally:
+        IPython.display.display = orig
+    return next(m for m in shown if "cnai_legibility" in m)
+
+
+def test_a_wide_chart_with_small_labels_is_illegible_on_a_phone():
+    """Reader 2: two-panel charts 10-11 inches wide with 8 pt labels were ~4 px text at 390 px.
+    The metadata finish keeps says how small the smallest text gets at 360 px."""
+    plotting.set_theme()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    a.plot([1, 2], [3, 4])
+    b.plot([1, 2], [3, 4])
+    b.text(1.5, 3.5, "a note", fontsize=8)
+    meta = _finished_meta(fig)["cnai_legibility"]
+    assert meta["min_font_pt"] == 8
+    assert meta["width_px"] >= 10 * 110  # shown at 110 px per inch (less the margins cropped)
+    assert meta["min_font_px_at_phone"] < 4.5  # 8 pt * 110/72 * 360/1210+
+
+
+def test_the_themes_chart_is_legible_at_360_px_even_with_a_long_title():
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot(plotting.batch_dates(BATCHES), [1, 4, 9, 12, 20], label="filings")
+    ax.set_ylabel("filings")
+    ax.legend()
+    long = "Deep synthesis (深度合成): new and cumulative filings per batch, " * 3
+    meta = _finished_meta(fig, long)
+    leg = meta["cnai_legibility"]
+    assert leg["min_font_px_at_phone"] >= plotting.MIN_PHONE_FONT_PX, leg
+    # the title is wrapped, not left to widen the image (which shrinks every text on a phone)
+    assert meta["image/png"]["width"] <= plotting.FIGSIZE[0] * 110 + 5
+
+
+def test_tick_labels_out_of_view_do_not_count():
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xticks([0, 0.5, 1, 5])
+    ax.set_xticklabels(["0", "½", "1", "five"])
+    ax.get_xticklabels()[-1].set_fontsize(4)  # "five", outside the view: not drawn
+    ax.set_xlim(0, 1)
+    fig.canvas.draw()
+    assert plotting.legibility(fig)["min_font_pt"] == plotting.SMALL_PT
+    ax.get_xticklabels()[1].set_fontsize(5)  # "½", in view
+    assert plotting.legibility(fig)["min_font_pt"] == 5
+    plt.close(fig)
+
+
+def test_chart_metadata_keeps_the_colour_of_each_legend_entry():
+    from cnai_helpers.palette import colour
+
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [1, 2], color=colour("registry", "deep_synthesis"), label="deep synthesis")
+    ax.bar([3], [1], color=colour("registry", "genai_filings"), label="generative-AI filings")
+    ax.scatter([1], [1], facecolors="none", edgecolors="#949494", label="hollow")
+    ax.errorbar([1], [1], xerr=[[0.1], [0.2]], fmt="o", color="#56b4e9", label="estimate")
+    ax.legend()
+    (a,) = _finished_meta(fig)["cnai_axes"]
+    assert a["legend_colours"] == {
+        "deep synthesis": "#0173b2",
+        "generative-AI filings": "#de8f05",
+        "hollow": "#949494",
+        "estimate": "#56b4e9",
+    }
+
+
+def test_notebooks_take_their_colours_from_the_palette():
+    """Registry colours differed between charts and orange meant four things: a notebook names
+    no colour of matplotlib's cycle ("C1") and no hex colour; it asks the palette module."""
+    import re
+
+    from cnai_helpers import paths
+
+    found = {}
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        text = nb.read_text(encoding="utf-8")
+        bad = re.findall(r'(?:colou?rs?|edgecolors?|facecolors?)=\\?"(C\d|#[0-9a-fA-F]{3,8})', text)
+        bad += re.findall(r'\\"C\d\\"', text)
+        if bad:
+            found[nb.name] = bad
+    assert not found, found
+
+
+def test_a_title_running_into_a_colour_bar_is_seen():
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    im = ax.imshow(np.arange(9.0).reshape(3, 3))
+    fig.colorbar(im, ax=ax, label="location quotient")
+    fig.suptitle("A long title", x=0.9, y=0.6)  # over the colour bar
+    fig.canvas.draw()
+    assert "colour bar 2" in plotting.title_clashes(fig)
+    fig.suptitle("A long title")  # above everything
+    fig.tight_layout()
+    fig.canvas.draw()
+    assert plotting.title_clashes(fig) == []
+    plt.close(fig)
+
+
+def test_a_time_axis_names_the_year_of_its_first_tick():
+    """The cancellations axis read "Jul Aug Sep Oct Nov Dec 2026": the 2025 of July was nowhere."""
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot(plotting.batch_dates(["2025-07", "2025-09", "2025-11", "2026-01"]), [1, 2, 3, 4])
+    plotting.date_axis(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "2025" in labels[0], labels
+    plt.close(fig)
+
+
+def test_a_legend_over_the_axis_label_is_seen():
+    """who-files: a legend put under the chart sat on "share of unique filings"."""
+    plotting.set_theme()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="two-phase, to the cut-off")
+    ax.set_xlabel("share of unique filings")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False)
+    fig.tight_layout()
+    fig.canvas.draw()
+    assert plotting.legend_clashes(fig), "legend over the x label not seen"
+    ax.legend(loc="upper left")
+    fig.canvas.draw()
+    assert plotting.legend_clashes(fig) == []
+    plt.close(fig)

@@ -66,3 +66,26 @@ def test_a_range_with_a_negative_end_reads_as_words(lo, hi, kind, unit, expected
     assert got == expected, got
     if unit is None:
         assert interval_suffix(lo, hi, kind) == f" (95% interval {got})"
+
+
+def test_a_lists_month_is_written_as_people_write_dates():
+    from cnai_helpers.formatting import month
+
+    assert month("2025-01") == "January 2025" and month("2026-05") == "May 2026"
+    assert month("2025-13") == "2025-13" and month("none") == "none"  # not a month: as it is
+
+
+def test_a_date_is_written_day_month_year():
+    from cnai_helpers.formatting import day
+
+    assert day("2025-04-30") == "30 April 2025" and day("2025-03") == "March 2025"
+
+
+def test_a_coefficient_keeps_two_decimals():
+    """Cohen's kappa of perfect agreement read "1" on who-files-genai."""
+    from cnai_helpers.formatting import fmt
+
+    assert (
+        fmt(1.0, "number", "coefficient") == "1.00"
+        and fmt(0.834, "number", "coefficient") == "0.83"
+    )

@@ -241,6 +241,69 @@ def _charts(root, reports):
                     yield r.id, meta.get("image/png", {}).get("alt", ""), meta["cnai_axes"]
 
 
+def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
+    """Scaled down to a 360 px wide screen, every chart's smallest text is at least 9 px
+    (two-panel charts 11 inches wide with 8 pt labels were about 4 px on a phone): from the font
+    sizes and the chart's display width that ``plotting.finish`` keeps (``cnai_legibility``);
+    and no chart's title runs into its axes or colour bar, no legend over an axis's labels."""
+    from cnai_helpers.plotting import MIN_PHONE_FONT_PX
+
+    _, root, reports = full_site
+    small, n = [], 0
+    for r in reports:
+        nb = nbformat.read(root / r.id / f"{r.id}.ipynb", as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                meta = out.get("metadata", {})
+                if "cnai_axes" not in meta:
+                    continue
+                n += 1
+                leg = meta.get("cnai_legibility")
+                alt = meta.get("image/png", {}).get("alt", "")[:70]
+                if not leg:
+                    small.append(f"{r.id}: {alt!r}: no legibility metadata")
+                    continue
+                if leg.get("title_clashes"):
+                    small.append(f"{r.id}: {alt!r}: title runs into {leg['title_clashes']}")
+                if leg.get("legend_clashes"):
+                    small.append(f"{r.id}: {alt!r}: {leg['legend_clashes']}")
+                if (leg["min_font_px_at_phone"] or 99) < MIN_PHONE_FONT_PX:
+                    small.append(
+                        f"{r.id}: {alt!r}: {leg['min_font_pt']} pt on a {leg['width_px']} px"
+                        f" chart is {leg['min_font_px_at_phone']} px at 360 px"
+                    )
+    assert n >= 10, f"only {n} charts carry their metadata"
+    assert not small, "\n".join(small)
+
+
+def test_every_chart_draws_a_registry_and_the_claim_in_the_palettes_colours(full_site):
+    """A registry keeps its colour from chart to chart (it changed between charts), and the
+    claim's band is the palette's claim colour, never an estimate's (estimate dots were orange on
+    an orange band): from each legend entry's colour, kept by ``plotting.finish``."""
+    from cnai_helpers import palette
+    from cnai_helpers.reference import registry_label
+
+    _, root, reports = full_site
+    names = {
+        registry_label(reg).split(" (")[0].lower(): col for reg, col in palette.REGISTRIES.items()
+    }
+    wrong, seen = [], 0
+    for rid, alt, axes in _charts(root, reports):
+        for a in axes:
+            for text, col in a.get("legend_colours", {}).items():
+                low = text.lower()
+                reg = next((n for n in names if low.startswith(n)), None)
+                want = names.get(reg) if reg else None
+                if low.startswith(("the claim as read", "what the claim")):
+                    want = palette.CLAIM
+                if want:
+                    seen += 1
+                    if col.lower() != want.lower():
+                        wrong.append(f"{rid}: {alt[:60]!r}: {text!r} drawn {col}, palette {want}")
+    assert seen >= 5, f"only {seen} legend entries name a registry or the claim"
+    assert not wrong, "\n".join(wrong)
+
+
 def _number(tick: str) -> float | None:
     try:
         return float(tick.replace("\u2212", "-").replace(",", ""))

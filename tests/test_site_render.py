@@ -315,7 +315,11 @@ def test_a_key_figure_shows_its_recorded_interval():
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("n_filings", "must be a list"), ([1], "must be a list"), (list("abcdefg"), "at most 6")],
+    [
+        ("n_filings", "must be a list"),
+        ([1], "results keys or 'key: Short label'"),
+        (list("abcde"), "at most 4"),
+    ],
 )
 def test_key_figures_in_the_site_definition_are_checked(tmp_path, value, message):
     from cnai_helpers.reports.site import SiteError, load_site
@@ -890,6 +894,86 @@ def test_the_front_page_opens_with_the_chosen_reports_headlines():
     ]
     lede = site_config()["lede"]
     assert lede and set(lede) <= {r.id for r in load_site()}
+
+
+def test_headline_filters_write_months_ranks_and_shares_as_a_journalist_would():
+    from cnai_helpers.reports.headline import headline
+
+    values = {"cut": "2025-01", "rank": 2, "far": 14, "share": 0.752, "odd": 0.683}
+    meta = {"share": {"kind": "share"}, "odd": {"kind": "share"}}
+    text = headline(
+        "{share:approx} by {cut:month}; {rank:ordinal} of 31, {far:ordinal}; {odd:approx}.",
+        values,
+        meta,
+    )
+    # a share near a simple fraction in words with the figure; one that is not: the figure alone
+    assert text == "About three quarters (75.2%) by January 2025; second of 31, 14th; 68.3%."
+    assert "rank 2" not in text and "2025-01" not in text
+
+
+def test_the_answer_box_takes_at_most_four_key_figures_with_short_labels(tmp_path):
+    from cnai_helpers.reports.site import SiteError
+
+    def entry(figs):
+        return {"reports": [{"id": "a", "notebook": "t.ipynb", "title": "A", "question": "A?",
+                             "key_figures": figs}]}  # fmt: skip
+
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(entry(["a", "b", "c", "d", "e"])))
+    with pytest.raises(SiteError, match="at most 4 key_figures"):
+        load_site(tmp_path / "site.yaml")
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(entry([{"a": "x" * 41}])))
+    with pytest.raises(SiteError, match="at most 40 characters"):
+        load_site(tmp_path / "site.yaml")
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(entry([{"n_filings": "Filings"}, "b"])))
+    (r,) = load_site(tmp_path / "site.yaml")
+    assert r.key_figures == ("n_filings", "b") and dict(r.key_labels) == {"n_filings": "Filings"}
+
+
+def test_every_report_of_the_site_shows_at_most_four_short_labelled_key_figures():
+    """geo-genai's answer box had six figures with sentence-long labels; every report of the
+    real site.yaml names at most four, each with a short label (its description a tooltip)."""
+    from cnai_helpers.reports.site import MAX_KEY_FIGURES, MAX_KEY_LABEL
+
+    for r in load_site():
+        labels = dict(r.key_labels)
+        assert 1 <= len(r.key_figures) <= MAX_KEY_FIGURES, (r.id, r.key_figures)
+        unlabelled = [k for k in r.key_figures if k not in labels]
+        assert not unlabelled, f"{r.id}: key figures without a short label {unlabelled}"
+        assert all(len(x) <= MAX_KEY_LABEL and "{" not in x for x in labels.values()), labels
+
+
+def test_the_answer_box_shows_the_short_label_and_keeps_the_description_as_its_tooltip():
+    from cnai_helpers.reports.render import key_figures
+
+    nb = _nb_with_verdict()
+    (f,) = key_figures(nb, ["hub_share"], labels={"hub_share": "Four hub provinces"})
+    assert f["label"] == "Four hub provinces" and f["long"] and f["long"] != f["label"]
+
+
+def test_headline_changes_and_counts_read_as_words():
+    from cnai_helpers.reports.headline import headline
+
+    meta = {"d": {"kind": "share", "unit": "pp"}, "n": {"kind": "count"}, "m": {"kind": "count"}}
+    text = headline(
+        "x ({d:change}); {n:are} restated, {m:are} not", {"d": -0.117, "n": 1, "m": 14}, meta
+    )
+    assert text == "X (down 11.7 points); 1 is restated, 14 are not"
+    ratio = {"kind": "ratio", "unit": "x"}
+    same = headline("hosts charge {r:times} theirs", {"r": 1.001}, {"r": ratio})
+    assert same == "Hosts charge the same as theirs"  # not "1.00× the developer's own price"
+    assert headline("{r:times} theirs", {"r": 1.35}, {"r": ratio}) == "1.35× as much as theirs"
+
+
+def test_no_headline_hard_codes_a_date():
+    """who-files said "listed by December 2024" while its figures were to March 2025 (the
+    cut-off moved with the reading): a headline's dates come from the report's figures."""
+    import re
+
+    from cnai_helpers.formatting import MONTHS
+
+    dated = re.compile(r"\b(" + "|".join(MONTHS) + r")\b|\b(19|20)\d\d\b")
+    bad = {r.id: r.headline for r in load_site() if r.headline and dated.search(r.headline)}
+    assert not bad, bad
 
 
 def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict():

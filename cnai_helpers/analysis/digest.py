@@ -147,6 +147,25 @@ def place_table(
     return out.reset_index(drop=True)
 
 
+def biggest_gain(places: pd.DataFrame, min_gain: float = 0.05) -> dict | None:
+    """The place of :func:`place_table` whose share of the batch's new filings exceeds its share
+    of all filings to date by the most, when by at least ``min_gain`` (5 percentage points: a
+    smaller gain is a list's ordinary variation); None when no place gains that much. The
+    "unknown" place is never named."""
+    known = places[places["code"] != "unknown"]
+    if known.empty:
+        return None
+    gain = known["share of batch"] - known["share cumulative"]
+    best = known.loc[gain.idxmax()]
+    if float(gain.max()) < min_gain:
+        return None
+    return {
+        "place": str(best["place"]),
+        "share_batch": float(best["share of batch"]),
+        "share_cumulative": float(best["share cumulative"]),
+    }
+
+
 def first_places(filings: pd.DataFrame, batch: str, code: str, name: str) -> pd.DataFrame:
     """Places (``code``) with filings new in this batch and none in any earlier batch of the
     registry: the first filings from a province or city."""

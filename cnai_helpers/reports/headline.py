@@ -9,7 +9,11 @@ with the kind and unit the notebook recorded):
 A part in square brackets is optional: it is left out when one of its figures is missing
 (``"… in {n_batches} lists[; {active_filings} are still active]."``). Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign; "not clearly
 changing" when the report recorded a ``_ci_low``/``_ci_high`` interval that includes 0), ``abs`` (the
-size of a change, without its sign), ``words`` (a code value as words). A template whose figure
+size of a change, without its sign), ``words`` (a code value as words), ``month`` (a list's month
+"2025-01" as "January 2025"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
+"about a fifth (20.3%)" when within a point of a simple fraction, else "20.3%"), ``change`` (a change
+in percentage points as "down 11.7 points"), ``are`` (a count with its verb: "1 is", "14 are"), ``times`` (a ratio: "the same as" when it
+rounds to 1.00×, else "1.35× as much as"). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
 
@@ -18,11 +22,63 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..formatting import month
 from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
 OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
-FILTERS = ("trend", "abs", "words")
+FILTERS = ("trend", "abs", "words", "month", "ordinal", "approx", "change", "are", "times")
+
+ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+]
+# shares a reader says in words, and how close a share must be to be said so (1 point)
+FRACTIONS = (
+    (1 / 2, "half"),
+    (1 / 3, "a third"),
+    (2 / 3, "two thirds"),
+    (1 / 4, "a quarter"),
+    (3 / 4, "three quarters"),
+    (1 / 5, "a fifth"),
+    (2 / 5, "two fifths"),
+    (3 / 5, "three fifths"),
+    (4 / 5, "four fifths"),
+    (1 / 10, "a tenth"),
+)
+APPROX_TOLERANCE = 0.01
+
+
+def month_words(value: Any) -> str:
+    """A list's month "2025-01" as "January 2025" (:func:`cnai_helpers.formatting.month`)."""
+    return month(value)
+
+
+def ordinal_words(value: Any) -> str:
+    """A rank as a word: 1 -> "first", 2 -> "second", … 10 -> "tenth", then 11th, 22nd, 103rd."""
+    n = int(value)
+    if 1 <= n <= len(ORDINALS):
+        return ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def approx_words(value: float, kind: str | None = None, unit: str | None = None) -> str:
+    """A share in words where the words are exact enough: "about three quarters (75.2%)" when
+    the share is within a point of a simple fraction, else the share itself ("68.0%")."""
+    exact = fmt(value, kind or "share", unit)
+    for frac, words in FRACTIONS:
+        if abs(value - frac) <= APPROX_TOLERANCE:
+            return f"about {words} ({exact})"
+    return exact
 
 
 class HeadlineError(ValueError):
@@ -46,6 +102,24 @@ def _one(
         if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo <= 0 <= hi:
             return "not clearly changing"  # the change's interval includes no change
         return "rising" if value > 0 else "falling" if value < 0 else "unchanged"
+    if how == "change":  # a signed change in words: "down 11.7 points", "up 2.1 points"
+        if kind == "share" and unit == "pp":
+            pts = round(value * 100, 1)
+            if pts == 0:
+                return "no change"
+            return f"{'up' if pts > 0 else 'down'} {abs(pts):.1f} points"
+        return fmt(value, kind, unit)
+    if how == "times":  # a ratio before a noun: "the same as" at 1.00×, else "1.35× as much as"
+        shown = fmt(value, kind or "ratio", unit)
+        return "the same as" if shown in ("1.00×", "1.0×", "1×") else f"{shown} as much as"
+    if how == "are":  # a count with its verb: "1 is", "14 are"
+        return f"{fmt(value, kind or 'count', unit)} {'is' if value == 1 else 'are'}"
+    if how == "month":
+        return month_words(value)
+    if how == "ordinal":
+        return ordinal_words(value)
+    if how == "approx":
+        return approx_words(value, kind, unit)
     if how == "words":
         from ..display import code_label
 

@@ -85,7 +85,9 @@ def figure_entries(
         out.append(
             {
                 "name": name,
-                "label": m.get("description") or name.replace("_", " "),
+                # the answer box's label: the figure's short label, its description in a tooltip
+                "label": m.get("short") or m.get("description") or name.replace("_", " "),
+                "long": m.get("description") or "",
                 "value": fmt(v, m.get("kind"), m.get("unit"))
                 if v is not None
                 else "not measurable",
@@ -98,16 +100,20 @@ def figure_entries(
     return out
 
 
-def key_figures(nb, names=(), limit: int = MAX_FIGURES) -> list[dict]:
+def key_figures(nb, names=(), limit: int = MAX_FIGURES, labels=None) -> list[dict]:
     """The answer's figures: ``names`` (the report's ``key_figures`` in site.yaml) when given,
-    else the figures the verdicts rest on, then the first recorded figures, up to ``limit``."""
+    else the figures the verdicts rest on, then the first recorded figures, up to ``limit``.
+    ``labels``: results key -> the short label site.yaml gives it (the description a tooltip)."""
     values, _ = collect(nb)
     if names:
         order, limit = list(names), max(limit, len(names))
     else:
         order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
         order += [k for k in values if k not in order]
-    return figure_entries(values, collect_meta(nb), order, limit, keep_missing=bool(names))
+    meta = collect_meta(nb)
+    for k, label in (labels or {}).items():
+        meta.setdefault(k, {})["short"] = label
+    return figure_entries(values, meta, order, limit, keep_missing=bool(names))
 
 
 DECIDED = ("contradicted", "supported", "depends_on_definition", "inconclusive")
@@ -528,7 +534,9 @@ def render_report(
             "sources_used": sources,
             "verdicts": link_articles(verdicts_for_page(nb, page.get("report_titles")), sources),
             "ledger_lead": ledger_lead(nb),
-            "figures": key_figures(nb, page.get("key_figures") or ()),
+            "figures": key_figures(
+                nb, page.get("key_figures") or (), labels=page.get("key_labels") or {}
+            ),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
             "cite_url": cfg.get("base_url", ""),
@@ -623,13 +631,15 @@ def _status(b: dict, has_page: bool) -> tuple[str, str, str]:
     return "missing", "not built", "not built"
 
 
-def _figures(b: dict, limit: int, names=()) -> list[tuple[str, str]]:
+def _figures(b: dict, limit: int, names=(), labels=None) -> list[tuple[str, str]]:
     """(label, formatted value with its interval) of a report's key figures (``names``; else
     its first scalar figures), from its build.json."""
     res = b.get("results", {})
     kinds, units, desc = b.get("kinds", {}), b.get("units", {}), b.get("descriptions", {})
     meta = {
-        k: {"kind": kinds.get(k), "unit": units.get(k), "description": desc.get(k)} for k in res
+        k: {"kind": kinds.get(k), "unit": units.get(k), "description": desc.get(k)}
+        | ({"short": labels[k]} if k in (labels or {}) else {})
+        for k in res
     }
     entries = figure_entries(res, meta, names or list(res), max(limit, len(names)), bool(names))
     return [
@@ -778,7 +788,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             "built_at": b.get("built_at", ""),
             "error": b.get("error"),
             "last_good": b.get("last_good"),
-            "figures": _figures(b, 6, r.key_figures),
+            "figures": _figures(b, 4, r.key_figures, dict(getattr(r, "key_labels", ()))),
             "sentence": _sentence(b, getattr(r, "headline", "")),
         }
         group = group_of(r.id)

@@ -50,6 +50,8 @@ class Report:
     notebooks_dir: str | None = None  # default: the project's notebooks/
     folder: str | None = None  # output folder under the site root (default: the id)
     key_figures: tuple[str, ...] = ()  # results keys shown as "the answer" (page and index)
+    # (results key, short label) of the key figures given one in site.yaml (``key: label``)
+    key_labels: tuple[tuple[str, str], ...] = ()
     headline: str = ""  # the page's first sentence: a template over results keys (headline.py)
 
     @property
@@ -212,16 +214,40 @@ def _fan_out_headline(template: str, values: dict) -> str:
     return template
 
 
-def _key_figures(e: dict, where: str) -> tuple[str, ...]:
+def _key_figures(e: dict, where: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(results keys, (key, short label) pairs) of an entry's ``key_figures``: each item a
+    results key, or ``key: "Short label"`` (the answer box's label; the figure's description
+    becomes its tooltip)."""
     v = e.get("key_figures") or []
-    if isinstance(v, str) or not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+    if isinstance(v, str) or not isinstance(v, list):
         raise SiteError(f"{where}: key_figures must be a list of results keys, e.g. [n_filings]")
-    if len(v) > MAX_KEY_FIGURES:
-        raise SiteError(f"{where}: at most {MAX_KEY_FIGURES} key_figures (the answer shows 3-6)")
-    return tuple(v)
+    keys, labels = [], []
+    for x in v:
+        if isinstance(x, dict) and len(x) == 1:
+            ((k, label),) = x.items()
+            if not isinstance(label, str) or not label.strip() or len(label) > MAX_KEY_LABEL:
+                raise SiteError(
+                    f"{where}: key figure {k!r}: its label must be a few words "
+                    f"(at most {MAX_KEY_LABEL} characters), got {label!r}"
+                )
+            keys.append(str(k))
+            labels.append((str(k), label.strip()))
+        elif isinstance(x, str):
+            keys.append(x)
+        else:
+            raise SiteError(
+                f"{where}: key_figures items are results keys or 'key: Short label', got {x!r}"
+            )
+    if len(keys) > MAX_KEY_FIGURES:
+        raise SiteError(
+            f"{where}: at most {MAX_KEY_FIGURES} key_figures (the answer box shows at most "
+            f"{MAX_KEY_FIGURES}; the other figures are in the page's body)"
+        )
+    return tuple(keys), tuple(labels)
 
 
-MAX_KEY_FIGURES = 6
+MAX_KEY_FIGURES = 4  # a reader takes in four numbers at a glance, not six
+MAX_KEY_LABEL = 40
 
 
 def _stages(
@@ -304,9 +330,11 @@ def load_site(
         if missing:
             raise SiteError(f"{where}: missing {', '.join(missing)}")
         needs = _needs(e, where)
+        key_keys, key_labels = _key_figures(e, where)
         base = dict(
             notebook=e["notebook"],
-            key_figures=_key_figures(e, where),
+            key_figures=key_keys,
+            key_labels=key_labels,
             headline=_headline(e, where),
             sources=needs.get("sources", ("*",)),
             curated=needs.get("curated", ("*",)),
@@ -347,7 +375,13 @@ def load_site(
                         title=e["title"].format(**fmt),
                         question=e["question"].format(**fmt),
                         parameters={**params, spec["parameter"]: v["value"]},
-                        **{**base, "headline": _fan_out_headline(base["headline"], fmt)},
+                        **{
+                            **base,
+                            "headline": _fan_out_headline(base["headline"], fmt),
+                            "key_labels": tuple(
+                                (k, _fan_out_headline(x, fmt)) for k, x in base["key_labels"]
+                            ),
+                        },
                     )
                 )
         else:
