@@ -886,3 +886,102 @@ def test_the_front_page_opens_with_the_chosen_reports_headlines():
     ]
     lede = site_config()["lede"]
     assert lede and set(lede) <= {r.id for r in load_site()}
+
+
+# ------------------------------------------------ issue 26, third pass: a shorter front page
+
+
+def _card_build(n_figures: int = 6) -> dict:
+    long = "Share of deep-synthesis filings in the four hub provinces (Beijing, Shanghai, …)"
+    res = {f"f{i}": 0.1 * (i + 1) for i in range(n_figures)}
+    res["f0_ci_low"], res["f0_ci_high"] = 0.05, 0.15
+    return {
+        "status": "ok",
+        "results": res,
+        "kinds": dict.fromkeys(res, "share"),
+        "units": {},
+        "descriptions": {k: f"{long} {k}" for k in res},
+    }
+
+
+def test_an_index_card_shows_three_short_figures_with_the_long_label_as_tooltip():
+    """The front page was 10,400 px at 1366 and 24,700 at 390 because every card repeated a
+    six-row table of long labels: a card shows at most three figures, each with its short label
+    (site.yaml's, else the long label's head) and the long label as a tooltip, no figure table."""
+    import types
+
+    from bs4 import BeautifulSoup
+
+    rep = types.SimpleNamespace(
+        id="registry-x",
+        title="Registry X",
+        question="How big?",
+        key_figures=("f0", "f1", "f2", "f3", "f4", "f5"),
+        short_labels=(("f0", "Hub provinces"),),
+        headline="",
+    )
+    entries = render.index_entries([rep], {"registry-x": _card_build()}, {"registry-x": True})
+    html_ = render.index_html(git={"commit": "0" * 40, "dirty": False}, built_at="t", **entries)
+    card = BeautifulSoup(html_, "html.parser").select_one("#report-registry-x")
+    assert card is not None and not card.select("table"), "a card has no figure table"
+    dts = card.select("dl.cnai-card-figures dt")
+    assert len(dts) == 3
+    assert dts[0].get_text() == "Hub provinces" and dts[0]["title"].startswith("Share of deep")
+    short = dts[1].get_text()  # the long label's head, cut at a word
+    assert short.startswith("Share of deep-synthesis filings") and len(short) <= 48
+    assert "(" not in short and dts[1]["title"].endswith("f1")
+    assert "5.0%–15.0%" in card.select_one("dl.cnai-card-figures dd").get_text()
+    assert card.select_one("a.cnai-more")["href"] == "registry-x/index.html"
+
+
+def test_a_card_under_the_answers_is_not_repeated_in_its_group_and_folds_extra_claims():
+    """A report that answers a claim has one card (in the answers); its group links to it. The
+    card shows its first two claims (the ones it decides first) and counts the rest."""
+    import types
+
+    from bs4 import BeautifulSoup
+
+    def v(claim, status, role="primary"):
+        return {"claim": claim, "role": role, "status": status, "kind": "share", "value": 0.5,
+                "reason": "r", "quote": f"Quote {claim}"}  # fmt: skip
+
+    build = {
+        **_card_build(3),
+        "results": {
+            **_card_build(3)["results"],
+            "verdicts": [v("a", "not_testable"), v("b", "not_testable"), v("c", "supported"),
+                         v("d", "contradicted", "sensitivity")],
+        },
+    }  # fmt: skip
+    rep = types.SimpleNamespace(
+        id="geo-x", title="Geo X", question="Where?", key_figures=("f0",), headline=""
+    )
+    entries = render.index_entries([rep], {"geo-x": build}, {"geo-x": True})
+    html_ = render.index_html(git={"commit": "0" * 40, "dirty": False}, built_at="t", **entries)
+    soup = BeautifulSoup(html_, "html.parser")
+    assert len(soup.select("#report-geo-x")) == 1
+    lines = soup.select("#report-geo-x li[data-claim]")
+    assert [li["data-claim"] for li in lines] == ["c", "a"]  # decided first, sensitivity last
+    assert "+2 more claims on the page" in soup.select_one(".cnai-more-claims").get_text()
+    assert soup.select_one('.cnai-answered a[href="#report-geo-x"]') is not None
+
+
+def test_short_labels_in_the_site_definition_are_checked(tmp_path):
+    from cnai_helpers.reports.site import SiteError, load_site
+
+    nb = {"id": "a", "notebook": "t.ipynb", "title": "A", "question": "A?"}
+    for value, message in (
+        ([{"n": "x" * 41}], "longer than 40"),
+        ([{"n": ""}], "must be a list"),
+        ([{"n": "A", "m": "B"}], "must be a list"),
+    ):
+        (tmp_path / "site.yaml").write_text(
+            yaml.safe_dump({"reports": [{**nb, "key_figures": value}]})
+        )
+        with pytest.raises(SiteError, match=message):
+            load_site(tmp_path / "site.yaml")
+    (tmp_path / "site.yaml").write_text(
+        yaml.safe_dump({"reports": [{**nb, "key_figures": ["m", {"n": "Filings"}]}]})
+    )
+    (r,) = load_site(tmp_path / "site.yaml")
+    assert r.key_figures == ("m", "n") and dict(r.short_labels) == {"n": "Filings"}

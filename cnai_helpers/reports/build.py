@@ -119,6 +119,7 @@ def _page(report: dict) -> dict:
         "nav": report.get("nav"),
         "config": report.get("site_config"),
         "key_figures": report.get("key_figures") or (),
+        "short_labels": dict(report.get("short_labels") or ()),
         "site_pages": report.get("site_pages", False),
         "headline": report.get("headline") or "",
         "data_as_of": report.get("data_as_of") or (),

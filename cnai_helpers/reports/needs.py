@@ -285,6 +285,7 @@ def inputs(
             "title": report.title,
             "question": report.question,
             "key_figures": list(getattr(report, "key_figures", ())),
+            "short_labels": [list(x) for x in getattr(report, "short_labels", ())],
             "headline": getattr(report, "headline", ""),
             "site": _site_block(),  # base_url, author, sources: the citation and footer
         },

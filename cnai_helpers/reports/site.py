@@ -51,6 +51,9 @@ class Report:
     folder: str | None = None  # output folder under the site root (default: the id)
     key_figures: tuple[str, ...] = ()  # results keys shown as "the answer" (page and index)
     headline: str = ""  # the page's first sentence: a template over results keys (headline.py)
+    # (results key, short label) of key figures given as ``{key: "Short label"}`` in site.yaml:
+    # the answer and the index card show the short label, the recorded description as its tooltip
+    short_labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def notebook_path(self) -> Path:
@@ -212,13 +215,40 @@ def _fan_out_headline(template: str, values: dict) -> str:
     return template
 
 
-def _key_figures(e: dict, where: str) -> tuple[str, ...]:
+def _key_figures(e: dict, where: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(results keys, (key, short label) pairs) of the entry's ``key_figures``: each a results
+    key, or a one-entry mapping ``{key: "Short label"}`` (a label of a few words for the answer
+    and the index card; the figure's recorded description becomes its tooltip)."""
     v = e.get("key_figures") or []
-    if isinstance(v, str) or not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise SiteError(f"{where}: key_figures must be a list of results keys, e.g. [n_filings]")
-    if len(v) > MAX_KEY_FIGURES:
+    bad = SiteError(
+        f"{where}: key_figures must be a list of results keys, e.g. [n_filings], each optionally "
+        'with a short label: [{n_filings: "Filings"}]'
+    )
+    if isinstance(v, str) or not isinstance(v, list):
+        raise bad
+    names, short = [], []
+    for x in v:
+        if isinstance(x, dict) and len(x) == 1:
+            (k, label), *_ = x.items()
+            if not isinstance(k, str) or not isinstance(label, str) or not label.strip():
+                raise bad
+            if len(label) > SHORT_LABEL_MAX:
+                raise SiteError(
+                    f"{where}: key figure {k}: short label {label!r} is longer than "
+                    f"{SHORT_LABEL_MAX} characters"
+                )
+            names.append(k)
+            short.append((k, label.strip()))
+        elif isinstance(x, str):
+            names.append(x)
+        else:
+            raise bad
+    if len(names) > MAX_KEY_FIGURES:
         raise SiteError(f"{where}: at most {MAX_KEY_FIGURES} key_figures (the answer shows 3-6)")
-    return tuple(v)
+    return tuple(names), tuple(short)
+
+
+SHORT_LABEL_MAX = 40  # characters of a key figure's short label
 
 
 MAX_KEY_FIGURES = 6
@@ -304,9 +334,11 @@ def load_site(
         if missing:
             raise SiteError(f"{where}: missing {', '.join(missing)}")
         needs = _needs(e, where)
+        key_names, short_labels = _key_figures(e, where)
         base = dict(
             notebook=e["notebook"],
-            key_figures=_key_figures(e, where),
+            key_figures=key_names,
+            short_labels=short_labels,
             headline=_headline(e, where),
             sources=needs.get("sources", ("*",)),
             curated=needs.get("curated", ("*",)),

@@ -59,6 +59,19 @@
     // the contents: open beside the text on wide screens, one collapsed line on narrow ones
     var toc = document.querySelector(".cnai-toc details");
     if (toc && window.matchMedia("(min-width: 1100px)").matches) toc.open = true;
+    // a link to something inside a folded part (a glossary term, a row of a folded table)
+    // opens the fold and scrolls to it
+    function openTarget() {
+      var id = decodeURIComponent(location.hash.slice(1));
+      var el = id && document.getElementById(id);
+      if (!el) return;
+      for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+        d.open = true;
+      }
+      el.scrollIntoView();
+    }
+    window.addEventListener("hashchange", openTarget);
+    openTarget();
     // long reference tables fold on a phone (one line each), open where there is room
     if (window.matchMedia("(min-width: 700px)").matches) {
       document.querySelectorAll("details.cnai-fold").forEach(function (d) { d.open = true; });
