@@ -44,8 +44,25 @@
         if (has) cue.hidden = !over;
       });
   }
-  window.addEventListener("load", markOverflow);
-  window.addEventListener("resize", markOverflow);
+  // on a narrow screen a table wider than its box becomes one card per row (CSS, class
+  // cnai-as-cards); one that fits stays a table (cards would triple its height); the claims
+  // ledger is always cards there
+  var NARROW = "(max-width: 640px)";
+  function reflowTables() {
+    var narrow = window.matchMedia(NARROW).matches;
+    document.querySelectorAll("table.cnai-reflow").forEach(function (table) {
+      table.classList.remove("cnai-as-cards");
+      if (!narrow) return;
+      var box = table.parentElement;
+      if (table.classList.contains("cnai-ledger") || table.scrollWidth > box.clientWidth + 1) {
+        table.classList.add("cnai-as-cards");
+      }
+    });
+  }
+  function layout() { reflowTables(); markOverflow(); }
+  window.addEventListener("load", layout);
+  window.addEventListener("resize", layout);
+  document.addEventListener("toggle", layout, true);  // a fold opened: measure what it shows
   document.addEventListener("DOMContentLoaded", function () {
     // a citation built without a published address (site.yaml base_url) carries the address
     // the page is read at, when it is served over http(s)
@@ -74,7 +91,7 @@
     openTarget();
     // long reference tables fold on a phone (one line each), open where there is room
     if (window.matchMedia("(min-width: 700px)").matches) {
-      document.querySelectorAll("details.cnai-fold").forEach(function (d) { d.open = true; });
+      document.querySelectorAll("details.cnai-fold:not(.cnai-fold-long)").forEach(function (d) { d.open = true; });
     }
     document.querySelectorAll("table.cnai-table").forEach(function (table) {
       if (!table.tHead || !table.tBodies[0] || table.tBodies[0].rows.length < 3) return;
