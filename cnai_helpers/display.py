@@ -202,10 +202,15 @@ def code_markup(text: str) -> str:
     (```cnai registry build```, written so in tables.yaml) and bare code names (``source_id``)
     outside them."""
     parts = BACKTICK_RE.split(text)  # odd parts: the insides of backtick spans
-    return "".join(
+    out = "".join(
         f"<code>{p}</code>" if i % 2 else CODE_NAME_RE.sub(r"<code>\g<0></code>", p)
         for i, p in enumerate(parts)
     )
+    # a code name breaks only after an underscore (source_/id), never mid-word (sourc/e_id)
+    return CODE_SPAN_RE.sub(lambda m: m.group(0).replace("_", "_<wbr>"), out)
+
+
+CODE_SPAN_RE = re.compile(r"<code>[^<]*</code>")
 
 
 def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
@@ -321,6 +326,7 @@ def table(
     name: str | None = None,
     codes: bool | Sequence[str] = False,
     folded: str | None = None,
+    fold_everywhere: bool = False,
     link_text: Mapping[str, str] | None = None,
     **_ignored: Any,
 ) -> _Shown:
@@ -333,7 +339,8 @@ def table(
     of the CSV download; ``codes``: columns (or True) whose code values stay as they are (other
     text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes); ``folded``: a
     one-line summary under which the table folds on a narrow screen (open on a wide one), for
-    long reference tables that would make a phone's page endless; ``link_text``: URL column ->
+    long reference tables that would make a phone's page endless; ``fold_everywhere``: folded
+    on a wide screen too (a reference the reader opens when needed); ``link_text``: URL column ->
     the column holding each link's text (the CSV keeps both)."""
     shown = df.reset_index() if index else df
     body = table_html(
@@ -341,7 +348,8 @@ def table(
     )
     if folded:
         summary = CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(folded))
-        body = f'<details class="cnai-fold"><summary>{summary}</summary>{body}</details>'
+        long = " cnai-fold-long" if fold_everywhere else ""
+        body = f'<details class="cnai-fold{long}"><summary>{summary}</summary>{body}</details>'
     show_html_table(body, shown, caption, name)
     return SHOWN
 

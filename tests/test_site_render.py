@@ -985,3 +985,37 @@ def test_short_labels_in_the_site_definition_are_checked(tmp_path):
     )
     (r,) = load_site(tmp_path / "site.yaml")
     assert r.key_figures == ("m", "n") and dict(r.short_labels) == {"n": "Filings"}
+
+
+def test_a_long_table_folds_under_its_captions_first_sentence_on_a_phone():
+    """A 32-row sensitivity table as phone cards made the compute page 62,000 px tall: a table
+    of more than 15 rows (or 48 cells) folds under a one-line summary, open on a wide screen
+    (class cnai-fold) unless it is over 30 rows (cnai-fold-long: folded everywhere); a short
+    table, a table its notebook folded and the claims ledger stay as they are."""
+    from cnai_helpers.display import table_html
+    from cnai_helpers.reports.preprocess import fold_long_table
+
+    def body(n, cols=3, caption="Sensitivity: other chips and precisions. Each row is a run."):
+        df = pd.DataFrame({f"c{i}": range(n) for i in range(cols)})
+        return table_html(df, caption), {"columns": list(df.columns), "rows": n}
+
+    folded = fold_long_table(*body(20))
+    summary = folded.split("</summary>")[0]
+    assert summary.startswith('<details class="cnai-fold" data-rows="20"><summary>')
+    assert "Sensitivity: other chips and precisions <small" in summary  # its first sentence
+    assert "(20 rows)" in summary and "Each row" not in summary
+    assert 'class="cnai-fold cnai-fold-long"' in fold_long_table(*body(31))
+    assert fold_long_table(*body(12, cols=5)).startswith('<details class="cnai-fold" ')  # 60 cells
+    short, meta = body(5)
+    assert fold_long_table(short, meta) == short
+    ledger = '<table class="cnai-table cnai-ledger">' + "<tr><td>x</td></tr>" * 40 + "</table>"
+    assert fold_long_table(ledger, {"columns": ["a"]}) == ledger
+    done = "<details class='cnai-fold'>" + short + "</details>"
+    assert fold_long_table(done, meta) == done
+
+
+def test_code_in_a_table_cell_breaks_only_after_an_underscore():
+    from cnai_helpers.display import code_markup
+
+    out = code_markup("the `filing_key` of source_id")
+    assert "<code>filing_<wbr>key</code>" in out and "<code>source_<wbr>id</code>" in out

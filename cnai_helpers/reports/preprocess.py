@@ -84,7 +84,7 @@ FOLD_ALWAYS_ROWS = 30
 FOLD_FIGURES = 6  # recorded figures of one step shown before they fold on a phone
 TR_RE = re.compile(r"<tr[\s>]")
 CAPTION_RE = re.compile(r"<p class=['\"]cnai-caption['\"]>(.*?)</p>", re.S)
-SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9)%])[.;:] ")
+SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9)%])[.;] ")
 
 
 def fold_summary(caption: str, width: int = 100) -> str:
