@@ -397,13 +397,14 @@ def filer_pages(
         known = {
             e["name"]: e["url"] for n in names for e in (english or {}).get(n, ())
         }  # the project's table of English names (data/curated/filer_names.csv)
-        full, _ = filers.pinyin(latest)
         yield (
             fid,
             {
                 "id": fid,
                 "name": latest,
-                "pinyin": full if full != filers.normalize(latest) else "",
+                # read word by word (Beijing Shendu Qiusuo …), not one run of letters; the
+                # search keeps the run and the initials (filers.filer_text)
+                "pinyin": filers.readable_pinyin(latest),
                 "names": sorted(names.values(), key=lambda n: (n["first"], n["name"])),
                 "known_as": [{"name": k, "url": u} for k, u in known.items()],
                 "search_words": search_words(names),
