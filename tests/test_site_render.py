@@ -1019,3 +1019,25 @@ def test_code_in_a_table_cell_breaks_only_after_an_underscore():
 
     out = code_markup("the `filing_key` of source_id")
     assert "<code>filing_<wbr>key</code>" in out and "<code>source_<wbr>id</code>" in out
+
+
+def test_a_column_of_shares_has_one_precision():
+    """A province's use-case column read "0.1%" above "0.09%": a table's share column takes one
+    precision, two decimals only when a non-zero share would otherwise read 0.0%."""
+    from bs4 import BeautifulSoup
+
+    df = pd.DataFrame(
+        {"use case": ["a", "b", "c", "d"], "share": [0.2178, 0.0012, 0.0009, 0.0]},
+    )
+    cells = [
+        td.get_text()
+        for td in BeautifulSoup(disp.table_html(df), "html.parser").select("td.k-share")
+    ]
+    assert cells == ["21.8%", "0.1%", "0.1%", "0.0%"]
+    tiny = df.assign(share=[0.2178, 0.0012, 0.0004, 0.0])
+    cells = [
+        td.get_text()
+        for td in BeautifulSoup(disp.table_html(tiny), "html.parser").select("td.k-share")
+    ]
+    assert cells == ["21.78%", "0.12%", "0.04%", "0.00%"]
+    assert {len(c.split(".")[1]) for c in cells} == {3}  # two decimals and "%" in every cell
