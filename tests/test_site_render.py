@@ -1041,3 +1041,30 @@ def test_a_column_of_shares_has_one_precision():
     ]
     assert cells == ["21.78%", "0.12%", "0.04%", "0.00%"]
     assert {len(c.split(".")[1]) for c in cells} == {3}  # two decimals and "%" in every cell
+
+
+def test_the_ledgers_data_as_of_names_every_registry_its_claims_rest_on():
+    """The ledger read only the generative-AI lists itself, so its "data as of" named only them,
+    though its verdicts rest on the deep-synthesis list too (through the reports it reads): a
+    page names the registries of every report whose results it reads, followed to the end."""
+    from cnai_helpers.reports.currency import page_currency
+
+    currency = {
+        r: {"registry": r, "label": r.title(), "batch": b, "date": "", "notices_to": "",
+            "source_ids": [f"cac_{r}_1"]}
+        for r, b in (("deep_synthesis", "2026-05"), ("genai_filings", "2026-08"),
+                     ("algorithm_recommendation", "2026-05"))
+    }  # fmt: skip
+    reads = {
+        "geo": {"parameters": {"registry": "deep_synthesis"}, "sources": ["cac_*"]},
+        "who": {"parameters": {}, "sources": ["cac_deep*"], "needs_reports": ["geo"]},
+        "claims": {"parameters": {}, "sources": ["cac_genai*"], "needs_reports": ["who"]},
+    }
+    lines = page_currency(
+        {**reads["claims"], "sources_used": ["cac_genai_filings_1"]}, currency, reads
+    )
+    text = " ".join(lines["data_as_of"])
+    assert "Deep_Synthesis: list of 2026-05" in text and "Genai_Filings: list of 2026-08" in text
+    assert "Algorithm" not in text  # a registry none of them reads
+    alone = page_currency({**reads["claims"], "sources_used": ["cac_genai_filings_1"]}, currency)
+    assert [x.split(":")[0] for x in alone["data_as_of"]] == ["Genai_Filings"]

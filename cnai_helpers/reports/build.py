@@ -536,6 +536,16 @@ def build_reports(
         "site_config": site_config(),
         "site_pages": site_pages,
         "currency": registry_currency(),
+        # what each report reads: a page's "data as of" names the registries of the reports
+        # whose results it reads too
+        "reads": {
+            r.id: {
+                "parameters": r.parameters,
+                "sources": list(r.sources),
+                "needs_reports": list(r.needs_reports),
+            }
+            for r in (site if site is not None else reports)
+        },
     }
     try:
         results = _run_stages(
@@ -598,7 +608,13 @@ def _run_stages(
             d["site_config"] = (page_extra or {}).get("site_config")
             d["registry_version"] = snapshot
             d["site_pages"] = (page_extra or {}).get("site_pages", False)
-            d.update(page_currency(d, (page_extra or {}).get("currency") or {}))
+            d.update(
+                page_currency(
+                    d,
+                    (page_extra or {}).get("currency") or {},
+                    (page_extra or {}).get("reads") or {},
+                )
+            )
         if base is None:
             from .kernel import ensure_kernel
 
