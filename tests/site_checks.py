@@ -29,6 +29,9 @@ HIDDEN_CELLS_JS = """() => {
     }
     if (srOnly) continue;  // a card layout's header row: each cell says its label instead
     if ((r.left < left - 1 || r.right > right + 1) && !cued) out.push(text.slice(0, 40));
+    // text wider than its own cell runs under the next column (a nowrap estimate, a badge)
+    else if (cell.scrollWidth > cell.clientWidth + 1
+             && getComputedStyle(cell).overflowX === "visible") out.push("overflows its cell: " + text.slice(0, 40));
   }
   return out;
 }"""

@@ -161,3 +161,25 @@ def test_search_finds_a_filer_by_name_without_heading_anchors(pages, browser):
     assert excerpts and not [e for e in excerpts if "¶" in e], excerpts[:3]
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.parametrize("width", (768, 1100))
+def test_the_explorers_table_keeps_the_full_width_where_it_scrolls(pages, browser, width):
+    """Between a phone and a wide screen the filings table scrolls in its box, and site.js puts
+    its "wider than the page" line before the box: inside DataTables' flex row that line became
+    a 340 px column beside the table and squeezed it into the right two-thirds. The cue is a
+    full-width line above the table, and the table's box is as wide as the page's column."""
+    url, _, _ = pages
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url + "explorer/index.html", wait_until="load")
+    _ready(page, "explorer/index.html")
+    box, main, cue = page.evaluate(
+        """() => { const box = document.getElementById("filings").parentElement;
+        const cue = box.previousElementSibling;
+        const w = e => Math.round(e.getBoundingClientRect().width);
+        return [w(box), w(document.querySelector("main")),
+                cue && cue.classList.contains("cnai-scroll-cue") && !cue.hidden ? w(cue) : null]; }"""
+    )
+    page.close()
+    assert box >= main - 2, f"the table's box is {box} px in a {main} px column"
+    assert cue is not None and cue >= main - 2, f"the scroll cue is {cue} px wide, not a line"

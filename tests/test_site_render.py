@@ -1068,3 +1068,19 @@ def test_the_ledgers_data_as_of_names_every_registry_its_claims_rest_on():
     assert "Algorithm" not in text  # a registry none of them reads
     alone = page_currency({**reads["claims"], "sources_used": ["cac_genai_filings_1"]}, currency)
     assert [x.split(":")[0] for x in alone["data_as_of"]] == ["Genai_Filings"]
+
+
+def test_the_ledgers_status_badge_is_short_with_its_label_as_tooltip():
+    """ "source-traced (restated, not computed)" (282 px) overprinted the next column of the
+    ledger: the badge says "source-traced", the whole label is its tooltip."""
+    from cnai_helpers.claims import _status_badge
+
+    badge = _status_badge("source_traced", "source-traced (restated, not computed)")
+    assert (
+        ">source-traced</span>" in badge
+        and "title='source-traced (restated, not computed)'" in badge
+    )
+    assert (
+        _status_badge("supported", "supported")
+        == "<span class='badge s-supported'>supported</span>"
+    )
