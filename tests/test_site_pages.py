@@ -102,7 +102,7 @@ def test_registry_pages_read_as_publications(pages, browser):
         licence = soup.select_one("#licence")
         if not licence or "MIT" not in licence.get_text() or "CC BY" not in licence.get_text():
             problems.append(f"{path}: no licence line")
-        if "Data as of" not in text or not re.search(r"list of \d{4}-\d{2}", text):
+        if "Data as of" not in text or not re.search(r"latest list [A-Z][a-z]+ \d{4}", text):
             problems.append(f"{path}: does not say how current the data are")
         title = soup.title.get_text() if soup.title else ""
         titles.setdefault(title, []).append(path)

@@ -315,7 +315,7 @@ def test_a_key_figure_shows_its_recorded_interval():
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("n_filings", "must be a list"), ([1], "must be a list"), (list("abcdefg"), "at most 6")],
+    [("n_filings", "must be a list"), ([1], "must be a list"), (list("abcde"), "at most 4")],
 )
 def test_key_figures_in_the_site_definition_are_checked(tmp_path, value, message):
     from cnai_helpers.reports.site import SiteError, load_site
@@ -461,11 +461,13 @@ def test_data_as_of_names_the_registries_a_report_reads():
     by_source = registries_read({}, ["cac_ds_1", "epoch_x"], currency)
     assert [c["registry"] for c in by_source] == ["deep_synthesis"]
     assert registries_read({}, ["epoch_x"], currency) == []
-    assert (
+    assert (  # month names, as a reader writes dates
         as_of_text(currency["deep_synthesis"])
-        == "Deep synthesis: list of 2026-03, published 2026-03-12"
+        == "Deep synthesis: latest list March 2026, published 12 March 2026"
     )
-    assert "publication date not in the lists" in as_of_text(currency["genai_filings"])
+    assert as_of_text(currency["genai_filings"]) == (
+        "Generative-AI filings: latest list August 2026 (its publication date is not in the files)"
+    )
 
 
 def test_palette_gives_each_name_one_colour_and_claim_differs_from_estimate():
@@ -1064,7 +1066,8 @@ def test_the_ledgers_data_as_of_names_every_registry_its_claims_rest_on():
         {**reads["claims"], "sources_used": ["cac_genai_filings_1"]}, currency, reads
     )
     text = " ".join(lines["data_as_of"])
-    assert "Deep_Synthesis: list of 2026-05" in text and "Genai_Filings: list of 2026-08" in text
+    assert "Deep_Synthesis: latest list May 2026" in text
+    assert "Genai_Filings: latest list August 2026" in text
     assert "Algorithm" not in text  # a registry none of them reads
     alone = page_currency({**reads["claims"], "sources_used": ["cac_genai_filings_1"]}, currency)
     assert [x.split(":")[0] for x in alone["data_as_of"]] == ["Genai_Filings"]

@@ -49,14 +49,33 @@ def registry_currency() -> dict[str, dict]:
     return out
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+
+
+def month_text(date: str) -> str:
+    """ "2026-05" -> "May 2026"; "2026-05-06" -> "6 May 2026"; anything else as it is."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(date or ""))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return str(date or "")
+    month = f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    return f"{int(m.group(3))} {month}" if m.group(3) else month
+
+
 def as_of_text(entry: dict) -> str:
-    """ "deep synthesis (深度合成): list of 2026-03, published 2026-03-12; cancellation notices to
-    2026-07-17" (the notices for the algorithm registries only)."""
+    """ "Deep synthesis (深度合成): latest list May 2026, published 6 May 2026; cancellation
+    notices to 17 July 2026" (the notices for the algorithm registries only)."""
     when = (
-        f"published {entry['date']}" if entry.get("date") else "publication date not in the lists"
+        f", published {month_text(entry['date'])}"
+        if entry.get("date")
+        else " (its publication date is not in the files)"
     )
-    notices = f"; cancellation notices to {entry['notices_to']}" if entry.get("notices_to") else ""
-    return f"{entry['label']}: list of {entry['batch']}, {when}{notices}"
+    notices = (
+        f"; cancellation notices to {month_text(entry['notices_to'])}"
+        if entry.get("notices_to")
+        else ""
+    )
+    return f"{entry['label']}: latest list {month_text(entry['batch'])}{when}{notices}"
 
 
 def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -> list[dict]:

@@ -585,8 +585,8 @@ def build_site_pages(
                 group=GROUP,
                 current="download",
                 asof_shown=True,
-                title=f"Download the data (version {pkg['version']})",
-                cite=cite(f"cnai registry data release {pkg['version']}", "download/"),
+                title="Download the data",
+                cite=cite("cnai registry data release", "download/"),
                 latest=[
                     {"label": labels.get(r, r), "batch": b}
                     for r, b in pkg["cnai:latest_batches"].items()
@@ -620,11 +620,10 @@ def citation_text(title: str, path: str, common: dict, cfg: dict) -> str:
     """How to cite a page of these (as the report pages' citation: author, title, version, build
     date and commit, and the page's address when the site's published address is known)."""
     url = f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
-    where = url or f"Page {path} of the cnai site."
     return (
         f"{cfg.get('author') or 'cnai contributors'}. \u201c{title}.\u201d cnai. Version "
         f"{common['version']}. Built {common['built_at'][:10]} from commit "
-        f"{common['commit'][:12]}. {where}"
+        f"{common['commit'][:12]}." + (f" {url}" if url else "")
     )
 
 

@@ -462,11 +462,13 @@ def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") 
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
-    where = url or f"Page {folder}/index.html of the cnai site."
+    # no published address: none is written (the page adds the address it is read at, when
+    # served); never the page's folder, a path the reader cannot use
+    where = url
     ver = f" Version {version}." if version else ""
     plain = (
         f"{author}. \u201c{title}.\u201d cnai reports.{ver} Built {date} from commit "
-        f"{commit[:12]}. {where}"
+        f"{commit[:12]}." + (f" {where}" if where else "")
     )
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"cnai_{folder}_{year}")
     published = f"  howpublished = {{\\url{{{url}}}}},\n" if url else ""

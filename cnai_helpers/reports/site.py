@@ -244,14 +244,16 @@ def _key_figures(e: dict, where: str) -> tuple[tuple[str, ...], tuple[tuple[str,
         else:
             raise bad
     if len(names) > MAX_KEY_FIGURES:
-        raise SiteError(f"{where}: at most {MAX_KEY_FIGURES} key_figures (the answer shows 3-6)")
+        raise SiteError(
+            f"{where}: at most {MAX_KEY_FIGURES} key_figures: the answer shows four at most, each with a short label"
+        )
     return tuple(names), tuple(short)
 
 
 SHORT_LABEL_MAX = 40  # characters of a key figure's short label
 
 
-MAX_KEY_FIGURES = 6
+MAX_KEY_FIGURES = 4
 
 
 def _stages(
