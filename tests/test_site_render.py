@@ -1087,3 +1087,22 @@ def test_the_ledgers_status_badge_is_short_with_its_label_as_tooltip():
         _status_badge("supported", "supported")
         == "<span class='badge s-supported'>supported</span>"
     )
+
+
+def test_latest_lists_name_every_registry_the_data_as_of_names():
+    """ "Latest lists" had 4 rows while "Data as of" had 5: the on-device list (Apple, Samsung,
+    Huawei) has no digest report and was left out. Every registry of the core tables has a
+    line; one without a digest says so instead of linking."""
+    from cnai_helpers.reports.latest import with_every_registry
+
+    digests = [{"id": "batch-deep_synthesis", "registry": "deep_synthesis", "href": "b/index.html"}]
+    currency = {
+        "deep_synthesis": {"registry": "deep_synthesis", "label": "Deep synthesis", "batch": "2026-05"},
+        "genai_on_device": {"registry": "genai_on_device", "label": "On-device generative AI",
+                            "batch": "2026-08", "date": ""},
+    }  # fmt: skip
+    rows = with_every_registry(digests, currency)
+    assert [r["registry"] for r in rows] == ["deep_synthesis", "genai_on_device"]
+    assert rows[1]["href"] == "" and rows[1]["batch"] == "2026-08"
+    html_ = render.index_html(git={"commit": "0" * 40, "dirty": False}, built_at="t", latest=rows)
+    assert "On-device generative AI" in html_ and "no digest page yet" in html_

@@ -45,7 +45,7 @@ from ..errors import CnaiError
 from . import needs
 from .currency import page_currency, registry_currency, site_currency
 from .explorer import site_links
-from .latest import latest_lists
+from .latest import latest_lists, with_every_registry
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
 from .render import (
@@ -649,13 +649,14 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     builds = {r.id: read_build(out_root, r.id) for r in reports}
     pages = {r.id: (out_root / r.id / "index.html").exists() for r in reports}
     context = index_entries(reports, builds, pages)
-    context["latest"] = latest_lists(out_root, reports)
+    currency = registry_currency()
+    context["latest"] = with_every_registry(latest_lists(out_root, reports), currency)
     context["links"] = site_links(out_root)
     cff = paths.ROOT / "CITATION.cff"
     if cff.exists():
         write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
     context["citation"] = cff.exists()
-    context.update(site_currency(registry_currency()))
+    context.update(site_currency(currency))
     cfg = site_config()
     context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
     context["lede"] = index_lede(cfg["lede"], context["groups"])
