@@ -183,3 +183,19 @@ def test_the_explorers_table_keeps_the_full_width_where_it_scrolls(pages, browse
     page.close()
     assert box >= main - 2, f"the table's box is {box} px in a {main} px column"
     assert cue is not None and cue >= main - 2, f"the scroll cue is {cue} px wide, not a line"
+
+
+def test_an_explorer_card_on_a_phone_leaves_out_what_is_missing(pages, browser):
+    """A generative-AI filing has no city, product or role: its phone card showed three "—"
+    lines out of twelve. A card shows the fields that have a value."""
+    url, _, _ = pages
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(url + "explorer/index.html", wait_until="load")
+    _ready(page, "explorer/index.html")
+    shown, empty = page.evaluate(
+        """() => { const tds = [...document.querySelectorAll("#filings tbody td")];
+        return [tds.filter(t => t.offsetHeight > 0).length,
+                tds.filter(t => t.offsetHeight > 0 && t.textContent.trim() === "\u2014").length]; }"""
+    )
+    page.close()
+    assert shown > 0 and empty == 0, f"{empty} of {shown} card lines say only '—'"

@@ -62,9 +62,7 @@ ORG_LABELS = {
     "private": "Private company",
 }
 ORG_HOW = {
-    "rule": "by the project's name rules, which read the published name for the words of a "
-    "central SOE, a university, a research institute, a government body, a local SOE or a "
-    "foreign company, in that order (a private company when none matches)",
+    "rule": "by the project's name rules (words in the published name)",
     "override": "by the project's table of filers the name rules get wrong",
     "label": "by a hand label (the who-files evaluation sample, checked by two coders)",
 }
