@@ -268,8 +268,8 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
                 ),
                 "reason": prim["reason"] if prim else "",
                 "elsewhere": (
-                    f"The claim's verdict rests on {r.population} (its committed reading); this "
-                    "report computes it on other data as a sensitivity check."
+                    f"The verdict on this claim rests on {r.population}; this page computes the "
+                    "same measure on other data, as a cross-check."
                     if prim is None and r is not None
                     else ""
                 ),
