@@ -499,7 +499,7 @@ def build_site_pages(
             root="../",
             group=GROUP,
             current="explorer",
-            asof_shown=True,
+            asof_shown=False,  # at the foot: the search comes first on a phone
             title="Find a filer: every filing of the CAC registries",
             cite=cite("Find a filer: every filing of the CAC registries", "explorer/"),
             description="Search every CAC algorithm and generative-AI filing by filer, "
