@@ -427,6 +427,7 @@ def two_phase_shares(
                 "ci_high": tp["ci_high"],
                 "measurable": tp["measurable"],
                 "reason": tp["reason"],
+                "draws": tp.get("draws"),  # the bootstrap draws, for estimates pooled over lists
                 "n_eval": tp["n_eval"],
                 "n_unknown": int((~keep).sum()),
                 "positives": tp["positives"],

@@ -124,6 +124,7 @@ def _page(report: dict) -> dict:
         "headline": report.get("headline") or "",
         "data_as_of": report.get("data_as_of") or (),
         "version": report.get("version") or "",
+        "report_titles": report.get("report_titles") or {},
     }
 
 
@@ -546,6 +547,8 @@ def build_reports(
             }
             for r in (site if site is not None else reports)
         },
+        # report id -> title: a page that only checks a claim names the page of its verdict
+        "titles": {r.id: r.title for r in (site if site is not None else reports)},
     }
     try:
         results = _run_stages(
@@ -608,6 +611,7 @@ def _run_stages(
             d["site_config"] = (page_extra or {}).get("site_config")
             d["registry_version"] = snapshot
             d["site_pages"] = (page_extra or {}).get("site_pages", False)
+            d["report_titles"] = (page_extra or {}).get("titles", {})
             d.update(
                 page_currency(
                     d,

@@ -80,11 +80,15 @@ def as_of_text(entry: dict) -> str:
 
 def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -> list[dict]:
     """The registries a report reads: those named by one of its parameters (``registry``,
-    ``compare_registry``) when it names any, else every registry whose source files the report
-    declares (``needs.sources``: source ids or their globs). In the order of ``currency``."""
+    ``compare_registry``, or a list such as ``pooled_registries``) when it names any, else every
+    registry whose source files the report declares (``needs.sources``: source ids or their
+    globs). In the order of ``currency``."""
     import fnmatch
 
-    named = {str(v) for v in (parameters or {}).values() if str(v) in currency}
+    values = []
+    for v in (parameters or {}).values():
+        values.extend(v if isinstance(v, (list, tuple)) else [v])
+    named = {str(v) for v in values if str(v) in currency}
     if named:
         return [c for r, c in currency.items() if r in named]
     used = [str(u) for u in sources_used or ()]
