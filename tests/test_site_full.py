@@ -418,3 +418,29 @@ def test_a_list_links_only_a_notice_of_its_own(full_site):
             assert len(hrefs) == len(set(hrefs)), (r.id, hrefs)
             checked += 1
     assert checked >= 4
+
+
+def test_a_first_click_on_a_count_column_puts_the_largest_first(full_site, browser):
+    """On the index's province table the first click on "Deep-synthesis filings" sorted
+    Tianjin's 55 first: a number column sorts largest first, a text column A to Z."""
+    url, _, _ = full_site
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url + "index.html", wait_until="load")
+    col = page.evaluate(
+        """() => [...document.querySelectorAll("#province-table thead th")]
+        .findIndex(th => th.textContent.startsWith("Deep-synthesis filings"))"""
+    )
+    assert col > 0
+    page.click(f"#province-table thead th:nth-child({col + 1})")
+    values = page.evaluate(
+        f"""() => [...document.querySelectorAll("#province-table tbody tr")]
+        .map(r => parseFloat(r.cells[{col}].textContent.replace(/,/g, "")))"""
+    )
+    page.click("#province-table thead th:nth-child(1)")
+    names = page.evaluate(
+        """() => [...document.querySelectorAll("#province-table tbody tr")]
+        .map(r => r.cells[0].textContent.trim().toLowerCase())"""
+    )
+    page.close()
+    assert values == sorted(values, reverse=True), values
+    assert names == sorted(names), names

@@ -11,8 +11,13 @@
   function sortBy(table, col, th) {
     var body = table.tBodies[0];
     if (!body) return;
-    var asc = th.getAttribute("aria-sort") !== "ascending";
     var rows = Array.prototype.slice.call(body.rows);
+    // the first click sorts numbers largest first (counts, shares), text A to Z
+    var numeric = rows.some(function (r) {
+      return typeof key(r.cells[col] ? r.cells[col].textContent : "") === "number";
+    });
+    var now = th.getAttribute("aria-sort");
+    var asc = now ? now !== "ascending" : !numeric;
     rows.sort(function (a, b) {
       var x = key(a.cells[col] ? a.cells[col].textContent : "");
       var y = key(b.cells[col] ? b.cells[col].textContent : "");
