@@ -59,7 +59,8 @@
       table.classList.remove("cnai-as-cards");
       if (!narrow) return;
       var box = table.parentElement;
-      if (table.classList.contains("cnai-ledger") || table.scrollWidth > box.clientWidth + 1) {
+      // any overflow, even a pixel, makes cards: a table a pixel too wide hides its last column
+      if (table.classList.contains("cnai-ledger") || table.scrollWidth > box.clientWidth) {
         table.classList.add("cnai-as-cards");
       }
     });
