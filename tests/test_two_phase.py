@@ -353,6 +353,9 @@ def test_pooled_share_weights_lists_and_bounds_an_unlabelled_list():
     assert r["ci_low"] == pytest.approx(0.42) and r["ci_high"] == pytest.approx(0.52)
     assert r["unlabelled_weight"] == pytest.approx(0.1) and r["n_eval"] == 120
     assert r["population"] == 1000 and r["measurable"]
+    assert r["interval_kind"] == wf.POOLED_INTERVAL  # says the bound is in it
+    whole = wf.pooled_share(parts[:2])
+    assert whole["interval_kind"] == "95% interval" and whole["unlabelled_weight"] == 0
     parts[1]["draws"] = None  # a labelled list whose share is not measurable
     parts[1]["reason"] = "no evaluation row predicted in the class"
     bad = wf.pooled_share(parts)
@@ -404,3 +407,71 @@ def test_a_verdict_can_say_what_would_decide_it_instead_of_a_sample_size():
     )
     assert told.reason.endswith("Labelling the registrations would.")
     assert "observations would decide" not in told.reason
+
+
+CENSUS_HEAD = (
+    "sample_id,registry,filing_number,entity_name,locality,algorithm_name,application_product,"
+    "main_use,org_type,org_type_confidence,state_linked_broad,state_basis,sector,"
+    "horizontal_function,sector_confidence,note,labelled_by\n"
+)
+
+
+def _census_row(i, org, broad, sector, hf="no"):
+    return (
+        f"GR-{i:03d},genai_registrations,N{i},公司{i},北京市,服务{i},,,{org},high,{broad},name,"
+        f"{sector},{hf},high,n,coder\n"
+    )
+
+
+def test_a_census_needs_an_adjudication_for_every_disagreement_and_gives_exact_shares(tmp_path):
+    from cnai_helpers.analysis import who_files as wf
+
+    d = tmp_path / "genai_registrations"
+    d.mkdir()
+    (d / "coder_a.csv").write_text(
+        CENSUS_HEAD
+        + _census_row(1, "central_soe", "yes", "telecom")
+        + _census_row(2, "private", "no", "cross_sector")
+        + _census_row(3, "private", "unknown", "education")
+        + _census_row(4, "foreign", "no", "cross_sector"),
+        encoding="utf-8",
+    )
+    (d / "coder_b.csv").write_text(
+        CENSUS_HEAD
+        + _census_row(1, "central_soe", "yes", "telecom")
+        + _census_row(2, "private", "no", "education")
+        + _census_row(3, "private", "unknown", "education")
+        + _census_row(4, "foreign", "no", "cross_sector"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ev.EvaluationError, match=r"1 disagreement\(s\).*GR-002, sector"):
+        ev.load_census("genai_registrations", tmp_path)
+    (d / "adjudication.csv").write_text(
+        "sample_id,field,first,second,adjudicated,note\n"
+        "GR-002,sector,cross_sector,education,cross_sector,a general chatbot\n",
+        encoding="utf-8",
+    )
+    c = ev.load_census("genai_registrations", tmp_path)
+    assert list(c["labels"]["sector"]) == ["telecom", "cross_sector", "education", "cross_sector"]
+    parts = wf.census_part(
+        c["labels"],
+        ["N1", "N2", "N3", "N4"],
+        ["state_linked", "cross_sector", "foreign", "state_linked_broad_unknown_yes"],
+        50,
+    )
+    assert parts["state_linked"]["estimate"] == pytest.approx(0.25)
+    assert parts["cross_sector"]["estimate"] == pytest.approx(0.5)
+    assert parts["foreign"]["estimate"] == pytest.approx(0.25)
+    assert parts["state_linked_broad_unknown_yes"]["estimate"] == pytest.approx(
+        0.5
+    )  # 1 yes + 1 unknown
+    assert np.ptp(parts["cross_sector"]["draws"]) == 0  # a census: no sampling error
+    # labels that do not cover the list's filings are not a census of it
+    assert wf.census_part(c["labels"], ["N1", "N2", "N3", "N4", "N5"], ["state_linked"], 50) is None
+    # both coders must label the same rows in the same order
+    (d / "coder_b.csv").write_text(
+        CENSUS_HEAD + _census_row(9, "private", "no", "education"), encoding="utf-8"
+    )
+    with pytest.raises(ev.EvaluationError, match="coder_b.csv: row 2: sample_id differs"):
+        ev.load_census("genai_registrations", tmp_path)
+    assert ev.load_census("no_such_list", tmp_path)["labels"].empty

@@ -46,6 +46,7 @@ from ..enrich.labels import (  # noqa: F401  (the labels' loaders, re-exported)
     adjudicated_labels,
     disagreements,
     load_adjudication,
+    load_census,
     load_labels,
     load_second_coder,
 )

@@ -260,7 +260,7 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
         "n_eval": sum(int(x.get("n_eval", 0)) for x in labelled),
         "unlabelled_weight": w_unl,
         "reason": "",
-        "interval_kind": POOLED_INTERVAL,
+        "interval_kind": POOLED_INTERVAL if w_unl > 0 else "95% interval",
     }
 
 
@@ -268,3 +268,24 @@ def jeffreys_draws(k: int, m: int, n_boot: int, seed: int) -> np.ndarray:
     """Draws of a share counted as ``k`` of ``m`` rows: Beta(k + ½, m − k + ½), the Jeffreys
     posterior, which keeps the uncertainty of a count of 0."""
     return np.random.default_rng(seed).beta(k + 0.5, m - k + 0.5, size=n_boot)
+
+
+def census_part(labels: pd.DataFrame, domain_numbers, classes, n_boot: int) -> dict | None:
+    """A pooled part from a census of hand labels (every filing of the list labelled): per
+    class its share among the rows with a known label, with no sampling error (constant draws).
+    None when the labels do not cover exactly the filings of the domain (then the list counts
+    as unlabelled)."""
+    if not len(labels) or set(labels["filing_number"]) != set(domain_numbers):
+        return None
+    out = {}
+    for k in classes:
+        truth = ev.truth_foreign(labels) if k == "foreign" else ev.CLASSES[k][0](labels)
+        known = truth.dropna().astype(bool)
+        share = float(known.mean()) if len(known) else float("nan")
+        out[k] = {
+            "estimate": share,
+            "draws": np.full(n_boot, share) if len(known) else None,
+            "n_eval": int(len(known)),
+            "reason": "" if len(known) else "every label unknown",
+        }
+    return out
