@@ -537,12 +537,22 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
             f"<tr id='claim-{e(cid)}'><td><q>{e(r['wording'])}</q><br><small>{e(r['source'])}"
             f"</small>{claimed}{reading}</td>"
             f"{_estimate_cell(p0)}"
-            f"<td class='status-{e(status)}'><span class='badge s-{e(status)}'>"
-            f"{e(label(status))}</span></td>"
+            f"<td class='status-{e(status)}'>{_status_badge(status, label(status))}</td>"
             f"<td>{''.join(found)}</td></tr>"
         )
     out.append("</tbody></table></div>")
     return "".join(out)
+
+
+def _status_badge(status: str, text: str) -> str:
+    """A status badge for the ledger's narrow Status column: its label up to the first
+    parenthesis ("source-traced"), the whole label as its tooltip."""
+    import html
+
+    e = html.escape
+    short = text.split(" (")[0]
+    title = f" title='{e(text)}'" if short != text else ""
+    return f"<span class='badge s-{e(status)}'{title}>{e(short)}</span>"
 
 
 def show_ledger(rows: pd.DataFrame, caption: str) -> None:

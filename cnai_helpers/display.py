@@ -112,9 +112,24 @@ def fmt_ratio(v: float) -> str:
     return f"{v:,.2f}×" if abs(v) < 10 else f"{v:,.1f}×" if abs(v) < 100 else f"{v:,.0f}×"
 
 
-def fmt_value(v: Any, kind: str, codes: bool = False) -> str:
+def share_decimals(values) -> int:
+    """The one number of decimals for a column of shares (percent): 1, or 2 when a non-zero
+    share would otherwise read 0.0% -- the whole column then has 2, never "0.1%" above "0.09%"."""
+    for v in values:
+        if not _missing(v) and not isinstance(v, (str, bool)):
+            try:
+                a = abs(float(v))
+            except (TypeError, ValueError):
+                continue
+            if 0 < a < 0.0005:
+                return 2
+    return 1
+
+
+def fmt_value(v: Any, kind: str, codes: bool = False, decimals: int | None = None) -> str:
     """One cell formatted by kind (plain text; escaping happens in the Styler); ``codes``: keep
-    code values (``central_soe``) as they are instead of writing them as words."""
+    code values (``central_soe``) as they are instead of writing them as words; ``decimals``:
+    a share's decimals (in a table: its column's, :func:`share_decimals`)."""
     if _missing(v):
         return MISSING
     if hasattr(v, "item"):
@@ -130,7 +145,9 @@ def fmt_value(v: Any, kind: str, codes: bool = False) -> str:
     if kind == "year":
         return str(int(v)) if float(v).is_integer() else str(v)
     if kind == "share":
-        return f"{v:.1%}" if abs(v) >= 0.001 or v == 0 else f"{v:.2%}"
+        if decimals is None:
+            decimals = share_decimals([v])
+        return f"{v:.{decimals}%}"
     if kind == "ratio":
         return fmt_ratio(v)
     if kind == "count" or (isinstance(v, int) and kind != "number"):
@@ -202,18 +219,23 @@ def code_markup(text: str) -> str:
     (```cnai registry build```, written so in tables.yaml) and bare code names (``source_id``)
     outside them."""
     parts = BACKTICK_RE.split(text)  # odd parts: the insides of backtick spans
-    return "".join(
+    out = "".join(
         f"<code>{p}</code>" if i % 2 else CODE_NAME_RE.sub(r"<code>\g<0></code>", p)
         for i, p in enumerate(parts)
     )
+    # a code name breaks only after an underscore (source_/id), never mid-word (sourc/e_id)
+    return CODE_SPAN_RE.sub(lambda m: m.group(0).replace("_", "_<wbr>"), out)
 
 
-def _formatter(kind: str, codes: bool = False) -> Callable[[Any], str]:
+CODE_SPAN_RE = re.compile(r"<code>[^<]*</code>")
+
+
+def _formatter(kind: str, codes: bool = False, decimals: int | None = None) -> Callable[[Any], str]:
     if kind == "url":
         return _link
 
     def cell(v: Any) -> str:
-        text = SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes)))
+        text = SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes, decimals)))
         return code_markup(text) if codes else text
 
     return cell
@@ -257,7 +279,11 @@ def table_html(
         unit = units.get(c) if units.get(c) != "%" or col_kinds[c] != "share" else None
         heads[c] = f"{label} ({unit})" if unit else label
     keep = set(data.columns) if codes is True else {str(c) for c in (codes or ())}
-    formatters = {c: _formatter(k, c in keep) for c, k in col_kinds.items()}
+    # one precision per column of shares (a column never mixes "0.1%" and "0.09%")
+    formatters = {
+        c: _formatter(k, c in keep, share_decimals(data[c]) if k == "share" else None)
+        for c, k in col_kinds.items()
+    }
     formatters.update({c: str for c in links})  # links already built (and escaped) above
     styler = data.style.format(formatters)
     styler = styler.format_index(lambda c: html.escape(heads.get(c, str(c))), axis=1)
@@ -321,6 +347,7 @@ def table(
     name: str | None = None,
     codes: bool | Sequence[str] = False,
     folded: str | None = None,
+    fold_everywhere: bool = False,
     link_text: Mapping[str, str] | None = None,
     **_ignored: Any,
 ) -> _Shown:
@@ -333,7 +360,8 @@ def table(
     of the CSV download; ``codes``: columns (or True) whose code values stay as they are (other
     text cells write ``central_soe`` as "central SOE"; the CSV keeps the codes); ``folded``: a
     one-line summary under which the table folds on a narrow screen (open on a wide one), for
-    long reference tables that would make a phone's page endless; ``link_text``: URL column ->
+    long reference tables that would make a phone's page endless; ``fold_everywhere``: folded
+    on a wide screen too (a reference the reader opens when needed); ``link_text``: URL column ->
     the column holding each link's text (the CSV keeps both)."""
     shown = df.reset_index() if index else df
     body = table_html(
@@ -341,7 +369,8 @@ def table(
     )
     if folded:
         summary = CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(folded))
-        body = f'<details class="cnai-fold"><summary>{summary}</summary>{body}</details>'
+        long = " cnai-fold-long" if fold_everywhere else ""
+        body = f'<details class="cnai-fold{long}"><summary>{summary}</summary>{body}</details>'
     show_html_table(body, shown, caption, name)
     return SHOWN
 

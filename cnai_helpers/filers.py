@@ -86,6 +86,56 @@ def pinyin(name: str) -> tuple[str, str]:
     return "".join(sylls).lower(), "".join(p[0] for p in han).lower()
 
 
+HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+VOWEL_START = ("a", "o", "e")
+
+
+@functools.cache
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the reader's
+    return jieba
+
+
+def _word_reading(word: str) -> str:
+    """One word's pinyin as a capitalised word: syllables joined, an apostrophe where a syllable
+    starting with a, o or e would run into the one before (Xi'an), a four-syllable word as two
+    words (人工智能 Rengong Zhineng, 有限公司 Youxian Gongsi)."""
+    sylls = [s.lower() for s in _word_pinyin(word)]
+    groups = [sylls[:2], sylls[2:]] if len(sylls) == 4 else [sylls]
+    out = []
+    for g in groups:
+        text = g[0]
+        for s in g[1:]:
+            text += ("'" if s.startswith(VOWEL_START) else "") + s
+        out.append(text.capitalize())
+    return " ".join(out)
+
+
+@functools.cache
+def readable_pinyin(name: str) -> str:
+    """A Chinese name's pinyin as a reader reads it, word by word (jieba's segmentation):
+    北京深度求索人工智能基础技术研究有限公司 -> "Beijing Shendu Qiusuo Rengong Zhineng Jichu Jishu
+    Yanjiu Youxian Gongsi"; Latin letters and brackets as written (full-width ones made
+    ASCII: 三星（中国）投资有限公司 -> "Sanxing (Zhongguo) Touzi Youxian Gongsi"); "" for a name
+    with no Chinese character."""
+    text = unicodedata.normalize("NFKC", str(name or "")).strip()
+    if not HAN_RE.search(text):
+        return ""
+    parts = []
+    for word in _jieba().cut(text, HMM=False):
+        if HAN_RE.search(word):
+            parts.append(_word_reading(word))
+        elif word.strip():
+            parts.append(word.strip())
+    out = " ".join(parts)
+    out = re.sub(r"([(\[]) ", r"\1", out)  # no space inside brackets
+    return re.sub(r" ([)\],.;:])", r"\1", out)
+
+
 def _han_flags(name: str, sylls: list[str]) -> list[bool]:
     """Whether each token of lazy_pinyin came from a Chinese character (its text is not in
     the name as written)."""

@@ -29,6 +29,9 @@ HIDDEN_CELLS_JS = """() => {
     }
     if (srOnly) continue;  // a card layout's header row: each cell says its label instead
     if ((r.left < left - 1 || r.right > right + 1) && !cued) out.push(text.slice(0, 40));
+    // text wider than its own cell runs under the next column (a nowrap estimate, a badge)
+    else if (cell.scrollWidth > cell.clientWidth + 1
+             && getComputedStyle(cell).overflowX === "visible") out.push("overflows its cell: " + text.slice(0, 40));
   }
   return out;
 }"""
@@ -68,6 +71,8 @@ ONE_PLURAL_RE = re.compile(
     r"(?<![\d.,\w])1 (?!times\b|plus\b|means\b|equals\b)([a-z]{2,}s)\b(?!['’])"
 )
 GRAMMAR_RE = re.compile(r"\b(?:is|are|was) depends\b")
+# the project's internal vocabulary, not the reader's
+INTERNAL_RE = re.compile(r"\(its committed reading\)|readings, committed in advance")
 # a missing value printed as pandas/numpy writes it ("lists to nan"); not "Nan" in a name
 NAN_RE = re.compile(r"(?<![\w-])(?:nan|NaN|<NA>|NaT)(?![\w-])")
 # where code belongs: code elements, the technical provenance footer, the BibTeX block
@@ -97,5 +102,6 @@ def prose_leaks(soup) -> list[str]:
         if not m.group(1).endswith(SINGULAR_ENDINGS)
     ]
     out += [f"grammar {m.group(0)!r}" for m in GRAMMAR_RE.finditer(text)]
+    out += [f"internal wording {m.group(0)!r}" for m in INTERNAL_RE.finditer(text)]
     out += [f"missing value {m.group(0)!r}" for m in NAN_RE.finditer(text)]
     return out

@@ -140,3 +140,23 @@ def test_cli_search_json_agrees_with_the_function(real_raw):
     assert {r["filing_number"] for r in got["filings"]} == set(want["filing_number"])
     bad = CliRunner().invoke(app, ["registry", "search", "x", "--registry", "nope"])
     assert bad.exit_code == 2 and "choose from" in bad.output
+
+
+def test_a_filer_pages_pinyin_reads_word_by_word_and_search_still_finds_the_run():
+    """The filer page's pinyin subtitle was one run of 60 letters: it reads word by word,
+    capitalised, brackets made ASCII, an apostrophe where syllables would run together; the
+    search text keeps the run and the initials, and a reader's words find the filer too."""
+    name = "北京深度求索人工智能基础技术研究有限公司"
+    assert filers.readable_pinyin(name) == (
+        "Beijing Shendu Qiusuo Rengong Zhineng Jichu Jishu Yanjiu Youxian Gongsi"
+    )
+    assert (
+        filers.readable_pinyin("三星（中国）投资有限公司")
+        == "Sanxing (Zhongguo) Touzi Youxian Gongsi"
+    )
+    assert filers.readable_pinyin("西安天和防务技术股份有限公司").startswith("Xi'an ")
+    assert filers.readable_pinyin("Apple Inc.") == ""  # no Chinese: nothing to read aloud
+    text = filers.filer_text([name])
+    assert "beijingshenduqiusuo" in text and "bjsdqs" in text
+    for words in ("Shendu Qiusuo", "beijingshendu"):  # the explorer: every part must occur
+        assert all(w in text for w in words.lower().split()), words

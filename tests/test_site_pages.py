@@ -102,7 +102,7 @@ def test_registry_pages_read_as_publications(pages, browser):
         licence = soup.select_one("#licence")
         if not licence or "MIT" not in licence.get_text() or "CC BY" not in licence.get_text():
             problems.append(f"{path}: no licence line")
-        if "Data as of" not in text or not re.search(r"list of \d{4}-\d{2}", text):
+        if "Data as of" not in text or not re.search(r"latest list [A-Z][a-z]+ \d{4}", text):
             problems.append(f"{path}: does not say how current the data are")
         title = soup.title.get_text() if soup.title else ""
         titles.setdefault(title, []).append(path)
@@ -161,3 +161,41 @@ def test_search_finds_a_filer_by_name_without_heading_anchors(pages, browser):
     assert excerpts and not [e for e in excerpts if "¶" in e], excerpts[:3]
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.parametrize("width", (768, 1100))
+def test_the_explorers_table_keeps_the_full_width_where_it_scrolls(pages, browser, width):
+    """Between a phone and a wide screen the filings table scrolls in its box, and site.js puts
+    its "wider than the page" line before the box: inside DataTables' flex row that line became
+    a 340 px column beside the table and squeezed it into the right two-thirds. The cue is a
+    full-width line above the table, and the table's box is as wide as the page's column."""
+    url, _, _ = pages
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url + "explorer/index.html", wait_until="load")
+    _ready(page, "explorer/index.html")
+    box, main, cue = page.evaluate(
+        """() => { const box = document.getElementById("filings").parentElement;
+        const cue = box.previousElementSibling;
+        const w = e => Math.round(e.getBoundingClientRect().width);
+        return [w(box), w(document.querySelector("main")),
+                cue && cue.classList.contains("cnai-scroll-cue") && !cue.hidden ? w(cue) : null]; }"""
+    )
+    page.close()
+    assert box >= main - 2, f"the table's box is {box} px in a {main} px column"
+    assert cue is not None and cue >= main - 2, f"the scroll cue is {cue} px wide, not a line"
+
+
+def test_an_explorer_card_on_a_phone_leaves_out_what_is_missing(pages, browser):
+    """A generative-AI filing has no city, product or role: its phone card showed three "—"
+    lines out of twelve. A card shows the fields that have a value."""
+    url, _, _ = pages
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(url + "explorer/index.html", wait_until="load")
+    _ready(page, "explorer/index.html")
+    shown, empty = page.evaluate(
+        """() => { const tds = [...document.querySelectorAll("#filings tbody td")];
+        return [tds.filter(t => t.offsetHeight > 0).length,
+                tds.filter(t => t.offsetHeight > 0 && t.textContent.trim() === "\u2014").length]; }"""
+    )
+    page.close()
+    assert shown > 0 and empty == 0, f"{empty} of {shown} card lines say only '—'"

@@ -469,11 +469,13 @@ def test_data_as_of_names_the_registries_a_report_reads():
         {"pooled_registries": ["deep_synthesis", "genai_filings"]}, [], currency
     )
     assert [c["registry"] for c in pooled] == ["deep_synthesis", "genai_filings"]
-    assert (
+    assert (  # month names, as a reader writes dates
         as_of_text(currency["deep_synthesis"])
-        == "Deep synthesis: list of 2026-03, published 2026-03-12"
+        == "Deep synthesis: latest list March 2026, published 12 March 2026"
     )
-    assert "publication date not in the lists" in as_of_text(currency["genai_filings"])
+    assert as_of_text(currency["genai_filings"]) == (
+        "Generative-AI filings: latest list August 2026 (its publication date is not in the files)"
+    )
 
 
 def test_palette_gives_each_name_one_colour_and_claim_differs_from_estimate():
@@ -974,6 +976,203 @@ def test_no_headline_hard_codes_a_date():
     dated = re.compile(r"\b(" + "|".join(MONTHS) + r")\b|\b(19|20)\d\d\b")
     bad = {r.id: r.headline for r in load_site() if r.headline and dated.search(r.headline)}
     assert not bad, bad
+
+
+# ------------------------------------------------ issue 26, third pass: a shorter front page
+
+
+def _card_build(n_figures: int = 6) -> dict:
+    long = "Share of deep-synthesis filings in the four hub provinces (Beijing, Shanghai, …)"
+    res = {f"f{i}": 0.1 * (i + 1) for i in range(n_figures)}
+    res["f0_ci_low"], res["f0_ci_high"] = 0.05, 0.15
+    return {
+        "status": "ok",
+        "results": res,
+        "kinds": dict.fromkeys(res, "share"),
+        "units": {},
+        "descriptions": {k: f"{long} {k}" for k in res},
+    }
+
+
+def test_an_index_card_shows_three_short_figures_with_the_long_label_as_tooltip():
+    """The front page was 10,400 px at 1366 and 24,700 at 390 because every card repeated a
+    six-row table of long labels: a card shows at most three figures, each with its short label
+    (site.yaml's, else the long label's head) and the long label as a tooltip, no figure table."""
+    import types
+
+    from bs4 import BeautifulSoup
+
+    rep = types.SimpleNamespace(
+        id="registry-x",
+        title="Registry X",
+        question="How big?",
+        key_figures=("f0", "f1", "f2", "f3", "f4", "f5"),
+        key_labels=(("f0", "Hub provinces"),),
+        headline="",
+    )
+    entries = render.index_entries([rep], {"registry-x": _card_build()}, {"registry-x": True})
+    html_ = render.index_html(git={"commit": "0" * 40, "dirty": False}, built_at="t", **entries)
+    card = BeautifulSoup(html_, "html.parser").select_one("#report-registry-x")
+    assert card is not None and not card.select("table"), "a card has no figure table"
+    dts = card.select("dl.cnai-card-figures dt")
+    assert len(dts) == 3
+    assert dts[0].get_text() == "Hub provinces" and dts[0]["title"].startswith("Share of deep")
+    short = dts[1].get_text()  # the long label's head, cut at a word
+    assert short.startswith("Share of deep-synthesis filings") and len(short) <= 48
+    assert "(" not in short and dts[1]["title"].endswith("f1")
+    assert "5.0%–15.0%" in card.select_one("dl.cnai-card-figures dd").get_text()
+    assert card.select_one("a.cnai-more")["href"] == "registry-x/index.html"
+
+
+def test_a_card_under_the_answers_is_not_repeated_in_its_group_and_folds_extra_claims():
+    """A report that answers a claim has one card (in the answers); its group links to it. The
+    card shows its first two claims (the ones it decides first) and counts the rest."""
+    import types
+
+    from bs4 import BeautifulSoup
+
+    def v(claim, status, role="primary"):
+        return {"claim": claim, "role": role, "status": status, "kind": "share", "value": 0.5,
+                "reason": "r", "quote": f"Quote {claim}"}  # fmt: skip
+
+    build = {
+        **_card_build(3),
+        "results": {
+            **_card_build(3)["results"],
+            "verdicts": [v("a", "not_testable"), v("b", "not_testable"), v("c", "supported"),
+                         v("d", "contradicted", "sensitivity")],
+        },
+    }  # fmt: skip
+    rep = types.SimpleNamespace(
+        id="geo-x", title="Geo X", question="Where?", key_figures=("f0",), headline=""
+    )
+    entries = render.index_entries([rep], {"geo-x": build}, {"geo-x": True})
+    html_ = render.index_html(git={"commit": "0" * 40, "dirty": False}, built_at="t", **entries)
+    soup = BeautifulSoup(html_, "html.parser")
+    assert len(soup.select("#report-geo-x")) == 1
+    lines = soup.select("#report-geo-x li[data-claim]")
+    assert [li["data-claim"] for li in lines] == ["c", "a"]  # decided first, sensitivity last
+    assert "+2 more claims on the page" in soup.select_one(".cnai-more-claims").get_text()
+    assert soup.select_one('.cnai-answered a[href="#report-geo-x"]') is not None
+
+
+def test_a_long_table_folds_under_its_captions_first_sentence_on_a_phone():
+    """A 32-row sensitivity table as phone cards made the compute page 62,000 px tall: a table
+    of more than 15 rows (or 48 cells) folds under a one-line summary, open on a wide screen
+    (class cnai-fold) unless it is over 30 rows (cnai-fold-long: folded everywhere); a short
+    table, a table its notebook folded and the claims ledger stay as they are."""
+    from cnai_helpers.display import table_html
+    from cnai_helpers.reports.preprocess import fold_long_table
+
+    def body(n, cols=3, caption="Sensitivity: other chips and precisions. Each row is a run."):
+        df = pd.DataFrame({f"c{i}": range(n) for i in range(cols)})
+        return table_html(df, caption), {"columns": list(df.columns), "rows": n}
+
+    folded = fold_long_table(*body(20))
+    summary = folded.split("</summary>")[0]
+    assert summary.startswith('<details class="cnai-fold" data-rows="20"><summary>')
+    assert "Sensitivity: other chips and precisions <small" in summary  # its first sentence
+    assert "(20 rows)" in summary and "Each row" not in summary
+    assert 'class="cnai-fold cnai-fold-long"' in fold_long_table(*body(31))
+    assert fold_long_table(*body(12, cols=5)).startswith('<details class="cnai-fold" ')  # 60 cells
+    short, meta = body(5)
+    assert fold_long_table(short, meta) == short
+    ledger = '<table class="cnai-table cnai-ledger">' + "<tr><td>x</td></tr>" * 40 + "</table>"
+    assert fold_long_table(ledger, {"columns": ["a"]}) == ledger
+    done = "<details class='cnai-fold'>" + short + "</details>"
+    assert fold_long_table(done, meta) == done
+
+
+def test_code_in_a_table_cell_breaks_only_after_an_underscore():
+    from cnai_helpers.display import code_markup
+
+    out = code_markup("the `filing_key` of source_id")
+    assert "<code>filing_<wbr>key</code>" in out and "<code>source_<wbr>id</code>" in out
+
+
+def test_a_column_of_shares_has_one_precision():
+    """A province's use-case column read "0.1%" above "0.09%": a table's share column takes one
+    precision, two decimals only when a non-zero share would otherwise read 0.0%."""
+    from bs4 import BeautifulSoup
+
+    df = pd.DataFrame(
+        {"use case": ["a", "b", "c", "d"], "share": [0.2178, 0.0012, 0.0009, 0.0]},
+    )
+    cells = [
+        td.get_text()
+        for td in BeautifulSoup(disp.table_html(df), "html.parser").select("td.k-share")
+    ]
+    assert cells == ["21.8%", "0.1%", "0.1%", "0.0%"]
+    tiny = df.assign(share=[0.2178, 0.0012, 0.0004, 0.0])
+    cells = [
+        td.get_text()
+        for td in BeautifulSoup(disp.table_html(tiny), "html.parser").select("td.k-share")
+    ]
+    assert cells == ["21.78%", "0.12%", "0.04%", "0.00%"]
+    assert {len(c.split(".")[1]) for c in cells} == {3}  # two decimals and "%" in every cell
+
+
+def test_the_ledgers_data_as_of_names_every_registry_its_claims_rest_on():
+    """The ledger read only the generative-AI lists itself, so its "data as of" named only them,
+    though its verdicts rest on the deep-synthesis list too (through the reports it reads): a
+    page names the registries of every report whose results it reads, followed to the end."""
+    from cnai_helpers.reports.currency import page_currency
+
+    currency = {
+        r: {"registry": r, "label": r.title(), "batch": b, "date": "", "notices_to": "",
+            "source_ids": [f"cac_{r}_1"]}
+        for r, b in (("deep_synthesis", "2026-05"), ("genai_filings", "2026-08"),
+                     ("algorithm_recommendation", "2026-05"))
+    }  # fmt: skip
+    reads = {
+        "geo": {"parameters": {"registry": "deep_synthesis"}, "sources": ["cac_*"]},
+        "who": {"parameters": {}, "sources": ["cac_deep*"], "needs_reports": ["geo"]},
+        "claims": {"parameters": {}, "sources": ["cac_genai*"], "needs_reports": ["who"]},
+    }
+    lines = page_currency(
+        {**reads["claims"], "sources_used": ["cac_genai_filings_1"]}, currency, reads
+    )
+    text = " ".join(lines["data_as_of"])
+    assert "Deep_Synthesis: latest list May 2026" in text
+    assert "Genai_Filings: latest list August 2026" in text
+    assert "Algorithm" not in text  # a registry none of them reads
+    alone = page_currency({**reads["claims"], "sources_used": ["cac_genai_filings_1"]}, currency)
+    assert [x.split(":")[0] for x in alone["data_as_of"]] == ["Genai_Filings"]
+
+
+def test_the_ledgers_status_badge_is_short_with_its_label_as_tooltip():
+    """ "source-traced (restated, not computed)" (282 px) overprinted the next column of the
+    ledger: the badge says "source-traced", the whole label is its tooltip."""
+    from cnai_helpers.claims import _status_badge
+
+    badge = _status_badge("source_traced", "source-traced (restated, not computed)")
+    assert (
+        ">source-traced</span>" in badge
+        and "title='source-traced (restated, not computed)'" in badge
+    )
+    assert (
+        _status_badge("supported", "supported")
+        == "<span class='badge s-supported'>supported</span>"
+    )
+
+
+def test_latest_lists_name_every_registry_the_data_as_of_names():
+    """ "Latest lists" had 4 rows while "Data as of" had 5: the on-device list (Apple, Samsung,
+    Huawei) has no digest report and was left out. Every registry of the core tables has a
+    line; one without a digest says so instead of linking."""
+    from cnai_helpers.reports.latest import with_every_registry
+
+    digests = [{"id": "batch-deep_synthesis", "registry": "deep_synthesis", "href": "b/index.html"}]
+    currency = {
+        "deep_synthesis": {"registry": "deep_synthesis", "label": "Deep synthesis", "batch": "2026-05"},
+        "genai_on_device": {"registry": "genai_on_device", "label": "On-device generative AI",
+                            "batch": "2026-08", "date": ""},
+    }  # fmt: skip
+    rows = with_every_registry(digests, currency)
+    assert [r["registry"] for r in rows] == ["deep_synthesis", "genai_on_device"]
+    assert rows[1]["href"] == "" and rows[1]["batch"] == "2026-08"
+    html_ = render.index_html(git={"commit": "0" * 40, "dirty": False}, built_at="t", latest=rows)
+    assert "On-device generative AI" in html_ and "no digest page yet" in html_
 
 
 def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict():

@@ -45,7 +45,7 @@ from ..errors import CnaiError
 from . import needs
 from .currency import page_currency, registry_currency, site_currency
 from .explorer import site_links
-from .latest import latest_lists
+from .latest import latest_lists, with_every_registry
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
 from .render import (
@@ -119,7 +119,7 @@ def _page(report: dict) -> dict:
         "nav": report.get("nav"),
         "config": report.get("site_config"),
         "key_figures": report.get("key_figures") or (),
-        "key_labels": dict(report.get("key_labels") or ()),
+        "short_labels": dict(report.get("key_labels") or ()),
         "site_pages": report.get("site_pages", False),
         "headline": report.get("headline") or "",
         "data_as_of": report.get("data_as_of") or (),
@@ -537,6 +537,16 @@ def build_reports(
         "site_config": site_config(),
         "site_pages": site_pages,
         "currency": registry_currency(),
+        # what each report reads: a page's "data as of" names the registries of the reports
+        # whose results it reads too
+        "reads": {
+            r.id: {
+                "parameters": r.parameters,
+                "sources": list(r.sources),
+                "needs_reports": list(r.needs_reports),
+            }
+            for r in (site if site is not None else reports)
+        },
         # report id -> title: a page that only checks a claim names the page of its verdict
         "titles": {r.id: r.title for r in (site if site is not None else reports)},
     }
@@ -602,7 +612,13 @@ def _run_stages(
             d["registry_version"] = snapshot
             d["site_pages"] = (page_extra or {}).get("site_pages", False)
             d["report_titles"] = (page_extra or {}).get("titles", {})
-            d.update(page_currency(d, (page_extra or {}).get("currency") or {}))
+            d.update(
+                page_currency(
+                    d,
+                    (page_extra or {}).get("currency") or {},
+                    (page_extra or {}).get("reads") or {},
+                )
+            )
         if base is None:
             from .kernel import ensure_kernel
 
@@ -637,13 +653,14 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     builds = {r.id: read_build(out_root, r.id) for r in reports}
     pages = {r.id: (out_root / r.id / "index.html").exists() for r in reports}
     context = index_entries(reports, builds, pages)
-    context["latest"] = latest_lists(out_root, reports)
+    currency = registry_currency()
+    context["latest"] = with_every_registry(latest_lists(out_root, reports), currency)
     context["links"] = site_links(out_root)
     cff = paths.ROOT / "CITATION.cff"
     if cff.exists():
         write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
     context["citation"] = cff.exists()
-    context.update(site_currency(registry_currency()))
+    context.update(site_currency(currency))
     cfg = site_config()
     context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
     context["lede"] = index_lede(cfg["lede"], context["groups"])

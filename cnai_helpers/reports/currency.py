@@ -49,29 +49,77 @@ def registry_currency() -> dict[str, dict]:
     return out
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+
+
+def month_text(date: str) -> str:
+    """ "2026-05" -> "May 2026"; "2026-05-06" -> "6 May 2026"; anything else as it is."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(date or ""))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return str(date or "")
+    month = f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    return f"{int(m.group(3))} {month}" if m.group(3) else month
+
+
 def as_of_text(entry: dict) -> str:
-    """ "deep synthesis (深度合成): list of 2026-03, published 2026-03-12; cancellation notices to
-    2026-07-17" (the notices for the algorithm registries only)."""
+    """ "Deep synthesis (深度合成): latest list May 2026, published 6 May 2026; cancellation
+    notices to 17 July 2026" (the notices for the algorithm registries only)."""
     when = (
-        f"published {entry['date']}" if entry.get("date") else "publication date not in the lists"
+        f", published {month_text(entry['date'])}"
+        if entry.get("date")
+        else " (its publication date is not in the files)"
     )
-    notices = f"; cancellation notices to {entry['notices_to']}" if entry.get("notices_to") else ""
-    return f"{entry['label']}: list of {entry['batch']}, {when}{notices}"
+    notices = (
+        f"; cancellation notices to {month_text(entry['notices_to'])}"
+        if entry.get("notices_to")
+        else ""
+    )
+    return f"{entry['label']}: latest list {month_text(entry['batch'])}{when}{notices}"
 
 
 def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -> list[dict]:
     """The registries a report reads: those named by one of its parameters (``registry``,
     ``compare_registry``, or a list such as ``pooled_registries``) when it names any, else every
-    registry whose source files the report declares (``needs.sources``). In the order of
-    ``currency``."""
+    registry whose source files the report declares (``needs.sources``: source ids or their
+    globs). In the order of ``currency``."""
+    import fnmatch
+
     values = []
     for v in (parameters or {}).values():
         values.extend(v if isinstance(v, (list, tuple)) else [v])
     named = {str(v) for v in values if str(v) in currency}
     if named:
         return [c for r, c in currency.items() if r in named]
-    used = set(sources_used or ())
-    return [c for c in currency.values() if used & set(c["source_ids"])]
+    used = [str(u) for u in sources_used or ()]
+    return [
+        c
+        for c in currency.values()
+        if any(fnmatch.fnmatchcase(s, u) for u in used for s in c["source_ids"])
+    ]
+
+
+def registries_read_through(
+    report: dict, reads: dict[str, dict], currency: dict[str, dict]
+) -> list[dict]:
+    """The registries a report reads itself and through the reports whose results it reads
+    (``needs_reports``, followed to the end: the claims ledger's verdicts rest on the
+    deep-synthesis list as much as on the generative-AI ones). ``reads``: report id -> its
+    ``parameters``, ``sources`` and ``needs_reports``. In the order of ``currency``."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [report]
+    while todo:
+        r = todo.pop()
+        for c in registries_read(
+            r.get("parameters") or {}, r.get("sources_used") or r.get("sources"), currency
+        ):
+            found.add(c["registry"])
+        for up in r.get("needs_reports") or ():
+            if up not in seen and up in reads:
+                seen.add(up)
+                todo.append(reads[up])
+    return [c for r, c in currency.items() if r in found]
 
 
 def package_version() -> str:
@@ -88,10 +136,13 @@ def site_version(currency: dict[str, dict]) -> str:
     return package_version() + (f" (lists to: {lists})" if lists else "")
 
 
-def page_currency(report: dict, currency: dict[str, dict]) -> dict:
+def page_currency(
+    report: dict, currency: dict[str, dict], reads: dict[str, dict] | None = None
+) -> dict:
     """What a report page shows of the data's currency: ``data_as_of`` (one line per registry it
-    reads) and the site's ``version``."""
-    read = registries_read(report.get("parameters") or {}, report.get("sources_used"), currency)
+    reads, itself or through the reports it reads, see :func:`registries_read_through`) and the
+    site's ``version``."""
+    read = registries_read_through(report, reads or {}, currency)
     return {"data_as_of": [as_of_text(c) for c in read], "version": site_version(currency)}
 
 

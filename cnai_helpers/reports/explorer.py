@@ -62,9 +62,7 @@ ORG_LABELS = {
     "private": "Private company",
 }
 ORG_HOW = {
-    "rule": "by the project's name rules, which read the published name for the words of a "
-    "central SOE, a university, a research institute, a government body, a local SOE or a "
-    "foreign company, in that order (a private company when none matches)",
+    "rule": "by the project's name rules (words in the published name)",
     "override": "by the project's table of filers the name rules get wrong",
     "label": "by a hand label (the who-files evaluation sample, checked by two coders)",
 }
@@ -397,13 +395,14 @@ def filer_pages(
         known = {
             e["name"]: e["url"] for n in names for e in (english or {}).get(n, ())
         }  # the project's table of English names (data/curated/filer_names.csv)
-        full, _ = filers.pinyin(latest)
         yield (
             fid,
             {
                 "id": fid,
                 "name": latest,
-                "pinyin": full if full != filers.normalize(latest) else "",
+                # read word by word (Beijing Shendu Qiusuo …), not one run of letters; the
+                # search keeps the run and the initials (filers.filer_text)
+                "pinyin": filers.readable_pinyin(latest),
                 "names": sorted(names.values(), key=lambda n: (n["first"], n["name"])),
                 "known_as": [{"name": k, "url": u} for k, u in known.items()],
                 "search_words": search_words(names),
@@ -500,7 +499,7 @@ def build_site_pages(
             root="../",
             group=GROUP,
             current="explorer",
-            asof_shown=True,
+            asof_shown=False,  # at the foot: the search comes first on a phone
             title="Find a filer: every filing of the CAC registries",
             cite=cite("Find a filer: every filing of the CAC registries", "explorer/"),
             description="Search every CAC algorithm and generative-AI filing by filer, "
@@ -584,8 +583,8 @@ def build_site_pages(
                 group=GROUP,
                 current="download",
                 asof_shown=True,
-                title=f"Download the data (version {pkg['version']})",
-                cite=cite(f"cnai registry data release {pkg['version']}", "download/"),
+                title="Download the data",
+                cite=cite("cnai registry data release", "download/"),
                 latest=[
                     {"label": labels.get(r, r), "batch": b}
                     for r, b in pkg["cnai:latest_batches"].items()
@@ -619,11 +618,10 @@ def citation_text(title: str, path: str, common: dict, cfg: dict) -> str:
     """How to cite a page of these (as the report pages' citation: author, title, version, build
     date and commit, and the page's address when the site's published address is known)."""
     url = f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
-    where = url or f"Page {path} of the cnai site."
     return (
         f"{cfg.get('author') or 'cnai contributors'}. \u201c{title}.\u201d cnai. Version "
         f"{common['version']}. Built {common['built_at'][:10]} from commit "
-        f"{common['commit'][:12]}. {where}"
+        f"{common['commit'][:12]}." + (f" {url}" if url else "")
     )
 
 

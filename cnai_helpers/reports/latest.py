@@ -40,3 +40,33 @@ def latest_lists(out_root: Path, reports: list[Report]) -> list[dict]:
             }
         )
     return out
+
+
+def with_every_registry(entries: list[dict], currency: dict[str, dict]) -> list[dict]:
+    """``entries`` plus a line for each registry of the core tables that has no digest report
+    (the on-device generative-AI list): its latest batch, date and new filings (its filings
+    first listed in that batch), no digest link. The index's "Latest lists" and its "Data as
+    of" then name the same registries."""
+    have = {e["registry"] for e in entries}
+    missing = [c for r, c in currency.items() if r not in have]
+    if not missing:
+        return entries
+    try:
+        from .. import loaders
+
+        f = loaders.load_filings()
+        new = {k: int(v) for k, v in f.groupby(["registry", "first_batch"]).size().items()}
+    except Exception:  # core tables not readable: the line says what the currency knows
+        new = {}
+    return entries + [
+        {
+            "id": "",
+            "registry": c["registry"],
+            "label": c["label"],
+            "batch": c["batch"],
+            "date": c.get("date") or c["batch"],
+            "new_filings": new.get((c["registry"], c["batch"])),
+            "href": "",
+        }
+        for c in missing
+    ]

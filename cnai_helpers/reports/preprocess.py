@@ -59,6 +59,8 @@ class SitePreprocessor(Preprocessor):
                     files.captions[name] = meta.get("caption") or f"{kind} {n_table}"
                     out.setdefault("metadata", {})["cnai_csv"] = name
                     out["metadata"]["cnai_rows"] = meta.get("rows", "")
+                    if kind == "table" and isinstance(data.get("text/html"), str):
+                        data["text/html"] = fold_long_table(data["text/html"], meta)
                 if VERDICT_MIME in data and data.get("text/markdown"):
                     v = data[VERDICT_MIME]
                     role = {"alternative": "Alternative reading", "sensitivity": "Sensitivity"}
@@ -71,6 +73,46 @@ class SitePreprocessor(Preprocessor):
         extract_images(nb, files)
         page["toc"] = toc
         return nb, resources
+
+
+# a table this long folds under a one-line summary on a phone (where each row becomes a card
+# of "label: value" lines, ~25 px per cell): open on a wide screen (site.js) unless it has more
+# than FOLD_ALWAYS_ROWS rows, audit material that folds at every width
+FOLD_CELLS = 48
+FOLD_ROWS = 15
+FOLD_ALWAYS_ROWS = 30
+FOLD_FIGURES = 6  # recorded figures of one step shown before they fold on a phone
+TR_RE = re.compile(r"<tr[\s>]")
+CAPTION_RE = re.compile(r"<p class=['\"]cnai-caption['\"]>(.*?)</p>", re.S)
+SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9)%])[.;] ")
+
+
+def fold_summary(caption: str, width: int = 100) -> str:
+    """A table's one-line summary: the first sentence of its caption, cut at a word."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", caption)).strip()
+    text = SENTENCE_END_RE.split(text, maxsplit=1)[0].rstrip(".")
+    if len(text) > width:
+        text = text[: width - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+    return text or "The table"
+
+
+def fold_long_table(body: str, meta: dict) -> str:
+    """A long table's HTML inside ``<details class="cnai-fold">`` with a one-line summary (its
+    caption's first sentence, its size), so that a phone's page is not a wall of row cards: a
+    table already folded by its notebook and the claims ledger's table are left as they are."""
+    if "cnai-fold" in body or "cnai-ledger" in body:
+        return body
+    rows = max(len(TR_RE.findall(body)) - 1, 0)
+    cols = len(meta.get("columns") or []) or 1
+    if rows <= FOLD_ROWS and rows * cols <= FOLD_CELLS:
+        return body
+    cap = CAPTION_RE.search(body)
+    head = fold_summary(cap.group(1) if cap else "")
+    always = " cnai-fold-long" if rows > FOLD_ALWAYS_ROWS else ""
+    return (
+        f'<details class="cnai-fold{always}" data-rows="{rows}"><summary>{html.escape(head)} '
+        f'<small class="cnai-fold-size">({rows} rows)</small></summary>{body}</details>'
+    )
 
 
 def extract_images(nb, files: PageFiles) -> None:
@@ -128,12 +170,13 @@ def group_records(outputs: list) -> list:
             label = html.escape(rec.get("description") or rec.get("name", ""))
             rows.append(f"<div><dt>{label}</dt><dd>{html.escape(shown)}{note}</dd></div>")
         if rows:
-            out.append(
-                new_output(
-                    "display_data",
-                    data={"text/html": f'<dl class="cnai-recorded">{"".join(rows)}</dl>'},
+            body = f'<dl class="cnai-recorded">{"".join(rows)}</dl>'
+            if len(rows) > FOLD_FIGURES:  # a step's long list of figures: one line on a phone
+                body = (
+                    f'<details class="cnai-fold"><summary>{len(rows)} figures of this step'
+                    f"</summary>{body}</details>"
                 )
-            )
+            out.append(new_output("display_data", data={"text/html": body}))
         run.clear()
 
     for o in outputs:

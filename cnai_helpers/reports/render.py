@@ -68,12 +68,29 @@ def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | N
     return fmt(v, kind, unit) + (f" ({interval})" if interval else "")
 
 
+SHORT_CUT_RE = re.compile(r" \(|: |; | — | – ")
+
+
+def short_label(label: str, width: int = 48) -> str:
+    """A figure's label cut to its head: before the first parenthesis, colon, semicolon or dash
+    ("Share in the four hub provinces (Beijing, …)" -> "Share in the four hub provinces"), and
+    to ``width`` characters at a word."""
+    head = SHORT_CUT_RE.split(str(label), maxsplit=1)[0].strip() or str(label)
+    return shorten_quote(head, width)
+
+
 def figure_entries(
-    values: dict, meta: dict, order, limit: int, keep_missing: bool = False
+    values: dict,
+    meta: dict,
+    order,
+    limit: int,
+    keep_missing: bool = False,
+    short: dict[str, str] | None = None,
 ) -> list[dict]:
-    """The scalar figures of ``order`` (at most ``limit``) for people: name, label, formatted
-    value (with unit), its interval and basis. Lists, tables and text are left out; a missing
-    value too, unless ``keep_missing`` (then it reads "not measurable")."""
+    """The scalar figures of ``order`` (at most ``limit``) for people: name, label, short label
+    (``short``: site.yaml's, else the label's head), formatted value (with unit), its interval
+    and basis. Lists, tables and text are left out; a missing value too, unless
+    ``keep_missing`` (then it reads "not measurable")."""
     out = []
     for name in order:
         v = values.get(name)
@@ -82,12 +99,12 @@ def figure_entries(
             continue
         if v is None and not keep_missing:
             continue
+        label = m.get("description") or name.replace("_", " ")
         out.append(
             {
                 "name": name,
-                # the answer box's label: the figure's short label, its description in a tooltip
-                "label": m.get("short") or m.get("description") or name.replace("_", " "),
-                "long": m.get("description") or "",
+                "label": label,
+                "short": (short or {}).get(name) or short_label(label),
                 "value": fmt(v, m.get("kind"), m.get("unit"))
                 if v is not None
                 else "not measurable",
@@ -100,20 +117,19 @@ def figure_entries(
     return out
 
 
-def key_figures(nb, names=(), limit: int = MAX_FIGURES, labels=None) -> list[dict]:
+def key_figures(nb, names=(), limit: int = MAX_FIGURES, short=None) -> list[dict]:
     """The answer's figures: ``names`` (the report's ``key_figures`` in site.yaml) when given,
-    else the figures the verdicts rest on, then the first recorded figures, up to ``limit``.
-    ``labels``: results key -> the short label site.yaml gives it (the description a tooltip)."""
+    else the figures the verdicts rest on, then the first recorded figures, up to ``limit``;
+    ``short``: key -> short label (site.yaml)."""
     values, _ = collect(nb)
     if names:
         order, limit = list(names), max(limit, len(names))
     else:
         order = [v.get("figure") for v in collect_verdicts(nb) if v.get("figure")]
         order += [k for k in values if k not in order]
-    meta = collect_meta(nb)
-    for k, label in (labels or {}).items():
-        meta.setdefault(k, {})["short"] = label
-    return figure_entries(values, meta, order, limit, keep_missing=bool(names))
+    return figure_entries(
+        values, collect_meta(nb), order, limit, keep_missing=bool(names), short=short
+    )
 
 
 DECIDED = ("contradicted", "supported", "depends_on_definition", "inconclusive")
@@ -453,11 +469,13 @@ def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") 
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
-    where = url or f"Page {folder}/index.html of the cnai site."
+    # no published address: none is written (the page adds the address it is read at, when
+    # served); never the page's folder, a path the reader cannot use
+    where = url
     ver = f" Version {version}." if version else ""
     plain = (
         f"{author}. \u201c{title}.\u201d cnai reports.{ver} Built {date} from commit "
-        f"{commit[:12]}. {where}"
+        f"{commit[:12]}." + (f" {where}" if where else "")
     )
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"cnai_{folder}_{year}")
     published = f"  howpublished = {{\\url{{{url}}}}},\n" if url else ""
@@ -535,7 +553,7 @@ def render_report(
             "verdicts": link_articles(verdicts_for_page(nb, page.get("report_titles")), sources),
             "ledger_lead": ledger_lead(nb),
             "figures": key_figures(
-                nb, page.get("key_figures") or (), labels=page.get("key_labels") or {}
+                nb, page.get("key_figures") or (), short=dict(page.get("short_labels") or {})
             ),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
@@ -631,24 +649,42 @@ def _status(b: dict, has_page: bool) -> tuple[str, str, str]:
     return "missing", "not built", "not built"
 
 
-def _figures(b: dict, limit: int, names=(), labels=None) -> list[tuple[str, str]]:
-    """(label, formatted value with its interval) of a report's key figures (``names``; else
-    its first scalar figures), from its build.json."""
+def _figure_entries(b: dict, limit: int, names=(), short=None) -> list[dict]:
+    """:func:`figure_entries` of a report's key figures (``names``; else its first scalar
+    figures), from its build.json."""
     res = b.get("results", {})
     kinds, units, desc = b.get("kinds", {}), b.get("units", {}), b.get("descriptions", {})
     meta = {
-        k: {"kind": kinds.get(k), "unit": units.get(k), "description": desc.get(k)}
-        | ({"short": labels[k]} if k in (labels or {}) else {})
-        for k in res
+        k: {"kind": kinds.get(k), "unit": units.get(k), "description": desc.get(k)} for k in res
     }
-    entries = figure_entries(res, meta, names or list(res), max(limit, len(names)), bool(names))
+    return figure_entries(
+        res, meta, names or list(res), max(limit, len(names)), bool(names), short=short
+    )
+
+
+def _figures(b: dict, limit: int, names=()) -> list[tuple[str, str]]:
+    """(label, formatted value with its interval) of a report's key figures (``names``; else
+    its first scalar figures), from its build.json."""
+    res, kinds, units = b.get("results", {}), b.get("kinds", {}), b.get("units", {})
     return [
         (
             e["label"],
             shown_with_interval(e["name"], res, kinds.get(e["name"]), units.get(e["name"])),
         )
-        for e in entries
+        for e in _figure_entries(b, limit, names)
     ]
+
+
+CARD_FIGURES = 3  # figures on an index card: the rest are on the page
+
+
+def card_figures(b: dict, names=(), short=None, limit: int = CARD_FIGURES) -> list[dict]:
+    """An index card's figures: the first ``limit`` key figures, each with its short label,
+    the long label (the tooltip), the value and its interval; a figure that is not measurable
+    is left out (the page says so)."""
+    return [
+        e for e in _figure_entries(b, limit, names, short=short) if e["value"] != "not measurable"
+    ][:limit]
 
 
 def _headline(b: dict, names=()) -> str:
@@ -738,7 +774,23 @@ def _claim_lines(claims: list[dict], labels: dict[str, str], width: int = 110) -
                 "against": c.get("against", ""),
             }
         )
-    return sorted(out, key=lambda d: rank.get(d["status"], len(rank)))
+    # the claims this report decides first, then those it only checks on other data
+    return sorted(out, key=lambda d: (d["role"] != "primary", rank.get(d["status"], len(rank))))
+
+
+CARD_CLAIMS = 2  # claim lines on an index card (the decided ones first); the rest are counted
+
+
+def more_claims(lines: list[dict]) -> str:
+    """The claims a card leaves to its page, counted: "+6 more claims (5 not testable, 1
+    inconclusive)"; "" when there are none."""
+    if not lines:
+        return ""
+    by: dict[str, int] = {}
+    for c in lines:
+        by[c["label"]] = by.get(c["label"], 0) + 1
+    what = ", ".join(f"{n} {label}" for label, n in by.items())
+    return f"+{len(lines)} more claim{'s' if len(lines) > 1 else ''} on the page ({what})"
 
 
 def _badges(claims: list[dict], labels: dict[str, str]) -> list[dict]:
@@ -788,7 +840,7 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             "built_at": b.get("built_at", ""),
             "error": b.get("error"),
             "last_good": b.get("last_good"),
-            "figures": _figures(b, 4, r.key_figures, dict(getattr(r, "key_labels", ()))),
+            "figures": card_figures(b, r.key_figures, dict(getattr(r, "key_labels", ()) or ())),
             "sentence": _sentence(b, getattr(r, "headline", "")),
         }
         group = group_of(r.id)
@@ -817,11 +869,14 @@ def index_entries(reports: list, builds: dict[str, dict], pages: dict[str, bool]
             groups.setdefault(group, []).append(entry)
             continue  # the ledger heads the answers with its counts, not one verdict
         if verdicts and has_page:
+            lines = _claim_lines(claims, labels, width=90)
+            entry["answered"] = True  # its card is in the answers; its group only links to it
             answers.append(
                 {
                     **entry,
                     "verdicts": verdicts,
-                    "claims": _claim_lines(claims, labels),
+                    "claims": lines[:CARD_CLAIMS],
+                    "more_claims": more_claims(lines[CARD_CLAIMS:]),
                     "n_restated": sum(
                         v.get("status") == "source_traced"
                         for v in b.get("results", {}).get("verdicts") or []

@@ -172,7 +172,11 @@
   ];
   COLUMNS.forEach(function (c) {
     // each cell says its column, for the card layout of a narrow screen (explorer.css)
-    c.createdCell = function (td) { td.setAttribute("data-label", c.title); };
+    // a missing value ("—") is left out of a card (a gen-AI filing has no city, product, role)
+    c.createdCell = function (td) {
+      td.setAttribute("data-label", c.title);
+      td.classList.toggle("cnai-empty", td.textContent.trim() === "\u2014" || td.textContent.trim() === "");
+    };
   });
   var ORDER = [[3, "desc"], [0, "asc"]];  // newest lists first, then by filer
   var table = new DataTable("#filings", {

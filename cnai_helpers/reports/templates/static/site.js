@@ -11,8 +11,13 @@
   function sortBy(table, col, th) {
     var body = table.tBodies[0];
     if (!body) return;
-    var asc = th.getAttribute("aria-sort") !== "ascending";
     var rows = Array.prototype.slice.call(body.rows);
+    // the first click sorts numbers largest first (counts, shares), text A to Z
+    var numeric = rows.some(function (r) {
+      return typeof key(r.cells[col] ? r.cells[col].textContent : "") === "number";
+    });
+    var now = th.getAttribute("aria-sort");
+    var asc = now ? now !== "ascending" : !numeric;
     rows.sort(function (a, b) {
       var x = key(a.cells[col] ? a.cells[col].textContent : "");
       var y = key(b.cells[col] ? b.cells[col].textContent : "");
@@ -44,8 +49,26 @@
         if (has) cue.hidden = !over;
       });
   }
-  window.addEventListener("load", markOverflow);
-  window.addEventListener("resize", markOverflow);
+  // on a narrow screen a table wider than its box becomes one card per row (CSS, class
+  // cnai-as-cards); one that fits stays a table (cards would triple its height); the claims
+  // ledger is always cards there
+  var NARROW = "(max-width: 640px)";
+  function reflowTables() {
+    var narrow = window.matchMedia(NARROW).matches;
+    document.querySelectorAll("table.cnai-reflow").forEach(function (table) {
+      table.classList.remove("cnai-as-cards");
+      if (!narrow) return;
+      var box = table.parentElement;
+      // any overflow, even a pixel, makes cards: a table a pixel too wide hides its last column
+      if (table.classList.contains("cnai-ledger") || table.scrollWidth > box.clientWidth) {
+        table.classList.add("cnai-as-cards");
+      }
+    });
+  }
+  function layout() { reflowTables(); markOverflow(); }
+  window.addEventListener("load", layout);
+  window.addEventListener("resize", layout);
+  document.addEventListener("toggle", layout, true);  // a fold opened: measure what it shows
   document.addEventListener("DOMContentLoaded", function () {
     // a citation built without a published address (site.yaml base_url) carries the address
     // the page is read at, when it is served over http(s)
@@ -59,9 +82,22 @@
     // the contents: open beside the text on wide screens, one collapsed line on narrow ones
     var toc = document.querySelector(".cnai-toc details");
     if (toc && window.matchMedia("(min-width: 1100px)").matches) toc.open = true;
+    // a link to something inside a folded part (a glossary term, a row of a folded table)
+    // opens the fold and scrolls to it
+    function openTarget() {
+      var id = decodeURIComponent(location.hash.slice(1));
+      var el = id && document.getElementById(id);
+      if (!el) return;
+      for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+        d.open = true;
+      }
+      el.scrollIntoView();
+    }
+    window.addEventListener("hashchange", openTarget);
+    openTarget();
     // long reference tables fold on a phone (one line each), open where there is room
     if (window.matchMedia("(min-width: 700px)").matches) {
-      document.querySelectorAll("details.cnai-fold").forEach(function (d) { d.open = true; });
+      document.querySelectorAll("details.cnai-fold:not(.cnai-fold-long)").forEach(function (d) { d.open = true; });
     }
     document.querySelectorAll("table.cnai-table").forEach(function (table) {
       if (!table.tHead || !table.tBodies[0] || table.tBodies[0].rows.length < 3) return;
