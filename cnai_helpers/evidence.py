@@ -239,6 +239,7 @@ def judge(
     interval_kind: str = "95% interval",
     census: bool = False,
     population: int | None = None,
+    to_decide: str | None = None,
 ) -> Verdict:
     """Judge an estimate of ``claim`` against the claim's committed reading.
 
@@ -250,6 +251,9 @@ def judge(
     figure that is not a census is inconclusive unless it is outside the band. ``n`` (the
     observations behind the estimate) below the reading's ``min_n`` gives inconclusive;
     ``population`` (the units the sample was drawn from) caps the sample size that would decide.
+    ``to_decide`` replaces that sample size, for an inconclusive verdict, with the caller's words
+    when more observations of the same kind would not decide it (a part of the interval no
+    sample narrows, such as a list with no labelled rows counted from none to all).
     """
     r = reading(claim)
     role, ref = r.ref_for(registry, definition, cutoff)
@@ -323,7 +327,9 @@ def judge(
         )
         common["n_to_decide"] = need
         tail = (
-            f" About {need:,} observations would decide it if the estimate held."
+            f" {to_decide}"
+            if to_decide
+            else f" About {need:,} observations would decide it if the estimate held."
             if need
             else " A narrower interval would decide it."
         )

@@ -29,6 +29,24 @@ class ReadingError(ValueError):
     """A malformed readings file: the message names the file, the claim and the field."""
 
 
+# Populations made of several lists counted together: code -> the registries pooled. A reading
+# whose registry is a pool is computed on the filings of every member list up to the cut-off.
+POOLS: dict[str, tuple[str, ...]] = {
+    # Trivium China's "generative algorithmic tools" (the 80% claim's population)
+    "generative_pooled": ("deep_synthesis", "genai_filings", "genai_registrations"),
+}
+
+
+def pool_of(registries) -> str:
+    """The pool code of a set of registries (``generative_pooled``), or the members joined by
+    "+" when no pool is declared for that set (a pooled estimate that is only a sensitivity)."""
+    members = tuple(sorted(str(r) for r in registries))
+    for code, pool in POOLS.items():
+        if tuple(sorted(pool)) == members:
+            return code
+    return "+".join(members)
+
+
 @dataclass(frozen=True)
 class Ref:
     """One pre-registered reading of a claim: where it is computed and under which definition."""

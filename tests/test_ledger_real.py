@@ -19,6 +19,8 @@ REPORTS = {
     "monetization": ("open_vs_closed_monetization.ipynb", {}),
     "compute-910b": ("compute_cost_penalty.ipynb", {"domestic_chip": "Huawei Ascend 910B"}),
     "who-files-genai": ("who_files.ipynb", {"registry": "genai_filings"}),
+    # the primary report of the 22%, 0.5% and more-than-half claims (the pooled lists)
+    "who-files": ("who_files.ipynb", {"registry": "deep_synthesis"}),
 }
 
 

@@ -149,3 +149,21 @@ def test_sector_and_org_type_queryable_in_duckdb():
         0
     ]
     assert 0 < labelled <= 450
+
+
+def test_three_generative_lists_to_march_2025_add_up_to_the_dataset_size_trivium_states():
+    # The 80% claim's source (Trivium China's dataset, "as of April 2025") states its size in
+    # data/curated/source_statements.csv; the reading pools the three generative lists to their
+    # last list before that date because their counts add up to it. A parser that lost or
+    # duplicated rows on any of the three lists breaks the identity the reading rests on.
+    from cnai_helpers import curated
+
+    stated = curated.load_table("source_statements")
+    size = stated.loc[
+        (stated["claim"] == "hubs_80") & (stated["metric"] == "dataset_size"), "value"
+    ]
+    assert len(size) >= 1 and size.nunique() == 1
+    lists = ("deep_synthesis", "genai_filings", "genai_registrations")
+    counts = {r: int((load_filings(r)["first_batch"] <= "2025-03").sum()) for r in lists}
+    assert all(counts.values()), counts
+    assert sum(counts.values()) == int(size.iloc[0]), counts

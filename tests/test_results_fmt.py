@@ -38,9 +38,9 @@ def test_record_verdict_carries_the_named_figure_value_and_the_claim_quote(monke
         "hubs_80",
         0.7384,
         census=True,
-        figure="share_hub_provinces_4_cutoff",
+        figure="share_hub_provinces_4_pooled_cutoff",
         definition="hub provinces",
-        registry="genai_filings",
+        registry="generative_pooled",
         cutoff="2025-03",
     )
     res.record_verdict(judged)

@@ -461,6 +461,10 @@ def test_data_as_of_names_the_registries_a_report_reads():
     by_source = registries_read({}, ["cac_ds_1", "epoch_x"], currency)
     assert [c["registry"] for c in by_source] == ["deep_synthesis"]
     assert registries_read({}, ["epoch_x"], currency) == []
+    pooled = registries_read(
+        {"pooled_registries": ["deep_synthesis", "genai_filings"]}, [], currency
+    )
+    assert [c["registry"] for c in pooled] == ["deep_synthesis", "genai_filings"]
     assert (
         as_of_text(currency["deep_synthesis"])
         == "Deep synthesis: list of 2026-03, published 2026-03-12"
@@ -595,7 +599,7 @@ def test_index_line_of_a_sensitivity_check_names_the_verdict_and_its_page():
         None,
         figure="f",
         definition="hub provinces",
-        registry="genai_filings",
+        registry="generative_pooled",
         cutoff="2025-03",
         census=True,
     )
@@ -886,3 +890,24 @@ def test_the_front_page_opens_with_the_chosen_reports_headlines():
     ]
     lede = site_config()["lede"]
     assert lede and set(lede) <= {r.id for r in load_site()}
+
+
+def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict():
+    """A report page whose verdict on a claim is only a sensitivity points the reader to the
+    page that gives the verdict (its title, a link to the claim's anchor there)."""
+    from cnai_helpers import evidence
+
+    v = evidence.judge(
+        "hubs_80", 0.752, None, figure="f", definition="hub provinces",
+        registry="deep_synthesis", census=True,
+    ).as_dict()  # fmt: skip
+    titles = {r.id: r.title for r in load_site(expand=False)}
+    (entry,) = render.group_claims([{**v, "quote": "Nearly 80%", "article": "WIRED"}], titles)
+    assert entry["status"] == "sensitivity" and entry["label"] == "sensitivity check"
+    from cnai_helpers import readings
+
+    prim = readings.reading("hubs_80").primary.report
+    assert entry["elsewhere_href"] == f"{prim}/index.html#verdict-hubs_80"
+    title = titles[prim]
+    assert f"given on the “{title}” page" in entry["elsewhere"]
+    assert "committed reading" not in entry["elsewhere"]

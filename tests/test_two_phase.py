@@ -324,3 +324,154 @@ def test_second_coder_labelled_the_rows_drawn_by_the_committed_script():
     with labelled.open(encoding="utf-8") as fh:
         got = [r["sample_id"] for r in csv.DictReader(fh)]
     assert got == draw.second_coder_ids()
+
+
+def test_pooled_share_weights_lists_and_bounds_an_unlabelled_list():
+    from cnai_helpers.analysis import who_files as wf
+
+    parts = [
+        {
+            "registry": "a",
+            "population": 800,
+            "estimate": 0.5,
+            "draws": np.full(400, 0.5),
+            "n_eval": 80,
+        },
+        {
+            "registry": "b",
+            "population": 100,
+            "estimate": 0.2,
+            "draws": np.full(400, 0.2),
+            "n_eval": 40,
+        },
+        {"registry": "c", "population": 100, "unlabelled": True, "fallback": 0.2},
+    ]
+    r = wf.pooled_share(parts)
+    # 0.8 × 0.5 + 0.1 × 0.2 + 0.1 × 0.2 (the fallback) = 0.44
+    assert r["estimate"] == pytest.approx(0.44)
+    # low end: the unlabelled list counted as none in the class; high end: as all of it
+    assert r["ci_low"] == pytest.approx(0.42) and r["ci_high"] == pytest.approx(0.52)
+    assert r["unlabelled_weight"] == pytest.approx(0.1) and r["n_eval"] == 120
+    assert r["population"] == 1000 and r["measurable"]
+    assert r["interval_kind"] == wf.POOLED_INTERVAL  # says the bound is in it
+    whole = wf.pooled_share(parts[:2])
+    assert whole["interval_kind"] == "95% interval" and whole["unlabelled_weight"] == 0
+    parts[1]["draws"] = None  # a labelled list whose share is not measurable
+    parts[1]["reason"] = "no evaluation row predicted in the class"
+    bad = wf.pooled_share(parts)
+    assert not bad["measurable"] and "b: no evaluation row" in bad["reason"]
+
+
+def test_pooled_interval_covers_the_pooled_truth_at_least_95_percent_of_the_time():
+    # Lists like the claims' pool: two sampled lists (their rows a simple random sample) and a
+    # small unlabelled one whose true share can be anything. The interval must hold the pooled
+    # truth in at least 95% of simulated samples whatever the unlabelled list holds.
+    from cnai_helpers.analysis import who_files as wf
+
+    rng = np.random.default_rng(7)
+    sizes, rows, rates = (3234, 346, 159), (240, 100, 0), (0.09, 0.16, None)
+    for unlabelled_rate in (0.0, 0.5, 1.0):
+        hits = 0
+        reps = 300
+        for i in range(reps):
+            parts, truth = [], 0.0
+            for j, (N, m, p) in enumerate(zip(sizes, rows, rates, strict=True)):
+                p_true = unlabelled_rate if p is None else p
+                k_pop = rng.binomial(N, p_true)
+                truth += k_pop
+                if m:
+                    k = rng.hypergeometric(k_pop, N - k_pop, m)
+                    parts.append({"registry": str(j), "population": N, "estimate": k / m, "n_eval": m,
+                                  "draws": wf.jeffreys_draws(k, m, 1000, seed=i * 10 + j)})  # fmt: skip
+                else:
+                    parts.append(
+                        {"registry": str(j), "population": N, "unlabelled": True, "fallback": 0.1}
+                    )
+            r = wf.pooled_share(parts)
+            hits += r["ci_low"] <= truth / sum(sizes) <= r["ci_high"]
+        assert hits / reps >= 0.95, (unlabelled_rate, hits / reps)
+
+
+def test_a_verdict_can_say_what_would_decide_it_instead_of_a_sample_size():
+    from cnai_helpers import evidence
+
+    kw = dict(figure="x", definition="main", registry="generative_pooled", cutoff="2025-03", n=340)
+    plain = evidence.judge("cross_sector_half", 0.58, (0.49, 0.66), **kw)
+    assert plain.status == evidence.INCONCLUSIVE and "observations would decide" in plain.reason
+    told = evidence.judge(
+        "cross_sector_half",
+        0.58,
+        (0.49, 0.66),
+        to_decide="Labelling the registrations would.",
+        **kw,
+    )
+    assert told.reason.endswith("Labelling the registrations would.")
+    assert "observations would decide" not in told.reason
+
+
+CENSUS_HEAD = (
+    "sample_id,registry,filing_number,entity_name,locality,algorithm_name,application_product,"
+    "main_use,org_type,org_type_confidence,state_linked_broad,state_basis,sector,"
+    "horizontal_function,sector_confidence,note,labelled_by\n"
+)
+
+
+def _census_row(i, org, broad, sector, hf="no"):
+    return (
+        f"GR-{i:03d},genai_registrations,N{i},公司{i},北京市,服务{i},,,{org},high,{broad},name,"
+        f"{sector},{hf},high,n,coder\n"
+    )
+
+
+def test_a_census_needs_an_adjudication_for_every_disagreement_and_gives_exact_shares(tmp_path):
+    from cnai_helpers.analysis import who_files as wf
+
+    d = tmp_path / "genai_registrations"
+    d.mkdir()
+    (d / "coder_a.csv").write_text(
+        CENSUS_HEAD
+        + _census_row(1, "central_soe", "yes", "telecom")
+        + _census_row(2, "private", "no", "cross_sector")
+        + _census_row(3, "private", "unknown", "education")
+        + _census_row(4, "foreign", "no", "cross_sector"),
+        encoding="utf-8",
+    )
+    (d / "coder_b.csv").write_text(
+        CENSUS_HEAD
+        + _census_row(1, "central_soe", "yes", "telecom")
+        + _census_row(2, "private", "no", "education")
+        + _census_row(3, "private", "unknown", "education")
+        + _census_row(4, "foreign", "no", "cross_sector"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ev.EvaluationError, match=r"1 disagreement\(s\).*GR-002, sector"):
+        ev.load_census("genai_registrations", tmp_path)
+    (d / "adjudication.csv").write_text(
+        "sample_id,field,first,second,adjudicated,note\n"
+        "GR-002,sector,cross_sector,education,cross_sector,a general chatbot\n",
+        encoding="utf-8",
+    )
+    c = ev.load_census("genai_registrations", tmp_path)
+    assert list(c["labels"]["sector"]) == ["telecom", "cross_sector", "education", "cross_sector"]
+    parts = wf.census_part(
+        c["labels"],
+        ["N1", "N2", "N3", "N4"],
+        ["state_linked", "cross_sector", "foreign", "state_linked_broad_unknown_yes"],
+        50,
+    )
+    assert parts["state_linked"]["estimate"] == pytest.approx(0.25)
+    assert parts["cross_sector"]["estimate"] == pytest.approx(0.5)
+    assert parts["foreign"]["estimate"] == pytest.approx(0.25)
+    assert parts["state_linked_broad_unknown_yes"]["estimate"] == pytest.approx(
+        0.5
+    )  # 1 yes + 1 unknown
+    assert np.ptp(parts["cross_sector"]["draws"]) == 0  # a census: no sampling error
+    # labels that do not cover the list's filings are not a census of it
+    assert wf.census_part(c["labels"], ["N1", "N2", "N3", "N4", "N5"], ["state_linked"], 50) is None
+    # both coders must label the same rows in the same order
+    (d / "coder_b.csv").write_text(
+        CENSUS_HEAD + _census_row(9, "private", "no", "education"), encoding="utf-8"
+    )
+    with pytest.raises(ev.EvaluationError, match="coder_b.csv: row 2: sample_id differs"):
+        ev.load_census("genai_registrations", tmp_path)
+    assert ev.load_census("no_such_list", tmp_path)["labels"].empty

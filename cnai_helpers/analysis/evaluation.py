@@ -46,6 +46,7 @@ from ..enrich.labels import (  # noqa: F401  (the labels' loaders, re-exported)
     adjudicated_labels,
     disagreements,
     load_adjudication,
+    load_census,
     load_labels,
     load_second_coder,
 )
@@ -427,6 +428,7 @@ def two_phase_shares(
                 "ci_high": tp["ci_high"],
                 "measurable": tp["measurable"],
                 "reason": tp["reason"],
+                "draws": tp.get("draws"),  # the bootstrap draws, for estimates pooled over lists
                 "n_eval": tp["n_eval"],
                 "n_unknown": int((~keep).sum()),
                 "positives": tp["positives"],

@@ -92,7 +92,7 @@ def record_share(key: str, r, where: str) -> None:
     from ..results import record
 
     ok = bool(r["measurable"])
-    words = KEY_WORDS[key.removesuffix("_cutoff")]
+    words = KEY_WORDS[key.removesuffix("_cutoff").removesuffix("_pooled")]
     record(
         key,
         float(r["estimate"]) if ok else None,
@@ -171,6 +171,7 @@ def judge_share(
     registry: str,
     cutoff: str | None,
     population: int,
+    to_decide: str | None = None,
 ) -> evidence.Verdict:
     """evidence.judge on a two-phase share (or the broad bounds); a share that is not
     measurable is judged without an estimate, its reason in the words."""
@@ -188,6 +189,7 @@ def judge_share(
         kind="share",
         what=what + ("" if ok else f" ({r['reason']})"),
         interval_kind=r.get("interval_kind") or "95% interval",
+        to_decide=to_decide,
     )
 
 
@@ -206,3 +208,84 @@ def shown(r) -> str:
     lo, hi = fmt(float(r["ci_low"]), "share"), fmt(float(r["ci_high"]), "share")
     what = "range" if str(r.get("interval_kind") or "").startswith("range") else "95%"
     return f"{fmt(float(r['estimate']), 'share')} ({what} {span(lo, hi)})"
+
+
+POOLED_INTERVAL = "95% interval, the unlabelled registrations counted from none to all"
+
+
+def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
+    """A share of several lists pooled, each list weighted by its filings.
+
+    ``parts``: one dict per list with ``population`` (its filings in the domain) and either
+    ``draws`` (bootstrap draws of its share, independent of the other lists') and ``estimate``,
+    or ``draws`` None for a list with no hand-labelled row, whose share is unknown: the interval
+    counts it as none in the class for its low end and all for its high end (so it holds
+    whatever that list's share is), and the point estimate gives it ``fallback`` (another
+    list's estimate, stated by the caller). Not measurable when a labelled list's share is not
+    (``reason`` says which)."""
+    total = sum(int(x["population"]) for x in parts)
+    bad = [x for x in parts if x.get("draws") is None and not x.get("unlabelled")]
+    if not total or bad:
+        why = (
+            "no filings"
+            if not total
+            else f"{bad[0]['registry']}: {bad[0].get('reason') or 'no estimate'}"
+        )
+        return {
+            "measurable": False,
+            "estimate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "population": total,
+            "n_eval": sum(int(x.get("n_eval", 0)) for x in parts),
+            "reason": why,
+            "interval_kind": POOLED_INTERVAL,
+        }
+    labelled = [x for x in parts if not x.get("unlabelled")]
+    w_unl = sum(int(x["population"]) for x in parts if x.get("unlabelled")) / total
+    draws = sum(
+        int(x["population"]) / total * np.asarray(x["draws"], dtype=float) for x in labelled
+    )
+    a = (1 - level) / 2
+    est = sum(int(x["population"]) / total * float(x["estimate"]) for x in labelled)
+    est += sum(
+        int(x["population"]) / total * float(x["fallback"]) for x in parts if x.get("unlabelled")
+    )
+    return {
+        "measurable": True,
+        "estimate": float(est),
+        "ci_low": float(np.quantile(draws, a)),
+        "ci_high": float(np.quantile(draws + w_unl, 1 - a)),
+        "population": total,
+        "n_eval": sum(int(x.get("n_eval", 0)) for x in labelled),
+        "unlabelled_weight": w_unl,
+        "reason": "",
+        "interval_kind": POOLED_INTERVAL if w_unl > 0 else "95% interval",
+    }
+
+
+def jeffreys_draws(k: int, m: int, n_boot: int, seed: int) -> np.ndarray:
+    """Draws of a share counted as ``k`` of ``m`` rows: Beta(k + ½, m − k + ½), the Jeffreys
+    posterior, which keeps the uncertainty of a count of 0."""
+    return np.random.default_rng(seed).beta(k + 0.5, m - k + 0.5, size=n_boot)
+
+
+def census_part(labels: pd.DataFrame, domain_numbers, classes, n_boot: int) -> dict | None:
+    """A pooled part from a census of hand labels (every filing of the list labelled): per
+    class its share among the rows with a known label, with no sampling error (constant draws).
+    None when the labels do not cover exactly the filings of the domain (then the list counts
+    as unlabelled)."""
+    if not len(labels) or set(labels["filing_number"]) != set(domain_numbers):
+        return None
+    out = {}
+    for k in classes:
+        truth = ev.truth_foreign(labels) if k == "foreign" else ev.CLASSES[k][0](labels)
+        known = truth.dropna().astype(bool)
+        share = float(known.mean()) if len(known) else float("nan")
+        out[k] = {
+            "estimate": share,
+            "draws": np.full(n_boot, share) if len(known) else None,
+            "n_eval": int(len(known)),
+            "reason": "" if len(known) else "every label unknown",
+        }
+    return out

@@ -271,3 +271,70 @@ def adjudicated_labels(
     out["state_basis"] = out["sample_id"].map(sec["state_basis"]).astype(object).fillna("")
     out["state_basis"] = out["state_basis"].astype(str)
     return out
+
+
+# A census: every filing of a small list labelled by two coders (not a sample of it), e.g. the
+# generative-AI registrations up to the claims' cut-off, which the evaluation sample does not
+# cover. Each census is a folder of data/evaluation_labels/census/ with coder_a.csv and
+# coder_b.csv (the same rows, the second coder's columns) and adjudication.csv.
+CENSUS_DIR = LABELS_DIR / "census"
+CENSUS_FIELDS = (*CODED_FIELDS, "state_linked_broad")
+
+
+def census_disagreements(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """(sample_id, field, first, second) for every field of CENSUS_FIELDS the coders label
+    differently."""
+    m = a.merge(b, on="sample_id", suffixes=("_1", "_2"))
+    rows = [
+        (r["sample_id"], f, r[f"{f}_1"], r[f"{f}_2"])
+        for r in m.to_dict("records")
+        for f in CENSUS_FIELDS
+        if r[f"{f}_1"] != r[f"{f}_2"]
+    ]
+    return pd.DataFrame(rows, columns=["sample_id", "field", "first", "second"])
+
+
+def load_census(name: str, directory: Path | None = None) -> dict[str, pd.DataFrame]:
+    """One census: ``a`` and ``b`` (each coder's rows, checked against the codebook and against
+    each other: the same sample ids and filing numbers in the same order) and ``labels`` (coder
+    A's labels with every disagreement replaced by its adjudicated value). A disagreement
+    without an adjudication row raises EvaluationError naming it; empty frames when the census
+    does not exist."""
+    folder = Path(directory or CENSUS_DIR) / name
+    if not folder.exists():
+        empty = pd.DataFrame(columns=["sample_id", *INPUT_COLUMNS[1:], *SECOND_COLUMNS])
+        return {"a": empty, "b": empty, "labels": empty}
+    a, b = (_read_csv(folder / f) for f in ("coder_a.csv", "coder_b.csv"))
+    for df, f in ((a, "coder_a.csv"), (b, "coder_b.csv")):
+        _check_labels(df, folder / f, SECOND_COLUMNS, ALLOWED_SECOND)
+        for col in ALLOWED_SECOND:
+            df[col] = df[col].str.strip()
+    for col in ("sample_id", "filing_number"):
+        if list(a[col]) != list(b[col]):
+            pairs = list(zip(a[col], b[col], strict=False))
+            i = next((i for i, (x, y) in enumerate(pairs) if x != y), len(pairs))
+            raise EvaluationError(
+                f"{folder / 'coder_b.csv'}: row {i + 2}: {col} differs from coder_a.csv "
+                "(both coders label the same rows in the same order)"
+            )
+    adj = load_adjudication(folder)
+    key = {(r.sample_id, r.field): r.adjudicated for r in adj.itertuples(index=False)}
+    todo = census_disagreements(a, b)
+    open_ = [
+        (s, f) for s, f in zip(todo["sample_id"], todo["field"], strict=True) if (s, f) not in key
+    ]
+    if open_:
+        s, f = open_[0]
+        raise EvaluationError(
+            f"{folder / ADJUDICATION}: {len(open_)} disagreement(s) between the coders without "
+            f"an adjudication (first: {s}, {f})"
+        )
+    out = a.copy()
+    for (sid, fld), val in key.items():
+        out.loc[out["sample_id"] == sid, fld] = val
+    # majority state control implies the broad definition
+    out["state_linked_broad"] = out["state_linked_broad"].where(
+        ~out["org_type"].isin(c.STATE_LINKED), "yes"
+    )
+    out["second_coded"] = True
+    return {"a": a, "b": b, "labels": out}

@@ -105,7 +105,8 @@ def enrich_inputs() -> list[Path]:
     return [
         data / "curated" / "entity_overrides.csv",
         data / "evaluation_sample_unlabelled.csv",
-        *sorted((data / "evaluation_labels").glob("*.csv")),
+        # the census folders too: the who-files pooled estimate reads them
+        *sorted((data / "evaluation_labels").rglob("*.csv")),
     ]
 
 

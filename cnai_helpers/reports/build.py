@@ -123,6 +123,7 @@ def _page(report: dict) -> dict:
         "headline": report.get("headline") or "",
         "data_as_of": report.get("data_as_of") or (),
         "version": report.get("version") or "",
+        "report_titles": report.get("report_titles") or {},
     }
 
 
@@ -535,6 +536,8 @@ def build_reports(
         "site_config": site_config(),
         "site_pages": site_pages,
         "currency": registry_currency(),
+        # report id -> title: a page that only checks a claim names the page of its verdict
+        "titles": {r.id: r.title for r in (site if site is not None else reports)},
     }
     try:
         results = _run_stages(
@@ -597,6 +600,7 @@ def _run_stages(
             d["site_config"] = (page_extra or {}).get("site_config")
             d["registry_version"] = snapshot
             d["site_pages"] = (page_extra or {}).get("site_pages", False)
+            d["report_titles"] = (page_extra or {}).get("titles", {})
             d.update(page_currency(d, (page_extra or {}).get("currency") or {}))
         if base is None:
             from .kernel import ensure_kernel

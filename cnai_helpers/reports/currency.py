@@ -61,9 +61,13 @@ def as_of_text(entry: dict) -> str:
 
 def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -> list[dict]:
     """The registries a report reads: those named by one of its parameters (``registry``,
-    ``compare_registry``) when it names any, else every registry whose source files the report
-    declares (``needs.sources``). In the order of ``currency``."""
-    named = {str(v) for v in (parameters or {}).values() if str(v) in currency}
+    ``compare_registry``, or a list such as ``pooled_registries``) when it names any, else every
+    registry whose source files the report declares (``needs.sources``). In the order of
+    ``currency``."""
+    values = []
+    for v in (parameters or {}).values():
+        values.extend(v if isinstance(v, (list, tuple)) else [v])
+    named = {str(v) for v in values if str(v) in currency}
     if named:
         return [c for r, c in currency.items() if r in named]
     used = set(sources_used or ())

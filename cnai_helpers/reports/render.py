@@ -173,13 +173,13 @@ def _scope(v: dict) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def claims_for_page(nb) -> list[dict]:
+def claims_for_page(nb, titles: dict | None = None) -> list[dict]:
     """The page's claims, from the verdicts recorded in the executed notebook
     (:func:`group_claims`)."""
-    return group_claims(collect_verdicts(nb))
+    return group_claims(collect_verdicts(nb), titles)
 
 
-def group_claims(verdicts: list[dict]) -> list[dict]:
+def group_claims(verdicts: list[dict], titles: dict | None = None) -> list[dict]:
     """The page's claims, one entry per claim, in status order, restated figures last: the
     claim's status from its primary reading and the pre-registered alternatives this report
     computed (the same rule as the ledger, :func:`cnai_helpers.evidence.claim_status`), the
@@ -245,9 +245,16 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
                     else ""
                 ),
                 "reason": prim["reason"] if prim else "",
+                # a sensitivity check names the page that gives the verdict and links to it
                 "elsewhere": (
-                    f"The claim's verdict rests on {r.population} (its committed reading); this "
-                    "report computes it on other data as a sensitivity check."
+                    f" The verdict on this claim is given on the “{(titles or {}).get(r.primary.report) or r.primary.report}”"
+                    f" page, on {r.population}; this report computes the same measure on other"
+                    " data as a sensitivity check."
+                    if prim is None and r is not None
+                    else ""
+                ),
+                "elsewhere_href": (
+                    f"{r.primary.report}/index.html#verdict-{cid}"
                     if prim is None and r is not None
                     else ""
                 ),
@@ -279,9 +286,9 @@ def group_claims(verdicts: list[dict]) -> list[dict]:
     return sorted(out, key=lambda d: rank.get(d["status"], len(rank)))
 
 
-def verdicts_for_page(nb) -> list[dict]:
+def verdicts_for_page(nb, titles: dict | None = None) -> list[dict]:
     """The page's claims (:func:`claims_for_page`)."""
-    return claims_for_page(nb)
+    return claims_for_page(nb, titles)
 
 
 AUTHOR = "cnai contributors"  # the one author string: pages, BibTeX and CITATION.cff
@@ -519,7 +526,7 @@ def render_report(
             "articles": cfg.get("articles", []),
             "datasets": cfg.get("datasets", []),
             "sources_used": sources,
-            "verdicts": link_articles(verdicts_for_page(nb), sources),
+            "verdicts": link_articles(verdicts_for_page(nb, page.get("report_titles")), sources),
             "ledger_lead": ledger_lead(nb),
             "figures": key_figures(nb, page.get("key_figures") or ()),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
