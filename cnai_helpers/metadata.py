@@ -17,14 +17,16 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
 import yaml
 
 from . import paths
 from .errors import CnaiError
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 SPEC = Path(__file__).with_name("tables.yaml")
 SPEC_NAME = "cnai_helpers/tables.yaml"  # as named in messages
@@ -194,6 +196,8 @@ def columns(name: str) -> list[str]:
 
 
 def _checks(f: Field) -> list[pa.Check]:
+    import pandera.pandas as pa  # here: a notebook that only reads tables never loads it (~1 s)
+
     checks = []
     if f.allowed:
         checks.append(pa.Check.isin(f.allowed, error="must be one of " + ", ".join(f.allowed)))
@@ -232,6 +236,8 @@ class TableSchema:
         if df.empty:  # an empty column has no type of its own: give it the declared one
             declared = {f.name: TYPES[f.type] for f in table(self.name).fields}
             df = df.astype({c: declared[c] for c in df.columns if c in declared})
+        import pandera.pandas as pa
+
         try:
             return self.pandera.validate(df, lazy=lazy)
         except (pa.errors.SchemaErrors, pa.errors.SchemaError) as e:
@@ -244,6 +250,8 @@ class TableSchema:
 def schema(name: str) -> TableSchema:
     """The pandera schema of a declared table: every column declared (no others allowed), its
     type, nullability and checks, and the table's unique key."""
+    import pandera.pandas as pa
+
     t = table(name)
     cols = {
         f.name: pa.Column(

@@ -6,7 +6,6 @@ import html
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-import seaborn as sns
 from matplotlib import font_manager
 
 CJK_FONTS = (
@@ -44,6 +43,10 @@ def cjk_font() -> str | None:
 
 
 def set_theme() -> None:
+    # seaborn here, not at the top: it imports scipy.stats (~1.3 s of CPU per kernel), and a
+    # notebook that only draws with finish() and the axis helpers never needs it
+    import seaborn as sns
+
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
     font = cjk_font()
     family = ([font] if font else []) + ["DejaVu Sans"]

@@ -213,8 +213,7 @@ matplotlib.use("agg")
 import matplotlib.pyplot as plt
 from cnai_helpers.results import record
 from cnai_helpers.display import md
-from cnai_helpers.plotting import finish, set_theme
-set_theme()
+from cnai_helpers.plotting import finish
 record("x_squared", x * x, "x squared")
 record("label", label, "the label")
 record("share", 0.25, "a share", kind="pct")

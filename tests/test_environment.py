@@ -58,3 +58,34 @@ def test_design_card_packages_declared():
 def test_environment_installs_project():
     text = (paths.ROOT / "environment.yml").read_text()
     assert "- -e ." in text
+
+
+def test_a_report_worker_and_a_notebook_skip_the_imports_they_never_use():
+    """What each report's worker process and kernel pay at start (issue 28: the test suite
+    starts ~150 of them): no rfc3987-syntax grammars (jsonschema's `iri` formats, ~1.8 s of
+    CPU), no pandera (~1 s) until a table is validated, no seaborn and scipy.stats (~1.3 s)
+    until the theme is set. A notebook is still read and checked against nbformat's schema, a
+    table still validated by pandera, the theme still seaborn's."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import cnai_helpers.reports.build, cnai_helpers.loaders, papermill, nbconvert\n"
+        "import cnai_helpers.plotting\n"
+        "import nbformat\n"
+        "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+        "nbformat.validate(nb)\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'), 'pandera' in sys.modules)\n"
+        "print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)\n"
+        "from cnai_helpers import metadata\n"
+        "metadata.schema('claims')\n"
+        "print('pandera' in sys.modules)\n"
+        "cnai_helpers.plotting.set_theme()\n"
+        "import matplotlib as mpl\n"
+        "print('seaborn' in sys.modules, mpl.rcParams['axes.grid'])\n"
+    )
+    nb = next(paths.NOTEBOOKS.glob("*.ipynb"))
+    r = subprocess.run([sys.executable, "-c", code, str(nb)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["None", "False", "False", "False", "True", "True", "True"], r.stdout
