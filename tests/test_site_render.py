@@ -948,8 +948,8 @@ def test_the_answer_box_shows_the_short_label_and_keeps_the_description_as_its_t
     from cnai_helpers.reports.render import key_figures
 
     nb = _nb_with_verdict()
-    (f,) = key_figures(nb, ["hub_share"], labels={"hub_share": "Four hub provinces"})
-    assert f["label"] == "Four hub provinces" and f["long"] and f["long"] != f["label"]
+    (f,) = key_figures(nb, ["hub_share"], short={"hub_share": "Four hub provinces"})
+    assert f["short"] == "Four hub provinces" and f["label"] and f["label"] != f["short"]
 
 
 def test_headline_changes_and_counts_read_as_words():
