@@ -428,22 +428,15 @@ def test_a_census_needs_an_adjudication_for_every_disagreement_and_gives_exact_s
 
     d = tmp_path / "genai_registrations"
     d.mkdir()
-    (d / "coder_a.csv").write_text(
-        CENSUS_HEAD
-        + _census_row(1, "central_soe", "yes", "telecom")
-        + _census_row(2, "private", "no", "cross_sector")
-        + _census_row(3, "private", "unknown", "education")
-        + _census_row(4, "foreign", "no", "cross_sector"),
-        encoding="utf-8",
-    )
-    (d / "coder_b.csv").write_text(
-        CENSUS_HEAD
-        + _census_row(1, "central_soe", "yes", "telecom")
-        + _census_row(2, "private", "no", "education")
-        + _census_row(3, "private", "unknown", "education")
-        + _census_row(4, "foreign", "no", "cross_sector"),
-        encoding="utf-8",
-    )
+    for coder, sector_2 in (("a", "cross_sector"), ("b", "education")):  # they differ on GR-002
+        rows = [
+            (1, "central_soe", "yes", "telecom"),
+            (2, "private", "no", sector_2),
+            (3, "private", "unknown", "education"),
+            (4, "foreign", "no", "cross_sector"),
+        ]
+        text = CENSUS_HEAD + "".join(_census_row(*r) for r in rows)
+        (d / f"coder_{coder}.csv").write_text(text, encoding="utf-8")
     with pytest.raises(ev.EvaluationError, match=r"1 disagreement\(s\).*GR-002, sector"):
         ev.load_census("genai_registrations", tmp_path)
     (d / "adjudication.csv").write_text(

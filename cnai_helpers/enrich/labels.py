@@ -229,6 +229,23 @@ def disagreements(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sample_id", "field", "first", "second"])
 
 
+def settled(folder: Path, todo: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(sample_id, field) -> adjudicated value from ``folder``'s adjudication table, checked to
+    settle every disagreement in ``todo``: one without a row raises EvaluationError naming it."""
+    adj = load_adjudication(folder)
+    key = {(r.sample_id, r.field): r.adjudicated for r in adj.itertuples(index=False)}
+    open_ = [
+        (s, f) for s, f in zip(todo["sample_id"], todo["field"], strict=True) if (s, f) not in key
+    ]
+    if open_:
+        s, f = open_[0]
+        raise EvaluationError(
+            f"{folder / ADJUDICATION}: {len(open_)} disagreement(s) between the coders without "
+            f"an adjudication (first: {s}, {f})"
+        )
+    return key
+
+
 def adjudicated_labels(
     labels_dir: Path | None = None, sample_path: Path | None = None
 ) -> pd.DataFrame:
@@ -245,18 +262,7 @@ def adjudicated_labels(
     A disagreement without an adjudication row raises EvaluationError naming it."""
     first = load_labels(labels_dir, sample_path)
     second = load_second_coder(labels_dir, sample_path)
-    adj = load_adjudication(labels_dir)
-    key = {(r.sample_id, r.field): r.adjudicated for r in adj.itertuples(index=False)}
-    todo = disagreements(first, second)
-    open_ = [
-        (s, f) for s, f in zip(todo["sample_id"], todo["field"], strict=True) if (s, f) not in key
-    ]
-    if open_:
-        s, f = open_[0]
-        raise EvaluationError(
-            f"{Path(labels_dir or LABELS_DIR) / ADJUDICATION}: {len(open_)} disagreement(s) "
-            f"between the coders without an adjudication (first: {s}, {f})"
-        )
+    key = settled(Path(labels_dir or LABELS_DIR), disagreements(first, second))
     out = first.copy()
     for (sid, fld), val in key.items():
         if fld in CODED_FIELDS:
@@ -317,18 +323,7 @@ def load_census(name: str, directory: Path | None = None) -> dict[str, pd.DataFr
                 f"{folder / 'coder_b.csv'}: row {i + 2}: {col} differs from coder_a.csv "
                 "(both coders label the same rows in the same order)"
             )
-    adj = load_adjudication(folder)
-    key = {(r.sample_id, r.field): r.adjudicated for r in adj.itertuples(index=False)}
-    todo = census_disagreements(a, b)
-    open_ = [
-        (s, f) for s, f in zip(todo["sample_id"], todo["field"], strict=True) if (s, f) not in key
-    ]
-    if open_:
-        s, f = open_[0]
-        raise EvaluationError(
-            f"{folder / ADJUDICATION}: {len(open_)} disagreement(s) between the coders without "
-            f"an adjudication (first: {s}, {f})"
-        )
+    key = settled(folder, census_disagreements(a, b))
     out = a.copy()
     for (sid, fld), val in key.items():
         out.loc[out["sample_id"] == sid, fld] = val
