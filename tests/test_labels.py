@@ -44,7 +44,7 @@ def test_tables_show_category_labels_and_capitalised_headers():
     assert "cross sector" not in out and ">private<" not in out
     assert ">Share of batch<" in out and ">Org type<" in out and ">share of batch<" not in out
     # a table of codes (the data dictionary) keeps them
-    kept = disp.table_html(df, codes=["sector"])
+    kept = disp.table_html(df, codes=["sector"]).replace("<wbr>", "")  # a code may break after "_"
     assert "cross_sector" in kept
 
 
@@ -103,7 +103,7 @@ def test_a_heading_a_cell_shows_is_in_the_contents():
 
 def test_code_in_backticks_is_code_in_a_table_of_codes():
     df = pd.DataFrame({"field": ["sector"], "description": ["a `unknown` label; see source_id"]})
-    out = disp.table_html(df, codes=True)
+    out = disp.table_html(df, codes=True).replace("<wbr>", "")  # a code may break after "_"
     assert "<code>unknown</code>" in out and "<code>source_id</code>" in out and "`" not in out
 
 
