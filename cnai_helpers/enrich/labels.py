@@ -215,17 +215,18 @@ def load_adjudication(labels_dir: Path | None = None) -> pd.DataFrame:
     return df[list(ADJUDICATION_COLUMNS)].reset_index(drop=True)
 
 
-def disagreements(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    """(sample_id, field, first, second) for every coded field the two coders label
-    differently, plus the broad state-linked label where the first label (state control) and
-    the second coder's broad label are incompatible (first state-linked, second not yes)."""
+def disagreements(
+    first: pd.DataFrame, second: pd.DataFrame, fields: tuple[str, ...] = CODED_FIELDS
+) -> pd.DataFrame:
+    """(sample_id, field, first, second) for every one of ``fields`` (the coded fields; a
+    census adds the broad state link) the two coders label differently."""
     m = first.merge(second, on="sample_id", suffixes=("_1", "_2"))
-    rows = []
-    for r in m.itertuples(index=False):
-        d = r._asdict()
-        for fld in CODED_FIELDS:
-            if d[f"{fld}_1"] != d[f"{fld}_2"]:
-                rows.append((r.sample_id, fld, d[f"{fld}_1"], d[f"{fld}_2"]))
+    rows = [
+        (r["sample_id"], f, r[f"{f}_1"], r[f"{f}_2"])
+        for r in m.to_dict("records")
+        for f in fields
+        if r[f"{f}_1"] != r[f"{f}_2"]
+    ]
     return pd.DataFrame(rows, columns=["sample_id", "field", "first", "second"])
 
 
@@ -287,19 +288,6 @@ CENSUS_DIR = LABELS_DIR / "census"
 CENSUS_FIELDS = (*CODED_FIELDS, "state_linked_broad")
 
 
-def census_disagreements(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """(sample_id, field, first, second) for every field of CENSUS_FIELDS the coders label
-    differently."""
-    m = a.merge(b, on="sample_id", suffixes=("_1", "_2"))
-    rows = [
-        (r["sample_id"], f, r[f"{f}_1"], r[f"{f}_2"])
-        for r in m.to_dict("records")
-        for f in CENSUS_FIELDS
-        if r[f"{f}_1"] != r[f"{f}_2"]
-    ]
-    return pd.DataFrame(rows, columns=["sample_id", "field", "first", "second"])
-
-
 def load_census(name: str, directory: Path | None = None) -> dict[str, pd.DataFrame]:
     """One census: ``a`` and ``b`` (each coder's rows, checked against the codebook and against
     each other: the same sample ids and filing numbers in the same order) and ``labels`` (coder
@@ -323,7 +311,7 @@ def load_census(name: str, directory: Path | None = None) -> dict[str, pd.DataFr
                 f"{folder / 'coder_b.csv'}: row {i + 2}: {col} differs from coder_a.csv "
                 "(both coders label the same rows in the same order)"
             )
-    key = settled(folder, census_disagreements(a, b))
+    key = settled(folder, disagreements(a, b, CENSUS_FIELDS))
     out = a.copy()
     for (sid, fld), val in key.items():
         out.loc[out["sample_id"] == sid, fld] = val
