@@ -469,6 +469,16 @@ def _(ctx):
     return verdict(expect(r, 1, "longer than the 5 s") and r.secs < 150, r, r.first("longer"))
 
 
+def _interrupted(ctx, sig, tag: str, code: int):
+    """Signal a running reports build: it exits ``code``, says "interrupted", leaves no child."""
+    p, _kids, left = _kill_main(ctx, sig, tag)
+    err = p.stderr.read()
+    return (
+        p.returncode == code and not left and "interrupted" in err,
+        f"exit {p.returncode}, {len(left)} children left: {err.strip().splitlines()[-1:]}",
+    )
+
+
 def _kill_main(ctx, sig, name):
     s = tiny_site(
         ctx,
@@ -533,12 +543,7 @@ def _(ctx):
     "exit 143, 'interrupted', no child left",
 )
 def _(ctx):
-    p, kids, left = _kill_main(ctx, signal.SIGTERM, "term")
-    err = p.stderr.read()
-    return (
-        p.returncode == 143 and not left and "interrupted" in err,
-        f"exit {p.returncode}, {len(left)} children left: {err.strip().splitlines()[-1:]}",
-    )
+    return _interrupted(ctx, signal.SIGTERM, "term", 143)
 
 
 @case(
@@ -549,12 +554,7 @@ def _(ctx):
     "exit 130, 'interrupted', no child left",
 )
 def _(ctx):
-    p, kids, left = _kill_main(ctx, signal.SIGINT, "int")
-    err = p.stderr.read()
-    return (
-        p.returncode == 130 and not left and "interrupted" in err,
-        f"exit {p.returncode}, {len(left)} children left: {err.strip().splitlines()[-1:]}",
-    )
+    return _interrupted(ctx, signal.SIGINT, "int", 130)
 
 
 @case(
