@@ -218,11 +218,11 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
 
     ``parts``: one dict per list with ``population`` (its filings in the domain) and either
     ``draws`` (bootstrap draws of its share, independent of the other lists') and ``estimate``,
-    or ``draws`` None for a list with no hand-labelled row, whose share is unknown: the interval
-    counts it as none in the class for its low end and all for its high end (so it holds
-    whatever that list's share is), and the point estimate gives it ``fallback`` (another
-    list's estimate, stated by the caller). Not measurable when a labelled list's share is not
-    (``reason`` says which)."""
+    or ``unlabelled`` True for a list with no hand-labelled row, whose share is unknown: the
+    interval counts it as none in the class for its low end and all for its high end (so it
+    holds whatever that list's share is), and the point estimate gives it ``fallback`` (another
+    list's estimate, stated by the caller). Not measurable when a labelled list's ``draws`` are
+    None (its share is not measurable; ``reason`` says why)."""
     total = sum(int(x["population"]) for x in parts)
     bad = [x for x in parts if x.get("draws") is None and not x.get("unlabelled")]
     if not total or bad:
@@ -279,8 +279,7 @@ def census_part(labels: pd.DataFrame, domain_numbers, classes, n_boot: int) -> d
         return None
     out = {}
     for k in classes:
-        truth = ev.truth_foreign(labels) if k == "foreign" else ev.CLASSES[k][0](labels)
-        known = truth.dropna().astype(bool)
+        known = ev.CLASSES[k][0](labels).dropna().astype(bool)  # the class's truth from labels
         share = float(known.mean()) if len(known) else float("nan")
         out[k] = {
             "estimate": share,
