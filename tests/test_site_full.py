@@ -414,7 +414,8 @@ def test_every_page_is_light_with_its_charts_as_files(full_site):
 def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite(full_site):
     from bs4 import BeautifulSoup
 
-    from cnai_helpers.reports.currency import month_text, registry_currency
+    from cnai_helpers.formatting import day
+    from cnai_helpers.reports.currency import registry_currency
 
     _, root, reports = full_site
     author = render.site_config()["author"]
@@ -437,12 +438,12 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
         asof = soup.select_one(".cnai-asof")
         if reads and r.parameters.get("registry") in currency:
             batch = currency[r.parameters["registry"]]["batch"]
-            if not asof or f"latest list {month_text(batch)}" not in asof.get_text():
+            if not asof or f"latest list {day(batch)}" not in asof.get_text():
                 problems.append(f"{r.id}: no data as of {batch}")
     index = BeautifulSoup((root / "index.html").read_text(encoding="utf-8"), "html.parser")
     asof = index.select_one("#data-as-of")
     for reg, c in currency.items():
-        if not asof or f"latest list {month_text(c['batch'])}" not in asof.get_text():
+        if not asof or f"latest list {day(c['batch'])}" not in asof.get_text():
             problems.append(f"index: no data as of for {reg}")
     if not index.select_one("#licence") or not index.select("ul.cnai-sources li a[href]"):
         problems.append("index: no licence line or sources")

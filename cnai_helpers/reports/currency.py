@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from importlib import metadata
 
+from ..formatting import day
 from ..reference import registry_label
 
 DATE_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")  # a day, or only the month the lists give
@@ -49,33 +50,18 @@ def registry_currency() -> dict[str, dict]:
     return out
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")  # fmt: skip
-
-
-def month_text(date: str) -> str:
-    """ "2026-05" -> "May 2026"; "2026-05-06" -> "6 May 2026"; anything else as it is."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(date or ""))
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return str(date or "")
-    month = f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
-    return f"{int(m.group(3))} {month}" if m.group(3) else month
-
-
 def as_of_text(entry: dict) -> str:
     """ "Deep synthesis (深度合成): latest list May 2026, published 6 May 2026; cancellation
     notices to 17 July 2026" (the notices for the algorithm registries only)."""
     when = (
-        f", published {month_text(entry['date'])}"
+        f", published {day(entry['date'])}"
         if entry.get("date")
         else " (its publication date is not in the files)"
     )
     notices = (
-        f"; cancellation notices to {month_text(entry['notices_to'])}"
-        if entry.get("notices_to")
-        else ""
+        f"; cancellation notices to {day(entry['notices_to'])}" if entry.get("notices_to") else ""
     )
-    return f"{entry['label']}: latest list {month_text(entry['batch'])}{when}{notices}"
+    return f"{entry['label']}: latest list {day(entry['batch'])}{when}{notices}"
 
 
 def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -> list[dict]:
