@@ -1194,3 +1194,84 @@ def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict
     title = titles[prim]
     assert f"given on the “{title}” page" in entry["elsewhere"]
     assert "committed reading" not in entry["elsewhere"]
+
+
+def test_a_page_that_only_checks_a_claim_names_the_verdict_given_on_the_other_page(tmp_path):
+    """reader4: a sensitivity page said where the verdict is but not what it is. The build reads
+    the primary report's results (it runs first: site.yaml needs.reports) and the page names the
+    claim's status, in words and as a coloured badge."""
+    import json
+
+    from cnai_helpers import evidence, readings
+    from cnai_helpers.reports.build import claim_statuses
+
+    prim = readings.reading("hubs_80").primary
+    v_p = evidence.judge(
+        "hubs_80", 0.74, None, figure=prim.figure, definition=prim.definition,
+        registry=prim.registry, cutoff=readings.reading("hubs_80").cutoff, census=True,
+    ).as_dict()  # fmt: skip
+    alt = readings.reading("hubs_80").alternatives[0]
+    v_a = evidence.judge(
+        "hubs_80", 0.79, None, figure=alt.figure, definition=alt.definition,
+        registry=alt.registry, cutoff=readings.reading("hubs_80").cutoff, census=True,
+    ).as_dict()  # fmt: skip
+    assert (v_p["role"], v_p["status"], v_a["role"], v_a["status"]) == (
+        "primary", "contradicted", "alternative", "supported",
+    )  # fmt: skip
+    (tmp_path / f"{prim.report}.json").write_text(json.dumps({"verdicts": [v_p, v_a]}))
+    statuses = claim_statuses(tmp_path)
+    assert statuses == {"hubs_80": evidence.DEPENDS}  # the ledger's rule: primary and alternative
+    v = evidence.judge(
+        "hubs_80", 0.752, None, figure="f", definition="hub provinces",
+        registry="deep_synthesis", census=True,
+    ).as_dict()  # fmt: skip
+    (entry,) = render.group_claims([{**v, "quote": "q"}], {}, statuses)
+    label = evidence.LABELS[statuses["hubs_80"]]
+    assert entry["verdict_there_label"] == label == "depends on definition"
+    assert entry["elsewhere"].startswith(f" The verdict on this claim, {label}, is given on")
+    (none,) = render.group_claims([{**v, "quote": "q"}], {}, {})  # primary not built yet
+    assert none["verdict_there"] == "" and "The verdict on this claim is given" in none["elsewhere"]
+
+
+def test_headline_sets_a_figure_beside_its_verdict_band_and_interval():
+    from cnai_helpers.reports.headline import headline
+
+    verdicts = [
+        {"figure": "s", "role": "sensitivity", "status": "supported", "band_text": "x"},
+        {"figure": "s", "role": "primary", "status": "contradicted", "band_text": "21.5%–22.5%",
+         "ci_low": 0.054, "ci_high": 0.112, "kind": "share", "interval_kind": "95% interval"},
+        {"figure": "c", "role": "primary", "status": "contradicted", "band_text": "75%–80%",
+         "ci_low": 0.74, "ci_high": 0.74, "kind": "share", "interval_kind": "census"},
+    ]  # fmt: skip
+    vals = {"s": 0.087, "c": 0.74, "verdicts": verdicts}
+    meta = {"s": {"kind": "share"}, "c": {"kind": "share"}}
+    text = headline("{s} ({s:interval}; claim {s:band}: {s:status})", vals, meta)
+    assert text == "8.7% (95% interval 5.4%–11.2%; claim 21.5%–22.5%: contradicted)"
+    # a census has no interval: the optional part goes, the sentence stays
+    assert headline("{c}[ ({c:interval})], {c:status}", vals, meta) == "74.0%, contradicted"
+    # a figure with no verdict gives no headline rather than a hole
+    assert headline("{n:status}", {"n": 1.0}, {}) == ""
+
+
+def test_a_contradicting_figure_says_how_far_outside_the_band_it_lies():
+    """reader4: "74.0% … wholly outside what the claim's words allow (75%–80%)" next to "about
+    three quarters" read as a contradiction; the reason gives the distance to the nearer edge."""
+    from cnai_helpers import evidence
+
+    near = evidence.judge(
+        "hubs_80", 0.740, None, figure="f", definition="hub provinces", census=True,
+        registry="deep_synthesis",
+    )  # fmt: skip
+    assert near.status == "contradicted"
+    assert "it lies 1.0 points below what the claim's words allow (75%–80%)" in near.reason
+    assert "wholly" not in near.reason
+    far = evidence.judge(
+        "state_linked_22", 0.087, (0.054, 0.112), figure="f", definition="state control",
+        registry="deep_synthesis",
+    )  # fmt: skip
+    assert "its interval lies 10.3 points below" in far.reason
+    above = evidence.judge(
+        "hubs_80", 0.8004, None, figure="f", definition="hub provinces", census=True,
+        registry="deep_synthesis",
+    )  # fmt: skip
+    assert "it lies just above what the claim's words allow" in above.reason
