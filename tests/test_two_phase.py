@@ -304,7 +304,9 @@ def test_a_verdict_not_primary_says_its_role():
     assert wf.role_label(evidence.Verdict(evidence.CONTRADICTED, "r", role="sensitivity")) == (
         "contradicted, a sensitivity check"
     )
-    assert wf.month_name("2024-12") == "December 2024"
+    from cnai_helpers.formatting import month
+
+    assert month("2024-12") == "December 2024" and month(None) == ""  # no list: no words
 
 
 def test_second_coder_labelled_the_rows_drawn_by_the_committed_script():

@@ -38,11 +38,6 @@ EMPTY_COLUMNS = {
 }
 
 
-def month_name(ym: str | None) -> str:
-    """'2024-12' -> 'December 2024'."""
-    return pd.Timestamp(f"{ym}-01").strftime("%B %Y") if ym else ""
-
-
 def finite_or_none(x) -> float | None:
     """A float for results.json, None (shown as not measurable) for NaN or None."""
     return float(x) if x is not None and np.isfinite(x) else None
