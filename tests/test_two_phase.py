@@ -384,7 +384,7 @@ def test_pooled_interval_covers_the_pooled_truth_at_least_95_percent_of_the_time
                 if m:
                     k = rng.hypergeometric(k_pop, N - k_pop, m)
                     parts.append({"registry": str(j), "population": N, "estimate": k / m, "n_eval": m,
-                                  "draws": wf.jeffreys_draws(k, m, 1000, seed=i * 10 + j)})  # fmt: skip
+                                  "draws": ev.jeffreys_draws(k, m, 1000, seed=i * 10 + j)})  # fmt: skip
                 else:
                     parts.append(
                         {"registry": str(j), "population": N, "unlabelled": True, "fallback": 0.1}

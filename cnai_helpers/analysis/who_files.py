@@ -259,12 +259,6 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
     }
 
 
-def jeffreys_draws(k: int, m: int, n_boot: int, seed: int) -> np.ndarray:
-    """Draws of a share counted as ``k`` of ``m`` rows: Beta(k + ½, m − k + ½), the Jeffreys
-    posterior, which keeps the uncertainty of a count of 0."""
-    return np.random.default_rng(seed).beta(k + 0.5, m - k + 0.5, size=n_boot)
-
-
 def census_part(labels: pd.DataFrame, domain_numbers, classes, n_boot: int) -> dict | None:
     """A pooled part from a census of hand labels (every filing of the list labelled): per
     class its share among the rows with a known label, with no sampling error (constant draws).
