@@ -1275,3 +1275,21 @@ def test_a_contradicting_figure_says_how_far_outside_the_band_it_lies():
         registry="deep_synthesis",
     )  # fmt: skip
     assert "it lies just above what the claim's words allow" in above.reason
+
+
+def test_a_verdict_in_the_body_says_which_claim_and_links_to_its_verdict():
+    """Five identical "Verdict on the claim: contradicted; … at the top" lines on who-files did
+    not say which claim each was: the line names the claim's words, the measure and the figure,
+    and links to that claim's verdict, not to the answer box's top."""
+    from cnai_helpers import evidence
+    from cnai_helpers.reports.preprocess import verdict_pointer
+
+    v = evidence.judge(
+        "state_linked_22", 0.087, (0.054, 0.112), figure="f", definition="state control",
+        registry="deep_synthesis",
+    ).as_dict()  # fmt: skip
+    v["quote"] = "State-linked listings -- from state-owned enterprises to government-backed research institutes -- make up 22 percent of filings."  # noqa: E501
+    line = verdict_pointer(v, "Verdict on the claim")
+    assert "(state control): 8.7%, contradicted;" in line
+    assert "“State-linked listings" in line and "…”" in line and "22 percent" not in line
+    assert "](#verdict-state_linked_22)" in line
