@@ -1288,8 +1288,18 @@ def test_a_verdict_in_the_body_says_which_claim_and_links_to_its_verdict():
         "state_linked_22", 0.087, (0.054, 0.112), figure="f", definition="state control",
         registry="deep_synthesis",
     ).as_dict()  # fmt: skip
-    v["quote"] = "State-linked listings -- from state-owned enterprises to government-backed research institutes -- make up 22 percent of filings."  # noqa: E501
+    v["quote"] = (
+        "State-linked listings -- from state-owned enterprises to government-backed research institutes -- make up 22 percent of filings."  # noqa: E501
+    )
     line = verdict_pointer(v, "Verdict on the claim")
     assert "(state control): 8.7%, contradicted;" in line
     assert "“State-linked listings" in line and "…”" in line and "22 percent" not in line
     assert "](#verdict-state_linked_22)" in line
+
+
+def test_the_answer_shows_its_key_figures_before_the_claims_read_in_full():
+    """reader4 (T8): on who-files and monetization the key figures came after every claim's
+    reading, 1,500 px down at 1366; they now open the answer, before the verdicts."""
+    html_, _ = render.render_report(_nb_with_verdict(), PROV, {"title": "Geo", "question": "Q?"})
+    answer = html_[html_.index('id="answer"') : html_.index('class="cnai-evidence"')]
+    assert answer.index('class="cnai-figures"') < answer.index('class="cnai-verdict"')
