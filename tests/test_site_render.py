@@ -1303,3 +1303,19 @@ def test_the_answer_shows_its_key_figures_before_the_claims_read_in_full():
     html_, _ = render.render_report(_nb_with_verdict(), PROV, {"title": "Geo", "question": "Q?"})
     answer = html_[html_.index('id="answer"') : html_.index('class="cnai-evidence"')]
     assert answer.index('class="cnai-figures"') < answer.index('class="cnai-verdict"')
+
+
+def test_a_headline_names_percentile_intervals_as_a_reader_says_them():
+    from cnai_helpers.reports.headline import headline
+
+    def one(kind_name):
+        v = {"figure": "r", "role": "primary", "status": "supported", "band_text": "below 1×",
+             "ci_low": 0.083, "ci_high": 0.328, "kind": "ratio", "interval_kind": kind_name}  # fmt: skip
+        return headline("{r:interval}", {"r": 0.18, "verdicts": [v]}, {"r": {"kind": "ratio"}})
+
+    assert one("2.5th–97.5th percentile of the bootstrap samples") == "95% interval 0.08×–0.33×"
+    assert (
+        one("2.5th–97.5th percentile of the samples")
+        == "95% of simulations between 0.08× and 0.33×"
+    )
+    assert one("range, unknown owners counted out to in,").startswith("Range, unknown owners")

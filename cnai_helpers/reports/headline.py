@@ -136,7 +136,13 @@ def verdict_words(v: dict, how: str) -> str:
     from ..formatting import span
 
     kind = v.get("kind")
-    return f"{v.get('interval_kind') or '95% interval'} {span(fmt(v['ci_low'], kind), fmt(v['ci_high'], kind))}"
+    lo, hi = fmt(v["ci_low"], kind), fmt(v["ci_high"], kind)
+    name = v.get("interval_kind") or "95% interval"
+    if name.startswith("2.5th–97.5th percentile"):  # said as a reader says it
+        if "bootstrap" in name:
+            return f"95% interval {span(lo, hi)}"
+        return f"95% of simulations between {lo} and {hi}"
+    return f"{name} {span(lo, hi)}"
 
 
 def _one(
