@@ -534,3 +534,17 @@ def test_a_variant_compute_page_links_to_the_shared_sections_instead_of_repeatin
     assert not [h for h in shared if h in variant]
     assert 'href="../compute/index.html">the page of the primary comparison<' in variant
     assert variant.count("<table") < main.count("<table") and len(variant) < len(main) / 2
+
+
+@pytest.mark.parametrize("width", (800, 1100))
+def test_the_ledgers_badges_stay_in_their_cells_between_phone_and_desktop(
+    full_site, browser, width
+):
+    """reader4: "depends on definition" ran 10 px out of the ledger's status cell at 800 and
+    1100 px, widths the phone and desktop checks do not visit."""
+    url, _, _ = full_site
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url + "claims/index.html", wait_until="load")
+    bad = wrapped_badges(page)
+    page.close()
+    assert not bad, f"badges wrapped or out of their cell at {width} px: {bad}"
