@@ -392,7 +392,7 @@ def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
     try:
         with atomic_path(target) as tmp:
             shutil.copyfile(file, tmp)
-        build(sources=[*registry_sources(), new], before_swap=record)
+        build(sources=[*registry_sources(), new], before_swap=record, append=True)
     except BaseException:  # Ctrl-C included: leave the project exactly as it was
         with signals_deferred():
             recover_swap(paths.PROCESSED)  # a swap cut short: finished, no .processed.old

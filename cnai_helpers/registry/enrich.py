@@ -81,10 +81,15 @@ def _entity_labels(labels: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
 
 
 def enrich_filings(
-    filings: pd.DataFrame, labels: pd.DataFrame, override_table: dict, memo: dict | None = None
+    filings: pd.DataFrame,
+    labels: pd.DataFrame,
+    override_table: dict,
+    memo: dict | None = None,
+    registry: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``filings`` with the ENRICH_COLUMNS appended. ``memo``: the rules' calls kept across
-    builds (:func:`classifier_memo`)."""
+    builds (:func:`classifier_memo`). ``registry``: every filing, when ``filings`` is a part of
+    them (a filer's hand label is found through any of its filings)."""
     memo = memo if memo is not None else {}
     f = filings.copy()
     loc = f.get("locality_zh")
@@ -94,7 +99,7 @@ def enrich_filings(
     org = orgs["org_type"]
     org_src = orgs["org_type_source"].map({"rules": "rule", "override": "override"})
     org_rule = orgs["org_type_rule"]
-    ent = _entity_labels(labels, f)
+    ent = _entity_labels(labels, f if registry is None else registry)
     by_entity = f["entity_key"].map(ent["org_type"])
     has = by_entity.notna()
     org, org_src = org.where(~has, by_entity), org_src.where(~has, "label")
@@ -133,6 +138,64 @@ def enrich_filings(
     f["is_cross_sector_broad"] = (cross | horizontal.astype(bool)).astype(bool)
     base = [x for x in f.columns if x not in ENRICH_COLUMNS]
     return f[[*base, *ENRICH_COLUMNS]]
+
+
+# what the enrichment of one filing reads of it (besides its filer's hand label)
+FILING_INPUTS = (
+    "registry",
+    "filing_number",
+    "entity_key",
+    "entity_name",
+    "locality_zh",
+    *classify.SECTOR_TEXT_COLUMNS,
+)
+
+
+def _differs(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
+    """Per row of two aligned frames: does any column differ (two missing values are equal)?"""
+    a, b = a.astype(object), b.astype(object)
+    return ((a != b) & ~(a.isna() & b.isna())).any(axis=1)
+
+
+def enrich_appended(
+    filings: pd.DataFrame,
+    before: pd.DataFrame,
+    labels: pd.DataFrame,
+    override_table: dict,
+    memo: dict | None = None,
+) -> pd.DataFrame:
+    """``filings`` (a registry that got new rows) with the ENRICH_COLUMNS, the same as
+    :func:`enrich_filings` gives, taking them from ``before`` (the enriched filings of the
+    previous build, same classifier, labels and overrides: the tables' fingerprint says so) for
+    every filing whose inputs did not change. What a filing's enrichment reads is its own
+    FILING_INPUTS and its filer's hand label, found through the labelled filings of the filer:
+    a filing is enriched again if it is new, if one of its inputs changed, or if its filer's
+    label (any of the three fields :func:`_entity_labels` gives) changed."""
+    keys = ["registry", "filing_key"]
+    inputs = [c for c in FILING_INPUTS if c in filings and c in before and c not in keys]
+    old = filings[keys].merge(
+        before[[*keys, *inputs, *ENRICH_COLUMNS]], on=keys, how="left", indicator=True
+    )
+    old.index = filings.index
+    ent_old, ent_new = _entity_labels(labels, before), _entity_labels(labels, filings)
+    both = ent_new.join(ent_old, how="outer", rsuffix="_old")
+    cols = list(ent_new.columns)
+    relabelled = both.index[
+        _differs(both[cols], both[[f"{c}_old" for c in cols]].set_axis(cols, axis=1))
+    ]
+    todo = (
+        (old["_merge"] != "both")
+        | _differs(filings[inputs], old[inputs])
+        | filings["entity_key"].isin(relabelled)
+    )
+    f = filings.copy()
+    fresh = pd.DataFrame(index=f.index[:0], columns=list(ENRICH_COLUMNS))
+    if todo.any():
+        fresh = enrich_filings(filings[todo], labels, override_table, memo, registry=filings)
+    for c in ENRICH_COLUMNS:
+        values = old[c].astype(object).where(~todo, fresh[c].reindex(f.index).astype(object))
+        f[c] = values.astype(bool) if c.startswith("is_") else values.astype(str)
+    return f
 
 
 def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
