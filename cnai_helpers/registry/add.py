@@ -27,7 +27,7 @@ from .. import paths
 from ..atomic import atomic_path, recover_swap, signals_deferred, write_text
 from ..errors import CnaiError
 from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
-from .build import build
+from .build import BuildError, build
 from .docx_lists import ListFormatError, read_cac_docx
 from .fingerprint import SOURCE_FORMATS, built_from, registry_sources
 from .genai import REGISTRIES as GENAI_REGISTRIES
@@ -392,7 +392,10 @@ def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
     try:
         with atomic_path(target) as tmp:
             shutil.copyfile(file, tmp)
-        build(sources=[*registry_sources(), new], before_swap=record, append=True)
+        try:
+            build(sources=[*registry_sources(), new], before_swap=record, append=True)
+        except BuildError as e:  # the tables refuse the new list: name the file given
+            raise AddError(f"{file}: not added: {e}") from e
     except BaseException:  # Ctrl-C included: leave the project exactly as it was
         with signals_deferred():
             recover_swap(paths.PROCESSED)  # a swap cut short: finished, no .processed.old

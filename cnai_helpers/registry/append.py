@@ -43,6 +43,7 @@ from .enrich import classifier_version
 from .fingerprint import fingerprint
 from .geography import resolved_regions
 from .parse import (
+    BuildError,
     batch_meta,
     enrich_stage,
     file_names,
@@ -124,6 +125,21 @@ def repair_problem(
     return None
 
 
+def check_rows(src: Source, rows: pd.DataFrame) -> None:
+    """The new list's listing rows against the listings table's schema (the whole table is
+    validated again once assembled): BuildError naming the file, the row and the problem."""
+    from ..metadata import TableError
+    from .schemas import SCHEMAS
+
+    try:
+        SCHEMAS["listings"].validate(rows)
+    except TableError as e:
+        raise BuildError(
+            f"a row of the new list ({src.id}) breaks the listings table's schema "
+            f"(source_row: the row in the list's table, the header being row 1):\n{e}"
+        ) from e
+
+
 def issues_of(frame: pd.DataFrame) -> list[Issue]:
     """The data-quality table's rows back as issues (missing values as None)."""
     out = []
@@ -166,10 +182,11 @@ def append_tables(
         raise NoAppend(f"{new.id} has no row with a readable filing number")
 
     held = {
-        name: read_table_file(base / f"{name}.parquet", pd)
+        name: read_table_file(base / f"{name}.parquet", pd, threads=False)
         for name in ("listings", "filings", "batches", "data_quality")
     }
     fresh = finish_listings(rows, [], repair=False)
+    check_rows(new, fresh)
     why = repair_problem(held["listings"], held["data_quality"], fresh["entity_key"])
     if why:
         raise NoAppend(why)

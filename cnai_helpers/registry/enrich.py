@@ -178,7 +178,9 @@ def enrich_appended(
     )
     old.index = filings.index
     ent_old, ent_new = _entity_labels(labels, before), _entity_labels(labels, filings)
-    both = ent_new.join(ent_old, how="outer", rsuffix="_old")
+    both = ent_new.merge(
+        ent_old, how="outer", left_index=True, right_index=True, suffixes=("", "_old")
+    )
     cols = list(ent_new.columns)
     relabelled = both.index[
         _differs(both[cols], both[[f"{c}_old" for c in cols]].set_axis(cols, axis=1))
