@@ -20,7 +20,7 @@ import tests.test_registry_build as rb
 from cnai_helpers.registry import add as add_mod
 from cnai_helpers.registry.build import build
 from tests.fixtures import ds_row, num
-from tests.test_registry_add import cli, clean_exit_1, every_table, new_list, snapshot
+from tests.test_registry_add import clean_exit_1, cli, every_table, new_list, snapshot
 
 project = rb.project
 
@@ -61,7 +61,9 @@ def test_an_append_gives_the_tables_of_a_full_build(project, tmp_path):
         ds_row(4, num("990104", serial=12), entity="合肥示例有限公司"),  # no province 99
         ds_row(5, "备案中"),  # rejected (1 of 5 rows)
     ]
-    new = new_list(tmp_path / "n.docx", title="境内深度合成服务算法备案清单（2024年9月）", rows=rows)
+    new = new_list(
+        tmp_path / "n.docx", title="境内深度合成服务算法备案清单（2024年9月）", rows=rows
+    )
     r = cli("add", new, "--json")
     assert r.exit_code == 0, r.output
     assert build_info(project)["append"].startswith("appended local_deep_synthesis_2024_09")
