@@ -181,8 +181,14 @@ def append_tables(
     if not len(rows):
         raise NoAppend(f"{new.id} has no row with a readable filing number")
 
+    # of the filings, what the enrichment of unchanged ones is taken from
+    kept = {
+        "filings": list(
+            dict.fromkeys(["filing_key", *enrich.FILING_INPUTS, *enrich.ENRICH_COLUMNS])
+        )
+    }
     held = {
-        name: read_table_file(base / f"{name}.parquet", pd, threads=False)
+        name: read_table_file(base / f"{name}.parquet", pd, kept.get(name), threads=False)
         for name in ("listings", "filings", "batches", "data_quality")
     }
     fresh = finish_listings(rows, [], repair=False)

@@ -31,7 +31,13 @@ from .health import tables_problem
 from .parse import BuildError, file_names, parse_all, parse_cancellations
 from .parse_cache import ParseCache, cache_folder
 from .quality import Issue
-from .write import filings_by_province, lean_memory, validate_tables, write_tables
+from .write import (
+    filings_by_province,
+    give_back_memory,
+    lean_memory,
+    validate_tables,
+    write_tables,
+)
 
 __all__ = ["BuildError", "build", "build_tables", "registry_sources", "write_tables"]
 
@@ -56,9 +62,9 @@ def build_tables(
         from .append import NoAppend, append_tables
 
         try:
-            return validate_tables(
-                append_tables(sources, raw_dir, corrections_path, cache, base, parts)
-            )
+            tables = append_tables(sources, raw_dir, corrections_path, cache, base, parts)
+            give_back_memory()  # the tables read and the new list's parse: freed
+            return validate_tables(tables)
         except NoAppend as e:
             parts["append"] = f"built from every list: {e}"
     listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache, parts)
