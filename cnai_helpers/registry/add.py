@@ -3,7 +3,10 @@
 The registry comes from the table header, the batch month from the title paragraph (or
 ``batch=``). A dry run parses and compares with the current database; a real run copies the file
 into ``data/raw/local/`` as a local source (sha256 recorded in ``data/local_sources.yaml``) and
-rebuilds.
+appends a CAC Word list's rows to the tables in place (registry/append.py: the tables of a full
+build, without parsing any other list), or, when an append cannot give exactly those (a
+generative-AI list, stale tables, a filer name the stray-character repair could change),
+builds the tables from every list (their cached parses).
 
 The add is atomic: the tables are built with the new source held in memory, the YAML entry is
 written only once they are complete (just before the new tables folder is swapped in), and any
