@@ -124,7 +124,9 @@ def _mode(df: pd.DataFrame, key: str, col: str) -> pd.Series:
 
 def make_entities(filings: pd.DataFrame) -> pd.DataFrame:
     f = filings
-    counts = pd.crosstab(f["entity_key"], f["registry"])
+    # filings per filer and registry (crosstab's table, ~10x cheaper)
+    counts = f.groupby(["entity_key", "registry"]).size().unstack(fill_value=0)
+    counts.columns.name = "registry"
     for reg in REGISTRIES:
         if reg not in counts.columns:
             counts[reg] = 0
