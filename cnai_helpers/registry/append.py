@@ -235,7 +235,7 @@ def append_tables(
     name = classifier_version()
     memo = cache.get_named(name) or {}
     size = sum(map(len, memo.values()))
-    labels, overrides = enrich.hand_labels(), enrich.overrides()
+    labels, overrides = enrich.cached_hand_labels(cache), enrich.overrides()
     filings = enrich.enrich_appended(filings, held.pop("filings"), labels, overrides, memo)
     if sum(map(len, memo.values())) > size:
         cache.put_named(name, memo)

@@ -169,6 +169,7 @@ def assemble_tables(
     cancel_issues: Sequence[Issue] = (),
     memo: dict | None = None,
     parts: dict | None = None,
+    labels: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The core tables (not yet validated) from the parsed rows. The data-quality table lists
     ``issues`` (the listings' parse issues), those found assembling listings and filings, then
@@ -191,5 +192,6 @@ def assemble_tables(
         "data_quality": to_frame(issues),
         "cancellations": cancels,
     }
-    enrich.enrich_tables(tables, memo=memo)  # org type and sector of filings and filers
+    # org type and sector of filings and filers (``labels``: the hand labels, if already read)
+    enrich.enrich_tables(tables, memo=memo, labels=labels)
     return tables

@@ -25,7 +25,7 @@ import pandas as pd
 from .. import paths
 from ..manifest import Source
 from .assemble import assemble_tables
-from .enrich import classifier_version
+from .enrich import cached_hand_labels, classifier_version
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .health import tables_problem
 from .parse import BuildError, file_names, parse_all, parse_cancellations
@@ -76,7 +76,15 @@ def build_tables(
     memo = cache.get_named(name) or {}
     before = sum(map(len, memo.values()))
     tables = assemble_tables(
-        listings, batch_meta, issues, cancel_rows, files, cancel_issues, memo=memo, parts=parts
+        listings,
+        batch_meta,
+        issues,
+        cancel_rows,
+        files,
+        cancel_issues,
+        memo=memo,
+        parts=parts,
+        labels=cached_hand_labels(cache),
     )
     if sum(map(len, memo.values())) > before:
         cache.put_named(name, memo)

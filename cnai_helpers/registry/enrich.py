@@ -60,6 +60,28 @@ def hand_labels(data_dir: Path | None = None) -> pd.DataFrame:
     return hand.adjudicated_labels(labels_dir, sample)
 
 
+def cached_hand_labels(cache, data_dir: Path | None = None) -> pd.DataFrame:
+    """:func:`hand_labels`, kept in the parse cache (registry/parse_cache.py ``cache``) under a
+    checksum of the files it reads (the sample and every file under evaluation_labels/) and of
+    the classifier's code: read, checked and adjudicated again only when one of them changed."""
+    import hashlib
+
+    data = Path(data_dir or paths.DATA)
+    h = hashlib.sha256(classifier_version().encode())
+    labels_dir = data / "evaluation_labels"
+    files = [data / "evaluation_sample_unlabelled.csv"]
+    files += sorted(labels_dir.rglob("*")) if labels_dir.is_dir() else []
+    for f in files:
+        if f.is_file():
+            h.update(f"{f.relative_to(data).as_posix()}|".encode() + f.read_bytes())
+    name = "hand labels:" + h.hexdigest()
+    labels = cache.get_named(name)
+    if not isinstance(labels, pd.DataFrame):
+        labels = hand_labels(data)
+        cache.put_named(name, labels)
+    return labels
+
+
 def overrides(data_dir: Path | None = None) -> dict:
     path = Path(data_dir or paths.DATA) / "curated" / "entity_overrides.csv"
     return classify.load_overrides(path) if path.exists() else {}
@@ -247,10 +269,15 @@ def classifier_version() -> str:
 
 
 def enrich_tables(
-    tables: dict[str, pd.DataFrame], data_dir: Path | None = None, memo: dict | None = None
+    tables: dict[str, pd.DataFrame],
+    data_dir: Path | None = None,
+    memo: dict | None = None,
+    labels: pd.DataFrame | None = None,
 ) -> None:
     """Add the enrichment columns to ``tables['filings']`` and ``tables['entities']``.
-    ``memo``: the rules' calls by their texts, kept across builds (filled here)."""
-    f = enrich_filings(tables["filings"], hand_labels(data_dir), overrides(data_dir), memo)
+    ``memo``: the rules' calls by their texts, kept across builds (filled here). ``labels``:
+    :func:`hand_labels` if already read."""
+    labels = hand_labels(data_dir) if labels is None else labels
+    f = enrich_filings(tables["filings"], labels, overrides(data_dir), memo)
     tables["filings"] = f
     tables["entities"] = enrich_entities(tables["entities"], f)
