@@ -128,3 +128,36 @@ def test_stale_tables_are_not_appended_to(project, tmp_path):
     assert rep["source_id"]
     assert "not those of the other sources" in build_info(project)["append"]
     same_as_a_full_build(project)
+
+
+def test_hand_labels_are_kept_until_a_label_file_changes(tmp_path, monkeypatch):
+    """The hand labels a build reads (registry/enrich.py cached_hand_labels) come from the parse
+    cache while the sample, the label files and the classifier are unchanged, and are read again
+    when a label file changes."""
+    from cnai_helpers import paths
+    from cnai_helpers.registry import enrich
+    from cnai_helpers.registry.parse_cache import ParseCache
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(paths.DATA / "evaluation_sample_unlabelled.csv", data)
+    shutil.copytree(paths.DATA / "evaluation_labels", data / "evaluation_labels")
+    truth = enrich.hand_labels(data)
+    assert len(truth)
+    reads = []
+    real = enrich.hand_labels
+    monkeypatch.setattr(enrich, "hand_labels", lambda d=None: reads.append(d) or real(d))
+
+    def labels() -> pd.DataFrame:
+        cache = ParseCache(tmp_path / "cache")
+        out = enrich.cached_hand_labels(cache, data)
+        cache.flush()
+        return out
+
+    pd.testing.assert_frame_equal(labels(), truth)
+    pd.testing.assert_frame_equal(labels(), truth)
+    assert len(reads) == 1, "read again though nothing changed"
+    first = sorted((data / "evaluation_labels").rglob("*.csv"))[0]
+    first.write_bytes(first.read_bytes() + b"\n")  # same labels, other bytes
+    pd.testing.assert_frame_equal(labels(), truth)
+    assert len(reads) == 2, "a changed label file was not read again"
