@@ -3,7 +3,10 @@
 The registry comes from the table header, the batch month from the title paragraph (or
 ``batch=``). A dry run parses and compares with the current database; a real run copies the file
 into ``data/raw/local/`` as a local source (sha256 recorded in ``data/local_sources.yaml``) and
-rebuilds.
+appends a CAC Word list's rows to the tables in place (registry/append.py: the tables of a full
+build, without parsing any other list), or, when an append cannot give exactly those (a
+generative-AI list, stale tables, a filer name the stray-character repair could change),
+builds the tables from every list (their cached parses).
 
 The add is atomic: the tables are built with the new source held in memory, the YAML entry is
 written only once they are complete (just before the new tables folder is swapped in), and any
@@ -27,7 +30,7 @@ from .. import paths
 from ..atomic import atomic_path, recover_swap, signals_deferred, write_text
 from ..errors import CnaiError
 from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
-from .build import build
+from .build import BuildError, build
 from .docx_lists import ListFormatError, read_cac_docx
 from .fingerprint import SOURCE_FORMATS, built_from, registry_sources
 from .genai import REGISTRIES as GENAI_REGISTRIES
@@ -392,7 +395,10 @@ def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
     try:
         with atomic_path(target) as tmp:
             shutil.copyfile(file, tmp)
-        build(sources=[*registry_sources(), new], before_swap=record)
+        try:
+            build(sources=[*registry_sources(), new], before_swap=record, append=True)
+        except BuildError as e:  # the tables refuse the new list: name the file given
+            raise AddError(f"{file}: not added: {e}") from e
     except BaseException:  # Ctrl-C included: leave the project exactly as it was
         with signals_deferred():
             recover_swap(paths.PROCESSED)  # a swap cut short: finished, no .processed.old
