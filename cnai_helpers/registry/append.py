@@ -222,9 +222,10 @@ def append_tables(
     filings = make_filings(lst, issues)
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
+    files = {**file_of, **cancel_files}  # as the full build: data-quality rows name the file
     issues.extend(cancel_issues)
-    cancels, filings = cancellations.join_cancellations(cancel_rows, filings, issues, cancel_files)
-    issues.extend(cancellations.relisted(lst, cancels, cancel_files))
+    cancels, filings = cancellations.join_cancellations(cancel_rows, filings, issues, files)
+    issues.extend(cancellations.relisted(lst, cancels, files))
     meta = held.pop("batches")[
         ["registry", "batch", "source_id", "title", "announcement_url", "announcement_date"]
     ]
