@@ -172,6 +172,7 @@ def inspect_file(
     problems += [
         {"row": None, "action": "refused", "reason": r, "filing_number": None} for r in refusals
     ]
+    problems += conflicting_repeats(df)
     return {
         "registry": lst.registry,
         "batch": lst.batch,
@@ -185,6 +186,27 @@ def inspect_file(
         "problems": problems,
         "needs_force": refusals,
     }
+
+
+def conflicting_repeats(df: pd.DataFrame) -> list[dict]:
+    """A filing number listed twice in the new list with another filer or algorithm: the
+    filings table keeps the first row, so the add names both rows (a harmless repeat of the
+    same row is only a data-quality line)."""
+    out = []
+    dup = df[df.duplicated("filing_key", keep=False)]
+    for _, g in dup.groupby("filing_key", sort=False):
+        if g["entity_name"].nunique() > 1 or g["algorithm_name"].nunique() > 1:
+            rows = " and ".join(str(int(r)) for r in g["source_row"])
+            out.append(
+                {
+                    "row": int(g["source_row"].iloc[1]),
+                    "action": "flagged",
+                    "reason": f"filing number listed in rows {rows} with different filers or "
+                    "algorithms; the filings table keeps the first row",
+                    "filing_number": g["filing_number"].iloc[0],
+                }
+            )
+    return out
 
 
 def is_genai_file(file: Path) -> bool:
