@@ -13,6 +13,7 @@ good one in place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -140,10 +141,8 @@ def build(
     write_tables(tables, out_dir, info, before_swap, release=True)  # tables not used after
     # only once the tables are in place: a failed build caches nothing; an append read only the
     # new list's entries, the others stay
-    try:
+    # Ctrl-C or SIGTERM once the tables are swapped in: the build (or add) is done; the cache
+    # files are written atomically, so one not written is only parsed again next time
+    with contextlib.suppress(KeyboardInterrupt):
         cache.flush(prune=not str(parts.get("append", "")).startswith("appended"))
-    except KeyboardInterrupt:
-        # Ctrl-C or SIGTERM once the tables are swapped in: the build (or add) is done; the
-        # cache files are written atomically, so one not written is only parsed again next time
-        pass
     return info
