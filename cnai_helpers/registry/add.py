@@ -80,6 +80,22 @@ def _refusals(
     return out
 
 
+def filed_after(df: pd.DataFrame, batch: str) -> list[str]:
+    """A reason the add needs ``--force`` when filing numbers carry a filing year after the
+    list's year: a list cannot list what was not yet filed (no real filing does), so the
+    title or ``--batch`` is wrong."""
+    years = pd.to_numeric(df.get("filing_year"), errors="coerce") if "filing_year" in df else None
+    if years is None or not re.fullmatch(r"\d{4}-\d{2}", str(batch)):
+        return []
+    late = years > int(str(batch)[:4])
+    if not late.any():
+        return []
+    return [
+        f"{int(late.sum())} of {len(df)} filing numbers carry a filing year after the list's "
+        f"month {batch} (up to {int(years.max())}): is the title or --batch wrong?"
+    ]
+
+
 def check_month(file: Path, batch: str, today: dt.date | None = None) -> list[str]:
     """The batch month: a real month (an error otherwise), not after next month (a reason the
     add needs ``--force`` otherwise: a list from the future is a typo or a hoax)."""
@@ -158,6 +174,7 @@ def inspect_file(
     refusals = check_month(file, lst.batch)
     refusals += _refusals(len(lst.rows), rejected, batch, lst.title_batch)
     refusals += unread_tables(lst.tables)
+    refusals += filed_after(df, lst.batch)
     df["filing_key"] = df["filing_number"].map(name_key)
     unique = df.drop_duplicates("filing_key")
     refusals += repeats({lst.registry: set(unique["filing_key"])}, lst.batch, existing)

@@ -76,6 +76,15 @@ def held_info(base: Path) -> dict:
         isinstance((info.get("issue_parts") or {}).get(k), int) for k in ISSUE_PARTS
     ):
         raise NoAppend("the tables in place do not record their data-quality parts")
+    import pyarrow.parquet as pq
+
+    for name, n in (info.get("rows") or {}).items():  # a table replaced or edited since
+        try:
+            held = pq.ParquetFile(base / f"{name}.parquet").metadata.num_rows
+        except (OSError, ValueError) as e:
+            raise NoAppend(f"{name}.parquet in {base} is not readable") from e
+        if held != n:
+            raise NoAppend(f"{name}.parquet holds {held} rows, its build recorded {n}")
     return info
 
 
