@@ -20,30 +20,19 @@ import tests.test_registry_build as rb
 from cnai_helpers.registry import add as add_mod
 from cnai_helpers.registry.build import build
 from tests.fixtures import ds_row, num
-from tests.test_registry_add import clean_exit_1, cli, every_table, new_list, snapshot
+from tests.test_registry_add import (
+    clean_exit_1,
+    cli,
+    new_list,
+    same_as_a_full_build,
+    snapshot,
+)
 
 project = rb.project
 
 
 def build_info(project: Path) -> dict:
     return json.loads((project / "data/processed/build_info.json").read_text(encoding="utf-8"))
-
-
-def same_as_a_full_build(project: Path) -> dict:
-    """The tables in place against those of `registry build --force` with an empty parse
-    cache of the same sources: equal in every parquet column and row, and in DuckDB (types,
-    rows, order). Returns the tables in place."""
-    added = every_table(project)
-    shutil.rmtree(project / "data/cache")
-    build(force=True, jobs=1)
-    full = every_table(project)
-    assert list(added) == list(full)
-    for name in full:
-        if name.startswith("duckdb"):
-            assert added[name] == full[name], name
-        else:
-            pd.testing.assert_frame_equal(added[name], full[name], check_exact=True, obj=name)
-    return added
 
 
 def test_an_append_gives_the_tables_of_a_full_build(project, tmp_path):
