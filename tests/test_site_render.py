@@ -428,6 +428,22 @@ def test_page_leads_with_the_headline_data_as_of_licence_and_versioned_citation(
     cite = soup.select_one(".cnai-cite p").get_text()
     assert cite.startswith(f"{render.AUTHOR}. ") and "Version 0.1.0" in cite
     assert "https://x.org/c/geo/" in cite
+    assert soup.select_one("link[rel=canonical]")["href"] == "https://x.org/c/geo/"
+
+
+def test_a_page_without_a_published_address_prints_none_and_no_canonical():
+    """No base_url: the citation ends at the commit, with no placeholder the browser fills with
+    the address it happens to read the page at (a reader's 127.0.0.1 or file://)."""
+    from bs4 import BeautifulSoup
+
+    page = {"title": "Geo", "config": {**render.site_config(), "base_url": ""}}
+    html_text = render.render_report(_nb_with_verdict(), PROV, page)[0]
+    soup = BeautifulSoup(html_text, "html.parser")
+    assert soup.select_one("link[rel=canonical]") is None
+    assert not soup.select("[data-cnai-here]")
+    cite = soup.select_one(".cnai-cite p").get_text()
+    assert "http" not in cite and "127.0.0.1" not in cite and "file:" not in cite
+    assert "location.origin" not in render.asset_text("site.js")
 
 
 def test_one_author_string_on_pages_and_in_citation_cff():

@@ -479,6 +479,9 @@ def build_site_pages(
     def cite(title: str, path: str) -> str:
         return citation_text(title, path, common, cfg)
 
+    def canonical(path: str) -> str:  # the published address, or none (never a local one)
+        return f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
+
     # the explorer
     data = explorer_data(f, texts, ids, labels)
     dt_js, dt_css = datatables_script()
@@ -502,6 +505,7 @@ def build_site_pages(
             asof_shown=False,  # at the foot: the search comes first on a phone
             title="Find a filer: every filing of the CAC registries",
             cite=cite("Find a filer: every filing of the CAC registries", "explorer/"),
+            canonical=canonical("explorer/"),
             description="Search every CAC algorithm and generative-AI filing by filer, "
             "product, algorithm or filing number; filter, sort and download.",
             n_filings=len(f),
@@ -539,6 +543,7 @@ def build_site_pages(
                     title=ctx["name"],
                     description=f"{ctx['name']}: its filings in the CAC lists",
                     cite=cite(f"{ctx['name']}: its filings in the CAC lists", f"filer/{fid}.html"),
+                    canonical=canonical(f"filer/{fid}.html"),
                     f=ctx,
                 ),
                 encoding="utf-8",
@@ -585,6 +590,7 @@ def build_site_pages(
                 asof_shown=True,
                 title="Download the data",
                 cite=cite("cnai registry data release", "download/"),
+                canonical=canonical("download/"),
                 latest=[
                     {"label": labels.get(r, r), "batch": b}
                     for r, b in pkg["cnai:latest_batches"].items()

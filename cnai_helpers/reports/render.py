@@ -469,8 +469,8 @@ def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") 
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
-    # no published address: none is written (the page adds the address it is read at, when
-    # served); never the page's folder, a path the reader cannot use
+    # no published address: none is written -- not the address the page happens to be read at
+    # (a reader's 127.0.0.1 or file://), never the page's folder, a path the reader cannot use
     where = url
     ver = f" Version {version}." if version else ""
     plain = (
@@ -557,7 +557,8 @@ def render_report(
             ),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
-            "cite_url": cfg.get("base_url", ""),
+            "cite_url": cfg.get("base_url", ""),  # the published address, or none
+            "folder": folder,
             "bibtex": bib,
             "provenance_html": provenance_html(prov),
             "prev": nav.get("prev"),

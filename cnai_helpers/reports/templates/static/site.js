@@ -70,15 +70,6 @@
   window.addEventListener("resize", layout);
   document.addEventListener("toggle", layout, true);  // a fold opened: measure what it shows
   document.addEventListener("DOMContentLoaded", function () {
-    // a citation built without a published address (site.yaml base_url) carries the address
-    // the page is read at, when it is served over http(s)
-    if (/^https?:$/.test(location.protocol)) {
-      var here = location.origin + location.pathname.replace(/index\.html$/, "");
-      document.querySelectorAll("[data-cnai-here]").forEach(function (el) {
-        el.textContent = el.getAttribute("data-cnai-here").replace("{url}", here);
-        el.hidden = false;
-      });
-    }
     // the contents: open beside the text on wide screens, one collapsed line on narrow ones
     var toc = document.querySelector(".cnai-toc details");
     if (toc && window.matchMedia("(min-width: 1100px)").matches) toc.open = true;
