@@ -23,7 +23,7 @@ import pytest
 
 from cnai_helpers import paths
 from cnai_helpers.reports import render
-from tests.site_checks import hidden_cells, prose_leaks, wide_charts, wrapped_badges
+from tests.site_checks import card_leaks, hidden_cells, prose_leaks, wide_charts, wrapped_badges
 from tests.test_browser import BAD_TEXT, check_links, open_page
 
 pytestmark = pytest.mark.browser
@@ -203,6 +203,12 @@ def test_every_table_cell_is_in_view_or_in_a_box_that_says_it_scrolls(full_site,
         problems += [
             f"{path} at {width} px: chart wider than its column {c!r}" for c in wide_charts(page)
         ]
+        leaks = card_leaks(page)
+        if leaks:
+            problems.append(
+                f"{path} at {width} px: {len(leaks)} card cells keep the sticky column's"
+                f" rule or background, e.g. {leaks[:3]}"
+            )
         page.close()
     assert not problems, "\n".join(problems)
 
