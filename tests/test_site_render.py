@@ -1210,3 +1210,21 @@ def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict
     title = titles[prim]
     assert f"given on the “{title}” page" in entry["elsewhere"]
     assert "committed reading" not in entry["elsewhere"]
+
+
+def test_a_pages_sensitivity_count_says_it_is_this_pages():
+    """who-files said "4 sensitivity checks", the ledger "8" for the same claim (it adds
+    who-files-genai's): the page's count says it is the page's own."""
+    from bs4 import BeautifulSoup
+
+    nb = _nb_with_verdict()
+    base = nb.cells[1].outputs[1]["data"][VERDICT_MIME]
+    for i, reg in enumerate(("deep_synthesis", "genai_registrations")):
+        v = {**base, "role": "sensitivity", "registry": reg, "value": 0.5 + i / 10,
+             "status": "supported"}  # fmt: skip
+        nb.cells[1].outputs.append(
+            new_output("display_data", data={VERDICT_MIME: v, "text/markdown": "s"})
+        )
+    soup = BeautifulSoup(render.render_report(nb, PROV, {"title": "Geo"})[0], "html.parser")
+    summary = soup.select_one(".cnai-answer .cnai-sens summary").get_text()
+    assert summary.startswith("2 sensitivity checks on this page (not the verdict"), summary
