@@ -441,6 +441,16 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
             batch = currency[r.parameters["registry"]]["batch"]
             if not asof or f"latest list {day(batch)}" not in asof.get_text():
                 problems.append(f"{r.id}: no data as of {batch}")
+    # the province headlines put their shares the same way: all in words or none
+    worded = {
+        r.id: "about " in soup.select_one(".cnai-headline").get_text()
+        for r in reports
+        if r.id.startswith("province-")
+        for soup in [BeautifulSoup((root / r.id / "index.html").read_text("utf-8"), "html.parser")]
+        if soup.select_one(".cnai-headline")
+    }
+    if len(set(worded.values())) > 1:
+        problems.append(f"province headlines round unevenly: {worded}")
     index = BeautifulSoup((root / "index.html").read_text(encoding="utf-8"), "html.parser")
     asof = index.select_one("#data-as-of")
     for reg, c in currency.items():
