@@ -237,7 +237,10 @@ def test_every_citation_carries_the_published_address_or_none(real, browser):
     from cnai_helpers.reports import render
 
     base = render.site_config()["base_url"]
-    for path, folder in (("geo-genai/index.html", "geo-genai/"), ("download/index.html", "download/")):
+    for path, folder in (
+        ("geo-genai/index.html", "geo-genai/"),
+        ("download/index.html", "download/"),
+    ):
         page, _, _ = open_page(browser, real + path)
         cite = page.locator(".cnai-cite p").first.inner_text()
         for local in ("127.0.0.1", "localhost", "file://", "[::1]"):

@@ -736,12 +736,11 @@ def test_every_page_links_the_articles_and_datasets_it_uses(monkeypatch):
     html = render.render_report(nb, prov, {"title": "Geo", "question": "Q?", "config": cfg})[0]
     soup = BeautifulSoup(html, "html.parser")
     links = {a.get_text(): a["href"] for a in soup.select(".cnai-used-sources a")}
-    assert links == {
-        "WIRED: “T1”": "../index.html#wired",
-        "AFP: “T2”": "https://a.fr/x",
-        "Epoch AI: HW": "https://epoch.ai/hw",
-    }
-    assert soup.select_one(".cnai-verdict .cnai-source a")["href"] == "../index.html#wired"
+    assert links == {"AFP: “T2”": "https://a.fr/x", "Epoch AI: HW": "https://epoch.ai/hw"}
+    # no address and no copy: said so, and no link to the index's list in its place
+    used = soup.select_one(".cnai-used-sources").get_text()
+    assert "WIRED: “T1” (no public link found)" in used
+    assert soup.select_one(".cnai-verdict .cnai-source a") is None
     ledger = render.page_sources(cfg, render.LEDGER_ID, [], [])
     assert [s["id"] for s in ledger] == ["wired", "afp"]  # the ledger links every article
 
@@ -756,7 +755,31 @@ def test_the_real_site_block_names_the_three_articles_and_epochs_data_pages():
     } <= urls
     for a in cfg["articles"]:  # an address is recorded only when it was confirmed
         assert a["url"] == "" or a["url"].startswith("https://")
+        # each article is dated and linked: its page, or a copy labelled with its source tier
+        assert a["date"] and (a["url"] or (a["copy_url"].startswith("https://") and a["copy_tier"]))
     assert all(d["sources"] for d in cfg["datasets"])
+
+
+def test_a_syndicated_copy_is_linked_as_such_with_its_tier(monkeypatch):
+    from bs4 import BeautifulSoup
+
+    arts = [{"id": "et", "title": "T", "publisher": "ET", "cited_as": "ET", "date": "21 January 2026",
+             "copy_url": "https://www.taipeitimes.com/x", "copy_tier": "reputable press"}]  # fmt: skip
+    cfg = {**render.site_config(), "articles": render._links(arts), "datasets": []}
+    monkeypatch.setattr(render, "claim_articles", lambda rid: ["ET"])
+    html = render.render_report(_nb_with_verdict(), PROV, {"title": "G", "config": cfg})[0]
+    used = BeautifulSoup(html, "html.parser").select_one(".cnai-used-sources")
+    assert used.select_one("a")["href"] == "https://www.taipeitimes.com/x"
+    assert "(syndicated copy on taipeitimes.com, reputable press)" in used.get_text()
+    index = BeautifulSoup(
+        render.index_html(
+            {"commit": "a" * 40, "dirty": False}, "2026-01-01", articles=cfg["articles"]
+        ),
+        "html.parser",
+    )
+    line = index.select_one("ul.cnai-sources li#et").get_text()
+    assert "21 January 2026" in line and "syndicated copy on taipeitimes.com" in line
+    assert "(source tier: reputable press)" in line
 
 
 def _chart_axes(draw) -> list[dict]:
