@@ -542,7 +542,9 @@ def test_a_market_facts_unit_carries_its_currency():
     units = [money.fact_unit(r) for _, r in market.iterrows()]
     assert not [u for u in units if u in money.MONEY_MEASURES or not u], units
     money_rows = market["unit"].isin(money.MONEY_MEASURES)
-    assert all(u.split()[0] in {"USD", "CNY", "HKD"} for u, m in zip(units, money_rows) if m)
+    assert all(
+        u.split()[0] in {"USD", "CNY", "HKD"} for u, m in zip(units, money_rows, strict=True) if m
+    )
 
 
 # sites that republish others' reporting (finance-news aggregators) or host forums
