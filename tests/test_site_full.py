@@ -530,3 +530,29 @@ def test_a_first_click_on_a_count_column_puts_the_largest_first(full_site, brows
     page.close()
     assert values == sorted(values, reverse=True), values
     assert names == sorted(names), names
+
+
+def test_a_sector_table_leads_with_the_known_sectors_and_says_its_coverage(full_site):
+    """A sector mix led with "Unclassified 47.9%" and never said how much was unknown: every
+    table whose first column is the sector puts Unclassified (and Unknown) last, and its caption
+    says for what share of filings the sector is known."""
+    from bs4 import BeautifulSoup
+
+    _, root, reports = full_site
+    problems, checked = [], 0
+    for path in _pages(reports):
+        soup = BeautifulSoup((root / path).read_text(encoding="utf-8"), "html.parser")
+        for wrap in soup.select("div.cnai-table-wrap"):
+            head = wrap.select_one("thead th")
+            if not head or head.get_text(strip=True) != "Sector":
+                continue
+            checked += 1
+            first = [tr.select_one("td").get_text(strip=True) for tr in wrap.select("tbody tr")]
+            unknown = [i for i, v in enumerate(first) if v in ("Unclassified", "Unknown")]
+            if unknown and min(unknown) < len(first) - len(unknown):
+                problems.append(f"{path}: Unclassified before a known sector {first[:4]}")
+            cap = wrap.find_next_sibling("p", class_="cnai-caption")
+            if not cap or "known for" not in cap.get_text():
+                problems.append(f"{path}: a sector table that does not say its coverage")
+    assert checked >= 4, checked
+    assert not problems, "\n".join(problems)
