@@ -284,11 +284,12 @@ def _charts(root, reports):
 
 
 def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
-    """Scaled down to a 360 px wide screen, every chart's smallest text is at least 9 px
-    (two-panel charts 11 inches wide with 8 pt labels were about 4 px on a phone): from the font
-    sizes and the chart's display width that ``plotting.finish`` keeps (``cnai_legibility``);
-    and no chart's title runs into its axes or colour bar, no legend over an axis's labels."""
-    from cnai_helpers.plotting import MIN_PHONE_FONT_PX
+    """Each chart's phone rendering, shown on a 390 px screen, has its smallest capital or digit
+    at least 9 CSS px tall (the glyphs a reader sees, not the font size: the wide charts' digits
+    were 6.9 px there while their font size was 9.5 px), and neither it nor the wide rendering
+    has a title running into its axes, a legend over an axis's labels, or tick labels run
+    together (the phone rendering's)."""
+    from cnai_helpers.plotting import MIN_PHONE_CAP_PX
 
     _, root, reports = full_site
     small, n = [], 0
@@ -300,22 +301,61 @@ def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
                 if "cnai_axes" not in meta:
                     continue
                 n += 1
-                leg = meta.get("cnai_legibility")
                 alt = meta.get("image/png", {}).get("alt", "")[:70]
-                if not leg:
-                    small.append(f"{r.id}: {alt!r}: no legibility metadata")
+                leg, phone = meta.get("cnai_legibility"), meta.get("cnai_phone")
+                if not leg or not phone:
+                    small.append(f"{r.id}: {alt!r}: no legibility metadata or phone rendering")
                     continue
-                if leg.get("title_clashes"):
-                    small.append(f"{r.id}: {alt!r}: title runs into {leg['title_clashes']}")
-                if leg.get("legend_clashes"):
-                    small.append(f"{r.id}: {alt!r}: {leg['legend_clashes']}")
-                if (leg["min_font_px_at_phone"] or 99) < MIN_PHONE_FONT_PX:
+                for which, m in (("wide", leg), ("phone", phone)):
+                    if m.get("title_clashes"):
+                        small.append(
+                            f"{r.id}: {alt!r} ({which}): title runs into {m['title_clashes']}"
+                        )
+                    if m.get("legend_clashes"):
+                        small.append(f"{r.id}: {alt!r} ({which}): {m['legend_clashes']}")
+                if phone.get("tick_clashes"):
+                    small.append(f"{r.id}: {alt!r} (phone): {phone['tick_clashes']} run together")
+                if (phone["min_cap_px_at_phone"] or 99) < MIN_PHONE_CAP_PX:
                     small.append(
-                        f"{r.id}: {alt!r}: {leg['min_font_pt']} pt on a {leg['width_px']} px"
-                        f" chart is {leg['min_font_px_at_phone']} px at 360 px"
+                        f"{r.id}: {alt!r}: {phone['min_font_pt']} pt on a {phone['width_px']} px"
+                        f" phone chart is {phone['min_cap_px_at_phone']} px tall at 390 px"
                     )
     assert n >= 10, f"only {n} charts carry their metadata"
     assert not small, "\n".join(small)
+
+
+# on the page at 390 px: which rendering the browser loaded, how wide it is shown, and so how
+# tall its smallest capital or digit is (the font's cap height × the font size on screen)
+CHART_TEXT_JS = """cap => Array.from(document.querySelectorAll("figure.cnai-figure picture")).map(p => {
+  const img = p.querySelector("img"), r = img.getBoundingClientRect();
+  const pt = parseFloat(p.dataset.cnaiMinPt), dpi = parseFloat(p.dataset.cnaiDpi);
+  const css = img.naturalWidth / 2;  // 2x images
+  return {src: img.currentSrc.split("/").pop(), shown: r.width, css: css,
+          cap: pt * dpi / 72 * (r.width / css) * cap};
+})"""
+
+
+def test_what_a_phone_shows_of_every_chart_has_9_px_digits(full_site, browser):
+    """Measured in the browser at 390 px: every chart loads its phone rendering and, at the
+    width it is shown, its smallest capital or digit is at least 9 CSS px tall."""
+    from cnai_helpers.plotting import MIN_PHONE_CAP_PX, cap_height_em
+
+    url, _, reports = full_site
+    problems, n = [], 0
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    for r in reports:
+        page.goto(url + f"{r.id}/index.html", wait_until="load")
+        for c in page.evaluate(CHART_TEXT_JS, cap_height_em()):
+            n += 1
+            if not c["src"].endswith("-phone.png"):
+                problems.append(f"{r.id}: {c['src']} is not the phone rendering")
+            if not c["cap"] >= MIN_PHONE_CAP_PX:
+                problems.append(
+                    f"{r.id}: {c['src']} shown {c['shown']:.0f} px: digits {c['cap']:.1f} px"
+                )
+    page.close()
+    assert n >= 10, n
+    assert not problems, "\n".join(problems)
 
 
 def test_every_chart_draws_a_registry_and_the_claim_in_the_palettes_colours(full_site):

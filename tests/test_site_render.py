@@ -1251,3 +1251,40 @@ def test_a_pages_sensitivity_count_says_it_is_this_pages():
     soup = BeautifulSoup(render.render_report(nb, PROV, {"title": "Geo"})[0], "html.parser")
     summary = soup.select_one(".cnai-answer .cnai-sens summary").get_text()
     assert summary.startswith("2 sensitivity checks on this page (not the verdict"), summary
+
+
+def test_a_chart_offers_its_phone_rendering_to_small_screens():
+    """Each chart is two files beside the page: the wide one, and a narrower rendering a
+    <picture> offers below the width where tables become cards (text legible on a phone)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.display
+    import matplotlib.pyplot as plt
+    from bs4 import BeautifulSoup
+
+    from cnai_helpers import plotting
+
+    bundles = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: bundles.append((a, k))
+    try:
+        plotting.set_theme()
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3], [3, 1, 2])
+        plotting.finish(fig, "A chart", "test")
+    finally:
+        IPython.display.display = orig
+    (data,), kw = next((a, k) for a, k in bundles if "image/png" in a[0])
+    nb = new_notebook()
+    cell = new_code_cell("x")
+    cell.outputs = [new_output("display_data", data=data, metadata=kw["metadata"])]
+    nb.cells = [new_markdown_cell("# T"), cell]
+    html, files = render.render_report(nb, PROV, {"title": "T"})
+    soup = BeautifulSoup(html, "html.parser")
+    source = soup.select_one("figure.cnai-figure picture source")
+    assert source["media"] == f"(max-width: {render.PHONE_MEDIA_PX}px)"
+    assert source["srcset"].endswith("-phone.png") and source["srcset"] in files
+    assert soup.select_one("figure.cnai-figure picture img")["src"] in files
+    assert render.PHONE_MEDIA_PX == plotting.PHONE_MEDIA_PX
+    assert "iVBOR" not in html  # both renderings are files, none inline

@@ -319,6 +319,9 @@ LICENCE = (  # (what, licence, link): the footer of every page and of the index
     ("Code", "MIT", "https://opensource.org/license/mit"),
     ("text and figures", "CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"),
 )
+# screens at most this wide get a chart's phone rendering (plotting.PHONE_MEDIA_PX; not imported:
+# plotting brings matplotlib into every page build) -- the width where tables become cards
+PHONE_MEDIA_PX = 640
 DATA_TERMS = "data under each source's own terms (listed with each source)"
 
 
@@ -571,6 +574,7 @@ def render_report(
             "next": nav.get("next"),
             "page_files": files,
             "site_pages": page.get("site_pages", False),
+            "phone_media_px": PHONE_MEDIA_PX,  # below this width a chart's phone rendering
         }
     }
     exporter = HTMLExporter(template_name="cnai", extra_template_basedirs=[str(TEMPLATES)])
