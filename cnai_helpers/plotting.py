@@ -319,6 +319,40 @@ def thin_clashing_ticks(fig, rounds: int = 3) -> None:
             axis.set_major_locator(_Thinned(base, k))
 
 
+CATEGORY_LABEL_CHARS = 20  # a category's tick label longer than this is wrapped on a phone
+
+
+def wrap_category_labels(fig, width: int = CATEGORY_LABEL_CHARS) -> float:
+    """Long category names on an axis (bar labels such as "hub provinces, lists to March 2025")
+    broken over lines, so that a narrow chart keeps room for its bars; number and date axes are
+    left alone. Returns the inches of height the figure needs besides, so that the wrapped
+    labels of a vertical list of categories do not run into each other."""
+    import textwrap
+
+    from matplotlib.category import StrCategoryFormatter
+    from matplotlib.ticker import FixedFormatter
+
+    fig.canvas.draw()
+    extra = 0.0
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)):
+                continue
+            labels = [t.get_text() for t in axis.get_majorticklabels()]
+            if not any(len(t) > width for t in labels):
+                continue
+            ticks = axis.get_majorticklocs()
+            wrapped = ["\n".join(textwrap.wrap(t, width)) or t for t in labels]
+            axis.set_ticks(ticks, wrapped)
+            if axis is ax.yaxis and len(ticks):  # rows of up to `lines` lines, with a gap
+                lines = max(w.count("\n") + 1 for w in wrapped)
+                size = axis.get_majorticklabels()[0].get_fontsize()
+                need = len(ticks) * (lines + 0.6) * size * 1.2 / 72
+                have = ax.get_position().height * fig.get_figheight()
+                extra = max(extra, need - have)
+    return extra
+
+
 def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dict]:
     """The chart drawn again for a phone: PHONE_FIGWIDTH inches wide at the same height and font
     sizes (so the text is larger against the chart when a phone scales it to its column), its
@@ -329,17 +363,26 @@ def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dic
 
     dpi = dpi or DISPLAY_DPI
     w, h = fig.get_size_inches()
-    if w > PHONE_FIGWIDTH:
-        fig.set_size_inches(PHONE_FIGWIDTH, h)
-    fig.suptitle(wrap_title(fig, title))
-    fig.tight_layout()
-    thin_clashing_ticks(fig)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
-    png = buf.getvalue()
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    leg = legibility(fig, width_px=width / 2, dpi=dpi, phone_px=PHONE_COLUMN_PX)
+    fig_w, h0 = min(w, PHONE_FIGWIDTH), h
+    h += wrap_category_labels(fig)
+    for _ in range(7):  # narrower until the saved image (labels and legends included) is
+        fig.set_size_inches(fig_w, h)  # narrow enough for its smallest text (or 3 inches)
+        fig.suptitle(wrap_title(fig, title))
+        fig.tight_layout()
+        thin_clashing_ticks(fig)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
+        png = buf.getvalue()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        leg = legibility(fig, width_px=width / 2, dpi=dpi, phone_px=PHONE_COLUMN_PX)
+        cap = leg["min_cap_px_at_phone"]
+        if any(c.startswith("y ") for c in tick_clashes(fig)) and h < 2 * h0:
+            h = min(2 * h0, h * 1.25)  # wrapped category names run together: a taller chart
+            continue
+        if cap is None or cap >= MIN_PHONE_CAP_PX or fig_w <= 3.0:
+            break
+        fig_w = max(3.0, fig_w - (width / 2 * (1 - cap / MIN_PHONE_CAP_PX) + 8) / dpi)
     leg.update(
         title_clashes=title_clashes(fig),
         legend_clashes=legend_clashes(fig),

@@ -243,3 +243,17 @@ def test_crowded_tick_labels_are_thinned_on_the_narrow_rendering():
     fig.canvas.draw()
     assert not plotting.tick_clashes(fig)
     plt.close(fig)
+
+
+def test_long_category_names_wrap_on_the_phone_rendering_without_running_together():
+    """A bar chart with long category names drawn narrow kept a sliver for its bars: the names
+    wrap, the chart grows taller until they do not run together, and its digits stay 9 px."""
+    plotting.set_theme()
+    fig, ax = plt.subplots(figsize=(6.2, 4))
+    names = ["hub provinces, lists to March 2025", "hub cities", "within 150 km of a hub",
+             "hub provinces + Jiangsu", "five largest provinces", "hub provinces"]  # fmt: skip
+    ax.barh(names, [0.71, 0.0, 0.3, 0.79, 0.79, 0.70])
+    ax.set_xlabel("share of unique filings")
+    phone = _finished_meta(fig, "Share of filings in the hubs, by definition")["cnai_phone"]
+    assert not phone["tick_clashes"], phone
+    assert phone["min_cap_px_at_phone"] >= plotting.MIN_PHONE_CAP_PX, phone
