@@ -300,7 +300,7 @@ class _Thinned(Locator):
 def thin_clashing_ticks(fig, rounds: int = 3) -> None:
     """On an axis whose tick labels run into each other, keep every second tick (then every
     third…), unless its ticks are fixed by hand (categories, the claim's 2×, 3×, 4×): those are
-    left as they are, and :func:`tick_clashes` reports them."""
+    slanted on a horizontal axis, and :func:`tick_clashes` reports what still runs together."""
     from matplotlib.ticker import FixedLocator
 
     for k in range(2, 2 + rounds):
@@ -314,7 +314,12 @@ def thin_clashing_ticks(fig, rounds: int = 3) -> None:
             axis = ax.xaxis if name == "x" else ax.yaxis
             loc = axis.get_major_locator()
             base = loc.base if isinstance(loc, _Thinned) else loc
-            if isinstance(base, FixedLocator):
+            if isinstance(base, FixedLocator):  # every label kept: a horizontal axis's slant
+                if name == "x":
+                    for t in axis.get_majorticklabels():
+                        t.set_rotation(40)
+                        t.set_horizontalalignment("right")
+                        t.set_rotation_mode("anchor")
                 continue
             axis.set_major_locator(_Thinned(base, k))
 
@@ -353,6 +358,49 @@ def wrap_category_labels(fig, width: int = CATEGORY_LABEL_CHARS) -> float:
     return extra
 
 
+LEGEND_LABEL_CHARS = 30  # a legend entry longer than this is wrapped on a phone
+
+
+def legends_below(fig, fig_w: float) -> None:
+    """A legend inside the axes that would cover more than half of a narrow chart's width (long
+    entries such as "Generative-AI filings (生成式人工智能 备案) (Gini 0.77)") moves under the
+    chart, its entries wrapped: inside, it squeezed the axes to a sliver."""
+    import textwrap
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        leg = ax.get_legend()
+        if leg is None or getattr(leg, "_bbox_to_anchor", None) is not None:
+            continue  # none, or already placed outside the axes by its notebook
+        if leg.get_window_extent(renderer).width / fig.dpi <= 0.5 * fig_w:
+            continue
+        handles, labels = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
+        title = leg.get_title().get_text()
+        leg.remove()
+        wrapped = ["\n".join(textwrap.wrap(t, LEGEND_LABEL_CHARS)) or t for t in labels]
+        new = ax.legend(handles, wrapped, title=title or None, loc="upper center",
+                        bbox_to_anchor=(0.5, -0.22), frameon=False)  # fmt: skip
+        new._cnai_below = True
+    anchor_legends_below(fig)
+
+
+def anchor_legends_below(fig) -> None:
+    """Put each legend :func:`legends_below` moved just under its axes' x label and tick labels
+    (call again after the layout changes)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        leg = ax.get_legend()
+        if leg is None or not getattr(leg, "_cnai_below", False):
+            continue
+        parts = [ax.xaxis.get_label(), *ax.xaxis.get_majorticklabels()]
+        bottoms = [t.get_window_extent(renderer).y0 for t in parts if t.get_text().strip()]
+        bottom = min(bottoms) if bottoms else ax.get_window_extent(renderer).y0
+        y = ax.transAxes.inverted().transform((0, bottom))[1]
+        leg.set_bbox_to_anchor((0.5, y - 0.03), transform=ax.transAxes)
+
+
 def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dict]:
     """The chart drawn again for a phone: PHONE_FIGWIDTH inches wide at the same height and font
     sizes (so the text is larger against the chart when a phone scales it to its column), its
@@ -365,12 +413,14 @@ def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dic
     w, h = fig.get_size_inches()
     fig_w, h0 = min(w, PHONE_FIGWIDTH), h
     h += wrap_category_labels(fig)
+    legends_below(fig, fig_w)
     for _ in range(7):  # narrower until the saved image (labels and legends included) is
         fig.set_size_inches(fig_w, h)  # narrow enough for its smallest text (or 3 inches)
         fig.suptitle(wrap_title(fig, title))
         fig.tight_layout()
         thin_clashing_ticks(fig)
         fig.tight_layout()
+        anchor_legends_below(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
         png = buf.getvalue()

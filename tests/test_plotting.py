@@ -257,3 +257,19 @@ def test_long_category_names_wrap_on_the_phone_rendering_without_running_togethe
     phone = _finished_meta(fig, "Share of filings in the hubs, by definition")["cnai_phone"]
     assert not phone["tick_clashes"], phone
     assert phone["min_cap_px_at_phone"] >= plotting.MIN_PHONE_CAP_PX, phone
+
+
+def test_a_wide_legend_moves_under_a_narrow_chart():
+    """The Lorenz curve's legend (long registry names) inside the axes squeezed the narrow
+    rendering's plot to a sliver: it moves under the chart, wrapped, over no label."""
+    plotting.set_theme()
+    fig, ax = plt.subplots(figsize=(6, 5.4))
+    ax.plot(
+        [0, 0.5, 1], [0, 0.1, 1], label="Generative-AI filings (生成式人工智能 备案) (Gini 0.77)"
+    )
+    ax.plot([0, 1], [0, 1], ls=":", label="equal spread")
+    ax.set_xlabel("share of the 31 mainland provinces\n(fewest filings first)")
+    ax.legend()
+    phone = _finished_meta(fig, "Lorenz curve over provinces")["cnai_phone"]
+    assert not phone["legend_clashes"] and not phone["tick_clashes"], phone
+    assert phone["min_cap_px_at_phone"] >= plotting.MIN_PHONE_CAP_PX, phone
