@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -297,6 +298,31 @@ class _Thinned(Locator):
         self.base.set_axis(axis)
 
 
+NUMBER_LABEL_RE = re.compile(r"[−\-]?[\d.,]+\s*[×%x]?")
+
+
+def _numbers_apart(fig, axis, name: str) -> list[float] | None:
+    """The tick positions of an axis of numeric labels that do not overlap the label kept before
+    them (from the low end: 1×, 2×, 3×, 4×, 6×, 10×); None for an axis of names."""
+    renderer = fig.canvas.get_renderer()
+    ticks = [
+        (t.get_position()[0 if name == "x" else 1], t.get_window_extent(renderer))
+        for t in axis.get_majorticklabels()
+        if t.get_visible() and t.get_text().strip()
+    ]
+    texts = [
+        t.get_text() for t in axis.get_majorticklabels() if t.get_visible() and t.get_text().strip()
+    ]
+    if not texts or not all(NUMBER_LABEL_RE.fullmatch(x.strip()) for x in texts):
+        return None
+    keep, last = [], None
+    for pos, box in sorted(ticks, key=lambda pb: pb[1].x0 if name == "x" else pb[1].y0):
+        if last is None or not box.overlaps(last):
+            keep.append(pos)
+            last = box
+    return keep
+
+
 def thin_clashing_ticks(fig, rounds: int = 3) -> None:
     """On an axis whose tick labels run into each other, keep every second tick (then every
     third…), unless its ticks are fixed by hand (categories, the claim's 2×, 3×, 4×): those are
@@ -314,8 +340,11 @@ def thin_clashing_ticks(fig, rounds: int = 3) -> None:
             axis = ax.xaxis if name == "x" else ax.yaxis
             loc = axis.get_major_locator()
             base = loc.base if isinstance(loc, _Thinned) else loc
-            if isinstance(base, FixedLocator):  # every label kept: a horizontal axis's slant
-                if name == "x":
+            if isinstance(base, FixedLocator):
+                keep = _numbers_apart(fig, axis, name)
+                if keep is not None:  # numbers (1×, 2×, …): the first of each crowd kept
+                    axis.set_major_locator(FixedLocator(keep))
+                elif name == "x":  # names: every one kept, slanted
                     for t in axis.get_majorticklabels():
                         t.set_rotation(40)
                         t.set_horizontalalignment("right")
@@ -362,43 +391,47 @@ LEGEND_LABEL_CHARS = 30  # a legend entry longer than this is wrapped on a phone
 
 
 def legends_below(fig, fig_w: float) -> None:
-    """A legend inside the axes that would cover more than half of a narrow chart's width (long
-    entries such as "Generative-AI filings (生成式人工智能 备案) (Gini 0.77)") moves under the
-    chart, its entries wrapped: inside, it squeezed the axes to a sliver."""
+    """A legend that would crowd a narrow chart (inside the axes and wider than half the chart,
+    or anywhere and wider than the chart: "Generative-AI filings (生成式人工智能 备案) (Gini
+    0.77)", two columns of sector names) becomes one column under the chart, its entries
+    wrapped: inside the axes it squeezed the plot to a sliver."""
     import textwrap
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         leg = ax.get_legend()
-        if leg is None or getattr(leg, "_bbox_to_anchor", None) is not None:
-            continue  # none, or already placed outside the axes by its notebook
-        if leg.get_window_extent(renderer).width / fig.dpi <= 0.5 * fig_w:
+        if leg is None:
+            continue
+        width = leg.get_window_extent(renderer).width / fig.dpi
+        outside = getattr(leg, "_bbox_to_anchor", None) is not None
+        if width <= (0.9 if outside else 0.5) * fig_w:
             continue
         handles, labels = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
         title = leg.get_title().get_text()
         leg.remove()
         wrapped = ["\n".join(textwrap.wrap(t, LEGEND_LABEL_CHARS)) or t for t in labels]
-        new = ax.legend(handles, wrapped, title=title or None, loc="upper center",
-                        bbox_to_anchor=(0.5, -0.22), frameon=False)  # fmt: skip
+        new = fig.legend(handles, wrapped, title=title or None, loc="upper center", frameon=False)
         new._cnai_below = True
     anchor_legends_below(fig)
 
 
 def anchor_legends_below(fig) -> None:
-    """Put each legend :func:`legends_below` moved just under its axes' x label and tick labels
-    (call again after the layout changes)."""
+    """Put the legends :func:`legends_below` moved just under the lowest x label and tick labels
+    of the chart (call again after the layout changes: the layout leaves them out)."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    for ax in fig.axes:
-        leg = ax.get_legend()
-        if leg is None or not getattr(leg, "_cnai_below", False):
-            continue
-        parts = [ax.xaxis.get_label(), *ax.xaxis.get_majorticklabels()]
-        bottoms = [t.get_window_extent(renderer).y0 for t in parts if t.get_text().strip()]
-        bottom = min(bottoms) if bottoms else ax.get_window_extent(renderer).y0
-        y = ax.transAxes.inverted().transform((0, bottom))[1]
-        leg.set_bbox_to_anchor((0.5, y - 0.03), transform=ax.transAxes)
+    bottoms = [
+        t.get_window_extent(renderer).y0
+        for ax in fig.axes
+        if ax.get_visible()
+        for t in (ax.xaxis.get_label(), *ax.xaxis.get_majorticklabels())
+        if t.get_visible() and t.get_text().strip()
+    ] or [ax.get_window_extent(renderer).y0 for ax in fig.axes]
+    y = fig.transFigure.inverted().transform((0, min(bottoms)))[1]
+    for leg in fig.legends:
+        if getattr(leg, "_cnai_below", False):
+            leg.set_bbox_to_anchor((0.5, y - 0.02), transform=fig.transFigure)
 
 
 def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dict]:

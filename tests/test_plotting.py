@@ -273,3 +273,20 @@ def test_a_wide_legend_moves_under_a_narrow_chart():
     phone = _finished_meta(fig, "Lorenz curve over provinces")["cnai_phone"]
     assert not phone["legend_clashes"] and not phone["tick_clashes"], phone
     assert phone["min_cap_px_at_phone"] >= plotting.MIN_PHONE_CAP_PX, phone
+
+
+def test_crowded_numeric_fixed_ticks_keep_the_first_of_each_crowd():
+    plotting.set_theme()
+    fig, ax = plt.subplots(figsize=(6.2, 4))
+    ax.plot([1, 10], [0, 1])
+    plotting.ratio_axis(ax, "x", marks=(2, 3, 4))
+    ax.tick_params(axis="x", labelsize=20)  # crowded at this size, on a narrow chart
+    fig.set_size_inches(3.5, 4)
+    fig.canvas.draw()
+    assert plotting.tick_clashes(fig)
+    plotting.thin_clashing_ticks(fig)
+    fig.canvas.draw()
+    assert not plotting.tick_clashes(fig)
+    shown = [t.get_text() for t in ax.get_xticklabels() if 1 <= t.get_position()[0] <= 10]
+    assert shown[:2] == ["1×", "2×"] and "10×" not in shown[:2], shown
+    plt.close(fig)
