@@ -364,16 +364,17 @@ def wrap_category_labels(fig, width: int = CATEGORY_LABEL_CHARS) -> float:
     import textwrap
 
     from matplotlib.category import StrCategoryFormatter
-    from matplotlib.ticker import FixedFormatter
+    from matplotlib.ticker import FixedFormatter, FixedLocator
 
     fig.canvas.draw()
     extra = 0.0
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            if not isinstance(axis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)):
-                continue
+            fixed = isinstance(axis.get_major_locator(), FixedLocator) or isinstance(
+                axis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)
+            )  # ticks set by hand with labels: names (set_yticks(range(n), names))
             labels = [t.get_text() for t in axis.get_majorticklabels()]
-            if not any(len(t) > width for t in labels):
+            if not fixed or not any(len(t) > width for t in labels):
                 continue
             ticks = axis.get_majorticklocs()
             wrapped = ["\n".join(textwrap.wrap(t, width)) or t for t in labels]
