@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import re
 
 import matplotlib as mpl
@@ -267,14 +268,25 @@ def tick_clashes(fig) -> list[str]:
         for name in ("x", "y"):
             axis = ax.xaxis if name == "x" else ax.yaxis
             lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
-            boxes = [
-                t.get_window_extent(renderer)
+            shown = [
+                t
                 for t in axis.get_majorticklabels()
                 if t.get_visible()
                 and t.get_text().strip()
                 and lo - 1e-9 <= t.get_position()[0 if name == "x" else 1] <= hi + 1e-9
             ]
-            boxes.sort(key=lambda b: b.x0 if name == "x" else b.y0)
+            angle = abs(shown[0].get_rotation() % 180) if shown else 0
+            if name == "x" and 10 < angle < 170:  # slanted: their lines must be a line apart
+                xs = sorted(t.get_window_extent(renderer).x1 for t in shown)
+                line = shown[0].get_fontsize() * fig.dpi / 72
+                gap = math.sin(math.radians(angle))
+                if any((b - a) * gap < line for a, b in zip(xs, xs[1:], strict=False)):
+                    out.append(f"{name} tick labels of axes {i + 1}")
+                continue
+            boxes = sorted(
+                (t.get_window_extent(renderer) for t in shown),
+                key=lambda b: b.x0 if name == "x" else b.y0,
+            )
             if any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False)):
                 out.append(f"{name} tick labels of axes {i + 1}")
     return out
