@@ -297,7 +297,7 @@ def page_links(names, filings: pd.DataFrame, root: str = "../") -> pd.DataFrame:
     """For published filer names (a table's column): the filer page of each (``root`` +
     ``filer/<id>.html``, the id the site's filer pages use, from every registry's filings) and
     its label: the name, and its English name where the project's table gives one
-    ("深圳市腾讯计算机系统有限公司 (Tencent)")."""
+    ("深圳市腾讯计算机系统有限公司 — Tencent")."""
     import pandas as pd
 
     ids, _ = assign_filers(filings)
@@ -308,7 +308,7 @@ def page_links(names, filings: pd.DataFrame, root: str = "../") -> pd.DataFrame:
     for n in names:
         pages.append(f"{root}filer/{fid[n]}.html" if n in fid else None)
         known = list(dict.fromkeys(e["name"] for e in english.get(n, ())))
-        labels.append(f"{n} ({', '.join(known)})" if known else n)
+        labels.append(f"{n} \u2014 {', '.join(known)}" if known else n)
     return pd.DataFrame({"filer_page": pages, "filer": labels})
 
 

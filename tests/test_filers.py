@@ -221,9 +221,9 @@ def test_a_tables_filer_links_to_its_page_with_its_english_name():
     assert links["filer_page"].tolist()[:2] == ["../filer/2959887.html", links["filer_page"][1]]
     assert links["filer_page"][1].startswith("../filer/") and pd.isna(links["filer_page"][2])
     assert links["filer"].tolist()[:2] == [
-        "深圳市腾讯计算机系统有限公司 (Tencent)",
-        "北京抖音信息服务有限公司 (Douyin (ByteDance))",
+        "深圳市腾讯计算机系统有限公司 \u2014 Tencent",
+        "北京抖音信息服务有限公司 \u2014 Douyin (ByteDance)",
     ]
     html = table_html(links.assign(n=[20, 25, 1]), link_text={"filer_page": "filer"})
-    assert '<a href="../filer/2959887.html">深圳市腾讯计算机系统有限公司 (Tencent)</a>' in html
+    assert '<a href="../filer/2959887.html">深圳市腾讯计算机系统有限公司 \u2014 Tencent</a>' in html
     assert "无此公司" in html and "javascript" not in html
