@@ -501,17 +501,20 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
         # the same check computed by two reports (compute and compute-910b record one table of
         # chips and precisions each) is listed once, under the first report that computed it
         seen: set = set()
-        sens = []
+        sens, sens_pages = [], []  # each check, and the page it is on (for the count by page)
         for _, p in g[g["role"] == "sensitivity"].iterrows():
             key = tuple(str(p.get(k)) for k in ("definition", "registry", "cutoff", "value"))
             if key not in seen:
                 seen.add(key)
                 sens.append(item(p))
-        others = [
-            item(p)
+                sens_pages.append(str(p.get("report_title") or p["report"] or ""))
+        other_rows = [
+            p
             for _, p in g.iterrows()
             if not p["primary"] and p["role"] not in ("alternative", "sensitivity")
         ]
+        others = [item(p) for p in other_rows]
+        sens_pages += [str(p.get("report_title") or p["report"] or "") for p in other_rows]
         found = [f"<ul class='cnai-found'>{item(p0, with_status=False)}</ul>"]
         if alts:
             found.append(
@@ -520,9 +523,8 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
             )
         if sens or others:
             found.append(
-                f"<details class='cnai-sens'><summary>{len(sens) + len(others)} sensitivity "
-                f"check{'s' if len(sens) + len(others) != 1 else ''} (not the verdict)</summary>"
-                f"<ul class='cnai-found'>{''.join(sens + others)}</ul></details>"
+                f"<details class='cnai-sens'><summary>{e(sensitivity_summary(sens_pages))}"
+                f"</summary><ul class='cnai-found'>{''.join(sens + others)}</ul></details>"
             )
         rd = readings.get(cid)
         p_kind = p0.get("kind") if len(prim) else None
@@ -542,6 +544,24 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
         )
     out.append("</tbody></table></div>")
     return "".join(out)
+
+
+def sensitivity_summary(pages: list[str]) -> str:
+    """The ledger's line over a claim's sensitivity checks, counted by the page each is on, so
+    that it agrees with each page's own count ("4 sensitivity checks on this page"): "8
+    sensitivity checks across the site (not the verdict): 4 on Who files, 4 on Who files:
+    generative-AI filings"."""
+    from collections import Counter
+
+    n = len(pages)
+    head = f"{n} sensitivity check{'s' if n != 1 else ''}"
+    by = Counter(p for p in pages if p)
+    if len(by) <= 1:
+        where = f" on {next(iter(by))}" if by else ""
+        return f"{head}{where} (not the verdict)"
+    return f"{head} across the site (not the verdict): " + ", ".join(
+        f"{k} on {page}" for page, k in by.items()
+    )
 
 
 def _status_badge(status: str, text: str) -> str:

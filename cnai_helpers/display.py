@@ -188,12 +188,18 @@ def infer_kind(name: str, series) -> str:
     return "number"
 
 
+# a link from a report page to another page of the site (../filer/2959887.html)
+SITE_PAGE_RE = re.compile(r"(?:\.\./)+[\w-]+(?:/[\w-]+)*\.html")
+
+
 def _link(v: Any, text: Any = None) -> str:
     """A URL as a link; its text is ``text`` when given (e.g. the notice's date), else the site's
     host name."""
-    if _missing(v):
-        return MISSING
+    if _missing(v):  # no address: the text alone (a filer with no page), else "—"
+        return MISSING if _missing(text) or not str(text).strip() else html.escape(str(text))
     s = str(v)
+    if SITE_PAGE_RE.fullmatch(s) and not _missing(text):  # a page of the site (a filer's)
+        return f'<a href="{html.escape(s, quote=True)}">{html.escape(str(text))}</a>'
     if not re.match(r"https?://", s):
         return html.escape(s)
     host = re.sub(r"^https?://(www\.)?", "", s).split("/")[0]

@@ -264,6 +264,54 @@ def english_names(names, table: pd.DataFrame | None = None) -> dict[str, list[di
     return out
 
 
+def group_of(names, table: pd.DataFrame | None = None) -> dict[str, dict]:
+    """Published name -> its group ({group, url, tier}) from the curated table ``filer_groups``
+    (the first row whose pattern the name contains; names of no listed group are left out). A
+    group's legal entities file separately: the filer pages link each to the others."""
+    if table is None:
+        from .metadata import read_curated
+
+        table = read_curated("filer_groups")
+    rows = []
+    for i, r in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
+        try:
+            rows.append((re.compile(r["name_pattern"]), r))
+        except re.error as e:
+            raise ValueError(
+                f"data/curated/filer_groups.csv line {i}: name_pattern {r['name_pattern']!r} "
+                f"is not a regular expression ({e})"
+            ) from e
+    out: dict[str, dict] = {}
+    for n in names:
+        hit = next((r for rx, r in rows if rx.search(str(n))), None)
+        if hit is not None:
+            out[str(n)] = {
+                "group": hit["group"],
+                "url": hit["source_url"],
+                "tier": hit["source_tier"],
+            }
+    return out
+
+
+def page_links(names, filings: pd.DataFrame, root: str = "../") -> pd.DataFrame:
+    """For published filer names (a table's column): the filer page of each (``root`` +
+    ``filer/<id>.html``, the id the site's filer pages use, from every registry's filings) and
+    its label: the name, and its English name where the project's table gives one
+    ("深圳市腾讯计算机系统有限公司 — Tencent")."""
+    import pandas as pd
+
+    ids, _ = assign_filers(filings)
+    fid = dict(zip(filings["entity_name"].astype(str), ids.astype(str), strict=True))
+    names = [str(n) for n in names]
+    english = english_names(set(names))
+    pages, labels = [], []
+    for n in names:
+        pages.append(f"{root}filer/{fid[n]}.html" if n in fid else None)
+        known = list(dict.fromkeys(e["name"] for e in english.get(n, ())))
+        labels.append(f"{n} \u2014 {', '.join(known)}" if known else n)
+    return pd.DataFrame({"filer_page": pages, "filer": labels})
+
+
 def search(
     filings: pd.DataFrame,
     text: str,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import math
+import re
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.ticker import Locator
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -19,6 +23,18 @@ CJK_FONTS = (
 PALETTE = "colorblind"
 PHONE_PX = 360  # the narrowest display width a chart must be legible at
 MIN_PHONE_FONT_PX = 9.0  # the smallest text, in px, when the chart is shown PHONE_PX wide
+# What a reader sees on a phone is the height of the glyphs, not the font size: a capital or a
+# digit is about 0.73 of the font size (DejaVu Sans and Noto Sans CJK), so "9 px text" by font
+# size is a 6.6 px digit. Reader 4 measured the tick labels at about 7 px on a 390 px phone
+# (the image 665 CSS px wide, shown 358 px wide: 11.5 pt = 17.6 px, shown at 9.5 px, digits
+# 6.9 px) where the site's check said 9.3 px (the font size). So every chart also has a phone
+# rendering, narrower (PHONE_FIGWIDTH), shown below PHONE_MEDIA_PX, and the check is the
+# height of its smallest capital or digit on a 390 px screen.
+PHONE_SCREEN_PX = 390  # the phone the check reads the page on
+PHONE_COLUMN_PX = 358  # a chart's width on it: the column less the page's margins
+MIN_PHONE_CAP_PX = 9.0  # the smallest capital or digit, in CSS px, on that screen
+PHONE_FIGWIDTH = 4.2  # inches: the phone rendering's width (462 CSS px at the display dpi)
+PHONE_MEDIA_PX = 640  # screens at most this wide get the phone rendering
 FIGSIZE = (6.2, 4.0)  # inches: the theme's figure; its 11.5 pt text is 9.3 px at 360 px wide
 SMALL_PT = 11.5  # the smallest text of the theme: ticks, legends, annotations (FONT_SIZES)
 TITLE_PT = 13.0  # the colours named in cnai_helpers/palette.py (one per registry, lab, chip)
@@ -209,8 +225,10 @@ def legibility(
 def legible_px(
     font_pt, width_px: float, dpi: float | None = None, phone_px: int = PHONE_PX
 ) -> dict:
-    """``{"min_font_pt", "width_px", "min_font_px_at_phone"}`` for text of ``font_pt`` points on
-    a chart shown ``width_px`` CSS px wide at ``dpi`` (default: the site's display dpi, 110)."""
+    """``{"min_font_pt", "width_px", "min_font_px_at_phone", "min_cap_px_at_phone"}`` for text
+    of ``font_pt`` points on a chart shown ``width_px`` CSS px wide at ``dpi`` (default: the
+    site's display dpi, 110), scaled down to ``phone_px``: its font size and the height of its
+    capitals and digits (:func:`cap_height_em`) there, in CSS px."""
     dpi = dpi or DISPLAY_DPI
     px = None
     if font_pt is not None:
@@ -221,7 +239,255 @@ def legible_px(
         "width_px": round(width_px),
         "phone_px": phone_px,
         "min_font_px_at_phone": None if px is None else round(px, 2),
+        "min_cap_px_at_phone": None if px is None else round(px * cap_height_em(), 2),
     }
+
+
+@functools.cache
+def cap_height_em() -> float:
+    """Height of a capital letter (and of a digit) as a share of the font size, for the theme's
+    font (Noto Sans CJK, else DejaVu Sans: both 0.73), from the font file's OS/2 table."""
+    from matplotlib.ft2font import FT2Font
+
+    family = [cjk_font() or "DejaVu Sans", "DejaVu Sans"]
+    path = font_manager.findfont(font_manager.FontProperties(family=family))
+    font = FT2Font(path)
+    os2 = font.get_sfnt_table("OS/2") or {}
+    cap = os2.get("sCapHeight") or 0
+    return cap / font.units_per_EM if cap else 0.73
+
+
+def tick_clashes(fig) -> list[str]:
+    """Tick labels drawn over each other (a narrow rendering of a chart made for a wide one):
+    each as "x tick labels of axes N". Call after the figure is drawn."""
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible():
+            continue
+        for name in ("x", "y"):
+            axis = ax.xaxis if name == "x" else ax.yaxis
+            lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+            shown = [
+                t
+                for t in axis.get_majorticklabels()
+                if t.get_visible()
+                and t.get_text().strip()
+                and lo - 1e-9 <= t.get_position()[0 if name == "x" else 1] <= hi + 1e-9
+            ]
+            angle = abs(shown[0].get_rotation() % 180) if shown else 0
+            if name == "x" and 10 < angle < 170:  # slanted: their lines must be a line apart
+                xs = sorted(t.get_window_extent(renderer).x1 for t in shown)
+                line = shown[0].get_fontsize() * fig.dpi / 72
+                gap = math.sin(math.radians(angle))
+                if any((b - a) * gap < line for a, b in zip(xs, xs[1:], strict=False)):
+                    out.append(f"{name} tick labels of axes {i + 1}")
+                continue
+            boxes = sorted(
+                (t.get_window_extent(renderer) for t in shown),
+                key=lambda b: b.x0 if name == "x" else b.y0,
+            )
+            if any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False)):
+                out.append(f"{name} tick labels of axes {i + 1}")
+    return out
+
+
+class _Thinned(Locator):
+    """Every ``k``-th tick of another locator (a narrow chart's date or number axis whose
+    labels would run into each other); the axis's formatter still reads the original."""
+
+    def __init__(self, base, k: int):
+        self.base, self.k = base, k
+
+    def __call__(self):
+        return list(self.base())[:: self.k]
+
+    def tick_values(self, vmin, vmax):
+        return list(self.base.tick_values(vmin, vmax))[:: self.k]
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.base.set_axis(axis)
+
+
+NUMBER_LABEL_RE = re.compile(r"[−\-]?[\d.,]+\s*[×%x]?")
+
+
+def _numbers_apart(fig, axis, name: str) -> list[float] | None:
+    """The tick positions of an axis of numeric labels that do not overlap the label kept before
+    them (from the low end: 1×, 2×, 3×, 4×, 6×, 10×); None for an axis of names."""
+    renderer = fig.canvas.get_renderer()
+    ticks = [
+        (t.get_position()[0 if name == "x" else 1], t.get_window_extent(renderer))
+        for t in axis.get_majorticklabels()
+        if t.get_visible() and t.get_text().strip()
+    ]
+    texts = [
+        t.get_text() for t in axis.get_majorticklabels() if t.get_visible() and t.get_text().strip()
+    ]
+    if not texts or not all(NUMBER_LABEL_RE.fullmatch(x.strip()) for x in texts):
+        return None
+    keep, last = [], None
+    for pos, box in sorted(ticks, key=lambda pb: pb[1].x0 if name == "x" else pb[1].y0):
+        if last is None or not box.overlaps(last):
+            keep.append(pos)
+            last = box
+    return keep
+
+
+def thin_clashing_ticks(fig, rounds: int = 3) -> None:
+    """On an axis whose tick labels run into each other, keep every second tick (then every
+    third…), unless its ticks are fixed by hand (categories, the claim's 2×, 3×, 4×): those are
+    slanted on a horizontal axis, and :func:`tick_clashes` reports what still runs together."""
+    from matplotlib.ticker import FixedLocator
+
+    for k in range(2, 2 + rounds):
+        fig.canvas.draw()
+        clashing = tick_clashes(fig)
+        if not clashing:
+            return
+        for where in clashing:
+            name, _, _, _, _, n = where.split()
+            ax = fig.axes[int(n) - 1]
+            axis = ax.xaxis if name == "x" else ax.yaxis
+            loc = axis.get_major_locator()
+            base = loc.base if isinstance(loc, _Thinned) else loc
+            if isinstance(base, FixedLocator):
+                keep = _numbers_apart(fig, axis, name)
+                if keep is not None:  # numbers (1×, 2×, …): the first of each crowd kept
+                    axis.set_major_locator(FixedLocator(keep))
+                elif name == "x":  # names: every one kept, slanted
+                    for t in axis.get_majorticklabels():
+                        t.set_rotation(40)
+                        t.set_horizontalalignment("right")
+                        t.set_rotation_mode("anchor")
+                continue
+            axis.set_major_locator(_Thinned(base, k))
+
+
+CATEGORY_LABEL_CHARS = 20  # a category's tick label longer than this is wrapped on a phone
+
+
+def wrap_category_labels(fig, width: int = CATEGORY_LABEL_CHARS) -> float:
+    """Long category names on an axis (bar labels such as "hub provinces, lists to March 2025")
+    broken over lines, so that a narrow chart keeps room for its bars; number and date axes are
+    left alone. Returns the inches of height the figure needs besides, so that the wrapped
+    labels of a vertical list of categories do not run into each other."""
+    import textwrap
+
+    from matplotlib.category import StrCategoryFormatter
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    fig.canvas.draw()
+    extra = 0.0
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            fixed = isinstance(axis.get_major_locator(), FixedLocator) or isinstance(
+                axis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)
+            )  # ticks set by hand with labels: names (set_yticks(range(n), names))
+            labels = [t.get_text() for t in axis.get_majorticklabels()]
+            if not fixed or not any(len(t) > width for t in labels):
+                continue
+            ticks = axis.get_majorticklocs()
+            wrapped = ["\n".join(textwrap.wrap(t, width)) or t for t in labels]
+            axis.set_ticks(ticks, wrapped)
+            if axis is ax.yaxis and len(ticks):  # rows of up to `lines` lines, with a gap
+                lines = max(w.count("\n") + 1 for w in wrapped)
+                size = axis.get_majorticklabels()[0].get_fontsize()
+                need = len(ticks) * (lines + 0.6) * size * 1.2 / 72
+                have = ax.get_position().height * fig.get_figheight()
+                extra = max(extra, need - have)
+    return extra
+
+
+LEGEND_LABEL_CHARS = 30  # a legend entry longer than this is wrapped on a phone
+
+
+def legends_below(fig, fig_w: float) -> None:
+    """A legend that would crowd a narrow chart (inside the axes and wider than half the chart,
+    or anywhere and wider than the chart: "Generative-AI filings (生成式人工智能 备案) (Gini
+    0.77)", two columns of sector names) becomes one column under the chart, its entries
+    wrapped: inside the axes it squeezed the plot to a sliver."""
+    import textwrap
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        leg = ax.get_legend()
+        if leg is None:
+            continue
+        width = leg.get_window_extent(renderer).width / fig.dpi
+        outside = getattr(leg, "_bbox_to_anchor", None) is not None
+        if width <= (0.9 if outside else 0.5) * fig_w:
+            continue
+        handles, labels = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
+        title = leg.get_title().get_text()
+        leg.remove()
+        wrapped = ["\n".join(textwrap.wrap(t, LEGEND_LABEL_CHARS)) or t for t in labels]
+        new = fig.legend(handles, wrapped, title=title or None, loc="upper center", frameon=False)
+        new._cnai_below = True
+    anchor_legends_below(fig)
+
+
+def anchor_legends_below(fig) -> None:
+    """Put the legends :func:`legends_below` moved just under the lowest x label and tick labels
+    of the chart (call again after the layout changes: the layout leaves them out)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    bottoms = [
+        t.get_window_extent(renderer).y0
+        for ax in fig.axes
+        if ax.get_visible()
+        for t in (ax.xaxis.get_label(), *ax.xaxis.get_majorticklabels())
+        if t.get_visible() and t.get_text().strip()
+    ] or [ax.get_window_extent(renderer).y0 for ax in fig.axes]
+    y = fig.transFigure.inverted().transform((0, min(bottoms)))[1]
+    for leg in fig.legends:
+        if getattr(leg, "_cnai_below", False):
+            leg.set_bbox_to_anchor((0.5, y - 0.02), transform=fig.transFigure)
+
+
+def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dict]:
+    """The chart drawn again for a phone: PHONE_FIGWIDTH inches wide at the same height and font
+    sizes (so the text is larger against the chart when a phone scales it to its column), its
+    title re-wrapped and clashing tick labels thinned; (PNG at 2x, its legibility on a
+    PHONE_SCREEN_PX screen, with title, legend and tick-label clashes). Call after the wide
+    rendering is saved (the figure is resized)."""
+    import io
+
+    dpi = dpi or DISPLAY_DPI
+    w, h = fig.get_size_inches()
+    fig_w, h0 = min(w, PHONE_FIGWIDTH), h
+    h += wrap_category_labels(fig)
+    legends_below(fig, fig_w)
+    for _ in range(7):  # narrower until the saved image (labels and legends included) is
+        fig.set_size_inches(fig_w, h)  # narrow enough for its smallest text (or 3 inches)
+        fig.suptitle(wrap_title(fig, title))
+        fig.tight_layout()
+        thin_clashing_ticks(fig)
+        fig.tight_layout()
+        anchor_legends_below(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
+        png = buf.getvalue()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        leg = legibility(fig, width_px=width / 2, dpi=dpi, phone_px=PHONE_COLUMN_PX)
+        cap = leg["min_cap_px_at_phone"]
+        if any(c.startswith("y ") for c in tick_clashes(fig)) and h < 2 * h0:
+            h = min(2 * h0, h * 1.25)  # wrapped category names run together: a taller chart
+            continue
+        if cap is None or cap >= MIN_PHONE_CAP_PX or fig_w <= 3.0:
+            break
+        fig_w = max(3.0, fig_w - (width / 2 * (1 - cap / MIN_PHONE_CAP_PX) + 8) / dpi)
+    leg.update(
+        title_clashes=title_clashes(fig),
+        legend_clashes=legend_clashes(fig),
+        tick_clashes=tick_clashes(fig),
+        screen_px=PHONE_SCREEN_PX,
+        width=width // 2,
+        height=height // 2,
+    )
+    return png, leg
 
 
 def title_clashes(fig) -> list[str]:
@@ -495,6 +761,7 @@ def finish(
     legible = legibility(fig, width_px=width / 2, dpi=dpi)  # the page shows it half size
     legible["title_clashes"] = title_clashes(fig)
     legible["legend_clashes"] = legend_clashes(fig)
+    phone_png, phone = phone_rendering(fig, title, dpi)  # what a phone shows instead
     plt.close(fig)
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
     bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}
@@ -504,6 +771,8 @@ def finish(
         "image/png": {"alt": text, "width": width // 2, "height": height // 2},
         "cnai_axes": axes,
         "cnai_legibility": legible,
+        # the phone rendering (the page offers it below PHONE_MEDIA_PX) and its legibility there
+        "cnai_phone": {**phone, "png": base64.b64encode(phone_png).decode()},
     }
     display(bundle, metadata=meta, raw=True)
     display(caption(f"Source: {source}"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -95,18 +96,48 @@ def table_schema(name: str) -> dict:
     return schema
 
 
+# what a compiled source holds, in English (its title is the notices' Chinese title)
+FORMAT_NAMES = {
+    "genai_json": "generative-AI filing notices",
+    "genai_aggregates_json": "generative-AI annual summary notices",
+    "cac_cancel_json": "notices cancelling algorithm filing numbers",
+}
+
+
+def source_name(s) -> str:
+    """A source's name for a reader, without its list's date: the registry's label for a list
+    (its title names one month), else its title without the bracketed part; and where the file
+    came from when a repository compiled or mirrored it ("files via owner/name")."""
+    from .reference import registry_label
+
+    title = re.sub(r"\s*\(.*\)\s*$", "", s.title or "").strip() or s.id
+    if s.registry and s.format == "cac_docx":
+        name = f"CAC {registry_label(s.registry).split(' (')[0].lower()} lists"
+    elif s.format in FORMAT_NAMES:  # the English name, and the Chinese part of the title
+        chinese = re.split(r"\s+[A-Za-z]", title)[0]
+        name = f"CAC {FORMAT_NAMES[s.format]} ({chinese})"
+    else:
+        name = f"{title} ({s.publisher})"
+    via = re.search(r"(?:via|compiled (?:in|by)) ([\w.-]+/[\w.-]+?)(?:@|\s|$)", s.citation)
+    return f"{name}, files via {via.group(1)}" if via else name
+
+
 def licences(sources) -> list[dict]:
-    out, seen = [], set()
+    """One entry per licence (Data Package ``licenses``), with ``cnai:sources``: the names of the
+    sources under it (:func:`source_name`), so that a reader sees which terms are whose."""
+    out: dict[str, dict] = {}
     for s in sources:
-        if s.licence in seen:
-            continue
-        seen.add(s.licence)
-        ident, url = LICENCE_IDS.get(s.licence, ("notspecified", None))
-        entry = {"name": ident, "title": s.licence}
-        if url:
-            entry["path"] = url
-        out.append(entry)
-    return out
+        if s.licence not in out:
+            ident, url = LICENCE_IDS.get(s.licence, ("notspecified", None))
+            entry = {"name": ident, "title": s.licence}
+            if url:
+                entry["path"] = url
+            entry["cnai:sources"] = []
+            out[s.licence] = entry
+        name = source_name(s)
+        if name not in out[s.licence]["cnai:sources"]:
+            out[s.licence]["cnai:sources"].append(name)
+    return list(out.values())
 
 
 def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], sources) -> dict:
@@ -182,7 +213,10 @@ def readme(pkg: dict, files: dict[str, dict]) -> str:
         for name, info in files.items()
     )
     latest = ", ".join(f"{r} {b}" for r, b in pkg["cnai:latest_batches"].items())
-    lic = "\n".join(f"- {x['title']} ({x['name']})" for x in pkg["licenses"])
+    lic = "\n".join(
+        f"- {'; '.join(x.get('cnai:sources', []))}: {x['title']} ({x['name']})"
+        for x in pkg["licenses"]
+    )
     tables = "\n".join(f"- `{r['name']}`: {r['description']}" for r in pkg["resources"])
     return f"""# {pkg["title"]}
 

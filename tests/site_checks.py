@@ -54,6 +54,20 @@ WIDE_CHARTS_JS = """() => {
 }"""
 
 
+# a table shown as cards (each row a block) whose cells keep the wide table's sticky key
+# column: a rule and a background drawn inside every card
+CARD_LEAKS_JS = """() => Array.from(document.querySelectorAll("main tbody > tr"))
+  .filter(tr => getComputedStyle(tr).display === "block")
+  .flatMap(tr => Array.from(tr.children))
+  .filter(c => { const s = getComputedStyle(c);
+    return s.position === "sticky" || s.boxShadow !== "none"; })
+  .map(c => c.innerText.trim().slice(0, 40))"""
+
+
+def card_leaks(page) -> list[str]:
+    return page.evaluate(CARD_LEAKS_JS)
+
+
 def hidden_cells(page) -> list[str]:
     return page.evaluate(HIDDEN_CELLS_JS)
 

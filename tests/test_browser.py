@@ -230,14 +230,25 @@ def test_no_critical_accessibility_violations(real, browser, path):
     assert not critical, f"{path}: critical accessibility violations {critical}"
 
 
-def test_every_citation_carries_the_pages_full_address(real, browser):
-    """With a published address (site.yaml base_url) the citation names it; without one, the
-    page served over http shows the address it is read at, never none and never an invented
-    one."""
+def test_every_citation_carries_the_published_address_or_none(real, browser):
+    """With a published address (site.yaml base_url) the citation names it and the page's
+    canonical link is it; without one, the citation prints no address at all: never the
+    address the page happens to be read at (127.0.0.1, localhost, file://)."""
     from cnai_helpers.reports import render
 
-    page, _, _ = open_page(browser, real + "geo-genai/index.html")
-    cite = page.locator(".cnai-cite p").first.inner_text()
     base = render.site_config()["base_url"]
-    expected = (base or real) + "geo-genai/"
-    assert expected in cite, cite
+    for path, folder in (
+        ("geo-genai/index.html", "geo-genai/"),
+        ("download/index.html", "download/"),
+    ):
+        page, _, _ = open_page(browser, real + path)
+        cite = page.locator(".cnai-cite p").first.inner_text()
+        for local in ("127.0.0.1", "localhost", "file://", "[::1]"):
+            assert local not in cite, cite
+        canonical = page.locator("link[rel=canonical]")
+        if base:
+            assert base + folder in cite, cite
+            assert canonical.get_attribute("href") == base + folder
+        else:
+            assert "http" not in cite, cite
+            assert canonical.count() == 0

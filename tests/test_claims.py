@@ -175,6 +175,16 @@ def test_ledger_page_leads_with_decided_claims_and_shows_the_reading():
     assert trs[0].select_one("a")["href"] == "../r1/index.html#Findings"
 
 
+def test_the_ledger_counts_sensitivity_checks_by_page_as_the_pages_do():
+    """The ledger said "8 sensitivity checks" where who-files said "4": the ledger's line says
+    how many are on each page, so each page's own count is in it."""
+    assert cl.sensitivity_summary(["Who files"] * 4 + ["Who files: generative-AI filings"] * 4) == (
+        "8 sensitivity checks across the site (not the verdict): 4 on Who files, "
+        "4 on Who files: generative-AI filings"
+    )
+    assert cl.sensitivity_summary(["Compute"]) == "1 sensitivity check on Compute (not the verdict)"
+
+
 @pytest.mark.parametrize(
     "results,state",
     [

@@ -388,3 +388,23 @@ def test_the_place_gaining_most_in_a_batch_is_named_only_for_a_clear_gain():
     }
     steady = places.assign(**{"share cumulative": places["share of batch"] - 0.01})
     assert biggest_gain(steady) is None  # no place gains 5 points: nothing to headline
+
+
+def test_a_sector_mix_leads_with_the_known_sectors_and_says_its_coverage():
+    """A batch's sector table led with "Unclassified 47.9%": the known sectors come first, the
+    unknown last (kept when the table is cut to its top rows), and the coverage is stated."""
+    import pandas as pd
+
+    from cnai_helpers.analysis import digest
+
+    new = pd.DataFrame(
+        {"sector": ["unclassified"] * 5 + ["healthcare"] * 3 + ["legal"] * 2 + [None]}
+    )
+    mix = digest.mix_table(new, new, "sector")
+    assert mix["sector"].tolist() == ["healthcare", "legal", "unclassified", "unknown"]
+    assert digest.unknown_last(mix, "sector", top=1)["sector"].tolist() == [
+        "healthcare",
+        "unclassified",
+        "unknown",
+    ]
+    assert digest.known_share(new["sector"]) == 5 / 11

@@ -288,6 +288,9 @@ def test_download_page_lists_only_the_release_and_says_how_to_cite_it(built):
     assert cite.startswith("cnai contributors") and "Version" in cite and "Built" in cite
     licence = soup.select_one("#licence").get_text()
     assert "MIT" in licence and "CC BY 4.0" in licence
+    # each licence line says whose terms it is: the source's name first
+    terms = [li.get_text() for li in soup.select("ul.cnai-licences li")]
+    assert terms and all(t.startswith("CAC ") and "licence" in t for t in terms), terms
     assert "Data as of" in text and "list of" in text
 
 

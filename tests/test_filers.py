@@ -160,3 +160,70 @@ def test_a_filer_pages_pinyin_reads_word_by_word_and_search_still_finds_the_run(
     assert "beijingshenduqiusuo" in text and "bjsdqs" in text
     for words in ("Shendu Qiusuo", "beijingshendu"):  # the explorer: every part must occur
         assert all(w in text for w in words.lower().split()), words
+
+
+def test_group_of_names_a_group_by_its_pattern_and_leaves_out_lookalikes():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        [
+            {"group": "JD.com", "name_pattern": "(?<!北)京东(?!方)", "source_url": "https://x",
+             "source_tier": "other", "note": ""},
+            {"group": "Meituan", "name_pattern": "美团|三快", "source_url": "https://y",
+             "source_tier": "other", "note": ""},
+        ]
+    )  # fmt: skip
+    got = filers.group_of(
+        ["北京京东世纪贸易有限公司", "京东方科技集团股份有限公司", "北京东方天澍科技有限公司",
+         "北京三快科技有限公司"], table,
+    )  # fmt: skip
+    assert {k: v["group"] for k, v in got.items()} == {
+        "北京京东世纪贸易有限公司": "JD.com",
+        "北京三快科技有限公司": "Meituan",
+    }
+
+
+@pytest.mark.mirror
+def test_every_listed_group_reaches_its_entities_and_no_other_company():
+    """The curated groups on the real lists: each group matches some filer; Tencent's Shenzhen
+    company, Tencent Cloud and Tencent Music are one group; no lookalike joins a group (京东方 is
+    BOE, 中网易企秀 is not NetEase, 北京蚂蚁工场 is not Ant Group); each row has a source and tier."""
+    from cnai_helpers.loaders import load_filings
+    from cnai_helpers.metadata import read_curated
+
+    table = read_curated("filer_groups")
+    assert table["source_url"].str.startswith("http").all() and table["source_tier"].notna().all()
+    names = load_filings()["entity_name"].unique()
+    groups = filers.group_of(names, table)
+    assert set(table["group"]) == {g["group"] for g in groups.values()}
+    tencent = {n for n, g in groups.items() if g["group"] == "Tencent"}
+    assert {
+        "深圳市腾讯计算机系统有限公司",
+        "腾讯云计算（北京）有限责任公司",
+        "腾讯音乐娱乐（深圳）有限公司",
+    } <= tencent
+    for lookalike in ("京东方科技集团股份有限公司", "北京中网易企秀科技有限公司", "北京蚂蚁工场智造科技有限公司",
+                      "北京东方天澍科技有限公司", "道有道（广州）数字服务有限公司"):  # fmt: skip
+        assert lookalike not in groups, (lookalike, groups.get(lookalike))
+
+
+@pytest.mark.mirror
+def test_a_tables_filer_links_to_its_page_with_its_english_name():
+    """The registry and province pages listed their largest filers in Chinese only, unlinked:
+    each name now links to its filer page (the explorer's id) and carries its English name."""
+    from cnai_helpers.display import table_html
+    from cnai_helpers.loaders import load_filings
+
+    f = load_filings()
+    links = filers.page_links(
+        ["深圳市腾讯计算机系统有限公司", "北京抖音信息服务有限公司", "无此公司"], f
+    )
+    assert links["filer_page"].tolist()[:2] == ["../filer/2959887.html", links["filer_page"][1]]
+    assert links["filer_page"][1].startswith("../filer/") and pd.isna(links["filer_page"][2])
+    assert links["filer"].tolist()[:2] == [
+        "深圳市腾讯计算机系统有限公司 \u2014 Tencent",
+        "北京抖音信息服务有限公司 \u2014 Douyin (ByteDance)",
+    ]
+    html = table_html(links.assign(n=[20, 25, 1]), link_text={"filer_page": "filer"})
+    assert '<a href="../filer/2959887.html">深圳市腾讯计算机系统有限公司 \u2014 Tencent</a>' in html
+    assert "无此公司" in html and "javascript" not in html

@@ -524,3 +524,41 @@ def test_monetization_notebook_records_the_panel_keys_and_states_package_and_dat
     assert "Price is not revenue" in "".join(
         "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
     )
+
+
+def test_a_market_facts_unit_carries_its_currency():
+    """The monetization page showed "MiniMax … 53.1 million revenue": the unit column now says
+    "USD million"; every real row has a unit a reader can read beside its value."""
+    from cnai_helpers.curated import load_table
+
+    row = {"entity": "MiniMax", "metric": "revenue", "period": "FY2025", "scale": "million",
+           "unit": "revenue", "currency": "USD"}  # fmt: skip
+    assert money.fact_unit(row) == "USD million"
+    assert money.fact_unit({**row, "unit": "people", "currency": ""}) == "million people"
+    assert money.fact_unit({"unit": "percent", "scale": None, "currency": None}) == "percent"
+    with pytest.raises(ValueError, match="MiniMax, revenue, FY2025: a revenue figure"):
+        money.fact_unit({**row, "currency": ""})
+    market = load_table("market_facts")
+    units = [money.fact_unit(r) for _, r in market.iterrows()]
+    assert not [u for u in units if u in money.MONEY_MEASURES or not u], units
+    money_rows = market["unit"].isin(money.MONEY_MEASURES)
+    assert all(
+        u.split()[0] in {"USD", "CNY", "HKD"} for u, m in zip(units, money_rows, strict=True) if m
+    )
+
+
+# sites that republish others' reporting (finance-news aggregators) or host forums
+AGGREGATOR_HOSTS = {"longbridge.com", "top168.com", "guosisoft.com", "global.v2ex.co", "v2ex.com"}
+
+
+def test_aggregators_and_forums_are_not_press_in_the_market_facts():
+    """longbridge.com, top168.com and guosisoft.com republish others' reporting and are tier
+    other, like forums; no market fact that rests on one is called reputable press."""
+    from urllib.parse import urlparse
+
+    from cnai_helpers.curated import load_table
+
+    market = load_table("market_facts")
+    hosts = market["source_url"].map(lambda u: urlparse(u).netloc.removeprefix("www."))
+    press = set(hosts[market["source_tier"] == "reputable press"])
+    assert not press & AGGREGATOR_HOSTS, press & AGGREGATOR_HOSTS

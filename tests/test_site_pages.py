@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.site_checks import hidden_cells, prose_leaks, wrapped_badges
+from tests.site_checks import card_leaks, hidden_cells, prose_leaks, wrapped_badges
 from tests.test_browser import check_links, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.mirror]
@@ -53,8 +53,11 @@ def _ready(page, path: str) -> None:
     page.evaluate("window.dispatchEvent(new Event('resize'))")  # site.js marks the scroll boxes
 
 
-@pytest.mark.parametrize("width", (390, 1366))
+@pytest.mark.parametrize("width", (390, 1100, 1366))
 def test_registry_pages_show_every_cell_at_both_widths(pages, browser, width):
+    """At a phone's, a small laptop's (1100 px: the explorer's table scrolls in its box there)
+    and a wide screen's width: every cell in view or in a box that says it scrolls, no sideways
+    page, no badge on two lines, no card that keeps the wide table's sticky column."""
     url, _, paths = pages
     problems = []
     for path in paths:
@@ -76,6 +79,9 @@ def test_registry_pages_show_every_cell_at_both_widths(pages, browser, width):
             f"{path} at {width} px: badge on two lines {b!r}" for b in wrapped_badges(page)
         ]
         problems += [f"{path} at {width} px: console error {e}" for e in errors]
+        leaks = card_leaks(page)
+        if leaks:
+            problems.append(f"{path} at {width} px: sticky column inside cards, e.g. {leaks[:3]}")
         page.close()
     assert not problems, "\n".join(problems)
 

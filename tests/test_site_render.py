@@ -428,6 +428,22 @@ def test_page_leads_with_the_headline_data_as_of_licence_and_versioned_citation(
     cite = soup.select_one(".cnai-cite p").get_text()
     assert cite.startswith(f"{render.AUTHOR}. ") and "Version 0.1.0" in cite
     assert "https://x.org/c/geo/" in cite
+    assert soup.select_one("link[rel=canonical]")["href"] == "https://x.org/c/geo/"
+
+
+def test_a_page_without_a_published_address_prints_none_and_no_canonical():
+    """No base_url: the citation ends at the commit, with no placeholder the browser fills with
+    the address it happens to read the page at (a reader's 127.0.0.1 or file://)."""
+    from bs4 import BeautifulSoup
+
+    page = {"title": "Geo", "config": {**render.site_config(), "base_url": ""}}
+    html_text = render.render_report(_nb_with_verdict(), PROV, page)[0]
+    soup = BeautifulSoup(html_text, "html.parser")
+    assert soup.select_one("link[rel=canonical]") is None
+    assert not soup.select("[data-cnai-here]")
+    cite = soup.select_one(".cnai-cite p").get_text()
+    assert "http" not in cite and "127.0.0.1" not in cite and "file:" not in cite
+    assert "location.origin" not in render.asset_text("site.js")
 
 
 def test_one_author_string_on_pages_and_in_citation_cff():
@@ -720,12 +736,11 @@ def test_every_page_links_the_articles_and_datasets_it_uses(monkeypatch):
     html = render.render_report(nb, prov, {"title": "Geo", "question": "Q?", "config": cfg})[0]
     soup = BeautifulSoup(html, "html.parser")
     links = {a.get_text(): a["href"] for a in soup.select(".cnai-used-sources a")}
-    assert links == {
-        "WIRED: “T1”": "../index.html#wired",
-        "AFP: “T2”": "https://a.fr/x",
-        "Epoch AI: HW": "https://epoch.ai/hw",
-    }
-    assert soup.select_one(".cnai-verdict .cnai-source a")["href"] == "../index.html#wired"
+    assert links == {"AFP: “T2”": "https://a.fr/x", "Epoch AI: HW": "https://epoch.ai/hw"}
+    # no address and no copy: said so, and no link to the index's list in its place
+    used = soup.select_one(".cnai-used-sources").get_text()
+    assert "WIRED: “T1” (no public link found)" in used
+    assert soup.select_one(".cnai-verdict .cnai-source a") is None
     ledger = render.page_sources(cfg, render.LEDGER_ID, [], [])
     assert [s["id"] for s in ledger] == ["wired", "afp"]  # the ledger links every article
 
@@ -740,7 +755,31 @@ def test_the_real_site_block_names_the_three_articles_and_epochs_data_pages():
     } <= urls
     for a in cfg["articles"]:  # an address is recorded only when it was confirmed
         assert a["url"] == "" or a["url"].startswith("https://")
+        # each article is dated and linked: its page, or a copy labelled with its source tier
+        assert a["date"] and (a["url"] or (a["copy_url"].startswith("https://") and a["copy_tier"]))
     assert all(d["sources"] for d in cfg["datasets"])
+
+
+def test_a_syndicated_copy_is_linked_as_such_with_its_tier(monkeypatch):
+    from bs4 import BeautifulSoup
+
+    arts = [{"id": "et", "title": "T", "publisher": "ET", "cited_as": "ET", "date": "21 January 2026",
+             "copy_url": "https://www.taipeitimes.com/x", "copy_tier": "reputable press"}]  # fmt: skip
+    cfg = {**render.site_config(), "articles": render._links(arts), "datasets": []}
+    monkeypatch.setattr(render, "claim_articles", lambda rid: ["ET"])
+    html = render.render_report(_nb_with_verdict(), PROV, {"title": "G", "config": cfg})[0]
+    used = BeautifulSoup(html, "html.parser").select_one(".cnai-used-sources")
+    assert used.select_one("a")["href"] == "https://www.taipeitimes.com/x"
+    assert "(syndicated copy on taipeitimes.com, reputable press)" in used.get_text()
+    index = BeautifulSoup(
+        render.index_html(
+            {"commit": "a" * 40, "dirty": False}, "2026-01-01", articles=cfg["articles"]
+        ),
+        "html.parser",
+    )
+    line = index.select_one("ul.cnai-sources li#et").get_text()
+    assert "21 January 2026" in line and "syndicated copy on taipeitimes.com" in line
+    assert "(source tier: reputable press)" in line
 
 
 def _chart_axes(draw) -> list[dict]:
@@ -1194,6 +1233,61 @@ def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict
     title = titles[prim]
     assert f"given on the “{title}” page" in entry["elsewhere"]
     assert "committed reading" not in entry["elsewhere"]
+
+
+def test_a_pages_sensitivity_count_says_it_is_this_pages():
+    """who-files said "4 sensitivity checks", the ledger "8" for the same claim (it adds
+    who-files-genai's): the page's count says it is the page's own."""
+    from bs4 import BeautifulSoup
+
+    nb = _nb_with_verdict()
+    base = nb.cells[1].outputs[1]["data"][VERDICT_MIME]
+    for i, reg in enumerate(("deep_synthesis", "genai_registrations")):
+        v = {**base, "role": "sensitivity", "registry": reg, "value": 0.5 + i / 10,
+             "status": "supported"}  # fmt: skip
+        nb.cells[1].outputs.append(
+            new_output("display_data", data={VERDICT_MIME: v, "text/markdown": "s"})
+        )
+    soup = BeautifulSoup(render.render_report(nb, PROV, {"title": "Geo"})[0], "html.parser")
+    summary = soup.select_one(".cnai-answer .cnai-sens summary").get_text()
+    assert summary.startswith("2 sensitivity checks on this page (not the verdict"), summary
+
+
+def test_a_chart_offers_its_phone_rendering_to_small_screens():
+    """Each chart is two files beside the page: the wide one, and a narrower rendering a
+    <picture> offers below the width where tables become cards (text legible on a phone)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.display
+    import matplotlib.pyplot as plt
+    from bs4 import BeautifulSoup
+
+    from cnai_helpers import plotting
+
+    bundles = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: bundles.append((a, k))
+    try:
+        plotting.set_theme()
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3], [3, 1, 2])
+        plotting.finish(fig, "A chart", "test")
+    finally:
+        IPython.display.display = orig
+    (data,), kw = next((a, k) for a, k in bundles if "image/png" in a[0])
+    nb = new_notebook()
+    cell = new_code_cell("x")
+    cell.outputs = [new_output("display_data", data=data, metadata=kw["metadata"])]
+    nb.cells = [new_markdown_cell("# T"), cell]
+    html, files = render.render_report(nb, PROV, {"title": "T"})
+    soup = BeautifulSoup(html, "html.parser")
+    source = soup.select_one("figure.cnai-figure picture source")
+    assert source["media"] == f"(max-width: {render.PHONE_MEDIA_PX}px)"
+    assert source["srcset"].endswith("-phone.png") and source["srcset"] in files
+    assert soup.select_one("figure.cnai-figure picture img")["src"] in files
+    assert render.PHONE_MEDIA_PX == plotting.PHONE_MEDIA_PX
+    assert "iVBOR" not in html  # both renderings are files, none inline
 
 
 def test_a_page_that_only_checks_a_claim_names_the_verdict_given_on_the_other_page(tmp_path):

@@ -280,6 +280,22 @@ def test_broad_bounds_span_unknown_counted_out_to_in():
         population=400,
     )
     assert "(range, unknown owners counted out to in, 5.0%–70.0%)" in v.reason, v.reason
+    # the recorded figures' list names the ends of a bound as a range's, not a 95% interval's
+    from cnai_helpers import results
+
+    results.RESULTS.clear()
+    shown = []
+    monkey = results._display
+    results._display = lambda bundle: shown.append(bundle[results.MIME]["description"])
+    try:
+        wf.record_share("share_state_linked_broad_adjusted_cutoff", b, "filings to March 2025")
+        wf.record_share("share_state_linked_adjusted_cutoff", s.iloc[0], "filings to March 2025")
+    finally:
+        results._display = monkey
+    assert shown[1].startswith("Low end of its range, unknown owners counted out to in (")
+    assert shown[2].startswith("High end of its range, unknown owners counted out to in (")
+    assert not any("95%" in d for d in shown[:3]), shown
+    assert shown[4].startswith("Low end of its 95% interval ("), shown  # no kind: a 95% interval
     s.loc["state_linked_broad_unknown_yes", "measurable"] = False
     assert not wf.broad_bounds(s)["measurable"] and wf.shown(wf.broad_bounds(s)) == "not measurable"
 

@@ -217,7 +217,33 @@ def mix_table(new: pd.DataFrame, cumulative: pd.DataFrame, column: str) -> pd.Da
         }
     )
     out["share cumulative"] = out[column].map(cum).fillna(0.0)
-    return out.sort_values(["new filings", column], ascending=[False, True]).reset_index(drop=True)
+    out = out.sort_values(["new filings", column], ascending=[False, True])
+    return unknown_last(out, column)
+
+
+# values of an enrichment column that say the class is not known: the rules found no signal
+# (unclassified) or a hand label could not tell (unknown)
+UNKNOWN_VALUES = ("unclassified", "unknown")
+
+
+def unknown_last(mix: pd.DataFrame, column: str, top: int | None = None) -> pd.DataFrame:
+    """A mix table (one row per value of ``column``, largest first) with the rows of an unknown
+    class after the known ones, so that it leads with what is known (a batch's sector table led
+    with "Unclassified 47.9%"); ``top``: keep the ``top`` largest known rows, and the unknown
+    rows still, last."""
+    unknown = mix[column].isin(UNKNOWN_VALUES)
+    known = mix[~unknown]
+    if top is not None:
+        known = known.head(top)
+    return pd.concat([known, mix[unknown]]).reset_index(drop=True)
+
+
+def known_share(values: pd.Series) -> float:
+    """Share of the values (one per filing) whose class is known (not unclassified, unknown or
+    missing): the coverage a mix table states ("sector known for 61% of filings")."""
+    if not len(values):
+        return float("nan")
+    return float((values.notna() & ~values.isin(UNKNOWN_VALUES)).mean())
 
 
 def batch_ref(batches: pd.DataFrame, batch: str | None) -> str | None:

@@ -182,6 +182,28 @@ def fact(
     return value, where
 
 
+# what market_facts.csv's ``unit`` says of a money figure: the measure, not its unit (the
+# currency and scale columns carry that)
+MONEY_MEASURES = {"revenue", "market size", "valuation"}
+
+
+def fact_unit(row) -> str:
+    """The unit a reader needs beside a market fact's value: currency and scale for money
+    ("USD million", not "revenue"), the scale and unit otherwise ("million people",
+    "percent"). Names the row when a money figure has no currency."""
+    scale = str(row.get("scale") or "").strip()
+    unit = str(row.get("unit") or "").strip()
+    currency = str(row.get("currency") or "").strip()
+    if currency:
+        return " ".join(x for x in (currency, scale) if x)
+    if unit in MONEY_MEASURES:
+        raise ValueError(
+            f"market_facts.csv: {row.get('entity')}, {row.get('metric')}, {row.get('period')}: "
+            f"a {unit} figure with no currency"
+        )
+    return " ".join(x for x in (scale, unit) if x)
+
+
 def revenue_usd(ratios: pd.DataFrame, period: str) -> dict[str, float]:
     """Revenue in USD millions per lab for one period (labs without it are left out);
     ``ratios`` is :func:`loss_ratios` with a ``revenue_usd_m`` column."""

@@ -94,11 +94,14 @@ def record_share(key: str, r, where: str) -> None:
         f"{words}, {where} (two-phase estimate)",
         kind="share",
     )
+    # the ends named as what they are: a 95% interval, or a range between two assumptions (the
+    # broad bound, unknown owners counted out to in), never a bound called a 95% interval
+    kind = str(r.get("interval_kind") or "95% interval").strip().rstrip(",")
     for end, name in (("ci_low", "Low"), ("ci_high", "High")):
         record(
             f"{key}_{end}",
             float(r[end]) if ok else None,
-            f"{name} end of its 95% interval ({words.split(' (')[0].lower()}, {where})",
+            f"{name} end of its {kind} ({words.split(' (')[0].lower()}, {where})",
             kind="share",
         )
 

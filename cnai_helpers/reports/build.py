@@ -691,6 +691,7 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     context.update(site_currency(currency))
     cfg = site_config()
     context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
+    context["base_url"] = cfg["base_url"]  # the index's canonical address, when published
     context["lede"] = index_lede(cfg["lede"], context["groups"])
     git, built = git_state(), now_iso()
     write_text(

@@ -106,6 +106,7 @@ def code_files() -> list[Path]:
         here / "release.py",
         here / "tables.yaml",
         paths.curated_table("filer_names"),  # English names: the search text and filer pages
+        paths.curated_table("filer_groups"),  # a filer page's "same group" line
         paths.MANIFEST,
         *sorted(TEMPLATES.iterdir()),
         Path(__file__).parent / "templates" / "static" / "site.css",
@@ -316,10 +317,19 @@ def _locations(rows: list[dict]) -> list[dict]:
 
 
 def filer_pages(
-    f, ids, batches, registry_labels: dict, digests: set[str], overrides: dict, english=None
+    f,
+    ids,
+    batches,
+    registry_labels: dict,
+    digests: set[str],
+    overrides: dict,
+    english=None,
+    groups=None,
 ):
     """(filer id, page context) for every filer, from its filings (plain Python over the
-    records: a pandas group-by per filer costs minutes for 5,700 filers)."""
+    records: a pandas group-by per filer costs minutes for 5,700 filers). ``groups``: published
+    name -> its group (:func:`cnai_helpers.filers.group_of`): a filer of a listed group gets the
+    other filers of that group (``group``: name, source, tier, siblings)."""
     from ..reference import value_label
 
     dates = {
@@ -331,6 +341,7 @@ def filer_pages(
     by_filer: dict[str, list[dict]] = {}
     for fid, r in zip(list(ids), f.to_dict("records"), strict=True):
         by_filer.setdefault(fid, []).append(r)
+    members = group_members(by_filer, groups or {})
     for fid in sorted(by_filer):
         sub = sorted(by_filer[fid], key=lambda r: (r["first_batch"], r["filing_key"]))
         latest = sub[-1]["entity_name"]
@@ -412,8 +423,40 @@ def filer_pages(
                 "org": org,
                 "registries": regs,
                 "filings": rows,
+                "group": _group_context(fid, members),
             },
         )
+
+
+def group_members(by_filer: dict[str, list[dict]], groups: dict[str, dict]) -> dict[str, dict]:
+    """Group name -> {group, url, tier, members: [{id, name, n}]} over the filers (``by_filer``:
+    filer id -> its filings), each filer in the group of the first of its names that has one."""
+    out: dict[str, dict] = {}
+    for fid, sub in by_filer.items():
+        hit = next((groups[r["entity_name"]] for r in sub if r["entity_name"] in groups), None)
+        if hit is None:
+            continue
+        latest = max(sub, key=lambda r: (r["first_batch"], r["filing_key"]))["entity_name"]
+        g = out.setdefault(hit["group"], {**hit, "members": []})
+        g["members"].append({"id": fid, "name": latest, "n": len(sub)})
+    for g in out.values():
+        g["members"].sort(key=lambda m: (-m["n"], m["name"]))
+    return out
+
+
+def _group_context(fid: str, members: dict[str, dict]) -> dict | None:
+    g = next((g for g in members.values() if any(m["id"] == fid for m in g["members"])), None)
+    if g is None:
+        return None
+    others = [m for m in g["members"] if m["id"] != fid]
+    return {
+        "name": g["group"],
+        "url": g["url"],
+        "tier": g["tier"],
+        "siblings": others,
+        "n_filings": sum(m["n"] for m in g["members"]),
+        "n_entities": len(g["members"]),
+    }
 
 
 # ------------------------------------------------------------------ the step
@@ -479,6 +522,9 @@ def build_site_pages(
     def cite(title: str, path: str) -> str:
         return citation_text(title, path, common, cfg)
 
+    def canonical(path: str) -> str:  # the published address, or none (never a local one)
+        return f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
+
     # the explorer
     data = explorer_data(f, texts, ids, labels)
     dt_js, dt_css = datatables_script()
@@ -502,6 +548,7 @@ def build_site_pages(
             asof_shown=False,  # at the foot: the search comes first on a phone
             title="Find a filer: every filing of the CAC registries",
             cite=cite("Find a filer: every filing of the CAC registries", "explorer/"),
+            canonical=canonical("explorer/"),
             description="Search every CAC algorithm and generative-AI filing by filer, "
             "product, algorithm or filing number; filter, sort and download.",
             n_filings=len(f),
@@ -529,7 +576,10 @@ def build_site_pages(
     names: dict[str, str] = {}
     with atomic_dir(out_root / "filer") as tmp:
         english = filers.english_names(f["entity_name"].unique())
-        for fid, ctx in filer_pages(f, ids, batches, labels, set(digests), overrides, english):
+        groups = filers.group_of(f["entity_name"].unique())
+        n_groups = len(read_curated("filer_groups"))
+        pages = filer_pages(f, ids, batches, labels, set(digests), overrides, english, groups)
+        for fid, ctx in pages:
             names[fid] = ctx["name"]
             (tmp / f"{fid}.html").write_text(
                 filer_tpl.render(
@@ -539,6 +589,8 @@ def build_site_pages(
                     title=ctx["name"],
                     description=f"{ctx['name']}: its filings in the CAC lists",
                     cite=cite(f"{ctx['name']}: its filings in the CAC lists", f"filer/{fid}.html"),
+                    canonical=canonical(f"filer/{fid}.html"),
+                    group_count=n_groups,
                     f=ctx,
                 ),
                 encoding="utf-8",
@@ -585,6 +637,7 @@ def build_site_pages(
                 asof_shown=True,
                 title="Download the data",
                 cite=cite("cnai registry data release", "download/"),
+                canonical=canonical("download/"),
                 latest=[
                     {"label": labels.get(r, r), "batch": b}
                     for r, b in pkg["cnai:latest_batches"].items()

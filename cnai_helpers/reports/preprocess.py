@@ -158,6 +158,11 @@ def extract_images(nb, files: PageFiles) -> None:
             files.images[name] = base64.b64decode(raw if isinstance(raw, str) else "".join(raw))
             meta["cnai_img"] = name
             data["image/png"] = ""  # the template links the file
+            phone = meta.get("cnai_phone") or {}
+            if phone.get("png"):  # the phone rendering: a second file, offered to small screens
+                phone_name = name[:-4] + "-phone.png"
+                files.images[phone_name] = base64.b64decode(phone.pop("png"))
+                meta["cnai_img_phone"] = phone_name
 
 
 def _is_stderr(out) -> bool:

@@ -9,6 +9,7 @@ import re
 from importlib import resources as ir
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import jinja2
 
@@ -327,6 +328,9 @@ LICENCE = (  # (what, licence, link): the footer of every page and of the index
     ("Code", "MIT", "https://opensource.org/license/mit"),
     ("text and figures", "CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"),
 )
+# screens at most this wide get a chart's phone rendering (plotting.PHONE_MEDIA_PX; not imported:
+# plotting brings matplotlib into every page build) -- the width where tables become cards
+PHONE_MEDIA_PX = 640
 DATA_TERMS = "data under each source's own terms (listed with each source)"
 
 
@@ -409,12 +413,17 @@ def published_base_url(value: str, env: dict | None = None, root: Path | None = 
 
 def _links(items) -> list[dict]:
     """The ``articles:`` / ``datasets:`` entries of the site block: id, title, publisher, date,
-    url, and what ties them to a page (``cited_as``: the start of claims.csv's ``article``;
+    url (the publisher's own page), copy_url / copy_tier / copy_note (a syndicated copy, when the
+    publisher's page was not found), and what ties them to a page (``cited_as``: the start of claims.csv's ``article``;
     ``sources``: source-id globs)."""
     out = []
     for i, it in enumerate(items or []):
         if isinstance(it, dict) and it.get("title"):
-            row = {k: str(it.get(k) or "") for k in ("id", "title", "publisher", "date", "url")}
+            keys = ("id", "title", "publisher", "date", "url", "copy_url", "copy_tier", "copy_note")
+            row = {k: str(it.get(k) or "") for k in keys}
+            # a copy on another site (a syndicated wire story) when the publisher's own page was
+            # not found: linked as such, with the host and its source tier
+            row["copy_host"] = urlparse(row["copy_url"]).netloc.removeprefix("www.")
             row["id"] = row["id"] or f"source-{i + 1}"
             row["cited_as"] = str(it.get("cited_as") or "")
             globs = it.get("sources") or []
@@ -429,8 +438,8 @@ LEDGER_ID = "claims"  # the report that lists every claim: it links every articl
 def page_sources(cfg: dict, rid: str, articles_cited, source_ids, root: str = "../") -> list[dict]:
     """The source articles and datasets a page uses, each with the address to link: the
     articles its claims quote (``articles_cited``: claims.csv's ``article`` values; the ledger:
-    every article) and the datasets whose source ids it reads. An entry with no recorded
-    address links to its line in the index's list of sources."""
+    every article) and the datasets whose source ids it reads, each with ``href``: its own
+    address, else a syndicated copy's, else "" (the page says no public link was found)."""
     import fnmatch
 
     cited = [str(a) for a in articles_cited if a]
@@ -443,8 +452,8 @@ def page_sources(cfg: dict, rid: str, articles_cited, source_ids, root: str = ".
     for d in cfg.get("datasets", []):
         if any(fnmatch.fnmatch(s, g) for g in d.get("sources", []) for s in source_ids):
             out.append({**d, "kind": "dataset"})
-    for s in out:
-        s["href"] = s["url"] or f"{root}index.html#{s['id']}"
+    for s in out:  # the publisher's page, else a copy; none: no link (never a link to a list)
+        s["href"] = s["url"] or s.get("copy_url", "")
     return out
 
 
@@ -478,8 +487,8 @@ def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") 
     commit = prov["git"]["commit"]
     date = str(prov.get("built_at", ""))[:10]
     year = date[:4] or "n.d."
-    # no published address: none is written (the page adds the address it is read at, when
-    # served); never the page's folder, a path the reader cannot use
+    # no published address: none is written -- not the address the page happens to be read at
+    # (a reader's 127.0.0.1 or file://), never the page's folder, a path the reader cannot use
     where = url
     ver = f" Version {version}." if version else ""
     plain = (
@@ -569,13 +578,15 @@ def render_report(
             ),
             "notebook_file": f"{rid}.ipynb" if not failed else "failed.ipynb",
             "cite_text": plain,
-            "cite_url": cfg.get("base_url", ""),
+            "cite_url": cfg.get("base_url", ""),  # the published address, or none
+            "folder": folder,
             "bibtex": bib,
             "provenance_html": provenance_html(prov),
             "prev": nav.get("prev"),
             "next": nav.get("next"),
             "page_files": files,
             "site_pages": page.get("site_pages", False),
+            "phone_media_px": PHONE_MEDIA_PX,  # below this width a chart's phone rendering
         }
     }
     exporter = HTMLExporter(template_name="cnai", extra_template_basedirs=[str(TEMPLATES)])

@@ -65,20 +65,12 @@
       }
     });
   }
+  var FOLD_OPEN_MAX_PX = 600;  // a fold taller than this (two thirds of a laptop screen) stays folded
   function layout() { reflowTables(); markOverflow(); }
   window.addEventListener("load", layout);
   window.addEventListener("resize", layout);
   document.addEventListener("toggle", layout, true);  // a fold opened: measure what it shows
   document.addEventListener("DOMContentLoaded", function () {
-    // a citation built without a published address (site.yaml base_url) carries the address
-    // the page is read at, when it is served over http(s)
-    if (/^https?:$/.test(location.protocol)) {
-      var here = location.origin + location.pathname.replace(/index\.html$/, "");
-      document.querySelectorAll("[data-cnai-here]").forEach(function (el) {
-        el.textContent = el.getAttribute("data-cnai-here").replace("{url}", here);
-        el.hidden = false;
-      });
-    }
     // the contents: open beside the text on wide screens, one collapsed line on narrow ones
     var toc = document.querySelector(".cnai-toc details");
     if (toc && window.matchMedia("(min-width: 1100px)").matches) toc.open = true;
@@ -95,9 +87,17 @@
     }
     window.addEventListener("hashchange", openTarget);
     openTarget();
-    // long reference tables fold on a phone (one line each), open where there is room
+    // long reference tables fold on a phone (one line each); where there is room they open,
+    // unless one would take most of a laptop's screen (FOLD_OPEN_MAX_PX): a reference table
+    // that long stays one line at every width (desktop pages were 22,000-27,000 px tall)
     if (window.matchMedia("(min-width: 700px)").matches) {
-      document.querySelectorAll("details.cnai-fold:not(.cnai-fold-long)").forEach(function (d) { d.open = true; });
+      var linked = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      document.querySelectorAll("details.cnai-fold:not(.cnai-fold-long)").forEach(function (d) {
+        d.open = true;
+        if (d.getBoundingClientRect().height > FOLD_OPEN_MAX_PX && !(linked && d.contains(linked))) {
+          d.open = false;
+        }
+      });
     }
     document.querySelectorAll("table.cnai-table").forEach(function (table) {
       if (!table.tHead || !table.tBodies[0] || table.tBodies[0].rows.length < 3) return;
