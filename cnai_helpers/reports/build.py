@@ -353,13 +353,16 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signum)
 
 
-def _worker_init(parent: int | None = None, environ: dict | None = None) -> None:
+def _worker_init(
+    parent: int | None = None, environ: dict | None = None, umask: int | None = None
+) -> None:
     """Ctrl-C reaches the whole process group: workers leave it to the parent, which stops
     them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway).
     A worker whose parent dies without stopping it (SIGKILL, SIGHUP of the main process) stops
     its kernel and exits within a second (:func:`_watch_parent`). ``environ``: the main
-    process's environment now (a worker forked by the fork server starts with the server's,
-    which is that of the first build in this process); the kernels inherit it."""
+    process's environment and ``umask`` its file mode mask now (a worker forked by the fork
+    server starts with the server's, those of the first build in this process); the kernels
+    inherit them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import logging
     import os
@@ -367,6 +370,8 @@ def _worker_init(parent: int | None = None, environ: dict | None = None) -> None
     if environ is not None and environ != os.environ:
         os.environ.clear()
         os.environ.update(environ)
+    if umask is not None:
+        os.umask(umask)
 
     # nbclient's "Timeout waiting for execute reply": the report's error says it in one line
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
@@ -470,6 +475,14 @@ def _pool_context():
     return ctx
 
 
+def _current_umask() -> int:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _run_parallel(
     to_run: list[dict],
     out_root: Path,
@@ -486,7 +499,7 @@ def _run_parallel(
         workers,
         mp_context=_pool_context(),
         initializer=_worker_init,
-        initargs=(os.getpid(), dict(os.environ)),
+        initargs=(os.getpid(), dict(os.environ), _current_umask()),
     )
     try:
         futs = {
