@@ -41,7 +41,9 @@ def expected_error_message(e: BaseException) -> str | None:
         return str(e)
     # a full disk, whichever library noticed (OSError from Python and pyarrow, duckdb's own)
     if (isinstance(e, OSError) and e.errno in NO_SPACE) or "No space left on device" in str(e):
-        where = f" writing {e.filename}" if getattr(e, "filename", None) else ""
+        # a copy's error names its source as filename and what it was writing as filename2
+        target = getattr(e, "filename2", None) or getattr(e, "filename", None)
+        where = f" writing {target}" if target else ""
         return (
             f"no space left on the device{where}: free some space and run the command again "
             "(writes are atomic: the last good tables and pages are kept)"

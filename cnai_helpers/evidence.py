@@ -318,7 +318,7 @@ def judge(
     if status == SUPPORTED:
         reason = f"{what} is {est}{unc}: within what the claim's words allow ({band})."
     elif status == CONTRADICTED:
-        reason = f"{what} is {est}{unc}: wholly outside what the claim's words allow ({band})."
+        reason = f"{what} is {est}{unc}: {_outside(lo, hi, r, kind)} ({band})."
     else:
         need = (
             n_to_decide(float(estimate), lo, hi, r.band_low, r.band_high, n, population)
@@ -338,6 +338,21 @@ def judge(
             f"allow ({band}).{tail}"
         )
     return Verdict(status, reason, **common)
+
+
+def _outside(lo: float, hi: float, r, kind: str | None) -> str:
+    """Where a contradicting figure (or interval) lies, with its distance from the band's nearer
+    edge for a share ("1.0 points below what the claim's words allow"): a figure a point off the
+    edge and one far from it are both contradicted, but a reader should see which."""
+    below = r.band_low is not None and hi < r.band_low
+    side = "below" if below else "above"
+    gap = (r.band_low - hi) if below else (lo - r.band_high) if r.band_high is not None else None
+    where = "its interval lies" if lo != hi else "it lies"
+    if kind == "share" and gap is not None:
+        pts = f"{gap * 100:.1f}"
+        far = "just" if pts == "0.0" else f"{pts} points"
+        return f"{where} {far} {side} what the claim's words allow"
+    return f"{where} {side} what the claim's words allow"
 
 
 def source_traced(

@@ -61,7 +61,10 @@ MONTHS = (
 
 def month(value: Any) -> str:
     """A list's month as people write it: "2025-01" -> "January 2025" (the one date style of
-    headlines, chart titles and prose); anything that is not a year-month is returned as it is."""
+    headlines, chart titles and prose); None (no list) -> ""; anything else that is not a
+    year-month is returned as it is."""
+    if value is None:
+        return ""
     m = re.fullmatch(r"(\d{4})-(\d{2})", str(value).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         return str(value)

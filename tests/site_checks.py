@@ -39,7 +39,9 @@ HIDDEN_CELLS_JS = """() => {
 # a badge (status of a claim) drawn on more than one line
 WRAPPED_BADGES_JS = """() => Array.from(document.querySelectorAll(".badge, .status"))
   .filter(b => b.getClientRects().length > 1
-    || b.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(b).fontSize) + 4)
+    || b.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(b).fontSize) + 4
+    || (b.closest("td") && b.getBoundingClientRect().right
+        > b.closest("td").getBoundingClientRect().right + 1))  // out of its table cell
   .map(b => b.innerText.trim())"""
 
 # a chart wider than the page's column (it must scale down, not be cut or scrolled)

@@ -519,3 +519,32 @@ def test_a_first_click_on_a_count_column_puts_the_largest_first(full_site, brows
     page.close()
     assert values == sorted(values, reverse=True), values
     assert names == sorted(names), names
+
+
+def test_a_variant_compute_page_links_to_the_shared_sections_instead_of_repeating_them(full_site):
+    """reader4: the 910B page (27,268 px) repeated the main compute page's published runs,
+    validation, specifications, sources and context. It now runs the same model for its chips
+    and links to the main page for the rest."""
+    _, root, _ = full_site
+    main = (root / "compute" / "index.html").read_text(encoding="utf-8")
+    variant = (root / "compute-910b" / "index.html").read_text(encoding="utf-8")
+    shared = ("Published runs under one accounting", "Validation on runs the model never saw",
+              "Assumptions and their sources", "Context: largest training runs by country")  # fmt: skip
+    assert all(h in main for h in shared)
+    assert not [h for h in shared if h in variant]
+    assert 'href="../compute/index.html">the page of the primary comparison<' in variant
+    assert variant.count("<table") < main.count("<table") and len(variant) < len(main) / 2
+
+
+@pytest.mark.parametrize("width", (800, 1100))
+def test_the_ledgers_badges_stay_in_their_cells_between_phone_and_desktop(
+    full_site, browser, width
+):
+    """reader4: "depends on definition" ran 10 px out of the ledger's status cell at 800 and
+    1100 px, widths the phone and desktop checks do not visit."""
+    url, _, _ = full_site
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url + "claims/index.html", wait_until="load")
+    bad = wrapped_badges(page)
+    page.close()
+    assert not bad, f"badges wrapped or out of their cell at {width} px: {bad}"

@@ -1194,3 +1194,128 @@ def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict
     title = titles[prim]
     assert f"given on the “{title}” page" in entry["elsewhere"]
     assert "committed reading" not in entry["elsewhere"]
+
+
+def test_a_page_that_only_checks_a_claim_names_the_verdict_given_on_the_other_page(tmp_path):
+    """reader4: a sensitivity page said where the verdict is but not what it is. The build reads
+    the primary report's results (it runs first: site.yaml needs.reports) and the page names the
+    claim's status, in words and as a coloured badge."""
+    import json
+
+    from cnai_helpers import evidence, readings
+    from cnai_helpers.reports.build import claim_statuses
+
+    prim = readings.reading("hubs_80").primary
+    v_p = evidence.judge(
+        "hubs_80", 0.74, None, figure=prim.figure, definition=prim.definition,
+        registry=prim.registry, cutoff=readings.reading("hubs_80").cutoff, census=True,
+    ).as_dict()  # fmt: skip
+    alt = readings.reading("hubs_80").alternatives[0]
+    v_a = evidence.judge(
+        "hubs_80", 0.79, None, figure=alt.figure, definition=alt.definition,
+        registry=alt.registry, cutoff=readings.reading("hubs_80").cutoff, census=True,
+    ).as_dict()  # fmt: skip
+    assert (v_p["role"], v_p["status"], v_a["role"], v_a["status"]) == (
+        "primary", "contradicted", "alternative", "supported",
+    )  # fmt: skip
+    (tmp_path / f"{prim.report}.json").write_text(json.dumps({"verdicts": [v_p, v_a]}))
+    statuses = claim_statuses(tmp_path)
+    assert statuses == {"hubs_80": evidence.DEPENDS}  # the ledger's rule: primary and alternative
+    v = evidence.judge(
+        "hubs_80", 0.752, None, figure="f", definition="hub provinces",
+        registry="deep_synthesis", census=True,
+    ).as_dict()  # fmt: skip
+    (entry,) = render.group_claims([{**v, "quote": "q"}], {}, statuses)
+    label = evidence.LABELS[statuses["hubs_80"]]
+    assert entry["verdict_there_label"] == label == "depends on definition"
+    assert entry["elsewhere"].startswith(f" The verdict on this claim, {label}, is given on")
+    (none,) = render.group_claims([{**v, "quote": "q"}], {}, {})  # primary not built yet
+    assert none["verdict_there"] == "" and "The verdict on this claim is given" in none["elsewhere"]
+
+
+def test_headline_sets_a_figure_beside_its_verdict_band_and_interval():
+    from cnai_helpers.reports.headline import headline
+
+    verdicts = [
+        {"figure": "s", "role": "sensitivity", "status": "supported", "band_text": "x"},
+        {"figure": "s", "role": "primary", "status": "contradicted", "band_text": "21.5%–22.5%",
+         "ci_low": 0.054, "ci_high": 0.112, "kind": "share", "interval_kind": "95% interval"},
+        {"figure": "c", "role": "primary", "status": "contradicted", "band_text": "75%–80%",
+         "ci_low": 0.74, "ci_high": 0.74, "kind": "share", "interval_kind": "census"},
+    ]  # fmt: skip
+    vals = {"s": 0.087, "c": 0.74, "verdicts": verdicts}
+    meta = {"s": {"kind": "share"}, "c": {"kind": "share"}}
+    text = headline("{s} ({s:interval}; claim {s:band}: {s:status})", vals, meta)
+    assert text == "8.7% (95% interval 5.4%–11.2%; claim 21.5%–22.5%: contradicted)"
+    # a census has no interval: the optional part goes, the sentence stays
+    assert headline("{c}[ ({c:interval})], {c:status}", vals, meta) == "74.0%, contradicted"
+    # a figure with no verdict gives no headline rather than a hole
+    assert headline("{n:status}", {"n": 1.0}, {}) == ""
+
+
+def test_a_contradicting_figure_says_how_far_outside_the_band_it_lies():
+    """reader4: "74.0% … wholly outside what the claim's words allow (75%–80%)" next to "about
+    three quarters" read as a contradiction; the reason gives the distance to the nearer edge."""
+    from cnai_helpers import evidence
+
+    near = evidence.judge(
+        "hubs_80", 0.740, None, figure="f", definition="hub provinces", census=True,
+        registry="deep_synthesis",
+    )  # fmt: skip
+    assert near.status == "contradicted"
+    assert "it lies 1.0 points below what the claim's words allow (75%–80%)" in near.reason
+    assert "wholly" not in near.reason
+    far = evidence.judge(
+        "state_linked_22", 0.087, (0.054, 0.112), figure="f", definition="state control",
+        registry="deep_synthesis",
+    )  # fmt: skip
+    assert "its interval lies 10.3 points below" in far.reason
+    above = evidence.judge(
+        "hubs_80", 0.8004, None, figure="f", definition="hub provinces", census=True,
+        registry="deep_synthesis",
+    )  # fmt: skip
+    assert "it lies just above what the claim's words allow" in above.reason
+
+
+def test_a_verdict_in_the_body_says_which_claim_and_links_to_its_verdict():
+    """Five identical "Verdict on the claim: contradicted; … at the top" lines on who-files did
+    not say which claim each was: the line names the claim's words, the measure and the figure,
+    and links to that claim's verdict, not to the answer box's top."""
+    from cnai_helpers import evidence
+    from cnai_helpers.reports.preprocess import verdict_pointer
+
+    v = evidence.judge(
+        "state_linked_22", 0.087, (0.054, 0.112), figure="f", definition="state control",
+        registry="deep_synthesis",
+    ).as_dict()  # fmt: skip
+    v["quote"] = (
+        "State-linked listings -- from state-owned enterprises to government-backed research institutes -- make up 22 percent of filings."  # noqa: E501
+    )
+    line = verdict_pointer(v, "Verdict on the claim")
+    assert "(state control): 8.7%, contradicted;" in line
+    assert "“State-linked listings" in line and "…”" in line and "22 percent" not in line
+    assert "](#verdict-state_linked_22)" in line
+
+
+def test_the_answer_shows_its_key_figures_before_the_claims_read_in_full():
+    """reader4 (T8): on who-files and monetization the key figures came after every claim's
+    reading, 1,500 px down at 1366; they now open the answer, before the verdicts."""
+    html_, _ = render.render_report(_nb_with_verdict(), PROV, {"title": "Geo", "question": "Q?"})
+    answer = html_[html_.index('id="answer"') : html_.index('class="cnai-evidence"')]
+    assert answer.index('class="cnai-figures"') < answer.index('class="cnai-verdict"')
+
+
+def test_a_headline_names_percentile_intervals_as_a_reader_says_them():
+    from cnai_helpers.reports.headline import headline
+
+    def one(kind_name):
+        v = {"figure": "r", "role": "primary", "status": "supported", "band_text": "below 1×",
+             "ci_low": 0.083, "ci_high": 0.328, "kind": "ratio", "interval_kind": kind_name}  # fmt: skip
+        return headline("{r:interval}", {"r": 0.18, "verdicts": [v]}, {"r": {"kind": "ratio"}})
+
+    assert one("2.5th–97.5th percentile of the bootstrap samples") == "95% interval 0.08×–0.33×"
+    assert (
+        one("2.5th–97.5th percentile of the samples")
+        == "95% of simulations between 0.08× and 0.33×"
+    )
+    assert one("range, unknown owners counted out to in,").startswith("Range, unknown owners")

@@ -292,7 +292,14 @@ def _stratum_draws(s: dict, n_boot: int, rng: np.random.Generator, min_each: int
     n, k = s["n"], s["positives"]
     if k >= min_each and n - k >= min_each:
         return rng.binomial(n, k / n, size=n_boot) / n
-    return rng.beta(k + 0.5, n - k + 0.5, size=n_boot)
+    return jeffreys_draws(k, n, n_boot, rng)
+
+
+def jeffreys_draws(k: int, n: int, n_boot: int, seed) -> np.ndarray:
+    """Draws of a share counted as ``k`` of ``n`` rows: Beta(k + ½, n − k + ½), the Jeffreys
+    posterior, which keeps the uncertainty of a count of 0. ``seed``: a seed or a Generator
+    (used as it is, so a caller's stream continues)."""
+    return np.random.default_rng(seed).beta(k + 0.5, n - k + 0.5, size=n_boot)
 
 
 def two_phase(

@@ -38,11 +38,6 @@ EMPTY_COLUMNS = {
 }
 
 
-def month_name(ym: str | None) -> str:
-    """'2024-12' -> 'December 2024'."""
-    return pd.Timestamp(f"{ym}-01").strftime("%B %Y") if ym else ""
-
-
 def finite_or_none(x) -> float | None:
     """A float for results.json, None (shown as not measurable) for NaN or None."""
     return float(x) if x is not None and np.isfinite(x) else None
@@ -262,12 +257,6 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
         "reason": "",
         "interval_kind": POOLED_INTERVAL if w_unl > 0 else "95% interval",
     }
-
-
-def jeffreys_draws(k: int, m: int, n_boot: int, seed: int) -> np.ndarray:
-    """Draws of a share counted as ``k`` of ``m`` rows: Beta(k + ½, m − k + ½), the Jeffreys
-    posterior, which keeps the uncertainty of a count of 0."""
-    return np.random.default_rng(seed).beta(k + 0.5, m - k + 0.5, size=n_boot)
 
 
 def census_part(labels: pd.DataFrame, domain_numbers, classes, n_boot: int) -> dict | None:

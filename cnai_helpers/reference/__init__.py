@@ -38,7 +38,8 @@ def path(name: str) -> Traversable:
 def _yaml(name: str) -> dict[str, Any]:
     import yaml
 
-    return yaml.safe_load(path(name).read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: the same document
+    return yaml.load(path(name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
 @cache

@@ -3,7 +3,10 @@
 The registry comes from the table header, the batch month from the title paragraph (or
 ``batch=``). A dry run parses and compares with the current database; a real run copies the file
 into ``data/raw/local/`` as a local source (sha256 recorded in ``data/local_sources.yaml``) and
-rebuilds.
+appends a CAC Word list's rows to the tables in place (registry/append.py: the tables of a full
+build, without parsing any other list), or, when an append cannot give exactly those (a
+generative-AI list, stale tables, a filer name the stray-character repair could change),
+builds the tables from every list (their cached parses).
 
 The add is atomic: the tables are built with the new source held in memory, the YAML entry is
 written only once they are complete (just before the new tables folder is swapped in), and any
@@ -27,7 +30,7 @@ from .. import paths
 from ..atomic import atomic_path, recover_swap, signals_deferred, write_text
 from ..errors import CnaiError
 from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
-from .build import build
+from .build import BuildError, build
 from .docx_lists import ListFormatError, read_cac_docx
 from .fingerprint import SOURCE_FORMATS, built_from, registry_sources
 from .genai import REGISTRIES as GENAI_REGISTRIES
@@ -169,6 +172,7 @@ def inspect_file(
     problems += [
         {"row": None, "action": "refused", "reason": r, "filing_number": None} for r in refusals
     ]
+    problems += conflicting_repeats(df)
     return {
         "registry": lst.registry,
         "batch": lst.batch,
@@ -182,6 +186,27 @@ def inspect_file(
         "problems": problems,
         "needs_force": refusals,
     }
+
+
+def conflicting_repeats(df: pd.DataFrame) -> list[dict]:
+    """A filing number listed twice in the new list with another filer or algorithm: the
+    filings table keeps the first row, so the add names both rows (a harmless repeat of the
+    same row is only a data-quality line)."""
+    out = []
+    dup = df[df.duplicated("filing_key", keep=False)]
+    for _, g in dup.groupby("filing_key", sort=False):
+        if g["entity_name"].nunique() > 1 or g["algorithm_name"].nunique() > 1:
+            rows = " and ".join(str(int(r)) for r in g["source_row"])
+            out.append(
+                {
+                    "row": int(g["source_row"].iloc[1]),
+                    "action": "flagged",
+                    "reason": f"filing number listed in rows {rows} with different filers or "
+                    "algorithms; the filings table keeps the first row",
+                    "filing_number": g["filing_number"].iloc[0],
+                }
+            )
+    return out
 
 
 def is_genai_file(file: Path) -> bool:
@@ -392,7 +417,10 @@ def _ingest(file: Path, report: dict, sha: str, sources: list[Source]) -> str:
     try:
         with atomic_path(target) as tmp:
             shutil.copyfile(file, tmp)
-        build(sources=[*registry_sources(), new], before_swap=record)
+        try:
+            build(sources=[*registry_sources(), new], before_swap=record, append=True)
+        except BuildError as e:  # the tables refuse the new list: name the file given
+            raise AddError(f"{file}: not added: {e}") from e
     except BaseException:  # Ctrl-C included: leave the project exactly as it was
         with signals_deferred():
             recover_swap(paths.PROCESSED)  # a swap cut short: finished, no .processed.old

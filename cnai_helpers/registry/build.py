@@ -13,6 +13,7 @@ good one in place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -25,13 +26,19 @@ import pandas as pd
 from .. import paths
 from ..manifest import Source
 from .assemble import assemble_tables
-from .enrich import classifier_version
+from .enrich import cached_hand_labels, classifier_version
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .health import tables_problem
 from .parse import BuildError, file_names, parse_all, parse_cancellations
 from .parse_cache import ParseCache, cache_folder
 from .quality import Issue
-from .write import filings_by_province, lean_memory, validate_tables, write_tables
+from .write import (
+    filings_by_province,
+    give_back_memory,
+    lean_memory,
+    validate_tables,
+    write_tables,
+)
 
 __all__ = ["BuildError", "build", "build_tables", "registry_sources", "write_tables"]
 
@@ -42,20 +49,43 @@ def build_tables(
     jobs: int | None = None,
     corrections_path: Path | None = None,
     cache: ParseCache | None = None,
+    parts: dict | None = None,
+    base: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Parse, assemble and validate the core tables (nothing is written). ``cache``: the
-    parse cache (registry/parse_cache.py); None parses every file."""
-    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache)
+    parse cache (registry/parse_cache.py); None parses every file. ``parts`` gets where each
+    part of the data-quality table ends (registry/append.py) and ``append``: how the tables
+    were made. ``base``: the tables in place, if ``sources`` are theirs plus one new list at
+    the end, appended to them when possible (registry/append.py), else built from every list."""
+    parts = {} if parts is None else parts
+    cache = cache or ParseCache(None)
+    if base is not None:
+        from .append import NoAppend, append_tables
+
+        try:
+            tables = append_tables(sources, raw_dir, corrections_path, cache, base, parts)
+            give_back_memory()  # the tables read and the new list's parse: freed
+            return validate_tables(tables)
+        except NoAppend as e:
+            parts["append"] = f"built from every list: {e}"
+    listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache, parts)
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
     files = {**file_names(sources), **cancel_files}  # data-quality rows name the file
     # the who-files rules' calls of earlier builds (same classifier): only new texts are classified
-    cache = cache or ParseCache(None)
     name = classifier_version()
     memo = cache.get_named(name) or {}
     before = sum(map(len, memo.values()))
     tables = assemble_tables(
-        listings, batch_meta, issues, cancel_rows, files, cancel_issues, memo=memo
+        listings,
+        batch_meta,
+        issues,
+        cancel_rows,
+        files,
+        cancel_issues,
+        memo=memo,
+        parts=parts,
+        labels=cached_hand_labels(cache),
     )
     if sum(map(len, memo.values())) > before:
         cache.put_named(name, memo)
@@ -73,9 +103,12 @@ def build(
     force: bool = True,
     sources: list[Source] | None = None,
     before_swap: Callable[[], None] | None = None,
+    append: bool = False,
 ) -> dict:
     """Build the core tables. ``sources`` replaces the manifest's registry sources (``registry
-    add``/``remove`` build the new source list before recording it, in ``before_swap``)."""
+    add``/``remove`` build the new source list before recording it, in ``before_swap``).
+    ``append``: ``sources`` are those of the tables in place plus a new list (``registry
+    add``), appended to the tables when that gives what a full build gives (registry/append.py)."""
     raw_dir = Path(raw_dir or paths.RAW)
     out_dir = Path(out_dir or paths.PROCESSED)
     corrections = paths.DATA / "curated" / "corrections.csv"
@@ -90,7 +123,9 @@ def build(
     t0 = time.perf_counter()
     lean_memory()
     cache = ParseCache(cache_folder(out_dir))
-    tables = build_tables(sources, raw_dir, jobs, corrections, cache)
+    parts: dict = {}
+    base = out_dir if append else None
+    tables = build_tables(sources, raw_dir, jobs, corrections, cache, parts, base)
     info = {
         "fingerprint": fp,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -99,7 +134,15 @@ def build(
         "sources": {s.id: s.sha256 for s in sources},
         "rows": {k: len(v) for k, v in tables.items()},
         "filings_by_province": filings_by_province(tables["filings"]),
+        "issue_parts": {k: parts[k] for k in ("cac_parse", "cac_enrich", "listings", "repairs")},
     }
+    if "append" in parts:
+        info["append"] = parts["append"]
     write_tables(tables, out_dir, info, before_swap, release=True)  # tables not used after
-    cache.flush()  # only once the tables are in place: a failed build caches nothing
+    # only once the tables are in place: a failed build caches nothing; an append read only the
+    # new list's entries, the others stay
+    # Ctrl-C or SIGTERM once the tables are swapped in: the build (or add) is done; the cache
+    # files are written atomically, so one not written is only parsed again next time
+    with contextlib.suppress(KeyboardInterrupt):
+        cache.flush(prune=not str(parts.get("append", "")).startswith("appended"))
     return info

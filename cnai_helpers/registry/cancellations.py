@@ -299,9 +299,9 @@ def relisted(listings: pd.DataFrame, cancels: pd.DataFrame, file_of: dict[str, s
     first = cancels.groupby("filing_key").agg(
         cancel_month=("cancel_month", "min"), notice_date=("notice_date", "min")
     )
-    lst = listings[listings["registry"].isin(ALGO_REGISTRIES)]
-    lst = lst[lst["filing_key"].isin(first.index)]
-    lst = lst.join(first, on="filing_key")
+    hit = listings["registry"].isin(ALGO_REGISTRIES) & listings["filing_key"].isin(first.index)
+    cols = ["source_id", "source_row", "registry", "batch", "filing_number", "filing_key"]
+    lst = listings.loc[hit, cols].join(first, on="filing_key")  # the few rows, the columns read
     later = lst[lst["batch"] > lst["cancel_month"]]
     return [
         Issue(

@@ -60,6 +60,28 @@ def hand_labels(data_dir: Path | None = None) -> pd.DataFrame:
     return hand.adjudicated_labels(labels_dir, sample)
 
 
+def cached_hand_labels(cache, data_dir: Path | None = None) -> pd.DataFrame:
+    """:func:`hand_labels`, kept in the parse cache (registry/parse_cache.py ``cache``) under a
+    checksum of the files it reads (the sample and every file under evaluation_labels/) and of
+    the classifier's code: read, checked and adjudicated again only when one of them changed."""
+    import hashlib
+
+    data = Path(data_dir or paths.DATA)
+    h = hashlib.sha256(classifier_version().encode())
+    labels_dir = data / "evaluation_labels"
+    files = [data / "evaluation_sample_unlabelled.csv"]
+    files += sorted(labels_dir.rglob("*")) if labels_dir.is_dir() else []
+    for f in files:
+        if f.is_file():
+            h.update(f"{f.relative_to(data).as_posix()}|".encode() + f.read_bytes())
+    name = "hand labels:" + h.hexdigest()
+    labels = cache.get_named(name)
+    if not isinstance(labels, pd.DataFrame):
+        labels = hand_labels(data)
+        cache.put_named(name, labels)
+    return labels
+
+
 def overrides(data_dir: Path | None = None) -> dict:
     path = Path(data_dir or paths.DATA) / "curated" / "entity_overrides.csv"
     return classify.load_overrides(path) if path.exists() else {}
@@ -81,10 +103,15 @@ def _entity_labels(labels: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
 
 
 def enrich_filings(
-    filings: pd.DataFrame, labels: pd.DataFrame, override_table: dict, memo: dict | None = None
+    filings: pd.DataFrame,
+    labels: pd.DataFrame,
+    override_table: dict,
+    memo: dict | None = None,
+    registry: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``filings`` with the ENRICH_COLUMNS appended. ``memo``: the rules' calls kept across
-    builds (:func:`classifier_memo`)."""
+    builds (:func:`classifier_memo`). ``registry``: every filing, when ``filings`` is a part of
+    them (a filer's hand label is found through any of its filings)."""
     memo = memo if memo is not None else {}
     f = filings.copy()
     loc = f.get("locality_zh")
@@ -94,7 +121,7 @@ def enrich_filings(
     org = orgs["org_type"]
     org_src = orgs["org_type_source"].map({"rules": "rule", "override": "override"})
     org_rule = orgs["org_type_rule"]
-    ent = _entity_labels(labels, f)
+    ent = _entity_labels(labels, f if registry is None else registry)
     by_entity = f["entity_key"].map(ent["org_type"])
     has = by_entity.notna()
     org, org_src = org.where(~has, by_entity), org_src.where(~has, "label")
@@ -133,6 +160,66 @@ def enrich_filings(
     f["is_cross_sector_broad"] = (cross | horizontal.astype(bool)).astype(bool)
     base = [x for x in f.columns if x not in ENRICH_COLUMNS]
     return f[[*base, *ENRICH_COLUMNS]]
+
+
+# what the enrichment of one filing reads of it (besides its filer's hand label)
+FILING_INPUTS = (
+    "registry",
+    "filing_number",
+    "entity_key",
+    "entity_name",
+    "locality_zh",
+    *classify.SECTOR_TEXT_COLUMNS,
+)
+
+
+def _differs(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
+    """Per row of two aligned frames: does any column differ (two missing values are equal)?"""
+    a, b = a.astype(object), b.astype(object)
+    return ((a != b) & ~(a.isna() & b.isna())).any(axis=1)
+
+
+def enrich_appended(
+    filings: pd.DataFrame,
+    before: pd.DataFrame,
+    labels: pd.DataFrame,
+    override_table: dict,
+    memo: dict | None = None,
+) -> pd.DataFrame:
+    """``filings`` (a registry that got new rows) with the ENRICH_COLUMNS, the same as
+    :func:`enrich_filings` gives, taking them from ``before`` (the enriched filings of the
+    previous build, same classifier, labels and overrides: the tables' fingerprint says so) for
+    every filing whose inputs did not change. What a filing's enrichment reads is its own
+    FILING_INPUTS and its filer's hand label, found through the labelled filings of the filer:
+    a filing is enriched again if it is new, if one of its inputs changed, or if its filer's
+    label (any of the three fields :func:`_entity_labels` gives) changed."""
+    keys = ["registry", "filing_key"]
+    inputs = [c for c in FILING_INPUTS if c in filings and c in before and c not in keys]
+    old = filings[keys].merge(
+        before[[*keys, *inputs, *ENRICH_COLUMNS]], on=keys, how="left", indicator=True
+    )
+    old.index = filings.index
+    ent_old, ent_new = _entity_labels(labels, before), _entity_labels(labels, filings)
+    both = ent_new.merge(
+        ent_old, how="outer", left_index=True, right_index=True, suffixes=("", "_old")
+    )
+    cols = list(ent_new.columns)
+    relabelled = both.index[
+        _differs(both[cols], both[[f"{c}_old" for c in cols]].set_axis(cols, axis=1))
+    ]
+    todo = (
+        (old["_merge"] != "both")
+        | _differs(filings[inputs], old[inputs])
+        | filings["entity_key"].isin(relabelled)
+    )
+    f = filings.copy()
+    fresh = pd.DataFrame(index=f.index[:0], columns=list(ENRICH_COLUMNS))
+    if todo.any():
+        fresh = enrich_filings(filings[todo], labels, override_table, memo, registry=filings)
+    for c in ENRICH_COLUMNS:
+        values = old[c].astype(object).where(~todo, fresh[c].reindex(f.index).astype(object))
+        f[c] = values.astype(bool) if c.startswith("is_") else values.astype(str)
+    return f
 
 
 def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
@@ -182,10 +269,15 @@ def classifier_version() -> str:
 
 
 def enrich_tables(
-    tables: dict[str, pd.DataFrame], data_dir: Path | None = None, memo: dict | None = None
+    tables: dict[str, pd.DataFrame],
+    data_dir: Path | None = None,
+    memo: dict | None = None,
+    labels: pd.DataFrame | None = None,
 ) -> None:
     """Add the enrichment columns to ``tables['filings']`` and ``tables['entities']``.
-    ``memo``: the rules' calls by their texts, kept across builds (filled here)."""
-    f = enrich_filings(tables["filings"], hand_labels(data_dir), overrides(data_dir), memo)
+    ``memo``: the rules' calls by their texts, kept across builds (filled here). ``labels``:
+    :func:`hand_labels` if already read."""
+    labels = hand_labels(data_dir) if labels is None else labels
+    f = enrich_filings(tables["filings"], labels, overrides(data_dir), memo)
     tables["filings"] = f
     tables["entities"] = enrich_entities(tables["entities"], f)

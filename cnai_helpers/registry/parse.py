@@ -249,10 +249,13 @@ def parse_all(
     jobs: int | None = None,
     corrections_path: Path | None = None,
     cache: ParseCache | None = None,
+    parts: dict | None = None,
 ):
     """Parse every registry source. Returns (listings, batch metadata, issues). Every raw
     file's bytes are checked against its recorded sha256 first; a file whose parse is in the
-    cache (registry/parse_cache.py) is not parsed again."""
+    cache (registry/parse_cache.py) is not parsed again. ``parts`` gets where each kind of
+    issue ends in ``issues``: ``cac_parse`` (the Word lists' parse issues), ``cac_enrich``
+    (their enrichment's), ``listings`` (the generative-AI lists' after them)."""
     corrections = load_corrections(corrections_path)
     cache = cache or ParseCache(None)
     issues: list[Issue] = []
@@ -308,23 +311,17 @@ def parse_all(
         parsed_rows += n
         issues.extend(iss)
         cac_issues.extend(more)
+    if parts is not None:
+        parts["cac_parse"] = len(issues)
     issues.extend(cac_issues)
+    if parts is not None:
+        parts["cac_enrich"] = len(issues)
     if not parsed_rows:  # no rows: the parsed columns
         cac = pd.concat(heads, ignore_index=True) if heads else pd.DataFrame()
     else:  # every row rejected: no columns
         cac = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-    batch_meta = [
-        {
-            "registry": s.registry,
-            "batch": s.batch,
-            "source_id": s.id,
-            "title": s.title,
-            "announcement_url": s.announcement_url,
-            "announcement_date": s.announcement_date,
-        }
-        for s in docx_sources
-    ]
+    meta = [batch_meta(s) for s in docx_sources]
     genai_frames = []
     for s in sources:
         if s.format != "genai_json":
@@ -338,7 +335,7 @@ def parse_all(
         genai_frames.append(rows)
         for b in g.batches.to_dict("records"):
             for reg in sorted(rows.loc[rows["batch"] == b["batch"], "registry"].unique()):
-                batch_meta.append(
+                meta.append(
                     {
                         "registry": reg,
                         "batch": b["batch"],
@@ -351,12 +348,26 @@ def parse_all(
     compiled = {b for f in genai_frames for b in f["batch"].unique()}
     for s in sources:
         if s.format in GENAI_TABLE_FORMATS:
-            rows, meta = parse_genai_table(s, raw_dir, data[s.id], compiled, issues, cache)
+            rows, table_meta = parse_genai_table(s, raw_dir, data[s.id], compiled, issues, cache)
             genai_frames.append(rows)
-            batch_meta += meta
+            meta += table_meta
     genai = pd.concat(genai_frames, ignore_index=True) if genai_frames else pd.DataFrame()
     listings = pd.concat([cac, genai], ignore_index=True)
-    return listings, pd.DataFrame(batch_meta), issues
+    if parts is not None:
+        parts["listings"] = len(issues)
+    return listings, pd.DataFrame(meta), issues
+
+
+def batch_meta(src: Source) -> dict:
+    """A CAC list's row of batch metadata."""
+    return {
+        "registry": src.registry,
+        "batch": src.batch,
+        "source_id": src.id,
+        "title": src.title,
+        "announcement_url": src.announcement_url,
+        "announcement_date": src.announcement_date,
+    }
 
 
 def parse_genai_table(

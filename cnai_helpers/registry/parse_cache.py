@@ -129,9 +129,9 @@ class ParseCache:
         if self.folder is not None:
             self.used.add(hashlib.sha256(name.encode()).hexdigest())
 
-    def flush(self) -> None:
-        """Write the new parses and drop the entries this build did not use (lists removed,
-        parser code changed). A read-only or full disk only means no caching."""
+    def flush(self, prune: bool = True) -> None:
+        """Write the new parses and (``prune``) drop the entries this build did not use (lists
+        removed, parser code changed). A read-only or full disk only means no caching."""
         if self.folder is None:
             return
         try:
@@ -140,7 +140,7 @@ class ParseCache:
             for k, value in self.pending.items():
                 write_bytes(self._file(k), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             self.pending.clear()
-            if self.folder.is_dir():
+            if prune and self.folder.is_dir():
                 for f in self.folder.glob("*.pickle"):
                     if f.stem not in self.used:
                         f.unlink(missing_ok=True)

@@ -102,6 +102,30 @@ def upstream_state(results_root: Path, rid: str) -> str:
     return f"{state}:{digest}"
 
 
+def claim_statuses(results_root: Path) -> dict[str, str]:
+    """Claim -> its status, from the results of the report that computes its primary reading
+    (:func:`~cnai_helpers.reports.render.group_claims`'s rule, as the ledger), for every claim
+    whose primary report has results in the store."""
+    from ..readings import ReadingError, load_readings
+    from .render import group_claims
+
+    try:
+        readings = load_readings()
+    except ReadingError:
+        return {}
+    out: dict[str, str] = {}
+    for cid, r in readings.items():
+        p = results_file(results_root, r.primary.report)
+        try:
+            verdicts = json.loads(p.read_text(encoding="utf-8")).get("verdicts") or []
+        except (FileNotFoundError, json.JSONDecodeError, AttributeError):
+            continue
+        for c in group_claims([v for v in verdicts if v.get("claim") == cid]):
+            if c["primary"]:
+                out[cid] = c["status"]
+    return out
+
+
 def read_build(out_root: Path, folder: str) -> dict:
     """The build.json of the report published in ``out_root/folder`` ({} if none)."""
     try:
@@ -125,6 +149,7 @@ def _page(report: dict) -> dict:
         "data_as_of": report.get("data_as_of") or (),
         "version": report.get("version") or "",
         "report_titles": report.get("report_titles") or {},
+        "claim_statuses": report.get("claim_statuses") or {},
     }
 
 
@@ -653,6 +678,9 @@ def _run_stages(
             d["registry_version"] = snapshot
             d["site_pages"] = (page_extra or {}).get("site_pages", False)
             d["report_titles"] = (page_extra or {}).get("titles", {})
+            # the verdicts of claims judged on other pages, for a page that only checks them
+            # (the primary report runs in an earlier stage: site.yaml needs.reports)
+            d["claim_statuses"] = claim_statuses(results_root)
             d.update(
                 page_currency(
                     d,

@@ -13,7 +13,11 @@ size of a change, without its sign), ``words`` (a code value as words), ``month`
 "2025-01" as "January 2025"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
 "about a fifth (20.3%)" when within a point of a simple fraction, else "20.3%"), ``change`` (a change
 in percentage points as "down 11.7 points"), ``are`` (a count with its verb: "1 is", "14 are"), ``times`` (a ratio: "the same as" when it
-rounds to 1.00×, else "1.35× as much as"). A template whose figure
+rounds to 1.00×, else "1.35× as much as"), ``status`` (the status of the verdict the report
+recorded on that figure, as the badge says it: "contradicted"; the primary reading's verdict
+first, so a headline sets the figure beside the claim's number and its verdict), ``band`` (what
+the claim's words allow, as that verdict states it: "75%–80%") and ``interval`` (that verdict's
+interval with its name: "95% interval 5.4%–11.2%"). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
 
@@ -27,7 +31,21 @@ from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
 OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
-FILTERS = ("trend", "abs", "words", "month", "ordinal", "approx", "change", "are", "times")
+FILTERS = (
+    "trend",
+    "abs",
+    "words",
+    "month",
+    "ordinal",
+    "approx",
+    "change",
+    "are",
+    "times",
+    "status",
+    "band",
+    "interval",
+)
+VERDICT_FILTERS = ("status", "band", "interval")  # read the verdict recorded on the figure
 
 ORDINALS = [
     "first",
@@ -94,6 +112,39 @@ def placeholders(template: str) -> list[tuple[str, str]]:
     return out
 
 
+def verdict_on(values: dict, key: str) -> dict | None:
+    """The verdict recorded on the figure ``key`` (primary reading first, then an alternative,
+    then a sensitivity check), or None."""
+    vs = [v for v in values.get("verdicts") or [] if v.get("figure") == key]
+    rank = {"primary": 0, "alternative": 1}
+    return min(vs, key=lambda v: rank.get(v.get("role") or "", 2)) if vs else None
+
+
+def status_words(verdict: dict) -> str:
+    """A verdict's status as its badge says it ("contradicted", "not testable")."""
+    from ..evidence import LABELS
+
+    return LABELS.get(verdict["status"], verdict["status"])
+
+
+def verdict_words(v: dict, how: str) -> str:
+    """The part of the verdict ``v`` a ``status``, ``band`` or ``interval`` filter shows."""
+    if how == "status":
+        return status_words(v)
+    if how == "band":
+        return v["band_text"]
+    from ..formatting import span
+
+    kind = v.get("kind")
+    lo, hi = fmt(v["ci_low"], kind), fmt(v["ci_high"], kind)
+    name = v.get("interval_kind") or "95% interval"
+    if name.startswith("2.5th–97.5th percentile"):  # said as a reader says it
+        if "bootstrap" in name:
+            return f"95% interval {span(lo, hi)}"
+        return f"95% of simulations between {lo} and {hi}"
+    return f"{name} {span(lo, hi)}"
+
+
 def _one(
     value: Any, how: str, kind: str | None, unit: str | None, interval: tuple | None = None
 ) -> str:
@@ -134,8 +185,15 @@ def _one(
 def _missing(template: str, values: dict) -> list[str]:
     return [
         k
-        for k, _ in placeholders(template)
-        if values.get(k) is None or isinstance(values.get(k), (list, dict))
+        for k, how in placeholders(template)
+        if values.get(k) is None
+        or isinstance(values.get(k), (list, dict))
+        or (how in VERDICT_FILTERS and verdict_on(values, k) is None)
+        or (how == "band" and not verdict_on(values, k).get("band_text"))
+        or (
+            how == "interval"
+            and verdict_on(values, k).get("ci_low") in (None, verdict_on(values, k).get("ci_high"))
+        )
     ]
 
 
@@ -155,6 +213,8 @@ def headline(template: str, values: dict, meta: dict | None = None) -> str:
 
     def sub(m: re.Match) -> str:
         key, how = m.group(1), m.group(2) or ""
+        if how in VERDICT_FILTERS:
+            return verdict_words(verdict_on(values, key), how)
         m_ = meta.get(key) or {}
         interval = (values.get(f"{key}_ci_low"), values.get(f"{key}_ci_high"))
         return _one(values[key], how, m_.get("kind"), m_.get("unit"), interval)

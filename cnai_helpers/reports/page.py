@@ -118,3 +118,21 @@ def glossary_terms() -> tuple[tuple[str, str, str], ...]:
         for part in term.split(" / ")
         if part.isupper() or not part.isascii()
     )
+
+
+# words a shortened quote must not end on: a number cut from its unit ("make up 22…") or a
+# word that needs the next one
+DANGLING_RE = re.compile(
+    r"^(?:[\d.,%$]+|a|an|the|of|to|in|and|or|at|by|for|from|with|than|--|–|—)$", re.I
+)
+
+
+def shorten_quote(quote: str, width: int) -> str:
+    """A quote cut to ``width`` characters at a word, never after a number or a word that needs
+    the next one ("make up 22…" becomes "make up…")."""
+    if len(quote) <= width:
+        return quote
+    words = quote[: width - 1].split(" ")[:-1] or [quote[: width - 1]]
+    while len(words) > 1 and DANGLING_RE.match(words[-1].strip(",;:")):
+        words.pop()
+    return " ".join(words).rstrip(",;:") + "\u2026"

@@ -11,7 +11,34 @@ from nbformat.v4 import new_output
 
 from ..display import CODE_VALUE_RE, TABLE_MIME, code_label
 from ..results import MIME, VERDICT_MIME, fmt
-from .page import H1_RE, HEADING_LINE_RE, PageFiles, glossary_terms, heading_id, heading_text
+from .page import (
+    H1_RE,
+    HEADING_LINE_RE,
+    PageFiles,
+    glossary_terms,
+    heading_id,
+    heading_text,
+    shorten_quote,
+)
+
+
+def verdict_pointer(v: dict, what: str) -> str:
+    """The line a verdict recorded in the body leaves: which claim (its words, shortened), what
+    was measured and its status, linking to the claim's verdict in the answer at the top (five
+    identical "Verdict on the claim: contradicted" lines on one page did not say which was
+    which)."""
+    from ..evidence import LABELS
+
+    status = LABELS.get(v.get("status"), str(v.get("status", "")).replace("_", " "))
+    quote = shorten_quote(str(v.get("quote") or ""), 70)
+    about = f" “{html.escape(quote)}”" if quote else ""
+    scope = f" ({html.escape(v['definition'])})" if v.get("definition") else ""
+    est = f" {fmt(v['value'], v.get('kind'))}," if isinstance(v.get("value"), (int, float)) else ""
+    anchor = f"#verdict-{v['claim']}" if v.get("claim") else "#answer"
+    return (
+        f"*{what}{about}{scope}:{est} {html.escape(status)}; its verdict, reading and checks "
+        f"are in [the answer]({anchor}) at the top.*"
+    )
 
 
 class SitePreprocessor(Preprocessor):
@@ -65,11 +92,7 @@ class SitePreprocessor(Preprocessor):
                     v = data[VERDICT_MIME]
                     role = {"alternative": "Alternative reading", "sensitivity": "Sensitivity"}
                     what = role.get(v.get("role") or "", "Verdict on the claim")
-                    data["text/markdown"] = (
-                        f"*{what}: {html.escape(str(v.get('status', '')).replace('_', ' '))}; "
-                        "the claim's verdict, reading and checks are in "
-                        "[the answer](#answer) at the top.*"
-                    )
+                    data["text/markdown"] = verdict_pointer(v, what)
         extract_images(nb, files)
         page["toc"] = toc
         return nb, resources

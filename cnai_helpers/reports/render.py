@@ -24,6 +24,7 @@ from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFil
     glossary_terms,
     heading_id,
     heading_text,
+    shorten_quote,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -195,19 +196,22 @@ def _scope(v: dict) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def claims_for_page(nb, titles: dict | None = None) -> list[dict]:
+def claims_for_page(nb, titles: dict | None = None, statuses: dict | None = None) -> list[dict]:
     """The page's claims, from the verdicts recorded in the executed notebook
     (:func:`group_claims`)."""
-    return group_claims(collect_verdicts(nb), titles)
+    return group_claims(collect_verdicts(nb), titles, statuses)
 
 
-def group_claims(verdicts: list[dict], titles: dict | None = None) -> list[dict]:
+def group_claims(
+    verdicts: list[dict], titles: dict | None = None, statuses: dict | None = None
+) -> list[dict]:
     """The page's claims, one entry per claim, in status order, restated figures last: the
     claim's status from its primary reading and the pre-registered alternatives this report
     computed (the same rule as the ledger, :func:`cnai_helpers.evidence.claim_status`), the
     reading (band and why, population, cut-off, revisions), the estimate with its interval, the
     reason, and the sensitivity checks as a table. A report that computes a claim only as a
-    sensitivity says so instead of giving it a status."""
+    sensitivity says so instead of giving it a status, and names the verdict given on the
+    primary report's page when ``statuses`` (claim -> status) has it."""
     from ..claims import reading_html
     from ..evidence import LABELS, claim_status
     from ..readings import ReadingError, load_readings
@@ -232,6 +236,7 @@ def group_claims(verdicts: list[dict], titles: dict | None = None) -> list[dict]
             label = LABELS.get(status, status)
         else:
             status, label = "sensitivity", "sensitivity check"
+        there = (statuses or {}).get(cid) if prim is None else None
         then_now = ""
         later = [
             x
@@ -269,12 +274,16 @@ def group_claims(verdicts: list[dict], titles: dict | None = None) -> list[dict]
                 "reason": prim["reason"] if prim else "",
                 # a sensitivity check names the page that gives the verdict and links to it
                 "elsewhere": (
-                    f" The verdict on this claim is given on the “{(titles or {}).get(r.primary.report) or r.primary.report}”"
+                    " The verdict on this claim"
+                    + (f", {LABELS.get(there, there)}," if there else "")
+                    + f" is given on the “{(titles or {}).get(r.primary.report) or r.primary.report}”"
                     f" page, on {r.population}; this report computes the same measure on other"
                     " data as a sensitivity check."
                     if prim is None and r is not None
                     else ""
                 ),
+                "verdict_there": there or "",
+                "verdict_there_label": LABELS.get(there, there) if there else "",
                 "elsewhere_href": (
                     f"{r.primary.report}/index.html#verdict-{cid}"
                     if prim is None and r is not None
@@ -308,9 +317,9 @@ def group_claims(verdicts: list[dict], titles: dict | None = None) -> list[dict]
     return sorted(out, key=lambda d: rank.get(d["status"], len(rank)))
 
 
-def verdicts_for_page(nb, titles: dict | None = None) -> list[dict]:
+def verdicts_for_page(nb, titles: dict | None = None, statuses: dict | None = None) -> list[dict]:
     """The page's claims (:func:`claims_for_page`)."""
-    return claims_for_page(nb, titles)
+    return claims_for_page(nb, titles, statuses)
 
 
 AUTHOR = "cnai contributors"  # the one author string: pages, BibTeX and CITATION.cff
@@ -550,7 +559,10 @@ def render_report(
             "articles": cfg.get("articles", []),
             "datasets": cfg.get("datasets", []),
             "sources_used": sources,
-            "verdicts": link_articles(verdicts_for_page(nb, page.get("report_titles")), sources),
+            "verdicts": link_articles(
+                verdicts_for_page(nb, page.get("report_titles"), page.get("claim_statuses")),
+                sources,
+            ),
             "ledger_lead": ledger_lead(nb),
             "figures": key_figures(
                 nb, page.get("key_figures") or (), short=dict(page.get("short_labels") or {})
@@ -708,24 +720,6 @@ def _sentence(b: dict, template: str) -> str:
     res = b.get("results", {})
     kinds, units = b.get("kinds", {}), b.get("units", {})
     return headline(template, res, {k: {"kind": kinds.get(k), "unit": units.get(k)} for k in res})
-
-
-# words a shortened quote must not end on: a number cut from its unit ("make up 22…") or a
-# word that needs the next one
-DANGLING_RE = re.compile(
-    r"^(?:[\d.,%$]+|a|an|the|of|to|in|and|or|at|by|for|from|with|than|--|–|—)$", re.I
-)
-
-
-def shorten_quote(quote: str, width: int) -> str:
-    """A quote cut to ``width`` characters at a word, never after a number or a word that needs
-    the next one ("make up 22…" becomes "make up…")."""
-    if len(quote) <= width:
-        return quote
-    words = quote[: width - 1].split(" ")[:-1] or [quote[: width - 1]]
-    while len(words) > 1 and DANGLING_RE.match(words[-1].strip(",;:")):
-        words.pop()
-    return " ".join(words).rstrip(",;:") + "\u2026"
 
 
 def _report_claims(
