@@ -86,7 +86,8 @@ SNAKE_RE = re.compile(r"(?<![\w/.@#=-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.
 ONE_PLURAL_RE = re.compile(
     r"(?<![\d.,\w])1 (?!times\b|plus\b|means\b|equals\b)([a-z]{2,}s)\b(?!['’])"
 )
-GRAMMAR_RE = re.compile(r"\b(?:is|are|was) depends\b")
+# "is depends"; a list's unit said twice ("Generative-AI filings (生成式人工智能 备案) filings")
+GRAMMAR_RE = re.compile(r"\b(?:is|are|was) depends\b|\bfilings (?:\([^)]*\) )?filings\b")
 # the project's internal vocabulary, not the reader's
 INTERNAL_RE = re.compile(r"\(its committed reading\)|readings, committed in advance")
 # a missing value printed as pandas/numpy writes it ("lists to nan"); not "Nan" in a name
