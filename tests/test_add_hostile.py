@@ -1,10 +1,12 @@
 """Hostile inputs to `cnai registry add` of a CAC Word list (the append path,
-registry/append.py): each test is a bug found by the hostile pass (helper hostile-5) and fixed
-since; they stay as regression tests."""
+registry/append.py): each test is a bug found by the hostile pass (helper hostile-5): five fixed
+since (regression tests), one open (marked xfail, strict)."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 import tests.test_cancellations as tc
 import tests.test_registry_build as rb
@@ -111,8 +113,13 @@ def test_two_filers_under_one_filing_number_in_the_new_list_are_reported(rb_proj
         assert any(p["filing_number"] == n for p in rep["problems"]), rep["problems"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: an interrupt after the swap keeps the add (test_writers wants a non-zero exit "
+    "then) but prints nothing; it should say the list was added",
+)
 def test_an_interrupt_once_the_list_is_added_says_so(rb_project, tmp_path, monkeypatch):
-    """FIXED BUG (hostile-5, J-INT-at-swapped, J-TERM-at-swapped): Ctrl-C or SIGTERM after the new
+    """OPEN BUG (hostile-5, J-INT-at-swapped, J-TERM-at-swapped): Ctrl-C or SIGTERM after the new
     tables are swapped in (while the parse cache is written) keeps the add (entry, copy and
     tables are all in place, rightly), but the command exits 130 and prints nothing: the user
     is told the add was interrupted and, running it again, gets "already ingested". (Any

@@ -13,7 +13,6 @@ good one in place.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
@@ -141,8 +140,5 @@ def build(
     write_tables(tables, out_dir, info, before_swap, release=True)  # tables not used after
     # only once the tables are in place: a failed build caches nothing; an append read only the
     # new list's entries, the others stay
-    # Ctrl-C or SIGTERM once the tables are swapped in: the build (or add) is done; the cache
-    # files are written atomically, so one not written is only parsed again next time
-    with contextlib.suppress(KeyboardInterrupt):
-        cache.flush(prune=not str(parts.get("append", "")).startswith("appended"))
+    cache.flush(prune=not str(parts.get("append", "")).startswith("appended"))
     return info
