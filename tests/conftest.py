@@ -223,3 +223,24 @@ def browser():
         )
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _sigint_as_python_sets_it(request):
+    """Every test starts with Python's own Ctrl-C handler (KeyboardInterrupt), the state a
+    fresh `cnai` process has. A test that leaves another handler behind (SIGINT ignored: the
+    Ctrl-C tests then saw nothing, and the processes they start inherited it) is named in a
+    warning and the handler is put back, so that later tests do not depend on the order."""
+    import signal
+    import threading
+    import warnings
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        warnings.warn(f"{request.node.nodeid} left SIGINT's handler changed", stacklevel=1)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
