@@ -236,22 +236,29 @@ def filer_texts(filings: pd.DataFrame, ids: pd.Series) -> dict[str, str]:
     return out
 
 
-def english_names(names, table: pd.DataFrame | None = None) -> dict[str, list[dict]]:
-    """Published name -> the English names ({name, url}) of the rows of the curated table
-    ``filer_names`` whose pattern the name contains (names without one are left out)."""
+def _patterns(name: str, table: pd.DataFrame | None = None) -> list[tuple[re.Pattern, dict]]:
+    """(compiled name_pattern, row) of each row of the curated table ``name`` (read when
+    ``table`` is None); a pattern that is not a regular expression names the file and line."""
     if table is None:
         from .metadata import read_curated
 
-        table = read_curated("filer_names")
-    patterns = []
+        table = read_curated(name)
+    out = []
     for i, r in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
         try:
-            patterns.append((re.compile(r["name_pattern"]), r))
+            out.append((re.compile(r["name_pattern"]), r))
         except re.error as e:
             raise ValueError(
-                f"data/curated/filer_names.csv line {i}: name_pattern {r['name_pattern']!r} "
+                f"data/curated/{name}.csv line {i}: name_pattern {r['name_pattern']!r} "
                 f"is not a regular expression ({e})"
             ) from e
+    return out
+
+
+def english_names(names, table: pd.DataFrame | None = None) -> dict[str, list[dict]]:
+    """Published name -> the English names ({name, url}) of the rows of the curated table
+    ``filer_names`` whose pattern the name contains (names without one are left out)."""
+    patterns = _patterns("filer_names", table)
     out: dict[str, list[dict]] = {}
     for n in names:
         hits = [
@@ -268,19 +275,7 @@ def group_of(names, table: pd.DataFrame | None = None) -> dict[str, dict]:
     """Published name -> its group ({group, url, tier}) from the curated table ``filer_groups``
     (the first row whose pattern the name contains; names of no listed group are left out). A
     group's legal entities file separately: the filer pages link each to the others."""
-    if table is None:
-        from .metadata import read_curated
-
-        table = read_curated("filer_groups")
-    rows = []
-    for i, r in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
-        try:
-            rows.append((re.compile(r["name_pattern"]), r))
-        except re.error as e:
-            raise ValueError(
-                f"data/curated/filer_groups.csv line {i}: name_pattern {r['name_pattern']!r} "
-                f"is not a regular expression ({e})"
-            ) from e
+    rows = _patterns("filer_groups", table)
     out: dict[str, dict] = {}
     for n in names:
         hit = next((r for rx, r in rows if rx.search(str(n))), None)
