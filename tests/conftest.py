@@ -225,12 +225,29 @@ def browser():
         b.close()
 
 
+def pytest_configure(config):
+    """Ctrl-C as a terminal gives it, whoever started the run. A shell without job control (a
+    script, ``bash -c '... &'``, a CI runner) starts a background command with SIGINT ignored;
+    Python then keeps it ignored instead of raising KeyboardInterrupt, and every process it
+    starts inherits it: pytest-xdist's workers, and from them the `cnai` commands the Ctrl-C
+    tests interrupt (they saw exit 0, or waited out their timeout, in such runs only). Runs in
+    the controller and in each worker, before any test."""
+    import signal
+    import threading
+
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    ):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def _sigint_as_python_sets_it(request):
     """Every test starts with Python's own Ctrl-C handler (KeyboardInterrupt), the state a
-    fresh `cnai` process has. A test that leaves another handler behind (SIGINT ignored: the
-    Ctrl-C tests then saw nothing, and the processes they start inherited it) is named in a
-    warning and the handler is put back, so that later tests do not depend on the order."""
+    fresh `cnai` process started from a terminal has (:func:`pytest_configure` sets it for the
+    run). A test that leaves another handler behind is named in a warning and the handler is
+    put back, so that later tests do not depend on the order."""
     import signal
     import threading
     import warnings
