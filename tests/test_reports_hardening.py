@@ -462,12 +462,23 @@ def descendants(pid: int) -> list:
         return []
 
 
+def cmdline(p) -> str:
+    """A process's command line; empty for one that has exited (a zombie not yet reaped)."""
+    psutil = pytest.importorskip("psutil")
+    try:
+        return " ".join(p.cmdline())
+    except psutil.Error:
+        return ""
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, jobs):
     psutil = pytest.importorskip("psutil")
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    write_nb(nbs / "s.ipynb", body="import time\ntime.sleep(nap)", params=SLEEPY)
+    # each kernel leaves a file in its working folder (notebooks/) as its sleeping cell starts
+    body = "import os, time\nopen(f'asleep-{os.getpid()}', 'w').close()\ntime.sleep(nap)"
+    write_nb(nbs / "s.ipynb", body=body, params=SLEEPY)
     doc = {
         "reports": [
             {"id": f"s{i}", "notebook": "s.ipynb", "title": "S", "question": "?"} for i in (1, 2)
@@ -479,6 +490,8 @@ def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, j
     for r in doc["reports"]:
         r["parameters"] = {"nap": 300}
     (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
+    for f in nbs.glob("asleep-*"):  # the first build's
+        f.unlink()
     env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
     cmd = [
         sys.executable,
@@ -495,13 +508,15 @@ def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, j
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.time() + 90
-        kernels = []
-        while time.time() < deadline and len(kernels) < int(jobs):
-            kernels = [p for p in descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
-            time.sleep(0.5)
-        assert len(kernels) == int(jobs), "kernels never started"
-        time.sleep(3)  # the sleeping cell is running
+        # wait for every kernel's sleeping cell to run (a condition, not a guessed delay: a
+        # loaded machine takes longer to start them)
+        deadline = time.time() + 120
+        while time.time() < deadline and len(list(nbs.glob("asleep-*"))) < int(jobs):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        assert len(list(nbs.glob("asleep-*"))) == int(jobs), "the sleeping cells never ran"
+        kernels = [p for p in descendants(proc.pid) if "ipykernel" in cmdline(p)]
+        assert len(kernels) == int(jobs), [cmdline(p) for p in kernels]
         family = descendants(proc.pid)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)

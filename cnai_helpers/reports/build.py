@@ -378,14 +378,25 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signum)
 
 
-def _worker_init(parent: int | None = None) -> None:
+def _worker_init(
+    parent: int | None = None, environ: dict | None = None, umask: int | None = None
+) -> None:
     """Ctrl-C reaches the whole process group: workers leave it to the parent, which stops
     them and their kernels (a worker blocked in nbclient's zmq poll would not see it anyway).
     A worker whose parent dies without stopping it (SIGKILL, SIGHUP of the main process) stops
-    its kernel and exits within a second (:func:`_watch_parent`)."""
+    its kernel and exits within a second (:func:`_watch_parent`). ``environ``: the main
+    process's environment and ``umask`` its file mode mask now (a worker forked by the fork
+    server starts with the server's, those of the first build in this process); the kernels
+    inherit them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import logging
     import os
+
+    if environ is not None and environ != os.environ:
+        os.environ.clear()
+        os.environ.update(environ)
+    if umask is not None:
+        os.umask(umask)
 
     # nbclient's "Timeout waiting for execute reply": the report's error says it in one line
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
@@ -397,12 +408,17 @@ def _worker_init(parent: int | None = None) -> None:
 
 
 def _watch_parent(parent: int, interval: float = 0.5) -> None:
-    """Watchdog thread of a worker: once ``parent`` is gone (the worker re-parented), terminate
-    this worker's children (its kernel) and exit. A thread, not ``PR_SET_PDEATHSIG``: that
-    signal follows the death of the parent *thread* that spawned the worker, and is Linux only."""
+    """Watchdog thread of a worker: once the main process ``parent`` is gone, terminate this
+    worker's children (its kernel) and exit. The worker's own parent is the main process or
+    the fork server (:func:`_pool_context`), which exits as soon as the main process does: the
+    worker is re-parented then. A thread, not ``PR_SET_PDEATHSIG``: that signal follows the
+    death of the parent *thread* that spawned the worker, and is Linux only."""
     import os
 
-    while os.getppid() == parent:
+    import psutil
+
+    first = os.getppid()
+    while os.getppid() == first and psutil.pid_exists(parent):
         time.sleep(interval)
     _reap(_worker_families([os.getpid()])[1:], grace=2.0)
     os._exit(1)
@@ -469,6 +485,29 @@ def clean_stale_temporaries(out_root: Path, reports: list[Report]) -> None:
         clean_stale(folder, ".*")
 
 
+# imported once by the fork server, not by every worker of every build: the notebook libraries
+# (papermill and nbformat's jsonschema alone take ~2 s of CPU to import). Third-party only: the
+# project's modules are imported by each worker, from the main process's environment.
+PRELOAD = ["papermill", "nbformat", "nbclient", "nbconvert", "jupyter_client", "jinja2"]
+
+
+def _pool_context():
+    """Workers are forked from a fork server: a clean single-threaded process (no threads or
+    event loops are forked, as with ``spawn``) started once per main process, which has the
+    notebook libraries (:data:`PRELOAD`) imported already."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def _current_umask() -> int:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _run_parallel(
     to_run: list[dict],
     out_root: Path,
@@ -479,11 +518,13 @@ def _run_parallel(
     progress,
     results_root: Path,
 ) -> None:
-    ctx = mp.get_context("spawn")  # no forked threads/event loops inside workers
     import os
 
     ex = ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+        workers,
+        mp_context=_pool_context(),
+        initializer=_worker_init,
+        initargs=(os.getpid(), dict(os.environ), _current_umask()),
     )
     try:
         futs = {
