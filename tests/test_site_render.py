@@ -1446,3 +1446,20 @@ def test_a_headline_says_where_each_reading_lies_and_the_claims_own_verdict():
     line = verdict_pointer(four, "Verdict on the claim", "depends_on_definition")
     assert "contradicted under this reading" in line and "depends on definition" in line
     assert "under this reading" not in verdict_pointer(five, "x", "supported")
+
+
+def test_the_sites_citation_cff_carries_its_data_version_commit_date_and_address():
+    """reader5: the site's CITATION.cff said "0.1.0" with no lists, no commit and no address."""
+    from cnai_helpers import paths
+    from cnai_helpers.reports.build import site_cff
+
+    text = (paths.ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    version = "0.1.0 (lists to: Deep synthesis 2026-05)"
+    git = {"commit": "abc123", "dirty": False}
+    cff = yaml.safe_load(site_cff(text, version, git, "2026-12-06T21:00:00+00:00", {}))
+    assert cff["version"] == version and cff["commit"] == "abc123"
+    assert cff["date-released"] == "2026-12-06" and "url" not in cff
+    assert cff["authors"] == yaml.safe_load(text)["authors"]  # the rest kept
+    assert set(cff["license"]) == {"MIT", "CC-BY-4.0"}
+    with_url = site_cff(text, version, git, "2026-12-06", {"base_url": "https://x.org/c/"})
+    assert yaml.safe_load(with_url)["url"] == "https://x.org/c/"
