@@ -104,8 +104,11 @@ def test_open_share_and_classification():
     assert money.classify_share(0.1, 0.6) == "closed"
 
 
-def financials_csv(path, value: str = "5", source_url: str = "https://x"):
-    """A one-row lab_financials table (Z revenue FY2024) with the given value and source."""
+def financials_csv(
+    path, value: str = "5", source_url: str = "https://www1.hkexnews.hk/listedco/z.pdf"
+):
+    """A one-row lab_financials table (Z revenue FY2024, tier filing) with the given value and
+    source (by default on the exchange's own disclosure site, whose rule allows a filing)."""
     path.write_text(
         ",".join([*COLS, "source_url", "source_tier", "filing", "source_date", "note"]) + "\n"
         f"Z,revenue,FY2024,12,{value},million,CNY,used,{source_url},filing,,2025,\n"
@@ -116,9 +119,13 @@ def financials_csv(path, value: str = "5", source_url: str = "https://x"):
 def test_curated_financials_are_valid_and_bad_rows_are_named(tmp_path):
     f = curated.load_lab_financials()
     assert {"Zhipu", "MiniMax", "OpenAI"} <= set(f["lab"])
+    assert len(curated.load_lab_financials(financials_csv(tmp_path / "ok.csv"))) == 1
     for row, needle in [
         ({"value": "lots"}, "value must be a number"),
         ({"source_url": "press release"}, "no source_url"),
+        # a republisher's copy of an article cannot carry a filing's tier (source_hosts.csv)
+        ({"source_url": "https://www.top168.com/news/1.html"}, "source_tier 'filing' is above"),
+        ({"source_url": "https://unheard-of.example/x"}, "host unheard-of.example has no rule"),
     ]:
         p = financials_csv(tmp_path / "f.csv", **row)
         with pytest.raises(
