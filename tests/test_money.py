@@ -476,6 +476,31 @@ def test_burn_verdict_is_a_census_only_on_filed_figures():
     assert v.role == "sensitivity"  # another period is never the verdict
 
 
+def test_unusable_figures_counts_what_only_tier_other_sources_give():
+    """A figure counts when all its rows are out of use and one is unverified (its sources are
+    of tier other); a figure with a row in use, an alternative only, or no row does not."""
+    raw = fin(
+        """
+        Z, revenue, FY2024, 12, 100, million, unverified
+        Z, net_loss, FY2024, 12, 900, million, unverified
+        M, revenue, FY2024, 12, 10
+        M, revenue, FY2024, 12, 11, million, alternative
+        M, net_loss, FY2024, 12, 90, million, unverified
+        M, net_loss, FY2024, 12, 91
+        M, revenue, FY2023, 12, 3, million, alternative
+        """
+    )
+    assert money.unusable_figures(raw, "net_loss", ["Z", "M"], "FY2024") == 2
+    assert money.unusable_figures(raw, "net_loss", ["M"], "FY2024") == 0
+    assert money.unusable_figures(raw, "net_loss", ["Z", "M"], {"Z": "FY2024", "M": "FY2023"}) == 2
+    t = money.ratio_to_revenue(money.normalise(raw.assign(source_tier="other"), 7.0, 7.8),
+                               "net_loss", ["Z", "M"], "FY2024")  # fmt: skip
+    v = money.burn_verdict(
+        t, "loss_to_revenue_min", "net loss", "net loss over revenue", "FY2024", 1
+    )
+    assert v.status == "not_testable" and "1 restated figure it needs exists only" in v.reason
+
+
 @pytest.mark.mirror
 def test_monetization_notebook_records_the_panel_keys_and_states_package_and_date(
     real_raw, tmp_path
