@@ -26,7 +26,6 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
     tertiary; sources that disagree are kept as ``alternative`` rows."""
     df = read_curated("compute_assumptions", path)
     where = path or metadata.table("compute_assumptions").path
-    source_hosts.check("compute_assumptions", df, where)
     out = df.copy()
     nums = {c: [] for c in ("low", "central", "high")}
     units = []
@@ -60,6 +59,7 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
             raise CuratedTableError(
                 f"{where}: {chip} {param} has {n} rows with role 'central'; it needs exactly one"
             )
+    source_hosts.check("compute_assumptions", df, where)
     for c, v in nums.items():
         out[c] = v
     out["unit"] = units

@@ -499,6 +499,7 @@ def test_unusable_figures_counts_what_only_tier_other_sources_give():
         t, "loss_to_revenue_min", "net loss", "net loss over revenue", "FY2024", 1
     )
     assert v.status == "not_testable" and "1 restated figure it needs exists only" in v.reason
+    assert "is kept out" in v.reason and "{" not in v.reason
 
 
 @pytest.mark.mirror

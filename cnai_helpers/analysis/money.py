@@ -684,7 +684,7 @@ def burn_verdict(
             v,
             reason=f"{words.capitalize()} cannot be computed for every lab from figures of a "
             f"usable source: {n_unverified} restated {figs} it needs {exist} only in sources of "
-            "tier other (aggregators, republishers, blogs) and {kept} out; the figures must be "
+            f"tier other (aggregators, republishers, blogs) and {kept} out; the figures must be "
             "read from the listing documents themselves or from a named outlet's own page.",
         )
     if not census:
