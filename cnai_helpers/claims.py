@@ -432,8 +432,9 @@ def reading_html(r, kind: str | None = None) -> str:
     if r.history:
         n, after = len(r.history), sum(h.get("figures_first") == "yes" for h in r.history)
         times = "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+        verb = "was" if after == 1 else "were"
         seen = (
-            f"; {'it was' if n == 1 else f'{after} of the {n} were'} written after figures under "
+            f"; {'it was' if n == 1 else f'{after} of the {n} {verb}'} written after figures under "
             "the new reading had been seen"
             if after
             else ""

@@ -1412,7 +1412,9 @@ def test_a_headline_names_percentile_intervals_as_a_reader_says_them():
         one("2.5th–97.5th percentile of the samples")
         == "95% of simulations between 0.08× and 0.33×"
     )
-    assert one("range, unknown owners counted out to in,").startswith("Range, unknown owners")
+    assert one("range from no untraced owner state-linked to all,").startswith(
+        "Range from no untraced owner"
+    )
 
 
 def test_a_headline_says_where_each_reading_lies_and_the_claims_own_verdict():
