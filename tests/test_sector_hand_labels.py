@@ -44,7 +44,10 @@ def write(tmp_path, rows) -> str:
 
 
 def test_a_good_table_loads(tmp_path):
-    p = write(tmp_path, [label(MEETING), label("B-0002", "unknown", sector_confidence="low", note="bare brand")])
+    p = write(
+        tmp_path,
+        [label(MEETING), label("B-0002", "unknown", sector_confidence="low", note="bare brand")],
+    )
     df = curated.load_sector_hand_labels(p)
     assert list(df["sector"]) == ["cross_sector", "unknown"] and df.loc[0, "note"] == ""
 
@@ -132,7 +135,10 @@ def test_the_rules_agreement_counts_unclassified_as_a_disagreement_and_leaves_un
     assert row["rules' precision"] == pytest.approx(1 / 2)
     assert row["rules unclassified"] == pytest.approx(1 / 3)
     pairs = set(zip(conf["hand label"], conf["rules' call"], strict=True))
-    assert pairs == {("cross_sector", "tourism_hospitality"), ("media_entertainment", "unclassified")}
+    assert pairs == {
+        ("cross_sector", "tourism_hospitality"),
+        ("media_entertainment", "unclassified"),
+    }
     # an unknown hand label is not counted against the rules
     d2 = ev.hand_labelled_filings(
         pd.DataFrame([label("C-0003", "unknown", sector_confidence="low", note="bare brand")]),
@@ -144,7 +150,9 @@ def test_the_rules_agreement_counts_unclassified_as_a_disagreement_and_leaves_un
 
 def test_a_hand_label_of_a_filing_not_in_the_lists_is_named():
     hand = pd.DataFrame([label(MEETING), label("Z-0009")])
-    with pytest.raises(ev.EvaluationError, match="sector_hand_labels.csv line 3: deep_synthesis Z-0009"):
+    with pytest.raises(
+        ev.EvaluationError, match="sector_hand_labels.csv line 3: deep_synthesis Z-0009"
+    ):
         ev.hand_labelled_filings(hand, filings_frame())
 
 

@@ -76,7 +76,11 @@ SECTOR_HOW = {
     "label": "hand-labelled (the who-files evaluation sample, checked by two coders)",
     "hand": "hand-labelled (the project's table of the largest filers' filings)",
 }
-SECTOR_CSV = {"rule": "rules", "label": "hand label, evaluation sample", "hand": "hand label, top filers"}
+SECTOR_CSV = {
+    "rule": "rules",
+    "label": "hand label, evaluation sample",
+    "hand": "hand label, top filers",
+}
 UNKNOWN_SECTORS = ("unclassified", "unknown")
 # a product cell the CAC left as a dash: no product, shown like any missing value
 NO_PRODUCT = {"--", "-", "—", "/", "无"}
@@ -576,13 +580,12 @@ def build_site_pages(
             "seconds": round(time.perf_counter() - t0, 2),
         }
 
+    from ..analysis import evaluation
+    from ..curated import load_sector_hand_labels
     from ..loaders import REGISTRIES, load_batches, load_filings
     from ..metadata import read_curated
     from ..reference import registry_label
     from ..release import write_release
-
-    from ..analysis import evaluation
-    from ..curated import load_sector_hand_labels
 
     f = load_filings()
     # the sector shown: hand labels (the evaluation sample's, the top filers') beside the rules'
