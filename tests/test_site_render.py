@@ -1413,3 +1413,36 @@ def test_a_headline_names_percentile_intervals_as_a_reader_says_them():
         == "95% of simulations between 0.08× and 0.33×"
     )
     assert one("range, unknown owners counted out to in,").startswith("Range, unknown owners")
+
+
+def test_a_wide_tables_csv_only_columns_leave_the_page_but_stay_in_its_download(monkeypatch):
+    """csv_only: the page shows the columns a reader compares and says which others the CSV
+    has; the download keeps every column; an unknown column is refused by name."""
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda b, **k: shown.append(b))
+    df = pd.DataFrame({"run": ["DeepSeek-V3"], "utilisation": [0.346], "source_tier": ["paper"],
+                       "source_url": ["https://arxiv.org/abs/2412.19437"]})  # fmt: skip
+    disp.table(
+        df,
+        "Published runs.",
+        kinds={"utilisation": "share"},
+        csv_only=["source_tier", "source_url"],
+    )
+    page, meta = shown[0]["text/html"], shown[0][disp.TABLE_MIME]
+    assert "arxiv" not in page and "<th>Source tier</th>" not in page and "34.6%" in page
+    assert "Published runs. Also in the data (CSV): source tier, source URL." in page
+    assert meta["columns"] == ["run", "utilisation", "source_tier", "source_url"]
+    assert "https://arxiv.org/abs/2412.19437" in meta["csv"]
+    with pytest.raises(ValueError, match=r"csv_only \['notes'\] not among the columns"):
+        disp.table(df, csv_only=["notes"])
+
+
+def test_a_written_out_address_in_a_text_cell_may_break_at_its_slashes():
+    out = disp.table_html(pd.DataFrame({"filing": [
+        "HKEX pack (https://www1.hkexnews.hk/app/sehk/2025/107977/sehk25121901699_c.pdf)"]}))  # fmt: skip
+    assert "hkexnews.hk/<wbr>app/<wbr>sehk/<wbr>2025/" in out and "<wbr>_c.pdf" in out
+    assert "HKEX pack (" in out  # the words around it untouched
+    linked = disp.table_html(
+        pd.DataFrame({"u": ["https://www.cac.gov.cn/a/b"]}), kinds={"u": "url"}
+    )
+    assert '<a href="https://www.cac.gov.cn/a/b"' in linked and "<wbr>" not in linked
