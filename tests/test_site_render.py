@@ -490,8 +490,57 @@ def test_data_as_of_names_the_registries_a_report_reads():
         == "Deep synthesis: latest list March 2026, published 12 March 2026"
     )
     assert as_of_text(currency["genai_filings"]) == (
-        "Generative-AI filings: latest list August 2026 (its publication date is not in the files)"
+        "Generative-AI filings: latest list August 2026 (listed by month; the CAC gives no day)"
     )
+    month_only = {**currency["deep_synthesis"], "date": "2026-05", "upstream_date": "2026-05-07"}
+    assert as_of_text(month_only) == (
+        "Deep synthesis: latest list March 2026, published in May 2026 (the CAC gives the month,"
+        " not the day); copy as of 7 May 2026"
+    )
+
+
+def test_sources_last_checked_gives_each_upstream_copys_date_newest_first():
+    """The index says how current the sources are: the date of each upstream copy the raw
+    files were taken from (the manifest's upstream_date, from the mirror's provenance), with
+    what it holds and where; a source whose provenance gives no date is never given one."""
+    from cnai_helpers.manifest import ManifestError, Source, source_from_dict
+    from cnai_helpers.reports.currency import sources_checked_text
+
+    def src(i, fmt, url, date=None):
+        return Source(id=i, format=fmt, path=i, url=url, sha256="0" * 64, size=1, publisher="p",
+                      licence="l", citation="c", upstream_date=date)  # fmt: skip
+
+    gh = "https://raw.githubusercontent.com/{}/{}/" + "a" * 40 + "/f"
+    text = sources_checked_text([
+        src("d1", "cac_docx", gh.format("clearplain", "algorithm-filing-query"), "2026-05-07"),
+        src("g", "genai_json", gh.format("chenluo951-oss", "lawdatify-site"), "2026-09-15"),
+        src("c", "cac_cancel_json", gh.format("chenluo951-oss", "lawdatify-site"), "2026-09-15"),
+        src("e", "epoch_csv", gh.format("epoch-research", "china-ai-trends")),
+    ])  # fmt: skip
+    assert text == (
+        "Sources last checked (the date of each upstream copy): 15 September 2026 (the"
+        " generative-AI lists and the cancellation notices, copy in chenluo951-oss/lawdatify-site);"
+        " 7 May 2026 (the CAC's Word lists of algorithms, copy in clearplain/algorithm-filing-query)"
+        "; no date recorded for the other copies of Epoch AI's data."
+    )
+    assert sources_checked_text([src("e", "epoch_csv", gh.format("a", "b"))]) == ""
+    entry = {"id": "x", "format": "f", "path": "p", "url": "u", "sha256": "0", "size": 1,
+             "publisher": "p", "licence": "l", "citation": "c", "upstream_date": "May 2026"}  # fmt: skip
+    with pytest.raises(ManifestError, match="'x' has upstream_date 'May 2026', not a date"):
+        source_from_dict(entry, "sources.yaml")
+
+
+@pytest.mark.mirror
+def test_the_generative_ai_copys_date_is_the_one_its_file_gives(real_raw):
+    """The manifest's upstream_date of the compiled generative-AI lists is the compiler's own
+    "updated" date inside the file (not a date typed from memory)."""
+    import json
+
+    from cnai_helpers.manifest import load_manifest
+
+    src = next(s for s in load_manifest(include_local=False) if s.id == "cac_genai_filing")
+    meta = json.loads(src.raw_path(real_raw).read_text("utf-8"))["meta"]
+    assert src.upstream_date == meta["updated"]
 
 
 def test_palette_gives_each_name_one_colour_and_claim_differs_from_estimate():
