@@ -1495,3 +1495,122 @@ def test_a_written_out_address_in_a_text_cell_may_break_at_its_slashes():
         pd.DataFrame({"u": ["https://www.cac.gov.cn/a/b"]}), kinds={"u": "url"}
     )
     assert '<a href="https://www.cac.gov.cn/a/b"' in linked and "<wbr>" not in linked
+
+
+def _chart_meta(draw) -> dict:
+    """All the metadata ``finish`` keeps with a chart drawn by ``draw(fig, ax)``: axes, the
+    wide rendering's legibility and clashes, the phone rendering's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    shown = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: shown.append(k.get("metadata") or {})
+    try:
+        plotting.set_theme()
+        fig, ax = plt.subplots()
+        draw(fig, ax)
+        plotting.finish(fig, "t", "s")
+    finally:
+        IPython.display.display = orig
+    return next(m for m in shown if "cnai_axes" in m)
+
+
+def _crowded(fig, ax):
+    """Five rising lines and one falling line: every corner of the axes holds data."""
+    x = np.linspace(0, 10, 30)
+    for k in range(5):
+        ax.plot(x, np.exp(x / (k + 1)) * (k + 1), marker="o", label=f"a long registry name {k}")
+    ax.plot([0, 10], [1e4, 1], marker="o", label="falling")
+    ax.set_yscale("log")
+    ax.set_ylabel("cumulative filings")
+    ax.legend(loc="upper left")
+
+
+def test_a_legend_over_the_data_moves_off_it_on_the_page_and_on_the_phone():
+    """Reader 5: the cumulative-filings legend hid the 2024-25 points. The check sees a legend
+    over plotted points; finish() moves it to a clear corner or under the chart, so neither
+    rendering has one left."""
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    fig, ax = plt.subplots()
+    _crowded(fig, ax)
+    fig.canvas.draw()
+    assert plotting.legend_data_clashes(fig)  # the check can fail
+    plt.close(fig)
+    meta = _chart_meta(_crowded)
+    assert meta["cnai_legibility"]["legend_on_data"] == []
+    assert meta["cnai_phone"]["legend_on_data"] == []
+    assert meta["cnai_axes"][0]["legend"]  # the legend is still there (under the chart)
+
+
+def test_a_log_axis_of_counts_reads_in_plain_numbers_and_flop_keeps_powers():
+    """10, 100, 1,000 as the tables write them, not 10¹, 10², 10³; an axis of training compute
+    (10²⁰ to 10²⁵ FLOP) keeps its powers of ten."""
+    counts = _chart_meta(_crowded)["cnai_axes"][0]["y"]["ticks"]
+    assert {"10", "100", "1,000"} <= set(counts) and not any("^" in t for t in counts)
+
+    def flop(fig, ax):
+        ax.plot([2016, 2025], [1e20, 5e25])
+        ax.set_yscale("log")
+
+    ticks = _chart_meta(flop)["cnai_axes"][0]["y"]["ticks"]
+    assert ticks and all("10^" in t for t in ticks)
+
+
+def test_a_value_label_sits_beside_the_claims_band_not_on_it():
+    """Reader 5: "79.0%" and "60.6%: supported" were printed on the claim's band. A label
+    that would touch the band goes past it (or before the mark); it never covers its bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    fig, ax = plt.subplots(figsize=(6.2, 3))
+    values = [0.79, 0.3, 0.77]
+    ax.barh(["a", "b", "c"], values)
+    ax.axvspan(0.75, 0.8, alpha=0.12)
+    labels = [
+        plotting.label_beside(ax, f"{v:.1%}", y, 0, v, avoid=[(0.75, 0.8)])
+        for y, v in enumerate(values)
+    ]
+    ax.set_xlim(0, 1)  # limits set after the labels: they are placed again in the layout
+    plotting.place_beside_labels(fig)
+    renderer = fig.canvas.get_renderer()
+    band = sorted(ax.transData.transform([(0.75, 0), (0.8, 0)])[:, 0])
+    for t, v in zip(labels, values, strict=True):
+        box = t.get_window_extent(renderer)
+        assert box.x1 <= band[0] or box.x0 >= band[1], t.get_text()
+        assert box.x0 >= ax.transData.transform((v, 0))[0], t.get_text()  # not on its bar
+    plt.close(fig)
+
+
+def test_city_labels_on_a_map_are_kept_apart_as_drawn_on_both_renderings():
+    """Reader 5: Shenzhen/Guangzhou and Wuhan/Suzhou overlapped on the map. Labels placed
+    from their drawn size, again on the phone's smaller map, do not overlap."""
+    cities = {"Shenzhen": (114.06, 22.54), "Guangzhou": (113.26, 23.13), "Wuhan": (114.3, 30.6),
+              "Suzhou": (120.6, 31.3), "Shanghai": (121.47, 31.23), "Hangzhou": (120.15, 30.28),
+              "Beijing": (116.4, 39.9), "Chengdu": (104.07, 30.67)}  # fmt: skip
+
+    def draw(fig, ax):
+        from cnai_helpers import plotting
+
+        ax.set_xlim(73, 136)
+        ax.set_ylim(17, 54)
+        ax.set_aspect(1.2)
+        xs, ys = zip(*cities.values(), strict=True)
+        ax.scatter(xs, ys)
+        plotting.label_points(ax, xs, ys, list(cities), fontsize=plotting.SMALL_PT)
+
+    meta = _chart_meta(draw)
+    assert meta["cnai_legibility"]["text_clashes"] == []
+    assert meta["cnai_phone"]["text_clashes"] == []
