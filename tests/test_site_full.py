@@ -321,8 +321,9 @@ def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
     """Each chart's phone rendering, shown on a 390 px screen, has its smallest capital or digit
     at least 9 CSS px tall (the glyphs a reader sees, not the font size: the wide charts' digits
     were 6.9 px there while their font size was 9.5 px), and neither it nor the wide rendering
-    has a title running into its axes, a legend over an axis's labels, or tick labels run
-    together (the phone rendering's)."""
+    has a title running into its axes, a legend over an axis's labels or over plotted points
+    or bars, labels drawn over one another, or tick labels run together (the phone
+    rendering's)."""
     from cnai_helpers.plotting import MIN_PHONE_CAP_PX
 
     _, root, reports = full_site
@@ -347,6 +348,10 @@ def test_every_charts_smallest_text_is_legible_on_a_phone(full_site):
                         )
                     if m.get("legend_clashes"):
                         small.append(f"{r.id}: {alt!r} ({which}): {m['legend_clashes']}")
+                    if m.get("legend_on_data"):  # the cumulative chart hid its 2024-25 points
+                        small.append(f"{r.id}: {alt!r} ({which}): {m['legend_on_data']}")
+                    if m.get("text_clashes"):  # Shenzhen's label over Guangzhou's
+                        small.append(f"{r.id}: {alt!r} ({which}): texts {m['text_clashes']}")
                 if phone.get("tick_clashes"):
                     small.append(f"{r.id}: {alt!r} (phone): {phone['tick_clashes']} run together")
                 if (phone["min_cap_px_at_phone"] or 99) < MIN_PHONE_CAP_PX:

@@ -17,7 +17,11 @@ rounds to 1.00×, else "1.35× as much as"), ``status`` (the status of the verdi
 recorded on that figure, as the badge says it: "contradicted"; the primary reading's verdict
 first, so a headline sets the figure beside the claim's number and its verdict), ``band`` (what
 the claim's words allow, as that verdict states it: "75%–80%") and ``interval`` (that verdict's
-interval with its name: "95% interval 5.4%–11.2%"). A template whose figure
+interval with its name: "95% interval 5.4%–11.2%"), ``fit`` (where that reading's figure lies against
+the band: "below the band", "inside the band") and ``claim`` (the claim's own verdict, which
+pre-registered alternative readings can turn into "depends on definition": "verdict:
+depends on definition"; :func:`cnai_helpers.evidence.claim_status`) and ``n`` (the number of
+observations that verdict rests on: "352"). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
 
@@ -44,8 +48,18 @@ FILTERS = (
     "status",
     "band",
     "interval",
+    "fit",
+    "claim",
+    "n",
 )
-VERDICT_FILTERS = ("status", "band", "interval")  # read the verdict recorded on the figure
+VERDICT_FILTERS = (
+    "status",
+    "band",
+    "interval",
+    "fit",
+    "claim",
+    "n",
+)  # read the verdict recorded on the figure
 
 ORDINALS = [
     "first",
@@ -127,10 +141,20 @@ def status_words(verdict: dict) -> str:
     return LABELS.get(verdict["status"], verdict["status"])
 
 
-def verdict_words(v: dict, how: str) -> str:
-    """The part of the verdict ``v`` a ``status``, ``band`` or ``interval`` filter shows."""
+def verdict_words(v: dict, how: str, verdicts: list[dict] | None = None) -> str:
+    """The part of the verdict ``v`` a ``status``, ``band``, ``interval``, ``fit`` or ``claim``
+    filter shows (``claim`` reads the report's other ``verdicts`` on the same claim)."""
+    from ..evidence import LABELS, band_position, statuses_by_claim
+
     if how == "status":
         return status_words(v)
+    if how == "fit":
+        return band_position(v)
+    if how == "n":
+        return fmt(v["n"], "count")
+    if how == "claim":
+        status = statuses_by_claim(verdicts or [v]).get(v.get("claim") or "", v["status"])
+        return f"verdict: {LABELS.get(status, status)}"
     if how == "band":
         return v["band_text"]
     from ..formatting import span
@@ -190,6 +214,7 @@ def _missing(template: str, values: dict) -> list[str]:
         or isinstance(values.get(k), (list, dict))
         or (how in VERDICT_FILTERS and verdict_on(values, k) is None)
         or (how == "band" and not verdict_on(values, k).get("band_text"))
+        or (how == "n" and not verdict_on(values, k).get("n"))
         or (
             how == "interval"
             and verdict_on(values, k).get("ci_low") in (None, verdict_on(values, k).get("ci_high"))
@@ -214,7 +239,7 @@ def headline(template: str, values: dict, meta: dict | None = None) -> str:
     def sub(m: re.Match) -> str:
         key, how = m.group(1), m.group(2) or ""
         if how in VERDICT_FILTERS:
-            return verdict_words(verdict_on(values, key), how)
+            return verdict_words(verdict_on(values, key), how, values.get("verdicts"))
         m_ = meta.get(key) or {}
         interval = (values.get(f"{key}_ci_low"), values.get(f"{key}_ci_high"))
         return _one(values[key], how, m_.get("kind"), m_.get("unit"), interval)

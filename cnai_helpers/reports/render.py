@@ -419,7 +419,8 @@ def _links(items) -> list[dict]:
     out = []
     for i, it in enumerate(items or []):
         if isinstance(it, dict) and it.get("title"):
-            keys = ("id", "title", "publisher", "date", "url", "copy_url", "copy_tier", "copy_note")
+            keys = ("id", "title", "publisher", "date", "url", "copy_url", "copy_tier", "copy_note",
+                    "searched")  # fmt: skip
             row = {k: str(it.get(k) or "") for k in keys}
             # a copy on another site (a syndicated wire story) when the publisher's own page was
             # not found: linked as such, with the host and its source tier
