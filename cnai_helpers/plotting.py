@@ -432,6 +432,8 @@ def legends_below(fig, fig_w: float) -> None:
 def anchor_legends_below(fig) -> None:
     """Put the legends :func:`legends_below` moved just under the lowest x label and tick labels
     of the chart (call again after the layout changes: the layout leaves them out)."""
+    if not any(getattr(leg, "_cnai_below", False) for leg in fig.legends):
+        return
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     bottoms = [
@@ -874,13 +876,14 @@ def _box_on_marks(box, pts, boxes, pad: float = 1.0) -> int:
 
 def legend_data_clashes(fig) -> list[str]:
     """Legends drawn over plotted data (points, lines, bars: :func:`data_marks`): each as
-    "legend of axes N over M points or bars". Call after the figure is drawn."""
-    fig.canvas.draw()
+    "legend of axes N over M points or bars". Call after the figure is laid out."""
+    legends = [(f"axes {i + 1}", ax.get_legend()) for i, ax in enumerate(fig.axes)]
+    legends += [("the figure", leg) for leg in fig.legends]
+    if not any(leg is not None and leg.get_visible() for _, leg in legends):
+        return []
     renderer = fig.canvas.get_renderer()
     pts, boxes = data_marks(fig)
     out = []
-    legends = [(f"axes {i + 1}", ax.get_legend()) for i, ax in enumerate(fig.axes)]
-    legends += [("the figure", leg) for leg in fig.legends]
     for where, leg in legends:
         if leg is None or not leg.get_visible():
             continue
@@ -894,11 +897,21 @@ def keep_legends_off_data(fig) -> None:
     """A legend inside the axes that covers plotted data moves to the first corner or side of
     the axes where it covers none; where every place does, it goes under the chart (one
     column, or two when that fits the chart's width), as :func:`legends_below` does on a
-    phone. Legends placed outside the axes by hand are left alone."""
-    fig.canvas.draw()
+    phone. Legends placed outside the axes by hand are left alone. (A legend's box follows
+    its place without drawing the figure: only the figure's layout must be current.)"""
+    inside = [
+        ax
+        for ax in fig.axes
+        if ax.get_legend() is not None
+        and ax.get_legend().get_visible()
+        and getattr(ax.get_legend(), "_bbox_to_anchor", None) is None
+    ]
+    if not inside:
+        anchor_legends_below(fig)
+        return
     renderer = fig.canvas.get_renderer()
     pts, boxes = data_marks(fig)
-    for ax in fig.axes:
+    for ax in inside:
         leg = ax.get_legend()
         if leg is None or not leg.get_visible():
             continue
@@ -909,7 +922,6 @@ def keep_legends_off_data(fig) -> None:
         placed = False
         for loc in LEGEND_LOCS:
             leg.set_loc(loc)
-            fig.canvas.draw()
             if not _box_on_marks(leg.get_window_extent(renderer), pts, boxes):
                 placed = True
                 break
@@ -921,7 +933,6 @@ def keep_legends_off_data(fig) -> None:
         new = fig.legend(
             handles, labels, title=title or None, loc="upper center", frameon=False, ncol=2
         )
-        fig.canvas.draw()
         if new.get_window_extent(renderer).width > fig.bbox.width:
             new.remove()
             new = fig.legend(
@@ -1018,7 +1029,8 @@ def _place_beside(t, renderer) -> None:
 
 def place_beside_labels(fig) -> None:
     """Place every :func:`label_beside` label of the figure for its current layout."""
-    fig.canvas.draw()
+    if not any(getattr(t, "_cnai_beside", None) for ax in fig.axes for t in ax.texts):
+        return
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         for t in ax.texts:
@@ -1039,8 +1051,9 @@ def _text_box(t, renderer):
 
 def text_clashes(fig) -> list[str]:
     """Texts inside an axes (value labels, point labels, annotations) drawn over one another:
-    each pair as "'Shenzhen' over 'Guangzhou'". Call after the figure is drawn."""
-    fig.canvas.draw()
+    each pair as "'Shenzhen' over 'Guangzhou'". Call after the figure is laid out."""
+    if not any(len(ax.texts) > 1 for ax in fig.axes):
+        return []
     renderer = fig.canvas.get_renderer()
     out = []
     for ax in fig.axes:
@@ -1096,7 +1109,8 @@ def place_point_labels(fig) -> None:
     point, and is nearer its own point than any other labelled point (Shenzhen's label must
     not sit by Guangzhou); if none does, the side that costs least. A leader line is drawn
     only for a label set further off than :data:`NEAR_PT`."""
-    fig.canvas.draw()
+    if not any(getattr(t, "_cnai_point_label", False) for ax in fig.axes for t in ax.texts):
+        return
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         labels = [t for t in ax.texts if getattr(t, "_cnai_point_label", False)]
