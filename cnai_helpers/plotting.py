@@ -909,6 +909,7 @@ def keep_legends_off_data(fig) -> None:
     if not inside:
         anchor_legends_below(fig)
         return
+    fig.canvas.draw()  # once: the axes' places (a map's aspect) are set when drawn
     renderer = fig.canvas.get_renderer()
     pts, boxes = data_marks(fig)
     for ax in inside:
@@ -1031,6 +1032,7 @@ def place_beside_labels(fig) -> None:
     """Place every :func:`label_beside` label of the figure for its current layout."""
     if not any(getattr(t, "_cnai_beside", None) for ax in fig.axes for t in ax.texts):
         return
+    fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         for t in ax.texts:
@@ -1054,6 +1056,7 @@ def text_clashes(fig) -> list[str]:
     each pair as "'Shenzhen' over 'Guangzhou'". Call after the figure is laid out."""
     if not any(len(ax.texts) > 1 for ax in fig.axes):
         return []
+    fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     out = []
     for ax in fig.axes:
@@ -1111,6 +1114,7 @@ def place_point_labels(fig) -> None:
     only for a label set further off than :data:`NEAR_PT`."""
     if not any(getattr(t, "_cnai_point_label", False) for ax in fig.axes for t in ax.texts):
         return
+    fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         labels = [t for t in ax.texts if getattr(t, "_cnai_point_label", False)]
