@@ -521,7 +521,7 @@ def test_sources_last_checked_gives_each_upstream_copys_date_newest_first():
         "Sources last checked (the date of each upstream copy): 15 September 2026 (the"
         " generative-AI lists and the cancellation notices, copy in chenluo951-oss/lawdatify-site);"
         " 7 May 2026 (the CAC's Word lists of algorithms, copy in clearplain/algorithm-filing-query)"
-        "; no date recorded for the other copies of Epoch AI's data."
+        "; no date recorded for the copies in epoch-research/china-ai-trends (Epoch AI's data)."
     )
     assert sources_checked_text([src("e", "epoch_csv", gh.format("a", "b"))]) == ""
     entry = {"id": "x", "format": "f", "path": "p", "url": "u", "sha256": "0", "size": 1,

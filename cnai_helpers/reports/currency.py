@@ -98,26 +98,33 @@ def sources_checked_text(sources=None) -> str:
         except Exception:
             return ""
     groups: dict[tuple[str, str], list[str]] = {}
-    undated: list[str] = []
+    undated: dict[str, list[str]] = {}  # repository -> what its undated copies hold
     for s in sources:
         what = FORMAT_WORDS.get(s.format, s.title or s.id)
-        if not s.upstream_date:
-            if what not in undated:
-                undated.append(what)
-            continue
-        words = groups.setdefault((s.upstream_date, upstream_repo(s.url)), [])
+        key = upstream_repo(s.url)
+        words = groups.setdefault((s.upstream_date, key), []) if s.upstream_date else None
+        if words is None:
+            words = undated.setdefault(key, [])
         if what not in words:
             words.append(what)
     if not groups:
         return ""
+
+    def listed(words: list[str]) -> str:
+        return (
+            " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+        )
+
     parts = [
-        f"{day(date)} ({' and '.join(words) if len(words) < 3 else ', '.join(words[:-1]) + ' and ' + words[-1]}"
-        + (f", copy in {repo}" if repo else "")
-        + ")"
+        f"{day(date)} ({listed(words)}" + (f", copy in {repo}" if repo else "") + ")"
         for (date, repo), words in sorted(groups.items(), key=lambda kv: kv[0][0], reverse=True)
     ]
-    rest = [w for w in undated if all(w not in ws for ws in groups.values())]
-    tail = f"; no date recorded for the other copies of {' and '.join(rest)}" if rest else ""
+    tail = (
+        "; no date recorded for the copies in "
+        + ", ".join(f"{repo} ({listed(words)})" for repo, words in undated.items())
+        if undated
+        else ""
+    )
     return "Sources last checked (the date of each upstream copy): " + "; ".join(parts) + tail + "."
 
 
