@@ -495,7 +495,7 @@ def test_data_as_of_names_the_registries_a_report_reads():
     month_only = {**currency["deep_synthesis"], "date": "2026-05", "upstream_date": "2026-05-07"}
     assert as_of_text(month_only) == (
         "Deep synthesis: latest list March 2026, published in May 2026 (the CAC gives the month,"
-        " not the day); copy as of 7 May 2026"
+        " not the day)"
     )
 
 
@@ -518,10 +518,9 @@ def test_sources_last_checked_gives_each_upstream_copys_date_newest_first():
         src("e", "epoch_csv", gh.format("epoch-research", "china-ai-trends")),
     ])  # fmt: skip
     assert text == (
-        "Sources last checked (the date of each upstream copy): 15 September 2026 (the"
-        " generative-AI lists and the cancellation notices, copy in chenluo951-oss/lawdatify-site);"
-        " 7 May 2026 (the CAC's Word lists of algorithms, copy in clearplain/algorithm-filing-query)"
-        "; no date recorded for the copies in epoch-research/china-ai-trends (Epoch AI's data)."
+        "Sources last checked (the date of the copy used): 15 September 2026 (generative-AI"
+        " lists and cancellation notices, copy in lawdatify-site); 7 May 2026 (the CAC's Word"
+        " lists, copy in algorithm-filing-query); Epoch AI data in china-ai-trends: undated."
     )
     assert sources_checked_text([src("e", "epoch_csv", gh.format("a", "b"))]) == ""
     entry = {"id": "x", "format": "f", "path": "p", "url": "u", "sha256": "0", "size": 1,

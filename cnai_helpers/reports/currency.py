@@ -76,17 +76,17 @@ def upstream_repo(url: str) -> str:
 
 # what a group of sources holds, by the manifest's format, for the "sources last checked" line
 FORMAT_WORDS = {
-    "cac_docx": "the CAC's Word lists of algorithms",
-    "genai_json": "the generative-AI lists",
-    "genai_aggregates_json": "the generative-AI annual totals",
-    "cac_cancel_json": "the cancellation notices",
-    "epoch_csv": "Epoch AI's data",
+    "cac_docx": "the CAC's Word lists",
+    "genai_json": "generative-AI lists",
+    "genai_aggregates_json": "annual totals",
+    "cac_cancel_json": "cancellation notices",
+    "epoch_csv": "Epoch AI data",
 }
 
 
 def sources_checked_text(sources=None) -> str:
-    """ "Sources last checked (the date of each upstream copy): 15 September 2026 (the
-    generative-AI lists, …, copy in chenluo951-oss/lawdatify-site); 7 May 2026 (…)": the dates of the upstream copies the raw
+    """ "Sources last checked (the date of the copy used): 15 September 2026 (generative-AI
+    lists, …, copy in lawdatify-site); 7 May 2026 (…)": the dates of the upstream copies the raw
     files come from (the manifest's ``upstream_date``), newest first, each with what it holds
     and the repository it was copied from. Sources whose provenance gives no date are named
     as such. Empty when the manifest cannot be read."""
@@ -116,16 +116,14 @@ def sources_checked_text(sources=None) -> str:
         )
 
     parts = [
-        f"{day(date)} ({listed(words)}" + (f", copy in {repo}" if repo else "") + ")"
+        f"{day(date)} ({listed(words)}" + (f", copy in {repo.split('/')[-1]}" if repo else "") + ")"
         for (date, repo), words in sorted(groups.items(), key=lambda kv: kv[0][0], reverse=True)
     ]
-    tail = (
-        "; no date recorded for the copies in "
-        + ", ".join(f"{repo} ({listed(words)})" for repo, words in undated.items())
-        if undated
-        else ""
-    )
-    return "Sources last checked (the date of each upstream copy): " + "; ".join(parts) + tail + "."
+    by_words: dict[str, list[str]] = {}  # what the undated copies hold -> where
+    for repo, words in undated.items():
+        by_words.setdefault(listed(words), []).append(repo.split("/")[-1])
+    tail = "".join(f"; {w} in {listed(repos)}: undated" for w, repos in by_words.items())
+    return "Sources last checked (the date of the copy used): " + "; ".join(parts) + tail + "."
 
 
 def as_of_text(entry: dict) -> str:
@@ -138,8 +136,6 @@ def as_of_text(entry: dict) -> str:
         when = f", published in {day(date)} (the CAC gives the month, not the day)"
     else:  # titled by month, and no announcement date in the files
         when = " (listed by month; the CAC gives no day)"
-    if entry.get("upstream_date"):
-        when += f"; copy as of {day(entry['upstream_date'])}"
     notices = (
         f"; cancellation notices to {day(entry['notices_to'])}" if entry.get("notices_to") else ""
     )
