@@ -426,6 +426,17 @@ def legends_below(fig, fig_w: float) -> None:
         wrapped = ["\n".join(textwrap.wrap(t, LEGEND_LABEL_CHARS)) or t for t in labels]
         new = fig.legend(handles, wrapped, title=title or None, loc="upper center", frameon=False)
         new._cnai_below = True
+    for leg in [lg for lg in fig.legends if getattr(lg, "_cnai_below", False)]:
+        # moved under the wide chart (keep_legends_off_data): one column of wrapped entries,
+        # or its long entries widen the phone's image and shrink every text in it
+        labels = [t.get_text() for t in leg.get_texts()]
+        wrapped = ["\n".join(textwrap.wrap(t, LEGEND_LABEL_CHARS)) or t for t in labels]
+        if wrapped == labels and leg._ncols == 1:
+            continue
+        handles, title = leg.legend_handles, leg.get_title().get_text()
+        leg.remove()
+        new = fig.legend(handles, wrapped, title=title or None, loc="upper center", frameon=False)
+        new._cnai_below = True
     anchor_legends_below(fig)
 
 

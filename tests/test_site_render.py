@@ -1665,3 +1665,31 @@ def test_city_labels_on_a_map_are_kept_apart_as_drawn_on_both_renderings():
     meta = _chart_meta(draw)
     assert meta["cnai_legibility"]["text_clashes"] == []
     assert meta["cnai_phone"]["text_clashes"] == []
+
+
+def test_a_legend_moved_under_the_wide_chart_is_wrapped_again_on_the_phone():
+    """A long legend moved under the wide chart (it covered the Lorenz curve's diagonal) kept
+    its one-line entries on the phone, widening the image: its digits fell to 9.0 px."""
+    from cnai_helpers.plotting import DISPLAY_DPI, MIN_PHONE_CAP_PX, PHONE_FIGWIDTH
+
+    def lorenz(fig, ax):
+        fig.set_size_inches(6.2, 5.5)
+        x = np.linspace(0, 1, 32)
+        ax.plot(x, x**6, marker="o", ms=3, label="Deep synthesis (深度合成) (Gini 0.77)")
+        ax.plot(
+            x,
+            x**0.2,  # the upper left holds data too: the legend goes under the chart
+            marker="o",
+            ms=3,
+            label="Generative-AI filings (生成式人工智能 备案) (Gini 0.77)",
+        )
+        ax.plot([0, 1], [0, 1], ls=":", label="equal spread")
+        ax.set_ylabel("share of filings")
+        ax.legend()
+
+    meta = _chart_meta(lorenz)
+    assert meta["cnai_legibility"]["legend_on_data"] == []
+    # its image no wider than the phone's figure (512 px with the one-line entries: 9.0 px
+    # digits, which the browser measured at just under 9)
+    assert meta["cnai_phone"]["width"] <= PHONE_FIGWIDTH * DISPLAY_DPI + 5
+    assert meta["cnai_phone"]["min_cap_px_at_phone"] >= MIN_PHONE_CAP_PX
