@@ -28,6 +28,7 @@ from .evidence import (
     STATUSES,
     claim_status,
 )
+from .formatting import month
 from .metadata import TableError, columns, read_curated, table
 from .readings import FIGURES_FIRST, load_readings
 
@@ -513,7 +514,9 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
                 else ""
             )
             cutoff = p["cutoff"] if isinstance(p["cutoff"], str) else ""  # NaN: no cut-off
-            scope = ", ".join(x for x in (p["definition"], cutoff and f"lists to {cutoff}") if x)
+            scope = ", ".join(
+                x for x in (p["definition"], cutoff and f"lists to {month(cutoff)}") if x
+            )
             scope = f"<em>{e(scope)}</em> · " if scope else ""
             fig = _figure_text(p)
             fig = f"<strong>{e(fig)}</strong> · " if fig else ""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import metadata
+from . import metadata, source_hosts
 from .metadata import TableError, read_curated
 
 __all__ = ["CuratedTableError", "read_curated"]
@@ -59,6 +59,7 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
             raise CuratedTableError(
                 f"{where}: {chip} {param} has {n} rows with role 'central'; it needs exactly one"
             )
+    source_hosts.check("compute_assumptions", df, where)
     for c, v in nums.items():
         out[c] = v
     out["unit"] = units
@@ -82,15 +83,45 @@ def chip_ranges(assumptions: pd.DataFrame, chip: str) -> dict[str, tuple[float, 
 
 def load_lab_financials(path: Path | None = None) -> pd.DataFrame:
     """data/curated/lab_financials.csv: numeric value, known scale/currency/status, a source
-    (all declared in cnai_helpers/tables.yaml)."""
-    return read_curated("lab_financials", path)
+    (all declared in cnai_helpers/tables.yaml), and no row tiered above its host's rule
+    (data/curated/source_hosts.csv)."""
+    df = read_curated("lab_financials", path)
+    return source_hosts.check("lab_financials", df, path)
 
 
 def load_table(name: str) -> pd.DataFrame:
-    """Any other curated table (lab_strategy, model_panel, fx_rates, market_facts), with a source per row."""
-    return read_curated(name)
+    """Any other curated table (lab_strategy, model_panel, fx_rates, market_facts), with a source
+    per row, none tiered above its host's rule."""
+    return source_hosts.check(name, read_curated(name))
 
 
 def load_labelled_sample(path: Path | None = None) -> pd.DataFrame:
     """data/curated/labelled_sample.csv: filings labelled by hand (organisation type, sector)."""
     return read_curated("labelled_sample", path)
+
+
+# a hand label that is not plain needs a note saying why (data/definitions.md)
+NOTE_NEEDED_SECTORS = ("unknown", "other_vertical")
+
+
+def load_sector_hand_labels(path: Path | None = None) -> pd.DataFrame:
+    """data/curated/sector_hand_labels.csv: sectors of the largest filers' filings labelled by
+    hand (display only: filer pages and the explorer; never the who-files estimates). Besides
+    the declared checks, a low-confidence, ``unknown`` or ``other_vertical`` label needs a note
+    (the codebook's rule); the error names the file, the line and the filing."""
+    df = read_curated("sector_hand_labels", path)
+    where = path or metadata.table("sector_hand_labels").path
+    for i, r in df.iterrows():
+        why = (
+            "its confidence is low"
+            if r["sector_confidence"] == "low"
+            else f"its sector is {r['sector']}"
+            if r["sector"] in NOTE_NEEDED_SECTORS
+            else None
+        )
+        if why and not str(r["note"]).strip():
+            raise CuratedTableError(
+                f"{where} line {i + 2} ({r['registry']} {r['filing_number']}): note is empty, "
+                f"but {why}: say why (data/definitions.md)"
+            )
+    return df

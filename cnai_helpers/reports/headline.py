@@ -10,7 +10,7 @@ A part in square brackets is optional: it is left out when one of its figures is
 (``"… in {n_batches} lists[; {active_filings} are still active]."``). Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign; "not clearly
 changing" when the report recorded a ``_ci_low``/``_ci_high`` interval that includes 0), ``abs`` (the
 size of a change, without its sign), ``words`` (a code value as words), ``month`` (a list's month
-"2025-01" as "January 2025"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
+"2025-01" as "January 2025"), ``day`` (a date "2026-07-17" as "17 July 2026"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
 "about a fifth (20.3%)" when within a point of a simple fraction, else "20.3%"), ``change`` (a change
 in percentage points as "down 11.7 points"), ``are`` (a count with its verb: "1 is", "14 are"), ``times`` (a ratio: "the same as" when it
 rounds to 1.00×, else "1.35× as much as"), ``status`` (the status of the verdict the report
@@ -30,12 +30,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..formatting import month
+from ..formatting import day, month
 from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
 OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
 FILTERS = (
+    "day",
     "trend",
     "abs",
     "words",
@@ -191,6 +192,8 @@ def _one(
         return f"{fmt(value, kind or 'count', unit)} {'is' if value == 1 else 'are'}"
     if how == "month":
         return month_words(value)
+    if how == "day":  # a date "2026-07-17" as "17 July 2026"
+        return day(value)
     if how == "ordinal":
         return ordinal_words(value)
     if how == "approx":

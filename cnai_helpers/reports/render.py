@@ -274,12 +274,16 @@ def group_claims(
                 ),
                 "reason": prim["reason"] if prim else "",
                 # a sensitivity check names the page that gives the verdict and links to it
+                # said in three parts, so that only the page's title is the link and the claim's
+                # verdict (its badge) sits in the sentence that says where it is given
                 "elsewhere": (
-                    " The verdict on this claim"
-                    + (f", {LABELS.get(there, there)}," if there else "")
-                    + f" is given on the “{(titles or {}).get(r.primary.report) or r.primary.report}”"
-                    f" page, on {r.population}; this report computes the same measure on other"
-                    " data as a sensitivity check."
+                    (titles or {}).get(r.primary.report) or r.primary.report
+                    if prim is None and r is not None
+                    else ""
+                ),
+                "elsewhere_after": (
+                    f", on {r.population}; this page computes the same measure on other data as a"
+                    " sensitivity check."
                     if prim is None and r is not None
                     else ""
                 ),
