@@ -102,6 +102,10 @@ class Worker:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
+        import gc
+
+        gc.collect()  # the parent's garbage is not the child's to carry
+        give_back()
         pid = os.fork()
         if pid == 0:  # the child: serve, then leave without running the parent's code
             os.close(down_w)
