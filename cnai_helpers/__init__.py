@@ -2,7 +2,7 @@
 
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # jsonschema (through nbformat, papermill and nbclient) imports rfc3987-syntax when installed,
 # which compiles about 35 Earley grammars at import: ~1.8 s of CPU in every process that reads

@@ -28,8 +28,9 @@ from .evidence import (
     STATUSES,
     claim_status,
 )
+from .formatting import month
 from .metadata import TableError, columns, read_curated, table
-from .readings import load_readings
+from .readings import FIGURES_FIRST, load_readings
 
 REQUIRED = tuple(columns("claims"))  # declared in cnai_helpers/tables.yaml
 BASES = table("claims").field("basis").allowed  # computed, curated, none
@@ -428,23 +429,45 @@ def reading_html(r, kind: str | None = None) -> str:
         if r.cutoff
         else ""
     )
-    revised = (
-        f" <span class='cnai-revised'>Reading revised on {e(r.history[-1]['date'])}, after "
-        "results under the earlier reading existed (what it was and why: below).</span>"
-        if r.history
-        else ""
-    )
+    revised = ""
+    if r.history:
+        n, after = len(r.history), sum(h.get("figures_first") == "yes" for h in r.history)
+        times = "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+        verb = "was" if after == 1 else "were"
+        seen = (
+            f"; {'it was' if n == 1 else f'{after} of the {n} {verb}'} written after figures under "
+            "the new reading had been seen"
+            if after
+            else ""
+        )
+        revised = (
+            f" <span class='cnai-revised'>Reading revised {times} (last on "
+            f"{e(r.history[-1]['date'])}) after results under an earlier reading existed{seen}: "
+            "what it was and why, below.</span>"
+        )
     out = [
         f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}"
         f"{revised}</p>",
         "<details class='cnai-why'><summary>Why this reading</summary>",
         f"<p>{e(r.rationale)}</p><p><strong>Population:</strong> {e(r.population)}.</p>",
     ]
-    for h in r.history:
+    if r.history:
         out.append(
-            f"<p class='cnai-revision'>Reading revised on {e(h['date'])}: was {e(h['was'])}; "
-            f"now {e(h['now'])}; because {e(h['because'])}</p>"
+            "<p class='cnai-revision'><strong>Revisions</strong>, oldest first (a later one "
+            "supersedes what an earlier one gives as the new reading):</p><ol class='cnai-revisions'>"
         )
+    for h in r.history:
+        when = FIGURES_FIRST.get(h.get("figures_first") or "unrecorded", "")
+        out.append(
+            f"<li>{e(h['date'])}: was {e(h['was'])}; changed to {e(h['now'])}. Why: "
+            f"{e(h['because'])} The new reading was {e(when)}.</li>"
+            if h.get("figures_first") != "unrecorded"
+            else f"<li>{e(h['date'])}: was {e(h['was'])}; changed to {e(h['now'])}. Why: "
+            f"{e(h['because'])} Whether figures under the new reading had been seen was not "
+            "recorded.</li>"
+        )
+    if r.history:
+        out.append("</ol>")
     out.append("</details>")
     return "".join(out)
 
@@ -491,7 +514,9 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
                 else ""
             )
             cutoff = p["cutoff"] if isinstance(p["cutoff"], str) else ""  # NaN: no cut-off
-            scope = ", ".join(x for x in (p["definition"], cutoff and f"lists to {cutoff}") if x)
+            scope = ", ".join(
+                x for x in (p["definition"], cutoff and f"lists to {month(cutoff)}") if x
+            )
             scope = f"<em>{e(scope)}</em> · " if scope else ""
             fig = _figure_text(p)
             fig = f"<strong>{e(fig)}</strong> · " if fig else ""

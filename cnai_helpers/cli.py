@@ -413,6 +413,17 @@ def registry_search(
         console.print(f"{len(found) - limit} more: --limit 0 shows all, --json gives every field")
 
 
+def _ingested(file: Path) -> bool:
+    """Whether the manifest (with the local sources) now lists ``file``'s contents."""
+    from .manifest import load_manifest, sha256_file
+
+    try:
+        sha = sha256_file(file)
+        return any(s.sha256 == sha for s in load_manifest())
+    except Exception:  # noqa: BLE001 - only for the message after an interrupt
+        return False
+
+
 @registry_app.command("add")
 def registry_add(
     file: Path,
@@ -453,6 +464,19 @@ def registry_add(
                 report = add_file(file, batch=batch, existing=FROM_TABLES, force=force)
     except (AddError, ListFormatError, BuildError, ManifestError) as e:
         fail(str(e))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say whether the list made it in
+        if not dry_run and _ingested(file):
+            console.print(
+                f"interrupted after {file} was added: its entry, its copy and the registry "
+                "tables are in place (a parse cache left unwritten is rebuilt next time); "
+                "run `cnai reports build` to update the reports",
+                highlight=False,
+            )
+        else:
+            console.print(
+                f"interrupted: {file} was not added; nothing was changed", highlight=False
+            )
+        raise typer.Exit(130) from None
     refused = report["needs_force"] and not force
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=1))

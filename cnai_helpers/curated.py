@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import metadata
+from . import metadata, source_hosts
 from .metadata import TableError, read_curated
 
 __all__ = ["CuratedTableError", "read_curated"]
@@ -59,6 +59,7 @@ def load_compute_assumptions(fx_cny_per_usd: float, path: Path | None = None) ->
             raise CuratedTableError(
                 f"{where}: {chip} {param} has {n} rows with role 'central'; it needs exactly one"
             )
+    source_hosts.check("compute_assumptions", df, where)
     for c, v in nums.items():
         out[c] = v
     out["unit"] = units
@@ -82,13 +83,16 @@ def chip_ranges(assumptions: pd.DataFrame, chip: str) -> dict[str, tuple[float, 
 
 def load_lab_financials(path: Path | None = None) -> pd.DataFrame:
     """data/curated/lab_financials.csv: numeric value, known scale/currency/status, a source
-    (all declared in cnai_helpers/tables.yaml)."""
-    return read_curated("lab_financials", path)
+    (all declared in cnai_helpers/tables.yaml), and no row tiered above its host's rule
+    (data/curated/source_hosts.csv)."""
+    df = read_curated("lab_financials", path)
+    return source_hosts.check("lab_financials", df, path)
 
 
 def load_table(name: str) -> pd.DataFrame:
-    """Any other curated table (lab_strategy, model_panel, fx_rates, market_facts), with a source per row."""
-    return read_curated(name)
+    """Any other curated table (lab_strategy, model_panel, fx_rates, market_facts), with a source
+    per row, none tiered above its host's rule."""
+    return source_hosts.check(name, read_curated(name))
 
 
 def load_labelled_sample(path: Path | None = None) -> pd.DataFrame:

@@ -160,6 +160,47 @@ def claim_status(primary: str, alternatives: Sequence[str] = ()) -> str:
     return DEPENDS if decisive == {SUPPORTED, CONTRADICTED} else primary
 
 
+def statuses_by_claim(verdicts: Sequence[dict]) -> dict[str, str]:
+    """Claim -> its status (:func:`claim_status`) from the verdicts one report recorded, for each
+    claim whose primary reading is among them."""
+    out: dict[str, str] = {}
+    for v in verdicts:
+        if v.get("role") == "primary" and v.get("claim"):
+            alts = [
+                a["status"]
+                for a in verdicts
+                if a.get("role") == "alternative" and a.get("claim") == v["claim"]
+            ]
+            out[v["claim"]] = claim_status(v["status"], alts)
+    return out
+
+
+def band_position(v: dict) -> str:
+    """Where one reading's figure (or its interval) lies against the claim's band, in words:
+    "inside the band", "below the band", "above the band", "across the band's upper edge" (an
+    interval that is neither inside nor outside) or "not measurable"."""
+    status = v.get("status")
+    if status == SUPPORTED:
+        return "inside the band"
+    if status == CONTRADICTED:
+        lo = v.get("band_low")
+        value = v.get("ci_high") if v.get("ci_high") is not None else v.get("value")
+        if lo is not None and value is not None and value < lo:
+            return "below the band"
+        return "above the band"
+    if status == INCONCLUSIVE:
+        lo, hi = v.get("ci_low"), v.get("ci_high")
+        edges = [
+            name
+            for name, edge in (("lower", v.get("band_low")), ("upper", v.get("band_high")))
+            if None not in (lo, hi, edge) and lo <= edge <= hi
+        ]
+        if len(edges) == 1:
+            return f"across the band's {edges[0]} edge"
+        return "across the band's edges" if edges else "across the band's edge"
+    return "not measurable"
+
+
 def n_to_decide(
     estimate: float,
     ci_low: float,

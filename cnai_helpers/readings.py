@@ -25,6 +25,14 @@ DIRECTIONS = ("between", "more_than", "less_than", "equal")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+# history entries: were figures under the new reading seen before the revision was written?
+FIGURES_FIRST = {
+    "no": "set before any figure under it was computed",
+    "yes": "set after figures under it had been seen",
+    "unrecorded": "whether figures under it had been seen was not recorded",
+}
+
+
 class ReadingError(ValueError):
     """A malformed readings file: the message names the file, the claim and the field."""
 
@@ -190,6 +198,12 @@ def parse(data: dict, path: Path | str) -> dict[str, Reading]:
         for i, h in enumerate(history):
             if not all(h.get(k) for k in ("date", "was", "now", "because")):
                 raise ReadingError(f"{where}: history entry {i + 1} needs date, was, now, because")
+            if str(h.get("figures_first")) not in FIGURES_FIRST:
+                raise ReadingError(
+                    f"{where}: history entry {i + 1}: figures_first is "
+                    f"{h.get('figures_first')!r}; one of {', '.join(FIGURES_FIRST)} (were figures "
+                    "under the new reading seen before it was written?)"
+                )
         out[str(cid)] = Reading(
             claim=str(cid),
             quantity=" ".join(str(r["quantity"]).split()),

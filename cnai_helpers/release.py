@@ -228,6 +228,12 @@ Version **{pkg["version"]}** (the latest list of each registry: {latest}).
 
 {tables}
 
+**Before you count shares:** the organisation-type and sector columns (and the state-linked,
+foreign and cross-sector flags) are the project's rules' calls, with coders' labels where a filing
+was sampled. They are not corrected for the rules' errors, which a held-out sample measures, so a
+share counted from them is biased; the corrected estimates, with their intervals, are on the site's
+"Who files" report.
+
 Every field (type, unit, description, allowed values) is described in `datapackage.json`
 (a Frictionless Data Package) and on the site's data dictionary page.
 
@@ -291,12 +297,17 @@ def write_release(dest: Path, processed: Path | None = None) -> dict:
         (dest / f"{name}.csv").write_text(csv_text(df), encoding="utf-8")
         shutil.copyfile(src / f"{name}.parquet", dest / f"{name}.parquet")
     shutil.copyfile(src / DUCKDB_FILE, dest / DUCKDB_FILE)
-    for p in sorted(dest.iterdir()):
-        files[p.name] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+    # the files written here, never whatever else the folder holds (a writer's marker file)
+    written = [f"{n}.{ext}" for n in TABLES for ext in ("csv", "parquet")] + [DUCKDB_FILE]
+    for name in sorted(written):
+        files[name] = {"bytes": (dest / name).stat().st_size, "sha256": sha256_file(dest / name)}
     latest = latest_batches(load_table("batches", processed))
     pkg = datapackage(version_of(latest), latest, files, registry_sources())
     (dest / "datapackage.json").write_text(
         json.dumps(pkg, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    (dest / "README.md").write_text(readme(pkg, files), encoding="utf-8")
+    # the README's checksums cover the descriptor too (it cannot carry its own hash)
+    desc = dest / "datapackage.json"
+    listed = {**files, desc.name: {"bytes": desc.stat().st_size, "sha256": sha256_file(desc)}}
+    (dest / "README.md").write_text(readme(pkg, listed), encoding="utf-8")
     return pkg

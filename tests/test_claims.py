@@ -309,7 +309,12 @@ def test_a_revised_reading_says_so_beside_its_band_not_only_in_the_fold():
         head = soup.select_one("p.cnai-reading").get_text(" ")
         fold = soup.select_one("details.cnai-why").get_text(" ")
         if cid in revised:
-            assert "Reading revised on" in head and r.history[-1]["was"] in fold, cid
+            assert "Reading revised" in head and r.history[-1]["was"] in fold, cid
+            after = sum(h["figures_first"] == "yes" for h in r.history)
+            # a revision written after its figures were seen is said beside the band, not only
+            # in the fold; one set before them is not
+            assert ("after figures under the new reading" in head) == bool(after), cid
+            assert len(soup.select("ol.cnai-revisions li")) == len(r.history), cid
         else:
             assert "revised" not in head, cid
 

@@ -118,9 +118,10 @@ def test_curated_assumptions_refuse_bad_tiers_and_roles(tmp_path, rows, message)
 def test_chip_ranges_widen_to_every_source(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text(
-        HEAD + "A,mfu,0.3,0.35,0.4,fraction,,primary,central,https://x,2025,\n"
-        "A,mfu,0.18,0.18,0.18,fraction,,derived,alternative,https://y,2025,\n"
-        "A,mfu,0.41,0.41,0.41,fraction,,tertiary,alternative,https://z,2025,\n"
+        # hosts with a rule in data/curated/source_hosts.csv that allows each row's tier
+        HEAD + "A,mfu,0.3,0.35,0.4,fraction,,primary,central,https://docs.nvidia.com/x,2025,\n"
+        "A,mfu,0.18,0.18,0.18,fraction,,derived,alternative,https://arxiv.org/abs/y,2025,\n"
+        "A,mfu,0.41,0.41,0.41,fraction,,tertiary,alternative,https://michaelmartinez.co/z,2025,\n"
     )
     r = curated.chip_ranges(curated.load_compute_assumptions(7.0, path=p), "A")
     assert r["mfu"] == pytest.approx((0.18, 0.35, 0.41))

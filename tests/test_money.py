@@ -104,8 +104,11 @@ def test_open_share_and_classification():
     assert money.classify_share(0.1, 0.6) == "closed"
 
 
-def financials_csv(path, value: str = "5", source_url: str = "https://x"):
-    """A one-row lab_financials table (Z revenue FY2024) with the given value and source."""
+def financials_csv(
+    path, value: str = "5", source_url: str = "https://www1.hkexnews.hk/listedco/z.pdf"
+):
+    """A one-row lab_financials table (Z revenue FY2024, tier filing) with the given value and
+    source (by default on the exchange's own disclosure site, whose rule allows a filing)."""
     path.write_text(
         ",".join([*COLS, "source_url", "source_tier", "filing", "source_date", "note"]) + "\n"
         f"Z,revenue,FY2024,12,{value},million,CNY,used,{source_url},filing,,2025,\n"
@@ -116,9 +119,13 @@ def financials_csv(path, value: str = "5", source_url: str = "https://x"):
 def test_curated_financials_are_valid_and_bad_rows_are_named(tmp_path):
     f = curated.load_lab_financials()
     assert {"Zhipu", "MiniMax", "OpenAI"} <= set(f["lab"])
+    assert len(curated.load_lab_financials(financials_csv(tmp_path / "ok.csv"))) == 1
     for row, needle in [
         ({"value": "lots"}, "value must be a number"),
         ({"source_url": "press release"}, "no source_url"),
+        # a republisher's copy of an article cannot carry a filing's tier (source_hosts.csv)
+        ({"source_url": "https://www.top168.com/news/1.html"}, "source_tier 'filing' is above"),
+        ({"source_url": "https://unheard-of.example/x"}, "host unheard-of.example has no rule"),
     ]:
         p = financials_csv(tmp_path / "f.csv", **row)
         with pytest.raises(
@@ -467,6 +474,32 @@ def test_burn_verdict_is_a_census_only_on_filed_figures():
     assert v.status == "not_testable" and "2 restated" in v.reason
     v = money.burn_verdict(t.iloc[:1], "loss_to_revenue_min", "net loss, FY2023", "x", "FY2023", 0)
     assert v.role == "sensitivity"  # another period is never the verdict
+
+
+def test_unusable_figures_counts_what_only_tier_other_sources_give():
+    """A figure counts when all its rows are out of use and one is unverified (its sources are
+    of tier other); a figure with a row in use, an alternative only, or no row does not."""
+    raw = fin(
+        """
+        Z, revenue, FY2024, 12, 100, million, unverified
+        Z, net_loss, FY2024, 12, 900, million, unverified
+        M, revenue, FY2024, 12, 10
+        M, revenue, FY2024, 12, 11, million, alternative
+        M, net_loss, FY2024, 12, 90, million, unverified
+        M, net_loss, FY2024, 12, 91
+        M, revenue, FY2023, 12, 3, million, alternative
+        """
+    )
+    assert money.unusable_figures(raw, "net_loss", ["Z", "M"], "FY2024") == 2
+    assert money.unusable_figures(raw, "net_loss", ["M"], "FY2024") == 0
+    assert money.unusable_figures(raw, "net_loss", ["Z", "M"], {"Z": "FY2024", "M": "FY2023"}) == 2
+    t = money.ratio_to_revenue(money.normalise(raw.assign(source_tier="other"), 7.0, 7.8),
+                               "net_loss", ["Z", "M"], "FY2024")  # fmt: skip
+    v = money.burn_verdict(
+        t, "loss_to_revenue_min", "net loss", "net loss over revenue", "FY2024", 1
+    )
+    assert v.status == "not_testable" and "1 restated figure it needs exists only" in v.reason
+    assert "is kept out" in v.reason and "{" not in v.reason
 
 
 @pytest.mark.mirror

@@ -1231,8 +1231,10 @@ def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict
     prim = readings.reading("hubs_80").primary.report
     assert entry["elsewhere_href"] == f"{prim}/index.html#verdict-hubs_80"
     title = titles[prim]
-    assert f"given on the “{title}” page" in entry["elsewhere"]
-    assert "committed reading" not in entry["elsewhere"]
+    # only the page's title is the link (reader6: three 60-word links in one answer box)
+    assert entry["elsewhere"] == title
+    assert "sensitivity check" in entry["elsewhere_after"]
+    assert "committed reading" not in entry["elsewhere_after"]
 
 
 def test_a_pages_sensitivity_count_says_it_is_this_pages():
@@ -1322,9 +1324,9 @@ def test_a_page_that_only_checks_a_claim_names_the_verdict_given_on_the_other_pa
     (entry,) = render.group_claims([{**v, "quote": "q"}], {}, statuses)
     label = evidence.LABELS[statuses["hubs_80"]]
     assert entry["verdict_there_label"] == label == "depends on definition"
-    assert entry["elsewhere"].startswith(f" The verdict on this claim, {label}, is given on")
+    assert entry["elsewhere"] == prim.report  # no titles given: the report's id
     (none,) = render.group_claims([{**v, "quote": "q"}], {}, {})  # primary not built yet
-    assert none["verdict_there"] == "" and "The verdict on this claim is given" in none["elsewhere"]
+    assert none["verdict_there"] == "" and none["elsewhere"] == prim.report
 
 
 def test_headline_sets_a_figure_beside_its_verdict_band_and_interval():
@@ -1412,4 +1414,56 @@ def test_a_headline_names_percentile_intervals_as_a_reader_says_them():
         one("2.5th–97.5th percentile of the samples")
         == "95% of simulations between 0.08× and 0.33×"
     )
-    assert one("range, unknown owners counted out to in,").startswith("Range, unknown owners")
+    assert one("range from no untraced owner state-linked to all,").startswith(
+        "Range from no untraced owner"
+    )
+
+
+def test_a_headline_says_where_each_reading_lies_and_the_claims_own_verdict():
+    """geo-genai's headline printed "contradicted" for the four-province reading of a claim whose
+    verdict, with the pre-registered Jiangsu reading supported, depends on the definition: the
+    ``fit`` filter says where a reading lies against the band, ``claim`` gives the claim's
+    verdict, ``n`` what it rests on, and the body's pointer names both statuses."""
+    from cnai_helpers.reports.headline import headline
+    from cnai_helpers.reports.preprocess import verdict_pointer
+
+    base = {"claim": "c", "band_low": 0.75, "band_high": 0.8, "band_text": "75%–80%",
+            "kind": "share", "n": 3739}  # fmt: skip
+    four = {**base, "figure": "four", "role": "primary", "status": "contradicted",
+            "value": 0.74, "ci_low": 0.74, "ci_high": 0.74}  # fmt: skip
+    five = {**base, "figure": "five", "role": "alternative", "status": "supported",
+            "value": 0.79, "ci_low": 0.79, "ci_high": 0.79}  # fmt: skip
+    wide = {**base, "claim": "d", "figure": "wide", "role": "primary", "status": "inconclusive",
+            "value": 0.78, "ci_low": 0.7, "ci_high": 0.79}  # fmt: skip
+    values = {"four": 0.74, "five": 0.79, "wide": 0.78, "verdicts": [four, five, wide]}
+    meta = {k: {"kind": "share"} for k in ("four", "five", "wide")}
+    text = headline(
+        "{four} ({four:fit}) and {five} ({five:fit}; {four:claim}); {wide} ({wide:fit}, "
+        "{wide:n} filings; {wide:claim}).",
+        values,
+        meta,
+    )
+    assert text == (
+        "74.0% (below the band) and 79.0% (inside the band; verdict: depends on definition); "
+        "78.0% (across the band's lower edge, 3,739 filings; verdict: inconclusive)."
+    )
+    line = verdict_pointer(four, "Verdict on the claim", "depends_on_definition")
+    assert "contradicted under this reading" in line and "depends on definition" in line
+    assert "under this reading" not in verdict_pointer(five, "x", "supported")
+
+
+def test_the_sites_citation_cff_carries_its_data_version_commit_date_and_address():
+    """reader5: the site's CITATION.cff said "0.1.0" with no lists, no commit and no address."""
+    from cnai_helpers import paths
+    from cnai_helpers.reports.build import site_cff
+
+    text = (paths.ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    version = "0.1.0 (lists to: Deep synthesis 2026-05)"
+    git = {"commit": "abc123", "dirty": False}
+    cff = yaml.safe_load(site_cff(text, version, git, "2026-12-06T21:00:00+00:00", {}))
+    assert cff["version"] == version and cff["commit"] == "abc123"
+    assert cff["date-released"] == "2026-12-06" and "url" not in cff
+    assert cff["authors"] == yaml.safe_load(text)["authors"]  # the rest kept
+    assert set(cff["license"]) == {"MIT", "CC-BY-4.0"}
+    with_url = site_cff(text, version, git, "2026-12-06", {"base_url": "https://x.org/c/"})
+    assert yaml.safe_load(with_url)["url"] == "https://x.org/c/"

@@ -279,7 +279,7 @@ def test_broad_bounds_span_unknown_counted_out_to_in():
         cutoff="2025-03",
         population=400,
     )
-    assert "(range, unknown owners counted out to in, 5.0%–70.0%)" in v.reason, v.reason
+    assert "(range from no untraced owner state-linked to all, 5.0%–70.0%)" in v.reason, v.reason
     # the recorded figures' list names the ends of a bound as a range's, not a 95% interval's
     from cnai_helpers import results
 
@@ -292,8 +292,8 @@ def test_broad_bounds_span_unknown_counted_out_to_in():
         wf.record_share("share_state_linked_adjusted_cutoff", s.iloc[0], "filings to March 2025")
     finally:
         results._display = monkey
-    assert shown[1].startswith("Low end of its range, unknown owners counted out to in (")
-    assert shown[2].startswith("High end of its range, unknown owners counted out to in (")
+    assert shown[1].startswith("Low end of its range from no untraced owner state-linked to all (")
+    assert shown[2].startswith("High end of its range from no untraced owner state-linked to all (")
     assert not any("95%" in d for d in shown[:3]), shown
     assert shown[4].startswith("Low end of its 95% interval ("), shown  # no kind: a 95% interval
     s.loc["state_linked_broad_unknown_yes", "measurable"] = False

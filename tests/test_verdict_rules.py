@@ -155,6 +155,18 @@ def bad(**change):
             "a reading from another report is a sensitivity",
         ),
         (bad(history=[{"date": "2026-12-06", "was": "x"}]), "needs date, was, now, because"),
+        (
+            bad(history=[{"date": "2026-12-06", "was": "x", "now": "y", "because": "z"}]),
+            "history entry 1: figures_first is None; one of no, yes, unrecorded",
+        ),
+        (
+            bad(
+                history=[
+                    {"date": "d", "was": "x", "now": "y", "because": "z", "figures_first": True}
+                ]
+            ),
+            "figures_first is True",
+        ),
         ({"claims": {}}, "top-level 'readings:'"),
     ],
 )

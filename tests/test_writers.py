@@ -535,3 +535,22 @@ def test_the_data_release_csv_defuses_formulas(project, tmp_path, filer):
         assert "'" + filer in cells, name
         assert filer not in cells, name
     assert filer in set(pd.read_parquet(out / "filings.parquet").to_numpy().ravel())
+
+
+def test_the_data_release_readme_lists_its_files_and_warns_about_rule_columns(project, tmp_path):
+    """reader6: README.md's checksum table listed the writer's 0-byte marker file (not in the
+    release) and left out datapackage.json; nothing outside the descriptor said the type and
+    sector columns are uncorrected rule calls."""
+    from cnai_helpers.release import sha256_file, write_release
+
+    build(jobs=1)
+    out = tmp_path / "release"
+    out.mkdir()
+    (out / ".cnai-temporary").write_text("")  # what an atomic writer leaves in its folder
+    write_release(out)
+    text = (out / "README.md").read_text(encoding="utf-8")
+    assert ".cnai-temporary" not in text
+    assert f"`{sha256_file(out / 'datapackage.json')}`" in text
+    for f in ("filings.csv", "filings.parquet", "registry.duckdb"):
+        assert f"`{sha256_file(out / f)}`" in text, f
+    assert "not corrected for the rules' errors" in " ".join(text.split())

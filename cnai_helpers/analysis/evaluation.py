@@ -1,7 +1,7 @@
 """Held-out evaluation of the frozen who-files rules, and shares adjusted for their errors.
 
 The evaluation sample (``data/evaluation_sample_unlabelled.csv``, drawn by
-:mod:`cnai_helpers.analysis.sampling`) was labelled by hand after the rules were frozen
+:mod:`cnai_helpers.analysis.sampling`) was labelled from the codebook (by model-assisted coders) after the rules were frozen
 (``data/evaluation_labels/batch_*.csv``, codebook ``data/definitions.md``). This module
 
 - loads the labels joined to the sample, checking every value against the codebook;

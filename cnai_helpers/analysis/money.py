@@ -643,11 +643,29 @@ def smallest_ratio(t: pd.DataFrame) -> float | None:
     return float(t["ratio"].min()) if len(t) and t["ratio"].notna().all() else None
 
 
+def unusable_figures(
+    raw: pd.DataFrame, metric: str, labs: list[str], period: str | dict[str, str]
+) -> int:
+    """How many of the figures a ratio needs (``metric`` and revenue of each lab, for one period
+    or one per lab) exist in the table only as rows not in use (unverified: their sources are
+    of tier other), with no row in use for the same figure."""
+    n = 0
+    for lab in labs:
+        per = period.get(lab, "") if isinstance(period, dict) else period
+        for m in (metric, "revenue"):
+            rows = raw[(raw["lab"] == lab) & (raw["metric"] == m) & (raw["period"] == per)]
+            if len(rows) and not (rows["status"] == "used").any():
+                n += int((rows["status"] == "unverified").any())
+    return n
+
+
 def burn_verdict(
     t: pd.DataFrame, figure_key: str, definition: str, words: str, when: str, n_unverified: int
 ):
     """The burning-cash claim judged on one table of per-lab ratios: a census when every figure
-    comes from a filing; restatements (no interval) decide only outside the band."""
+    comes from a filing; restatements (no interval) decide only outside the band.
+    ``n_unverified``: the figures behind the ratios found only in tier-other sources
+    (:func:`unusable_figures`)."""
     from dataclasses import replace
 
     from .. import evidence
@@ -658,12 +676,16 @@ def burn_verdict(
         kind="ratio", what=f"the smaller {words} ({when})", census=census,
     )  # fmt: skip
     if val is None:
+        one = n_unverified == 1
+        figs, exist, kept = (
+            ("figure", "exists", "is kept") if one else ("figures", "exist", "are kept")
+        )
         return replace(
             v,
             reason=f"{words.capitalize()} cannot be computed for every lab from figures of a "
-            f"usable source: {n_unverified} restated operating-cash figures exist only from "
-            "sources of tier other and are kept out; the figures must be read from the listing "
-            "documents themselves.",
+            f"usable source: {n_unverified} restated {figs} it needs {exist} only in sources of "
+            f"tier other (aggregators, republishers, blogs) and {kept} out; the figures must be "
+            "read from the listing documents themselves or from a named outlet's own page.",
         )
     if not census:
         return replace(

@@ -78,7 +78,7 @@ def broad_bounds(s: pd.DataFrame) -> dict:
         "n_eval": int(lo_b["n_eval"]),
         "reason": lo_b["reason"] or hi_b["reason"],
         # not one 95% interval: the span of two, one per assumption about unknown owners
-        "interval_kind": "range, unknown owners counted out to in,",
+        "interval_kind": "range from no untraced owner state-linked to all,",
     }
 
 

@@ -671,6 +671,22 @@ def index_stale(out_root: Path, reports: list[Report]) -> bool:
         return True
 
 
+def site_cff(text: str, version: str, git: dict, built: str, cfg: dict) -> str:
+    """The project's CITATION.cff as the built site's: the version with the lists it was built
+    from, the commit, the build date as its release date, and the site's address when
+    ``site.base_url`` gives one (a reader citing the site cites what they read)."""
+    import yaml
+
+    cff = yaml.safe_load(text) or {}
+    cff["version"] = version
+    if git.get("commit") and git["commit"] != "unknown":
+        cff["commit"] = git["commit"]
+    cff["date-released"] = str(built)[:10]
+    if cfg.get("base_url"):
+        cff["url"] = cfg["base_url"]
+    return yaml.safe_dump(cff, sort_keys=False, allow_unicode=True)
+
+
 def write_index(out_root: Path, reports: list[Report]) -> None:
     """The site's front page (answers, reports by group, provinces, glossary), its assets, the
     project's CITATION.cff, and the offline search index when pagefind is installed."""
@@ -685,15 +701,18 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
     context["latest"] = with_every_registry(latest_lists(out_root, reports), currency)
     context["links"] = site_links(out_root)
     cff = paths.ROOT / "CITATION.cff"
-    if cff.exists():
-        write_text(out_root / "CITATION.cff", cff.read_text(encoding="utf-8"))
     context["citation"] = cff.exists()
     context.update(site_currency(currency))
     cfg = site_config()
+    git, built = git_state(), now_iso()
+    if cff.exists():  # the site's own: its data version, commit, build date and address
+        write_text(
+            out_root / "CITATION.cff",
+            site_cff(cff.read_text(encoding="utf-8"), context["version"], git, built, cfg),
+        )
     context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
     context["base_url"] = cfg["base_url"]  # the index's canonical address, when published
     context["lede"] = index_lede(cfg["lede"], context["groups"])
-    git, built = git_state(), now_iso()
     write_text(
         out_root / "index.html", index_html(git=git, built_at=built, search=False, **context)
     )

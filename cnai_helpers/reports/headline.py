@@ -10,14 +10,18 @@ A part in square brackets is optional: it is left out when one of its figures is
 (``"… in {n_batches} lists[; {active_filings} are still active]."``). Filters after a colon: ``trend`` (rising / falling / unchanged, from the sign; "not clearly
 changing" when the report recorded a ``_ci_low``/``_ci_high`` interval that includes 0), ``abs`` (the
 size of a change, without its sign), ``words`` (a code value as words), ``month`` (a list's month
-"2025-01" as "January 2025"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
+"2025-01" as "January 2025"), ``day`` (a date "2026-07-17" as "17 July 2026"), ``ordinal`` (a rank as "second", "11th"), ``approx`` (a share as
 "about a fifth (20.3%)" when within a point of a simple fraction, else "20.3%"), ``change`` (a change
 in percentage points as "down 11.7 points"), ``are`` (a count with its verb: "1 is", "14 are"), ``times`` (a ratio: "the same as" when it
 rounds to 1.00×, else "1.35× as much as"), ``status`` (the status of the verdict the report
 recorded on that figure, as the badge says it: "contradicted"; the primary reading's verdict
 first, so a headline sets the figure beside the claim's number and its verdict), ``band`` (what
 the claim's words allow, as that verdict states it: "75%–80%") and ``interval`` (that verdict's
-interval with its name: "95% interval 5.4%–11.2%"). A template whose figure
+interval with its name: "95% interval 5.4%–11.2%"), ``fit`` (where that reading's figure lies against
+the band: "below the band", "inside the band") and ``claim`` (the claim's own verdict, which
+pre-registered alternative readings can turn into "depends on definition": "verdict:
+depends on definition"; :func:`cnai_helpers.evidence.claim_status`) and ``n`` (the number of
+observations that verdict rests on: "352"). A template whose figure
 was not recorded (or not measurable) gives no headline rather than a sentence with a hole.
 """
 
@@ -26,12 +30,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..formatting import month
+from ..formatting import day, month
 from ..results import fmt
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z0-9_]+)(?::([a-z]+))?\}")
 OPTIONAL_RE = re.compile(r"\[([^\[\]]*)\]")
 FILTERS = (
+    "day",
     "trend",
     "abs",
     "words",
@@ -44,8 +49,18 @@ FILTERS = (
     "status",
     "band",
     "interval",
+    "fit",
+    "claim",
+    "n",
 )
-VERDICT_FILTERS = ("status", "band", "interval")  # read the verdict recorded on the figure
+VERDICT_FILTERS = (
+    "status",
+    "band",
+    "interval",
+    "fit",
+    "claim",
+    "n",
+)  # read the verdict recorded on the figure
 
 ORDINALS = [
     "first",
@@ -127,10 +142,20 @@ def status_words(verdict: dict) -> str:
     return LABELS.get(verdict["status"], verdict["status"])
 
 
-def verdict_words(v: dict, how: str) -> str:
-    """The part of the verdict ``v`` a ``status``, ``band`` or ``interval`` filter shows."""
+def verdict_words(v: dict, how: str, verdicts: list[dict] | None = None) -> str:
+    """The part of the verdict ``v`` a ``status``, ``band``, ``interval``, ``fit`` or ``claim``
+    filter shows (``claim`` reads the report's other ``verdicts`` on the same claim)."""
+    from ..evidence import LABELS, band_position, statuses_by_claim
+
     if how == "status":
         return status_words(v)
+    if how == "fit":
+        return band_position(v)
+    if how == "n":
+        return fmt(v["n"], "count")
+    if how == "claim":
+        status = statuses_by_claim(verdicts or [v]).get(v.get("claim") or "", v["status"])
+        return f"verdict: {LABELS.get(status, status)}"
     if how == "band":
         return v["band_text"]
     from ..formatting import span
@@ -167,6 +192,8 @@ def _one(
         return f"{fmt(value, kind or 'count', unit)} {'is' if value == 1 else 'are'}"
     if how == "month":
         return month_words(value)
+    if how == "day":  # a date "2026-07-17" as "17 July 2026"
+        return day(value)
     if how == "ordinal":
         return ordinal_words(value)
     if how == "approx":
@@ -190,6 +217,7 @@ def _missing(template: str, values: dict) -> list[str]:
         or isinstance(values.get(k), (list, dict))
         or (how in VERDICT_FILTERS and verdict_on(values, k) is None)
         or (how == "band" and not verdict_on(values, k).get("band_text"))
+        or (how == "n" and not verdict_on(values, k).get("n"))
         or (
             how == "interval"
             and verdict_on(values, k).get("ci_low") in (None, verdict_on(values, k).get("ci_high"))
@@ -214,7 +242,7 @@ def headline(template: str, values: dict, meta: dict | None = None) -> str:
     def sub(m: re.Match) -> str:
         key, how = m.group(1), m.group(2) or ""
         if how in VERDICT_FILTERS:
-            return verdict_words(verdict_on(values, key), how)
+            return verdict_words(verdict_on(values, key), how, values.get("verdicts"))
         m_ = meta.get(key) or {}
         interval = (values.get(f"{key}_ci_low"), values.get(f"{key}_ci_high"))
         return _one(values[key], how, m_.get("kind"), m_.get("unit"), interval)

@@ -10,6 +10,8 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 
 from ..display import CODE_VALUE_RE, TABLE_MIME, code_label
+from ..evidence import statuses_by_claim
+from ..formatting import month
 from ..results import MIME, VERDICT_MIME, fmt
 from .page import (
     H1_RE,
@@ -22,17 +24,22 @@ from .page import (
 )
 
 
-def verdict_pointer(v: dict, what: str) -> str:
+def verdict_pointer(v: dict, what: str, claim_status: str | None = None) -> str:
     """The line a verdict recorded in the body leaves: which claim (its words, shortened), what
     was measured and its status, linking to the claim's verdict in the answer at the top (five
     identical "Verdict on the claim: contradicted" lines on one page did not say which was
-    which)."""
+    which). When alternative readings make the claim's verdict differ from this reading's
+    (``claim_status``), the line says both, so "contradicted" is never read as the claim's."""
     from ..evidence import LABELS
 
     status = LABELS.get(v.get("status"), str(v.get("status", "")).replace("_", " "))
+    if claim_status and claim_status != v.get("status"):  # this reading's, not the claim's
+        whole = LABELS.get(claim_status, claim_status)
+        status = f"{status} under this reading (the claim's verdict: {whole})"
     quote = shorten_quote(str(v.get("quote") or ""), 70)
     about = f" “{html.escape(quote)}”" if quote else ""
-    scope = f" ({html.escape(v['definition'])})" if v.get("definition") else ""
+    parts = [v.get("definition") or "", f"lists to {month(v['cutoff'])}" if v.get("cutoff") else ""]
+    scope = f" ({html.escape(', '.join(x for x in parts if x))})" if any(parts) else ""
     est = f" {fmt(v['value'], v.get('kind'))}," if isinstance(v.get("value"), (int, float)) else ""
     anchor = f"#verdict-{v['claim']}" if v.get("claim") else "#answer"
     return (
@@ -52,6 +59,15 @@ class SitePreprocessor(Preprocessor):
         toc: list[tuple[int, str, str]] = []
         dropped_h1 = False
         n_table = 0
+        # each claim's verdict from the readings this notebook recorded (primary + alternatives)
+        claim_st = statuses_by_claim(
+            [
+                o["data"][VERDICT_MIME]
+                for c in nb.cells
+                for o in c.get("outputs", [])
+                if VERDICT_MIME in (o.get("data") or {})
+            ]
+        )
         glossed: set[str] = set()  # abbreviations already linked on this page
         for cell in nb.cells:
             if cell.cell_type == "markdown":
@@ -92,7 +108,9 @@ class SitePreprocessor(Preprocessor):
                     v = data[VERDICT_MIME]
                     role = {"alternative": "Alternative reading", "sensitivity": "Sensitivity"}
                     what = role.get(v.get("role") or "", "Verdict on the claim")
-                    data["text/markdown"] = verdict_pointer(v, what)
+                    data["text/markdown"] = verdict_pointer(
+                        v, what, claim_st.get(v.get("claim") or "")
+                    )
         extract_images(nb, files)
         page["toc"] = toc
         return nb, resources

@@ -274,12 +274,16 @@ def group_claims(
                 ),
                 "reason": prim["reason"] if prim else "",
                 # a sensitivity check names the page that gives the verdict and links to it
+                # said in three parts, so that only the page's title is the link and the claim's
+                # verdict (its badge) sits in the sentence that says where it is given
                 "elsewhere": (
-                    " The verdict on this claim"
-                    + (f", {LABELS.get(there, there)}," if there else "")
-                    + f" is given on the “{(titles or {}).get(r.primary.report) or r.primary.report}”"
-                    f" page, on {r.population}; this report computes the same measure on other"
-                    " data as a sensitivity check."
+                    (titles or {}).get(r.primary.report) or r.primary.report
+                    if prim is None and r is not None
+                    else ""
+                ),
+                "elsewhere_after": (
+                    f", on {r.population}; this page computes the same measure on other data as a"
+                    " sensitivity check."
                     if prim is None and r is not None
                     else ""
                 ),
@@ -419,7 +423,8 @@ def _links(items) -> list[dict]:
     out = []
     for i, it in enumerate(items or []):
         if isinstance(it, dict) and it.get("title"):
-            keys = ("id", "title", "publisher", "date", "url", "copy_url", "copy_tier", "copy_note")
+            keys = ("id", "title", "publisher", "date", "url", "copy_url", "copy_tier", "copy_note",
+                    "searched")  # fmt: skip
             row = {k: str(it.get(k) or "") for k in keys}
             # a copy on another site (a syndicated wire story) when the publisher's own page was
             # not found: linked as such, with the host and its source tier
