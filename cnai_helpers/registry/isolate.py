@@ -42,8 +42,9 @@ class WorkerDied(CnaiError, RuntimeError):
 
 
 def lean() -> bool:
-    """Is this process lean (pandas not imported)? Only then is the work worth a child."""
-    return "pandas" not in sys.modules
+    """Is this process lean (pandas not imported)? Only then is the work worth a child (and
+    only where processes fork: elsewhere everything runs in-process, as before)."""
+    return "pandas" not in sys.modules and hasattr(os, "fork")
 
 
 def splits() -> bool:
