@@ -98,3 +98,30 @@ def load_table(name: str) -> pd.DataFrame:
 def load_labelled_sample(path: Path | None = None) -> pd.DataFrame:
     """data/curated/labelled_sample.csv: filings labelled by hand (organisation type, sector)."""
     return read_curated("labelled_sample", path)
+
+
+# a hand label that is not plain needs a note saying why (data/definitions.md)
+NOTE_NEEDED_SECTORS = ("unknown", "other_vertical")
+
+
+def load_sector_hand_labels(path: Path | None = None) -> pd.DataFrame:
+    """data/curated/sector_hand_labels.csv: sectors of the largest filers' filings labelled by
+    hand (display only: filer pages and the explorer; never the who-files estimates). Besides
+    the declared checks, a low-confidence, ``unknown`` or ``other_vertical`` label needs a note
+    (the codebook's rule); the error names the file, the line and the filing."""
+    df = read_curated("sector_hand_labels", path)
+    where = path or metadata.table("sector_hand_labels").path
+    for i, r in df.iterrows():
+        why = (
+            "its confidence is low"
+            if r["sector_confidence"] == "low"
+            else f"its sector is {r['sector']}"
+            if r["sector"] in NOTE_NEEDED_SECTORS
+            else None
+        )
+        if why and not str(r["note"]).strip():
+            raise CuratedTableError(
+                f"{where} line {i + 2} ({r['registry']} {r['filing_number']}): note is empty, "
+                f"but {why}: say why (data/definitions.md)"
+            )
+    return df

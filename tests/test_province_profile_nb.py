@@ -53,8 +53,11 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
         use_case_profile=lambda f, p: mix.copy(),
         use_case_matrix=lambda f: matrix,
         distinctive_use_case=distinctive_use_case,
+        # share of the filings (of ``f``) matching at least one use case
+        use_case_coverage=lambda f: float(matrix.loc[f.index].any(axis=1).mean()),
     )
     shown: list[str] = []
+    captions: list[str] = []
     ns = {
         "all_f": all_f,
         "province": "34",
@@ -66,7 +69,7 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
         "ESTIMATE": palette.ESTIMATE,  # the notebook's colours (imported in its first cell)
         "NEUTRAL": palette.NEUTRAL,
         "finish": lambda *a, **k: None,
-        "table": lambda *a, **k: None,
+        "table": lambda *a, **k: captions.append(k.get("caption", "")),
         "fmt": lambda v, *a: str(v),
         "md": lambda text, **k: text.format(**k),
         "display": shown.append,
@@ -75,6 +78,7 @@ def run_cell(counts: dict[str, int], lq: dict[str, float], n_province: int = 100
     exec(use_case_cell(), ns)  # noqa: S102 - the notebook's own cell, on crafted data
     plt.close("all")
     recorded["_shown"] = shown
+    recorded["_captions"] = captions
     return recorded
 
 
@@ -86,6 +90,10 @@ def test_rare_use_case_with_high_quotient_does_not_win():
     assert value == "image"  # music has the highest quotient but only 2 of the province's filings
     assert "at least 10" in args[0]
     assert not rec["_shown"]
+    # the table says how many filings have a use case at all: in the province (60 of 100 match
+    # image, the most matched) and nationally (the same 60 of 1,000)
+    (caption,) = rec["_captions"]
+    assert "Use case known for 0.6 of the province's filings and 0.06 nationally" in caption
 
 
 def test_no_use_case_with_enough_filings_is_not_measurable():

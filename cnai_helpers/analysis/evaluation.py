@@ -659,3 +659,63 @@ def low_confidence_private(d: pd.DataFrame, registry: str) -> int:
     (a neutral name that could hide state control)."""
     g = d[d["registry"] == registry]
     return int(((g["org_type"] == "private") & (g["org_type_confidence"] == "low")).sum())
+
+
+# ------------------------------------------------------------------ the top filers' coders' labels
+
+
+def hand_labelled_filings(hand: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
+    """The coder-labelled filings of data/curated/sector_hand_labels.csv (``hand``) joined to the
+    filings (their texts), with the rules' call as ``pred_sector`` (the frozen rules on the
+    name, product and purpose, whatever the core tables show). A label whose filing is not in
+    ``filings`` raises EvaluationError naming its line."""
+    keys = ["registry", "filing_number"]
+    cols = [k for k in c.SECTOR_TEXT_COLUMNS if k in filings]  # the published texts, from the lists
+    d = hand.drop(columns=[k for k in cols if k in hand]).merge(
+        filings[[*keys, *cols]], on=keys, how="left", indicator=True
+    )
+    lost = d.index[d["_merge"] != "both"]
+    if len(lost):
+        i = int(lost[0])
+        raise EvaluationError(
+            f"data/curated/sector_hand_labels.csv line {i + 2}: {d.at[i, 'registry']} "
+            f"{d.at[i, 'filing_number']} is not a filing of the published lists"
+        )
+    d = d.drop(columns="_merge")
+    d["pred_sector"] = population_predictions(d)["pred_sector"].to_numpy()
+    return d
+
+
+def hand_label_agreement(d: pd.DataFrame, top: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rules against the top filers' coders' labels (``d``: :func:`hand_labelled_filings`):
+    per registry and overall, the labelled filings, those with a known label, the share where
+    the rules give the same sector (``unclassified`` counts as a disagreement), the share the
+    rules leave unclassified and the rules' precision (same sector / filings they assign one);
+    and the ``top`` most frequent disagreements (coder's label, rules' call, filings). Not a random
+    sample: an extra check beside the held-out evaluation, never a substitute for it."""
+    rows = []
+    for reg, g in [*d.groupby("registry", sort=True), ("all", d)]:
+        m = sector_micro(g)
+        rows.append(
+            {
+                "registry": reg,
+                "labelled": len(g),
+                "known label": m["n"],
+                "same sector": m["right"],
+                "agreement": m["recall"],
+                "rules' precision": m["precision"],
+                "rules unclassified": m["unclassified_share"],
+            }
+        )
+    known = d[(d["sector"] != "unknown") & (d["sector"] != d["pred_sector"])]
+    conf = (
+        known.groupby(["sector", "pred_sector"])
+        .size()
+        .rename("filings")
+        .reset_index()
+        .sort_values(["filings", "sector", "pred_sector"], ascending=[False, True, True])
+        .head(top)
+        .rename(columns={"sector": "coder's label", "pred_sector": "rules' call"})
+        .reset_index(drop=True)
+    )
+    return pd.DataFrame(rows), conf

@@ -51,6 +51,8 @@ ROW_COLUMNS = (
     "sector",
     "cancelled_month",
     "search_text",
+    "sector_how",  # where the shown sector comes from (SECTOR_HOW)
+    "sector_by_rules",  # the rules' call, kept beside a coder's label (the CSV download)
 )
 ORG_LABELS = {
     "central_soe": "Central state-owned enterprise (央企)",
@@ -64,8 +66,22 @@ ORG_LABELS = {
 ORG_HOW = {
     "rule": "by the project's name rules (words in the published name)",
     "override": "by the project's table of filers the name rules get wrong",
-    "label": "by a hand label (the who-files evaluation sample, checked by two coders)",
+    "label": "by a coder's label (the who-files evaluation sample, checked by two coders)",
 }
+# where the sector a page shows comes from, in the order of filings.js's codes: the rules, a hand
+# label of the who-files evaluation sample (data/evaluation_labels/, two coders), or the top filers'
+# coders' labels (data/curated/sector_hand_labels.csv, display only)
+SECTOR_HOW = {
+    "rule": "the project's rules (words in the name, product and purpose)",
+    "label": "coder-labelled (the who-files evaluation sample, checked by two coders)",
+    "hand": "coder-labelled (the project's table of the largest filers' filings)",
+}
+SECTOR_CSV = {
+    "rule": "rules",
+    "label": "coder's label, evaluation sample",
+    "hand": "coder's label, top filers",
+}
+UNKNOWN_SECTORS = ("unclassified", "unknown")
 # a product cell the CAC left as a dash: no product, shown like any missing value
 NO_PRODUCT = {"--", "-", "—", "/", "无"}
 DIGEST = "batch-{registry}"
@@ -107,6 +123,9 @@ def code_files() -> list[Path]:
         here / "tables.yaml",
         paths.curated_table("filer_names"),  # English names: the search text and filer pages
         paths.curated_table("filer_groups"),  # a filer page's "same group" line
+        paths.curated_table("sector_hand_labels"),  # the sector shown, coder-labelled
+        Path(__file__).parent.parent / "curated.py",
+        Path(__file__).parent.parent / "analysis" / "evaluation.py",  # the rules' call shown
         paths.MANIFEST,
         *sorted(TEMPLATES.iterdir()),
         Path(__file__).parent / "templates" / "static" / "site.css",
@@ -187,6 +206,49 @@ def _labels(values, labels: dict | None = None) -> list[list[str]]:
     return [[v, (labels or {}).get(v) or value_label(v)] for v in values]
 
 
+def sectors_shown(f, hand=None):
+    """What the explorer and the filer pages show as each filing's sector: ``sector_shown``,
+    ``sector_how`` (a key of SECTOR_HOW) and ``sector_by_rules`` (the frozen rules' call on the
+    name, product and purpose, kept beside any coder's label). The core tables' sector (a coder's label
+    of the evaluation sample, else the rules) is shown, except that a filing of the top filers'
+    hand-label table (``hand``: :func:`cnai_helpers.curated.load_sector_hand_labels`) without an
+    evaluation label shows its coder's label, ``unknown`` included (someone read it and could not
+    tell). Display only: the who-files estimates never read ``hand``."""
+    import pandas as pd
+
+    from ..analysis import evaluation as ev
+
+    rules = f["sector"].astype(object).copy()
+    labelled = (f["sector_source"] == "label").to_numpy()
+    if labelled.any():
+        rules[labelled] = ev.population_predictions(f[labelled])["pred_sector"].to_numpy()
+    shown = f["sector"].astype(object).copy()
+    how = pd.Series("rule", index=f.index, dtype=object).where(~labelled, "label")
+    if hand is not None and len(hand):
+        key = pd.MultiIndex.from_frame(f[["registry", "filing_number"]])
+        by = hand.set_index(["registry", "filing_number"])["sector"]
+        got = pd.Series(by.reindex(key).to_numpy(), index=f.index)
+        use = got.notna() & ~pd.Series(labelled, index=f.index)
+        shown[use] = got[use]
+        how[use] = "hand"
+    return pd.DataFrame(
+        {"sector_shown": shown, "sector_how": how, "sector_by_rules": rules}, index=f.index
+    )
+
+
+def sector_coverage(shown) -> dict:
+    """How many of these filings have a known sector (not unclassified or unknown), and how many
+    of them are coder-labelled: the line beside a page's sector mix."""
+    known = int((~shown["sector_shown"].isin(UNKNOWN_SECTORS)).sum())
+    n = len(shown)
+    return {
+        "n": n,
+        "known": known,
+        "share": known / n if n else float("nan"),
+        "hand": int(shown["sector_how"].isin(("label", "hand")).sum()),
+    }
+
+
 def short_registry(label: str) -> str:
     """A registry's label without its Chinese name: "Generative-AI filings"."""
     return label.split(" (")[0]
@@ -229,7 +291,9 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
     ]
     roles = sorted(v for v in f["role_or_category"].dropna().unique() if v)
     org_types = sorted(f["org_type"].unique(), key=lambda v: list(ORG_LABELS).index(v))
-    sectors = sorted(f["sector"].unique())
+    if "sector_shown" not in f:  # the core tables' sector alone (no hand-label table given)
+        f = f.assign(**sectors_shown(f))
+    sectors = sorted(set(f["sector_shown"]) | set(f["sector_by_rules"]))
     filer_ids = sorted(texts)
     names = sorted(f["entity_name"].unique())
     regs = [r for r in registry_labels if r in set(f["registry"])]
@@ -246,9 +310,11 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
         "city": codes(f["city_code"], [c[0] for c in cities]),
         "role_or_category": codes(f["role_or_category"], roles),
         "org_type": codes(f["org_type"], org_types),
-        "sector": codes(f["sector"], sectors),
+        "sector": codes(f["sector_shown"], sectors),
         "cancelled_month": [v or None for v in f["cancelled_month"].fillna("").tolist()],
         "search_text": search_overrides(f),
+        "sector_how": codes(f["sector_how"], list(SECTOR_HOW)),
+        "sector_by_rules": codes(f["sector_by_rules"], sectors),
     }
     rows = [list(r) for r in zip(*(cols[c] for c in ROW_COLUMNS), strict=True)]
     return {
@@ -261,6 +327,10 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
         "roles": _labels(roles),
         "org_types": _labels(org_types, ORG_LABELS),
         "sectors": _labels(sectors),
+        # [code, the CSV's word, the cell's mark]: where the shown sector comes from
+        "sector_hows": [
+            [k, SECTOR_CSV[k], "" if k == "rule" else "coder-labelled"] for k in SECTOR_HOW
+        ],
         "names": names,
         "filers": [[fid, texts[fid]] for fid in filer_ids],
         "rows": rows,
@@ -330,6 +400,7 @@ def filer_pages(
     records: a pandas group-by per filer costs minutes for 5,700 filers). ``groups``: published
     name -> its group (:func:`cnai_helpers.filers.group_of`): a filer of a listed group gets the
     other filers of that group (``group``: name, source, tier, siblings)."""
+    from ..formatting import fmt
     from ..reference import value_label
 
     dates = {
@@ -338,6 +409,8 @@ def filer_pages(
         if isinstance(r.announcement_date, str)
     }
     reg_order = {r: i for i, r in enumerate(registry_labels)}
+    if "sector_shown" not in f:  # the core tables' sector alone (no hand-label table given)
+        f = f.assign(**sectors_shown(f))
     by_filer: dict[str, list[dict]] = {}
     for fid, r in zip(list(ids), f.to_dict("records"), strict=True):
         by_filer.setdefault(fid, []).append(r)
@@ -397,11 +470,23 @@ def filer_pages(
                 "status": f"Cancelled {r['cancelled_month']}"
                 if _text(r["cancelled_month"])
                 else value_label("active"),
-                "sector": value_label(r["sector"])
-                + (" (hand label)" if r["sector_source"] == "label" else ""),
+                "sector": value_label(r["sector_shown"]),
+                "sector_hand": r["sector_how"] != "rule",
+                # the rules' call where it differs from the coder's label shown
+                "sector_rules": value_label(r["sector_by_rules"])
+                if r["sector_how"] != "rule" and r["sector_by_rules"] != r["sector_shown"]
+                else None,
             }
             for r in sorted(sub, key=lambda r: (reg_order.get(r["registry"], 99), r["first_batch"]))
         ]
+        mix = Counter(r["sector_shown"] for r in sub)
+        known = [(k, n) for k, n in mix.most_common() if k not in UNKNOWN_SECTORS]
+        sectors = {
+            "mix": [{"label": value_label(k), "n": n} for k, n in known],
+            "known": sum(n for _, n in known),
+            "share": fmt(sum(n for _, n in known) / len(sub), "share"),
+            "hand": sum(r["sector_how"] != "rule" for r in sub),
+        }
         parts = sorted({p for p in (filers.entity_part(r["filing_key"]) for r in sub) if p})
         known = {
             e["name"]: e["url"] for n in names for e in (english or {}).get(n, ())
@@ -423,6 +508,7 @@ def filer_pages(
                 "org": org,
                 "registries": regs,
                 "filings": rows,
+                "sectors": sectors,
                 "group": _group_context(fid, members),
             },
         )
@@ -494,12 +580,18 @@ def build_site_pages(
             "seconds": round(time.perf_counter() - t0, 2),
         }
 
+    from ..analysis import evaluation
+    from ..curated import load_sector_hand_labels
     from ..loaders import REGISTRIES, load_batches, load_filings
     from ..metadata import read_curated
     from ..reference import registry_label
     from ..release import write_release
 
     f = load_filings()
+    # the sector shown: coders' labels (the evaluation sample's, the top filers') beside the rules'
+    hand = load_sector_hand_labels()
+    evaluation.hand_labelled_filings(hand, f)  # every coder's label names a published filing
+    f = f.assign(**sectors_shown(f, hand))
     batches = load_batches()
     overrides = {
         r.entity_name: (r.reason, r.source_url)
@@ -560,7 +652,8 @@ def build_site_pages(
             cities=data["cities"],
             roles=data["roles"],
             org_types=data["org_types"],
-            sectors=data["sectors"],
+            # the filter offers the sectors shown (not those only the rules' calls have)
+            sectors=[x for x in data["sectors"] if x[0] in set(f["sector_shown"])],
         )
         (tmp / "index.html").write_text(page, encoding="utf-8")
 

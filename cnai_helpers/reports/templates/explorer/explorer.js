@@ -14,7 +14,8 @@
   var DataTable = window.cnaiDataTables.DataTable;
   // row fields (see cnai_helpers/reports/explorer.py ROW_COLUMNS)
   var REG = 0, NUM = 1, ALGO = 2, PROD = 3, TOKEN = 4, FILER = 5, NAME = 6, BATCH = 7,
-    PROV = 8, CITY = 9, ROLE = 10, ORG = 11, SECTOR = 12, CANCELLED = 13, TEXT = 14;
+    PROV = 8, CITY = 9, ROLE = 10, ORG = 11, SECTOR = 12, CANCELLED = 13, TEXT = 14,
+    SECTOR_HOW = 15, SECTOR_RULES = 16;
   var SEP = "\n";
 
   function norm(s) { return s == null ? "" : String(s).normalize("NFKC").toLowerCase(); }
@@ -164,7 +165,18 @@
     { title: "Product", data: PROD, render: plain },
     { title: "Role or category", data: ROLE, render: label(D.roles) },
     { title: "Organisation type", data: ORG, render: label(D.org_types) },
-    { title: "Sector", data: SECTOR, render: label(D.sectors) },
+    {
+      // a coder's label is marked, with the rules' call as the tooltip where it differs
+      title: "Sector", data: SECTOR,
+      render: function (v, type, r) {
+        var shown = label(D.sectors)(v, type);
+        var mark = D.sector_hows[r[SECTOR_HOW]][2];
+        if (type !== "display" || !mark) return shown;
+        var tip = r[SECTOR_RULES] !== r[SECTOR] && r[SECTOR_RULES] != null
+          ? ' title="The rules\' call: ' + esc(D.sectors[r[SECTOR_RULES]][1]) + '"' : "";
+        return "<span" + tip + ">" + shown + ' <small class="cnai-hand">(' + mark + ")</small></span>";
+      }
+    },
     {
       title: "Status", data: CANCELLED,
       render: function (v) { return v ? "Cancelled " + v : "Active"; }
@@ -213,11 +225,23 @@
   if (scroller && scroller.classList.contains("dt-layout-cell")) scroller.classList.add("cnai-table-wrap");
 
   var countEl = document.getElementById("cnai-count");
+  var coverageEl = document.getElementById("cnai-sector-known");
+  var UNKNOWN = ["unclassified", "unknown"].map(function (v) { return IDX.sector[v]; });
   function showCount() {
     var n = selection.length;
     countEl.textContent = n === D.rows.length
       ? "All " + D.rows.length.toLocaleString("en") + " filings"
       : n.toLocaleString("en") + " of " + D.rows.length.toLocaleString("en") + " filings match";
+    // how much of the selection has a known sector (not unclassified by the rules or unknown to the coder)
+    var known = 0, hand = 0;
+    selection.forEach(function (i) {
+      var r = D.rows[i];
+      if (UNKNOWN.indexOf(r[SECTOR]) < 0) known++;
+      if (D.sector_hows[r[SECTOR_HOW]][2]) hand++;
+    });
+    coverageEl.textContent = n ? "Sector known for " + (100 * known / n).toFixed(1) + "% of these filings (" +
+      known.toLocaleString("en") + " of " + n.toLocaleString("en") + "; " + hand.toLocaleString("en") +
+      " coder-labelled)" : "";
   }
 
   function readForm() {
@@ -265,7 +289,8 @@
   }
   var CSV_COLUMNS = ["registry", "filing_number", "first_batch", "entity_name", "filer_id",
     "algorithm_name", "application_product", "province_code", "province", "city_code", "city",
-    "role_or_category", "org_type", "sector", "status", "cancelled_month"];
+    "role_or_category", "org_type", "sector", "sector_source", "sector_by_rules", "status",
+    "cancelled_month"];
   function code(list, v) { return v == null || v < 0 ? "" : (Array.isArray(list[v]) ? list[v][0] : list[v]); }
   function name(list, v) { return v == null || v < 0 ? "" : (Array.isArray(list[v]) ? list[v][1] : list[v]); }
   // the current selection in the table's order, as CSV text
@@ -278,6 +303,7 @@
         D.filers[r[FILER]][0], r[ALGO], r[PROD], code(D.provinces, r[PROV]),
         name(D.provinces, r[PROV]), code(D.cities, r[CITY]), name(D.cities, r[CITY]),
         code(D.roles, r[ROLE]), code(D.org_types, r[ORG]), code(D.sectors, r[SECTOR]),
+        name(D.sector_hows, r[SECTOR_HOW]), code(D.sectors, r[SECTOR_RULES]),
         r[CANCELLED] ? "cancelled" : "active", r[CANCELLED] || ""
       ].map(csvCell).join(","));
     });
