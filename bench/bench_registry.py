@@ -16,7 +16,8 @@ written) whose manifest leaves out one real deep-synthesis list of about 700 row
 Each figure is the median wall time of ``REPEATS`` runs, with the CPU time (user + system, the
 worker processes included) and the peak resident memory: ``wait4``'s (the largest single process
 of the tree) and the whole tree's (the sum over the process and its descendants, sampled every
-10 ms with psutil).
+10 ms with psutil: of their RSS, which counts the pages a forked child shares with its parent
+in both, and of their PSS, which splits them).
 
 ``BENCH_BASELINE=DIR`` also measures the code in DIR (e.g. ``git archive main | tar -x -C DIR``)
 alternated with this checkout's in the same run, each in its own copy of the project: the
@@ -64,18 +65,33 @@ print(n)
 """
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants (bytes; 0 once it is gone)."""
+def _pss(pid: int) -> int:
+    """Proportional set size (bytes): each page shared by n processes counted 1/n in each."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss(pid: int) -> tuple[int, int]:
+    """Resident memory of a process and all its descendants (bytes; 0 once it is gone): the sum
+    of their RSS (pages a forked child shares with its parent counted in both) and of their PSS
+    (shared pages split between the processes: what the tree takes from the machine)."""
     try:
         proc = psutil.Process(pid)
         procs = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
-    total = 0
+        return 0, 0
+    rss = pss = 0
     for q in procs:
         with contextlib.suppress(psutil.Error):  # ended meanwhile
-            total += q.memory_info().rss
-    return total
+            rss += q.memory_info().rss
+            pss += _pss(q.pid)
+    return rss, pss
 
 
 def run(cmd: list[str], env: dict) -> dict:
@@ -84,12 +100,13 @@ def run(cmd: list[str], env: dict) -> dict:
     the resident memory of the process and its descendants, sampled every 10 ms)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak = [0]
+    peak = [0, 0]
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], tree_rss(p.pid))
+            rss, pss = tree_rss(p.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             done.wait(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -107,6 +124,7 @@ def run(cmd: list[str], env: dict) -> dict:
         "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
         "peak_mib": round(ru.ru_maxrss / 1024, 1),
         "tree_peak_mib": round(max(peak[0], ru.ru_maxrss * 1024) / 2**20, 1),
+        "tree_pss_peak_mib": round(peak[1] / 2**20, 1),
         "out": out.decode(errors="replace"),
     }
 
@@ -180,7 +198,7 @@ def main() -> None:
     def med(k: str, f: str) -> float:
         return round(statistics.median(r[f] for r in runs[k]), 3)
 
-    fields = ("wall_s", "cpu_s", "peak_mib", "tree_peak_mib")
+    fields = ("wall_s", "cpu_s", "peak_mib", "tree_peak_mib", "tree_pss_peak_mib")
     t: dict = {k: {f: med(k, f) for f in fields} for k in runs}
     naive = t["naive"]
     ratios = {
@@ -216,7 +234,7 @@ def main() -> None:
     for k, v in t.items():
         print(
             f"{k:18s} wall {v['wall_s']:7.2f}  cpu {v['cpu_s']:6.2f}  peak {v['peak_mib']:6.1f} MiB"
-            f"  tree {v['tree_peak_mib']:6.1f} MiB"
+            f"  tree {v['tree_peak_mib']:6.1f} MiB  tree PSS {v['tree_pss_peak_mib']:6.1f} MiB"
         )
     print(json.dumps(ratios, indent=1))
 

@@ -448,21 +448,20 @@ def registry_add(
     import re
 
     from .manifest import ManifestError
-    from .registry.add import AddError, add_file
-    from .registry.add import existing_filings as load_filings
+    from .registry.add import FROM_TABLES, AddError, add_file
     from .registry.build import BuildError
-    from .registry.docx_lists import ListFormatError
     from .registry.ensure import ensure_registry
+    from .registry.failures import ListFormatError
 
     if batch is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", batch):
         fail(f"--batch {batch!r}: expected YYYY-MM")
     try:
         if dry_run:  # a dry run only reads
-            report = add_file(file, batch=batch, dry_run=True, existing=load_filings())
+            report = add_file(file, batch=batch, dry_run=True, existing=FROM_TABLES)
         else:  # a real add rebuilds anyway
             with writing("registry add"):
                 ensure_registry()
-                report = add_file(file, batch=batch, existing=load_filings(), force=force)
+                report = add_file(file, batch=batch, existing=FROM_TABLES, force=force)
     except (AddError, ListFormatError, BuildError, ManifestError) as e:
         fail(str(e))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say whether the list made it in
@@ -513,7 +512,7 @@ def registry_remove(
     from .manifest import ManifestError
     from .registry.add import AddError, remove_source
     from .registry.build import BuildError
-    from .registry.docx_lists import ListFormatError
+    from .registry.failures import ListFormatError
 
     try:
         with writing("registry remove"):

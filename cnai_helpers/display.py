@@ -242,9 +242,24 @@ def _formatter(kind: str, codes: bool = False, decimals: int | None = None) -> C
 
     def cell(v: Any) -> str:
         text = SUP_RE.sub(r"10<sup>\1</sup>", html.escape(fmt_value(v, kind, codes, decimals)))
-        return code_markup(text) if codes else text
+        return break_addresses(code_markup(text) if codes else text)
 
     return cell
+
+
+# a web address written out in a text cell (a filing's document, an example value): one long
+# word that would set its column's width (the data dictionary's examples were 655 px wide)
+ADDRESS_RE = re.compile(r"(?<![\w\"'=])(?:https?://|www\.)[^\s<>\"']+")
+
+
+def break_addresses(text: str) -> str:
+    """An escaped cell text whose written-out web addresses may break after each "/" and before
+    each "?", "&" or "_" (``<wbr>``), so that a table fits its column instead of scrolling."""
+
+    def soft(m: re.Match) -> str:
+        return re.sub(r"(?<=/)(?=[^/])|(?=[?_]|&amp;)", "<wbr>", m.group(0))
+
+    return ADDRESS_RE.sub(soft, text)
 
 
 def table_html(
@@ -355,6 +370,7 @@ def table(
     folded: str | None = None,
     fold_everywhere: bool = False,
     link_text: Mapping[str, str] | None = None,
+    csv_only: Sequence[str] = (),
     **_ignored: Any,
 ) -> _Shown:
     """Display a DataFrame as a formatted, escaped table with an optional caption, and carry the
@@ -368,10 +384,13 @@ def table(
     one-line summary under which the table folds on a narrow screen (open on a wide one), for
     long reference tables that would make a phone's page endless; ``fold_everywhere``: folded
     on a wide screen too (a reference the reader opens when needed); ``link_text``: URL column ->
-    the column holding each link's text (the CSV keeps both)."""
+    the column holding each link's text (the CSV keeps both); ``csv_only``: columns kept in the
+    CSV download but left off the page (sources, tiers, long notes of a table too wide for the
+    column), named under the table ("Also in the data (CSV): source tier, source.")."""
     shown = df.reset_index() if index else df
+    page, caption = csv_only_columns(shown, caption, csv_only, labels)
     body = table_html(
-        shown, caption, kinds=kinds, units=units, labels=labels, codes=codes, link_text=link_text
+        page, caption, kinds=kinds, units=units, labels=labels, codes=codes, link_text=link_text
     )
     if folded:
         summary = CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(folded))
@@ -379,6 +398,26 @@ def table(
         body = f'<details class="cnai-fold{long}"><summary>{summary}</summary>{body}</details>'
     show_html_table(body, shown, caption, name)
     return SHOWN
+
+
+def csv_only_columns(
+    df, caption: str | None, csv_only: Sequence[str], labels: Mapping[str, str] | None = None
+):
+    """(the table without its ``csv_only`` columns, the caption naming them as "Also in the data
+    (CSV): …"): a wide table keeps on the page the columns a reader compares, and its download
+    keeps every column. An unknown column is an error naming it."""
+    extra = [str(c) for c in csv_only]
+    if not extra:
+        return df, caption
+    have = [str(c) for c in df.columns]
+    unknown = [c for c in extra if c not in have]
+    if unknown:
+        raise ValueError(f"table(): csv_only {unknown} not among the columns {have}")
+    names = [(labels or {}).get(c) or human_label(c) for c in extra]
+    names = [n[:1].lower() + n[1:] if re.match(r"[A-Z][a-z]", n) else n for n in names]
+    note = f"Also in the data (CSV): {', '.join(names)}."
+    keep = [c for c in df.columns if str(c) not in extra]
+    return df[keep], f"{caption.rstrip()} {note}" if caption else note
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
@@ -426,12 +465,16 @@ def csv_meta(data, caption: str | None = "", name: str | None = "", figure: bool
 
 
 REFLOW_MIN_COLUMNS = 3  # tables this wide become one card per row on a phone
+# tables this wide get narrower cell padding (class cnai-dense): eleven columns at .7em a side
+# spend 215 px of a 920 px column on padding
+DENSE_MIN_COLUMNS = 9
 
 
 def label_cells(body: str) -> str:
     """Each body cell of the HTML's tables gets ``data-label`` (its column's header text), so
     that on a narrow screen the stylesheet can show a row as a card of "label: value" lines;
-    tables of at least :data:`REFLOW_MIN_COLUMNS` columns get the class ``cnai-reflow``.
+    tables of at least :data:`REFLOW_MIN_COLUMNS` columns get the class ``cnai-reflow``, and of
+    at least :data:`DENSE_MIN_COLUMNS` the class ``cnai-dense`` (narrower padding).
     Cells spanning columns take the header of their first column."""
     from bs4 import BeautifulSoup  # nbconvert's dependency: parses HTML the way a browser would
 
@@ -447,6 +490,8 @@ def label_cells(body: str) -> str:
             labels += [text] * int(th.get("colspan", 1) or 1)
         if len(labels) >= REFLOW_MIN_COLUMNS:
             tab["class"] = [*tab.get("class", []), "cnai-reflow"]
+        if len(labels) >= DENSE_MIN_COLUMNS:
+            tab["class"] = [*tab.get("class", []), "cnai-dense"]
         for body_part in tab.find_all("tbody"):
             for tr in body_part.find_all("tr", recursive=False):
                 col = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class Source:
     title: str | None = None
     announcement_url: str | None = None
     announcement_date: str | None = None
+    upstream_date: str | None = None  # the upstream copy's date (PROVENANCE.md), ISO
     local: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -60,7 +62,7 @@ def source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
         raise ManifestError(f"{where}: source {entry.get('id', '?')!r} lacks {', '.join(missing)}")
     known = {f for f in Source.__dataclass_fields__ if f not in ("extra", "local")}
     kwargs = {
-        k: (str(v) if k in ("batch", "announcement_date") else v)
+        k: (str(v) if k in ("batch", "announcement_date", "upstream_date") else v)
         for k, v in entry.items()
         if k in known
     }
@@ -75,6 +77,11 @@ def source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
         raise ManifestError(f"{where}: source {entry['id']!r}: {', '.join(bad)} must be text")
     for k in ("id", "path", "sha256"):  # YAML reads an unquoted all-digit value as a number
         kwargs[k] = str(kwargs[k])
+    up = kwargs.get("upstream_date")
+    if up is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", up):
+        raise ManifestError(
+            f"{where}: source {entry['id']!r} has upstream_date {up!r}, not a date (YYYY-MM-DD)"
+        )
     extra = {k: v for k, v in entry.items() if k not in known}
     return Source(**kwargs, local=local, extra=extra)
 

@@ -10,7 +10,7 @@ import re
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
-from matplotlib.ticker import Locator
+from matplotlib.ticker import Locator, LogFormatterSciNotation
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -426,12 +426,25 @@ def legends_below(fig, fig_w: float) -> None:
         wrapped = ["\n".join(textwrap.wrap(t, LEGEND_LABEL_CHARS)) or t for t in labels]
         new = fig.legend(handles, wrapped, title=title or None, loc="upper center", frameon=False)
         new._cnai_below = True
+    for leg in [lg for lg in fig.legends if getattr(lg, "_cnai_below", False)]:
+        # moved under the wide chart (keep_legends_off_data): one column of wrapped entries,
+        # or its long entries widen the phone's image and shrink every text in it
+        labels = [t.get_text() for t in leg.get_texts()]
+        wrapped = ["\n".join(textwrap.wrap(t, LEGEND_LABEL_CHARS)) or t for t in labels]
+        if wrapped == labels and leg._ncols == 1:
+            continue
+        handles, title = leg.legend_handles, leg.get_title().get_text()
+        leg.remove()
+        new = fig.legend(handles, wrapped, title=title or None, loc="upper center", frameon=False)
+        new._cnai_below = True
     anchor_legends_below(fig)
 
 
 def anchor_legends_below(fig) -> None:
     """Put the legends :func:`legends_below` moved just under the lowest x label and tick labels
     of the chart (call again after the layout changes: the layout leaves them out)."""
+    if not any(getattr(leg, "_cnai_below", False) for leg in fig.legends):
+        return
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     bottoms = [
@@ -466,7 +479,9 @@ def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dic
         fig.tight_layout()
         thin_clashing_ticks(fig)
         fig.tight_layout()
-        anchor_legends_below(fig)
+        place_point_labels(fig)  # the map is smaller: its labels are placed again
+        place_beside_labels(fig)
+        keep_legends_off_data(fig)  # anchors the legends under the chart too
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
         png = buf.getvalue()
@@ -482,6 +497,8 @@ def phone_rendering(fig, title: str, dpi: int | None = None) -> tuple[bytes, dic
     leg.update(
         title_clashes=title_clashes(fig),
         legend_clashes=legend_clashes(fig),
+        legend_on_data=legend_data_clashes(fig),
+        text_clashes=text_clashes(fig),
         tick_clashes=tick_clashes(fig),
         screen_px=PHONE_SCREEN_PX,
         width=width // 2,
@@ -752,7 +769,11 @@ def finish(
             f"chart {title!r}: bars drawn less than a pixel wide ({'; '.join(thin)}); "
             "a bar width in days on a date axis needs dates of day precision (plotting.batch_dates)"
         )
+    plain_log_axes(fig)
     fig.tight_layout()
+    place_point_labels(fig)  # from the labels' drawn size, in this layout
+    place_beside_labels(fig)
+    keep_legends_off_data(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi * 2, bbox_inches="tight")
     axes = describe_axes(fig)
@@ -761,6 +782,8 @@ def finish(
     legible = legibility(fig, width_px=width / 2, dpi=dpi)  # the page shows it half size
     legible["title_clashes"] = title_clashes(fig)
     legible["legend_clashes"] = legend_clashes(fig)
+    legible["legend_on_data"] = legend_data_clashes(fig)
+    legible["text_clashes"] = text_clashes(fig)
     phone_png, phone = phone_rendering(fig, title, dpi)  # what a phone shows instead
     plt.close(fig)
     text = alt or (f"Chart: {title}" + (f" ({key})" if key else ""))
@@ -776,3 +799,381 @@ def finish(
     }
     display(bundle, metadata=meta, raw=True)
     display(caption(f"Source: {source}"))
+
+
+# ---- what a chart draws over its data: legends, value labels, point labels ----
+
+LEGEND_LOCS = (
+    "upper left",
+    "upper right",
+    "lower right",
+    "lower left",
+    "upper center",
+    "lower center",
+    "center left",
+    "center right",
+)
+
+
+def _segments_px(xy, n: int = 24):
+    """Points along a polyline (display px), ``n`` per segment: a line crossing a box between
+    two of its markers still touches it."""
+    import numpy as np
+
+    xy = np.asarray(xy, dtype=float)
+    xy = xy[np.isfinite(xy).all(axis=1)] if xy.size else xy.reshape(0, 2)
+    if len(xy) < 2:
+        return xy
+    t = np.linspace(0, 1, n, endpoint=False)[:, None, None]
+    pts = xy[:-1][None] + t * (xy[1:] - xy[:-1])[None]
+    return np.vstack([pts.reshape(-1, 2), xy[-1:]])
+
+
+def data_marks(fig) -> tuple:
+    """What a chart plots, in display px: (points, boxes). Points: lines' vertices and the
+    points along their segments (a line without a line style: its markers), scatter points,
+    error bars' lines; boxes: the bars (histograms included). Reference lines across the axes
+    (axvline, axhline), shaded spans (the claim's band), images and map polygons are not data
+    points here. Call after the figure is drawn."""
+    import numpy as np
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.container import BarContainer
+
+    points, boxes = [], []
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison and not ax.collections:
+            continue
+        for line in ax.lines:
+            if not line.get_visible() or line.get_transform() != ax.transData:
+                continue  # axvline/axhline: drawn in axes coordinates on one side
+            xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+            drawn_line = line.get_linestyle() not in ("None", "none", "", " ")
+            points.append(_segments_px(xy) if drawn_line else xy)
+        for c in ax.collections:
+            if not c.get_visible():
+                continue
+            if isinstance(c, PathCollection) and len(c.get_offsets()):
+                points.append(c.get_offset_transform().transform(c.get_offsets()))
+            elif isinstance(c, LineCollection):  # error bars
+                for seg in c.get_segments():
+                    if len(seg):
+                        points.append(_segments_px(c.get_transform().transform(seg), 8))
+        for group in ax.containers:
+            if isinstance(group, BarContainer):
+                for bar in group:
+                    box = bar.get_window_extent(renderer)
+                    if bar.get_visible() and box.width >= 0.5 and box.height >= 0.5:
+                        boxes.append(box)
+    pts = np.vstack([p for p in points if len(p)]) if any(len(p) for p in points) else None
+    return pts, boxes
+
+
+def _box_on_marks(box, pts, boxes, pad: float = 1.0) -> int:
+    """How many plotted points lie in ``box`` (padded) plus how many bars it overlaps."""
+    n = 0
+    if pts is not None and len(pts):
+        n += int(
+            (
+                (pts[:, 0] >= box.x0 - pad)
+                & (pts[:, 0] <= box.x1 + pad)
+                & (pts[:, 1] >= box.y0 - pad)
+                & (pts[:, 1] <= box.y1 + pad)
+            ).sum()
+        )
+    n += sum(box.overlaps(b) for b in boxes)
+    return n
+
+
+def legend_data_clashes(fig) -> list[str]:
+    """Legends drawn over plotted data (points, lines, bars: :func:`data_marks`): each as
+    "legend of axes N over M points or bars". Call after the figure is laid out."""
+    legends = [(f"axes {i + 1}", ax.get_legend()) for i, ax in enumerate(fig.axes)]
+    legends += [("the figure", leg) for leg in fig.legends]
+    if not any(leg is not None and leg.get_visible() for _, leg in legends):
+        return []
+    renderer = fig.canvas.get_renderer()
+    pts, boxes = data_marks(fig)
+    out = []
+    for where, leg in legends:
+        if leg is None or not leg.get_visible():
+            continue
+        n = _box_on_marks(leg.get_window_extent(renderer), pts, boxes)
+        if n:
+            out.append(f"legend of {where} over {n} points or bars")
+    return out
+
+
+def keep_legends_off_data(fig) -> None:
+    """A legend inside the axes that covers plotted data moves to the first corner or side of
+    the axes where it covers none; where every place does, it goes under the chart (one
+    column, or two when that fits the chart's width), as :func:`legends_below` does on a
+    phone. Legends placed outside the axes by hand are left alone. (A legend's box follows
+    its place without drawing the figure: only the figure's layout must be current.)"""
+    inside = [
+        ax
+        for ax in fig.axes
+        if ax.get_legend() is not None
+        and ax.get_legend().get_visible()
+        and getattr(ax.get_legend(), "_bbox_to_anchor", None) is None
+    ]
+    if not inside:
+        anchor_legends_below(fig)
+        return
+    fig.canvas.draw()  # once: the axes' places (a map's aspect) are set when drawn
+    renderer = fig.canvas.get_renderer()
+    pts, boxes = data_marks(fig)
+    for ax in inside:
+        leg = ax.get_legend()
+        if leg is None or not leg.get_visible():
+            continue
+        if getattr(leg, "_bbox_to_anchor", None) is not None:  # placed by hand (under the axis)
+            continue
+        if not _box_on_marks(leg.get_window_extent(renderer), pts, boxes):
+            continue
+        placed = False
+        for loc in LEGEND_LOCS:
+            leg.set_loc(loc)
+            if not _box_on_marks(leg.get_window_extent(renderer), pts, boxes):
+                placed = True
+                break
+        if placed:
+            continue
+        handles, labels = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
+        title = leg.get_title().get_text()
+        leg.remove()
+        new = fig.legend(
+            handles, labels, title=title or None, loc="upper center", frameon=False, ncol=2
+        )
+        if new.get_window_extent(renderer).width > fig.bbox.width:
+            new.remove()
+            new = fig.legend(
+                handles, labels, title=title or None, loc="upper center", frameon=False
+            )
+        new._cnai_below = True
+    anchor_legends_below(fig)
+
+
+def _plain_number(x: float) -> str:
+    return f"{x:,.0f}" if x >= 1 and float(x).is_integer() else f"{x:g}"
+
+
+class PlainLogFormatter(LogFormatterSciNotation):
+    """A log axis's labels as plain numbers (10, 100, 1,000; 0.5) where matplotlib writes 10¹,
+    10², 10³: the same ticks the default labels, written as the tables write numbers."""
+
+    def __call__(self, x, pos=None):
+        return _plain_number(x) if super().__call__(x, pos) else ""
+
+
+PLAIN_LOG_RANGE = (1e-3, 1e6)  # a log axis within this range reads as plain numbers
+
+
+def plain_log_axes(fig) -> None:
+    """Log axes labelled by matplotlib's default (10¹, 10², 10³) within
+    :data:`PLAIN_LOG_RANGE` are labelled in plain numbers (10, 100, 1,000), as a reader reads
+    counts and prices; wider ranges (training compute in FLOP) keep their powers of ten."""
+    for ax in fig.axes:
+        for name in ("x", "y"):
+            axis = ax.xaxis if name == "x" else ax.yaxis
+            if axis.get_scale() != "log":
+                continue
+            lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+            if lo < PLAIN_LOG_RANGE[0] or hi > PLAIN_LOG_RANGE[1]:
+                continue
+            for which in ("major", "minor"):
+                fmt = axis.get_major_formatter() if which == "major" else axis.get_minor_formatter()
+                if type(fmt) is LogFormatterSciNotation:
+                    plain = PlainLogFormatter(
+                        base=fmt._base,
+                        labelOnlyBase=fmt.labelOnlyBase,
+                        minor_thresholds=fmt.minor_thresholds,
+                        linthresh=fmt._linthresh,
+                    )
+                    (axis.set_major_formatter if which == "major" else axis.set_minor_formatter)(
+                        plain
+                    )
+
+
+def label_beside(ax, text: str, y: float, start: float, end: float, avoid=(), pad_pt=4, **kw):
+    """A value label on a row of a horizontal chart (a bar from ``start`` to ``end``, or an
+    interval), placed where it covers neither the row's mark nor a shaded span of ``avoid``
+    ((low, high) in data units, e.g. the claim's band): right of the mark, else right of the
+    span it would touch, else left of the mark or of that span, inside the axes; if nowhere,
+    above the mark. Placed again each time the chart is laid out (:func:`place_beside_labels`,
+    called by :func:`finish`: the axis limits and the phone's width change where it fits).
+    Returns the annotation."""
+    t = ax.annotate(text, (end, y), xytext=(pad_pt, 0), textcoords="offset points",
+                    ha="left", va="center", **kw)  # fmt: skip
+    spans = [tuple(sorted(s)) for s in avoid if s is not None and None not in s]
+    t._cnai_beside = {"y": y, "start": start, "end": end, "spans": spans, "pad": pad_pt}
+    return t
+
+
+def _place_beside(t, renderer) -> None:
+    ax, info = t.axes, t._cnai_beside
+    y, start, end, spans, pad = (info[k] for k in ("y", "start", "end", "spans", "pad"))
+    axes_box = ax.get_window_extent(renderer)
+    to_px = ax.transData.transform
+
+    def clear(box) -> bool:
+        if box.x0 < axes_box.x0 or box.x1 > axes_box.x1:
+            return False
+        for lo, hi in spans:
+            a, b = sorted((to_px((lo, y))[0], to_px((hi, y))[0]))
+            if box.x0 < b and box.x1 > a:
+                return False
+        m0, m1 = sorted((to_px((start, y))[0], to_px((end, y))[0]))
+        return not (box.x0 < m1 - 0.5 and box.x1 > m0 + 0.5)
+
+    right = sorted({end, *(hi for lo, hi in spans if hi >= end)})
+    left = sorted({start, *(lo for lo, hi in spans if lo <= start)}, reverse=True)
+    for x, ha, dx in [*((e, "left", pad) for e in right), *((e, "right", -pad) for e in left)]:
+        t.xy, t.xyann = (x, y), (dx, 0)
+        t.set_ha(ha)
+        t.set_va("center")
+        if clear(_text_box(t, renderer)):
+            return
+    t.xy, t.xyann = ((start + end) / 2, y), (0, 7)  # nowhere beside: above the mark
+    t.set_ha("center")
+    t.set_va("bottom")
+
+
+def place_beside_labels(fig) -> None:
+    """Place every :func:`label_beside` label of the figure for its current layout."""
+    if not any(getattr(t, "_cnai_beside", None) for ax in fig.axes for t in ax.texts):
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        for t in ax.texts:
+            if getattr(t, "_cnai_beside", None):
+                _place_beside(t, renderer)
+
+
+def _text_box(t, renderer):
+    """The drawn box of a text or of an annotation's text alone (an annotation's own window
+    extent includes its leader line, which reaches its point)."""
+    from matplotlib.text import Annotation, Text
+
+    if isinstance(t, Annotation):
+        t.update_positions(renderer)
+        return Text.get_window_extent(t, renderer)
+    return t.get_window_extent(renderer)
+
+
+def text_clashes(fig) -> list[str]:
+    """Texts inside an axes (value labels, point labels, annotations) drawn over one another:
+    each pair as "'Shenzhen' over 'Guangzhou'". Call after the figure is laid out."""
+    if not any(len(ax.texts) > 1 for ax in fig.axes):
+        return []
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        texts = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+        boxes = [_text_box(t, renderer) for t in texts]
+        for i in range(len(texts)):
+            for j in range(i + 1, len(texts)):
+                if boxes[i].overlaps(boxes[j]):
+                    out.append(f"{texts[i].get_text()!r} over {texts[j].get_text()!r}")
+    return out
+
+
+# label positions tried in turn (dx, dy in points, horizontal and vertical alignment): the four
+# corners close to the point, then the same corners further out (with a leader line)
+LABEL_SIDES = tuple(
+    (sx * d, sy * d, "left" if sx > 0 else "right", "bottom" if sy > 0 else "top")
+    for d in (5, 18, 32)
+    for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1))
+) + tuple(
+    (sx * d, sy * d, {1: "left", -1: "right", 0: "center"}[sx],
+     {1: "bottom", -1: "top", 0: "center"}[sy])
+    for d in (8, 30, 50)
+    for sx, sy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+)  # fmt: skip
+NEAR_PT = 10  # a label this close to its point (points) needs no leader line
+
+
+def label_points(ax, xs, ys, texts, **kw) -> list:
+    """Labels of points (cities on a map), most important first, that :func:`place_point_labels`
+    keeps apart from each other and from the labelled points, using their drawn size, each time
+    the chart is laid out (the wide and the phone rendering differ). Returns the annotations."""
+    out = []
+    for x, y, text in zip(xs, ys, texts, strict=True):
+        a = ax.annotate(
+            str(text),
+            (x, y),
+            xytext=LABEL_SIDES[0][:2],
+            textcoords="offset points",
+            ha=LABEL_SIDES[0][2],
+            va=LABEL_SIDES[0][3],
+            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.3"},
+            **kw,
+        )
+        a._cnai_point_label = True
+        out.append(a)
+    place_point_labels(ax.figure)
+    return out
+
+
+def place_point_labels(fig) -> None:
+    """Each point label (:func:`label_points`) in turn takes the first of :data:`LABEL_SIDES`
+    whose drawn box, inside the axes, clears the labels placed before it and every labelled
+    point, and is nearer its own point than any other labelled point (Shenzhen's label must
+    not sit by Guangzhou); if none does, the side that costs least. A leader line is drawn
+    only for a label set further off than :data:`NEAR_PT`."""
+    if not any(getattr(t, "_cnai_point_label", False) for ax in fig.axes for t in ax.texts):
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if getattr(t, "_cnai_point_label", False)]
+        if not labels:
+            continue
+        anchors = [ax.transData.transform(t.xy) for t in labels]
+        inside = ax.get_window_extent(renderer)
+        placed = []
+
+        def nearer_other(box, own, anchors=anchors) -> bool:  # it reads as another point's
+            def dist(p):
+                dx = max(box.x0 - p[0], 0, p[0] - box.x1)
+                dy = max(box.y0 - p[1], 0, p[1] - box.y1)
+                return math.hypot(dx, dy)
+
+            return any(dist(a) + 1 < dist(own) for a in anchors if a is not own)
+
+        def overlap(box, own, placed=placed, anchors=anchors, inside=inside):
+            # labels over labels first, then over points, then a label nearer another point
+            area = 100 * box.height * nearer_other(box, own)
+            area += 20 * sum(
+                max(0, min(box.x1, b.x1) - max(box.x0, b.x0))
+                * max(0, min(box.y1, b.y1) - max(box.y0, b.y0))
+                for b in placed
+            )
+            area += 2000 * sum(box.x0 - 2 < x < box.x1 + 2 and box.y0 - 2 < y < box.y1 + 2
+                              for x, y in anchors)  # fmt: skip
+            out_x = max(0, inside.x0 - box.x0) + max(0, box.x1 - inside.x1)
+            out_y = max(0, inside.y0 - box.y0) + max(0, box.y1 - inside.y1)
+            return area + 50 * (out_x + out_y) * box.height
+
+        own_of = {id(t): a for t, a in zip(labels, anchors, strict=True)}
+        for t in labels * 3:  # in turn, then twice more against all the others
+            if len(placed) >= len(labels):
+                placed.pop(0)  # this label's own box from the round before
+            best, best_cost = LABEL_SIDES[0], None
+            for side in LABEL_SIDES:
+                t.xyann = side[:2]
+                t.set_ha(side[2])
+                t.set_va(side[3])
+                cost = overlap(_text_box(t, renderer), own_of[id(t)])
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = side, cost
+                if cost == 0:
+                    break
+            t.xyann = best[:2]
+            t.set_ha(best[2])
+            t.set_va(best[3])
+            if t.arrow_patch is not None:
+                t.arrow_patch.set_visible(max(abs(best[0]), abs(best[1])) > NEAR_PT)
+            placed.append(_text_box(t, renderer))

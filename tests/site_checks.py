@@ -122,3 +122,23 @@ def prose_leaks(soup) -> list[str]:
     out += [f"internal wording {m.group(0)!r}" for m in INTERNAL_RE.finditer(text)]
     out += [f"missing value {m.group(0)!r}" for m in NAN_RE.finditer(text)]
     return out
+
+
+# a table box whose table is wider than the box (the reader must scroll sideways in it), with
+# every fold opened first (a folded table is read opened): "Header 1|Header 2|… (1,689 px in 920)"
+WIDE_TABLES_JS = """() => {
+  document.querySelectorAll("main details").forEach(d => { d.open = true; });
+  return Array.from(document.querySelectorAll("main .cnai-table-wrap"))
+    .filter(box => box.clientWidth > 0 && box.scrollWidth > box.clientWidth + 1)
+    .map(box => {
+      const heads = Array.from(box.querySelectorAll("thead th")).map(h => h.textContent.trim());
+      return heads.slice(0, 4).join("|") + (heads.length > 4 ? "|…" : "")
+        + ` (${box.scrollWidth} px in ${box.clientWidth})`;
+    });
+}"""
+
+
+def wide_tables(page) -> list[str]:
+    """The tables of a page's main column that need sideways scrolling in their box, each as its
+    first headers and its width in the box's ("Run|Chip|… (1,689 px in 920)"); folds opened."""
+    return page.evaluate(WIDE_TABLES_JS)

@@ -377,7 +377,7 @@ def test_site_search_finds_a_filer_by_part_of_its_name(served, browser, query):
 @pytest.mark.mirror
 def test_a_filer_page_shows_its_hand_labels_and_how_much_has_a_known_sector(built, filings):
     """Tencent's page (a reader found 腾讯会议虚拟背景算法 called tourism by the rules and 10 of 38
-    filings unclassified): the hand label is shown and marked, the rules' call is the cell's
+    filings unclassified): the coder's label is shown and marked, the rules' call is the cell's
     tooltip, and the sector line says how many filings have a known sector, from the data."""
     from cnai_helpers import curated
     from cnai_helpers.formatting import fmt
@@ -391,7 +391,7 @@ def test_a_filer_page_shows_its_hand_labels_and_how_much_has_a_known_sector(buil
     line = soup.select_one("#filer-sectors").get_text(" ", strip=True)
     want = f"Sector known for {fmt(cov['share'], 'share')} of these filings ({cov['known']} of {len(mine)})"
     assert want in line, line
-    assert f"{cov['hand']} hand-labelled" in line and cov["hand"] == len(mine) > 30
+    assert f"{cov['hand']} coder-labelled" in line and cov["hand"] == len(mine) > 30
     top = shown["sector_shown"].value_counts().index[0]
     assert line.startswith(value_label(top)), line  # the mix leads with the largest sector
     cells = {
@@ -399,7 +399,7 @@ def test_a_filer_page_shows_its_hand_labels_and_how_much_has_a_known_sector(buil
         for tr in soup.select("#filer-filings tbody tr")
     }
     meeting = cells["腾讯会议虚拟背景算法"]
-    assert meeting.get_text(" ", strip=True) == "Cross-sector (hand-labelled)"
+    assert meeting.get_text(" ", strip=True) == "Cross-sector (coder-labelled)"
     assert meeting["title"] == "The rules' call: Tourism & hospitality"
     assert not any(c.get_text(strip=True).startswith("Unclassified") for c in cells.values())
 
@@ -419,7 +419,7 @@ def test_the_explorer_marks_hand_labels_says_sector_coverage_and_keeps_the_rules
     )
     assert page.inner_text("#cnai-sector-known") == (
         f"Sector known for {100 * cov['share']:.1f}% of these filings ({cov['known']:,} of "
-        f"{cov['n']:,}; {cov['hand']:,} hand-labelled)"
+        f"{cov['n']:,}; {cov['hand']:,} coder-labelled)"
     )
     for query, shown, rules in (
         ("腾讯会议虚拟背景", "Cross-sector", "tourism_hospitality"),
@@ -428,13 +428,13 @@ def test_the_explorer_marks_hand_labels_says_sector_coverage_and_keeps_the_rules
     ):
         page.evaluate("q => window.cnaiExplorer.apply(q)", {"q": query})
         cell = page.locator('#filings td[data-label="Sector"]').first
-        assert cell.inner_text() == f"{shown} (hand-labelled)", query
+        assert cell.inner_text() == f"{shown} (coder-labelled)", query
         assert page.inner_text("#cnai-sector-known").startswith(
-            "Sector known for 100.0% of these filings (1 of 1; 1 hand-labelled)"
+            "Sector known for 100.0% of these filings (1 of 1; 1 coder-labelled)"
         ), query
         text = page.evaluate("() => window.cnaiExplorer.selectionCsv()")
         (row,) = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-        assert row["sector_source"] == "hand label, top filers", row
+        assert row["sector_source"] == "coder's label, top filers", row
         assert row["sector_by_rules"] == rules and row["sector"] != rules, row
     assert not errors, errors
     page.close()

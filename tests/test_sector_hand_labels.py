@@ -1,4 +1,4 @@
-"""The largest filers' sector hand labels (data/curated/sector_hand_labels.csv): read and checked
+"""The largest filers' sector coders' labels (data/curated/sector_hand_labels.csv): read and checked
 row by row with errors naming file, line and problem; shown on the filer pages and in the
 explorer beside the rules' call, never used by the who-files estimates; and the rules' agreement
 with them (an extra, non-random check). Tiny fixtures written here; the real table is checked
@@ -134,12 +134,12 @@ def test_the_rules_agreement_counts_unclassified_as_a_disagreement_and_leaves_un
     assert row["agreement"] == pytest.approx(1 / 3)
     assert row["rules' precision"] == pytest.approx(1 / 2)
     assert row["rules unclassified"] == pytest.approx(1 / 3)
-    pairs = set(zip(conf["hand label"], conf["rules' call"], strict=True))
+    pairs = set(zip(conf["coder's label"], conf["rules' call"], strict=True))
     assert pairs == {
         ("cross_sector", "tourism_hospitality"),
         ("media_entertainment", "unclassified"),
     }
-    # an unknown hand label is not counted against the rules
+    # an unknown coder's label is not counted against the rules
     d2 = ev.hand_labelled_filings(
         pd.DataFrame([label("C-0003", "unknown", sector_confidence="low", note="bare brand")]),
         filings_frame(),
@@ -173,7 +173,7 @@ def test_pages_show_the_hand_label_marked_and_keep_the_rules_call():
     assert list(f["sector"]) == ["tourism_hospitality", "legal", "unclassified"]
     cov = explorer.sector_coverage(shown)
     assert (cov["n"], cov["known"], cov["hand"]) == (3, 2, 3)
-    # without hand labels: the core tables' sector, and nothing marked but the evaluation label
+    # without coders' labels: the core tables' sector, and nothing marked but the evaluation label
     plain = explorer.sectors_shown(f)
     assert list(plain["sector_shown"]) == list(f["sector"])
     assert explorer.sector_coverage(plain) == {"n": 3, "known": 2, "share": 2 / 3, "hand": 1}

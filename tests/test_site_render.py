@@ -490,8 +490,56 @@ def test_data_as_of_names_the_registries_a_report_reads():
         == "Deep synthesis: latest list March 2026, published 12 March 2026"
     )
     assert as_of_text(currency["genai_filings"]) == (
-        "Generative-AI filings: latest list August 2026 (its publication date is not in the files)"
+        "Generative-AI filings: latest list August 2026 (listed by month; the CAC gives no day)"
     )
+    month_only = {**currency["deep_synthesis"], "date": "2026-05", "upstream_date": "2026-05-07"}
+    assert as_of_text(month_only) == (
+        "Deep synthesis: latest list March 2026, published in May 2026 (the CAC gives the month,"
+        " not the day)"
+    )
+
+
+def test_sources_last_checked_gives_each_upstream_copys_date_newest_first():
+    """The index says how current the sources are: the date of each upstream copy the raw
+    files were taken from (the manifest's upstream_date, from the mirror's provenance), with
+    what it holds and where; a source whose provenance gives no date is never given one."""
+    from cnai_helpers.manifest import ManifestError, Source, source_from_dict
+    from cnai_helpers.reports.currency import sources_checked_text
+
+    def src(i, fmt, url, date=None):
+        return Source(id=i, format=fmt, path=i, url=url, sha256="0" * 64, size=1, publisher="p",
+                      licence="l", citation="c", upstream_date=date)  # fmt: skip
+
+    gh = "https://raw.githubusercontent.com/{}/{}/" + "a" * 40 + "/f"
+    text = sources_checked_text([
+        src("d1", "cac_docx", gh.format("clearplain", "algorithm-filing-query"), "2026-05-07"),
+        src("g", "genai_json", gh.format("chenluo951-oss", "lawdatify-site"), "2026-09-15"),
+        src("c", "cac_cancel_json", gh.format("chenluo951-oss", "lawdatify-site"), "2026-09-15"),
+        src("e", "epoch_csv", gh.format("epoch-research", "china-ai-trends")),
+    ])  # fmt: skip
+    assert text == (
+        "Sources last checked (the date of the copy used): 15 September 2026 (generative-AI"
+        " lists and cancellation notices, copy in lawdatify-site); 7 May 2026 (the CAC's Word"
+        " lists, copy in algorithm-filing-query); Epoch AI data in china-ai-trends: undated."
+    )
+    assert sources_checked_text([src("e", "epoch_csv", gh.format("a", "b"))]) == ""
+    entry = {"id": "x", "format": "f", "path": "p", "url": "u", "sha256": "0", "size": 1,
+             "publisher": "p", "licence": "l", "citation": "c", "upstream_date": "May 2026"}  # fmt: skip
+    with pytest.raises(ManifestError, match="'x' has upstream_date 'May 2026', not a date"):
+        source_from_dict(entry, "sources.yaml")
+
+
+@pytest.mark.mirror
+def test_the_generative_ai_copys_date_is_the_one_its_file_gives(real_raw):
+    """The manifest's upstream_date of the compiled generative-AI lists is the compiler's own
+    "updated" date inside the file (not a date typed from memory)."""
+    import json
+
+    from cnai_helpers.manifest import load_manifest
+
+    src = next(s for s in load_manifest(include_local=False) if s.id == "cac_genai_filing")
+    meta = json.loads(src.raw_path(real_raw).read_text("utf-8"))["meta"]
+    assert src.upstream_date == meta["updated"]
 
 
 def test_palette_gives_each_name_one_colour_and_claim_differs_from_estimate():
@@ -1467,3 +1515,183 @@ def test_the_sites_citation_cff_carries_its_data_version_commit_date_and_address
     assert set(cff["license"]) == {"MIT", "CC-BY-4.0"}
     with_url = site_cff(text, version, git, "2026-12-06", {"base_url": "https://x.org/c/"})
     assert yaml.safe_load(with_url)["url"] == "https://x.org/c/"
+
+
+def test_a_wide_tables_csv_only_columns_leave_the_page_but_stay_in_its_download(monkeypatch):
+    """csv_only: the page shows the columns a reader compares and says which others the CSV
+    has; the download keeps every column; an unknown column is refused by name."""
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda b, **k: shown.append(b))
+    df = pd.DataFrame({"run": ["DeepSeek-V3"], "utilisation": [0.346], "source_tier": ["paper"],
+                       "source_url": ["https://arxiv.org/abs/2412.19437"]})  # fmt: skip
+    disp.table(
+        df,
+        "Published runs.",
+        kinds={"utilisation": "share"},
+        csv_only=["source_tier", "source_url"],
+    )
+    page, meta = shown[0]["text/html"], shown[0][disp.TABLE_MIME]
+    assert "arxiv" not in page and "<th>Source tier</th>" not in page and "34.6%" in page
+    assert "Published runs. Also in the data (CSV): source tier, source URL." in page
+    assert meta["columns"] == ["run", "utilisation", "source_tier", "source_url"]
+    assert "https://arxiv.org/abs/2412.19437" in meta["csv"]
+    with pytest.raises(ValueError, match=r"csv_only \['notes'\] not among the columns"):
+        disp.table(df, csv_only=["notes"])
+
+
+def test_a_written_out_address_in_a_text_cell_may_break_at_its_slashes():
+    out = disp.table_html(pd.DataFrame({"filing": [
+        "HKEX pack (https://www1.hkexnews.hk/app/sehk/2025/107977/sehk25121901699_c.pdf)"]}))  # fmt: skip
+    assert "hkexnews.hk/<wbr>app/<wbr>sehk/<wbr>2025/" in out and "<wbr>_c.pdf" in out
+    assert "HKEX pack (" in out  # the words around it untouched
+    linked = disp.table_html(
+        pd.DataFrame({"u": ["https://www.cac.gov.cn/a/b"]}), kinds={"u": "url"}
+    )
+    assert '<a href="https://www.cac.gov.cn/a/b"' in linked and "<wbr>" not in linked
+
+
+def _chart_meta(draw) -> dict:
+    """All the metadata ``finish`` keeps with a chart drawn by ``draw(fig, ax)``: axes, the
+    wide rendering's legibility and clashes, the phone rendering's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    shown = []
+    orig = IPython.display.display
+    IPython.display.display = lambda *a, **k: shown.append(k.get("metadata") or {})
+    try:
+        plotting.set_theme()
+        fig, ax = plt.subplots()
+        draw(fig, ax)
+        plotting.finish(fig, "t", "s")
+    finally:
+        IPython.display.display = orig
+    return next(m for m in shown if "cnai_axes" in m)
+
+
+def _crowded(fig, ax):
+    """Five rising lines and one falling line: every corner of the axes holds data."""
+    x = np.linspace(0, 10, 30)
+    for k in range(5):
+        ax.plot(x, np.exp(x / (k + 1)) * (k + 1), marker="o", label=f"a long registry name {k}")
+    ax.plot([0, 10], [1e4, 1], marker="o", label="falling")
+    ax.set_yscale("log")
+    ax.set_ylabel("cumulative filings")
+    ax.legend(loc="upper left")
+
+
+def test_a_legend_over_the_data_moves_off_it_on_the_page_and_on_the_phone():
+    """Reader 5: the cumulative-filings legend hid the 2024-25 points. The check sees a legend
+    over plotted points; finish() moves it to a clear corner or under the chart, so neither
+    rendering has one left."""
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    fig, ax = plt.subplots()
+    _crowded(fig, ax)
+    fig.canvas.draw()
+    assert plotting.legend_data_clashes(fig)  # the check can fail
+    plt.close(fig)
+    meta = _chart_meta(_crowded)
+    assert meta["cnai_legibility"]["legend_on_data"] == []
+    assert meta["cnai_phone"]["legend_on_data"] == []
+    assert meta["cnai_axes"][0]["legend"]  # the legend is still there (under the chart)
+
+
+def test_a_log_axis_of_counts_reads_in_plain_numbers_and_flop_keeps_powers():
+    """10, 100, 1,000 as the tables write them, not 10¹, 10², 10³; an axis of training compute
+    (10²⁰ to 10²⁵ FLOP) keeps its powers of ten."""
+    counts = _chart_meta(_crowded)["cnai_axes"][0]["y"]["ticks"]
+    assert {"10", "100", "1,000"} <= set(counts) and not any("^" in t for t in counts)
+
+    def flop(fig, ax):
+        ax.plot([2016, 2025], [1e20, 5e25])
+        ax.set_yscale("log")
+
+    ticks = _chart_meta(flop)["cnai_axes"][0]["y"]["ticks"]
+    assert ticks and all("10^" in t for t in ticks)
+
+
+def test_a_value_label_sits_beside_the_claims_band_not_on_it():
+    """Reader 5: "79.0%" and "60.6%: supported" were printed on the claim's band. A label
+    that would touch the band goes past it (or before the mark); it never covers its bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    fig, ax = plt.subplots(figsize=(6.2, 3))
+    values = [0.79, 0.3, 0.77]
+    ax.barh(["a", "b", "c"], values)
+    ax.axvspan(0.75, 0.8, alpha=0.12)
+    labels = [
+        plotting.label_beside(ax, f"{v:.1%}", y, 0, v, avoid=[(0.75, 0.8)])
+        for y, v in enumerate(values)
+    ]
+    ax.set_xlim(0, 1)  # limits set after the labels: they are placed again in the layout
+    plotting.place_beside_labels(fig)
+    renderer = fig.canvas.get_renderer()
+    band = sorted(ax.transData.transform([(0.75, 0), (0.8, 0)])[:, 0])
+    for t, v in zip(labels, values, strict=True):
+        box = t.get_window_extent(renderer)
+        assert box.x1 <= band[0] or box.x0 >= band[1], t.get_text()
+        assert box.x0 >= ax.transData.transform((v, 0))[0], t.get_text()  # not on its bar
+    plt.close(fig)
+
+
+def test_city_labels_on_a_map_are_kept_apart_as_drawn_on_both_renderings():
+    """Reader 5: Shenzhen/Guangzhou and Wuhan/Suzhou overlapped on the map. Labels placed
+    from their drawn size, again on the phone's smaller map, do not overlap."""
+    cities = {"Shenzhen": (114.06, 22.54), "Guangzhou": (113.26, 23.13), "Wuhan": (114.3, 30.6),
+              "Suzhou": (120.6, 31.3), "Shanghai": (121.47, 31.23), "Hangzhou": (120.15, 30.28),
+              "Beijing": (116.4, 39.9), "Chengdu": (104.07, 30.67)}  # fmt: skip
+
+    def draw(fig, ax):
+        from cnai_helpers import plotting
+
+        ax.set_xlim(73, 136)
+        ax.set_ylim(17, 54)
+        ax.set_aspect(1.2)
+        xs, ys = zip(*cities.values(), strict=True)
+        ax.scatter(xs, ys)
+        plotting.label_points(ax, xs, ys, list(cities), fontsize=plotting.SMALL_PT)
+
+    meta = _chart_meta(draw)
+    assert meta["cnai_legibility"]["text_clashes"] == []
+    assert meta["cnai_phone"]["text_clashes"] == []
+
+
+def test_a_legend_moved_under_the_wide_chart_is_wrapped_again_on_the_phone():
+    """A long legend moved under the wide chart (it covered the Lorenz curve's diagonal) kept
+    its one-line entries on the phone, widening the image: its digits fell to 9.0 px."""
+    from cnai_helpers.plotting import DISPLAY_DPI, MIN_PHONE_CAP_PX, PHONE_FIGWIDTH
+
+    def lorenz(fig, ax):
+        fig.set_size_inches(6.2, 5.5)
+        x = np.linspace(0, 1, 32)
+        ax.plot(x, x**6, marker="o", ms=3, label="Deep synthesis (深度合成) (Gini 0.77)")
+        ax.plot(
+            x,
+            x**0.2,  # the upper left holds data too: the legend goes under the chart
+            marker="o",
+            ms=3,
+            label="Generative-AI filings (生成式人工智能 备案) (Gini 0.77)",
+        )
+        ax.plot([0, 1], [0, 1], ls=":", label="equal spread")
+        ax.set_ylabel("share of filings")
+        ax.legend()
+
+    meta = _chart_meta(lorenz)
+    assert meta["cnai_legibility"]["legend_on_data"] == []
+    # its image no wider than the phone's figure (512 px with the one-line entries: 9.0 px
+    # digits, which the browser measured at just under 9)
+    assert meta["cnai_phone"]["width"] <= PHONE_FIGWIDTH * DISPLAY_DPI + 5
+    assert meta["cnai_phone"]["min_cap_px_at_phone"] >= MIN_PHONE_CAP_PX

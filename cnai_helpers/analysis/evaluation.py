@@ -661,11 +661,11 @@ def low_confidence_private(d: pd.DataFrame, registry: str) -> int:
     return int(((g["org_type"] == "private") & (g["org_type_confidence"] == "low")).sum())
 
 
-# ------------------------------------------------------------------ the top filers' hand labels
+# ------------------------------------------------------------------ the top filers' coders' labels
 
 
 def hand_labelled_filings(hand: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
-    """The hand-labelled filings of data/curated/sector_hand_labels.csv (``hand``) joined to the
+    """The coder-labelled filings of data/curated/sector_hand_labels.csv (``hand``) joined to the
     filings (their texts), with the rules' call as ``pred_sector`` (the frozen rules on the
     name, product and purpose, whatever the core tables show). A label whose filing is not in
     ``filings`` raises EvaluationError naming its line."""
@@ -687,11 +687,11 @@ def hand_labelled_filings(hand: pd.DataFrame, filings: pd.DataFrame) -> pd.DataF
 
 
 def hand_label_agreement(d: pd.DataFrame, top: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rules against the top filers' hand labels (``d``: :func:`hand_labelled_filings`):
+    """The rules against the top filers' coders' labels (``d``: :func:`hand_labelled_filings`):
     per registry and overall, the labelled filings, those with a known label, the share where
     the rules give the same sector (``unclassified`` counts as a disagreement), the share the
     rules leave unclassified and the rules' precision (same sector / filings they assign one);
-    and the ``top`` most frequent disagreements (hand label, rules' call, filings). Not a random
+    and the ``top`` most frequent disagreements (coder's label, rules' call, filings). Not a random
     sample: an extra check beside the held-out evaluation, never a substitute for it."""
     rows = []
     for reg, g in [*d.groupby("registry", sort=True), ("all", d)]:
@@ -715,7 +715,7 @@ def hand_label_agreement(d: pd.DataFrame, top: int = 8) -> tuple[pd.DataFrame, p
         .reset_index()
         .sort_values(["filings", "sector", "pred_sector"], ascending=[False, True, True])
         .head(top)
-        .rename(columns={"sector": "hand label", "pred_sector": "rules' call"})
+        .rename(columns={"sector": "coder's label", "pred_sector": "rules' call"})
         .reset_index(drop=True)
     )
     return pd.DataFrame(rows), conf

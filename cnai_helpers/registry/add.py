@@ -22,23 +22,23 @@ import re
 import shutil
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import yaml
 
 from .. import paths
 from ..atomic import atomic_path, recover_swap, signals_deferred, write_text
 from ..errors import CnaiError
 from ..manifest import ManifestError, Source, load_manifest, sha256_file, source_from_dict
+from . import isolate
 from .build import BuildError, build
-from .docx_lists import ListFormatError, read_cac_docx
+from .failures import ListFormatError
 from .fingerprint import SOURCE_FORMATS, built_from, registry_sources
-from .genai import REGISTRIES as GENAI_REGISTRIES
-from .genai_tables import SUFFIXES, has_genai_header, read_genai_tables, read_grids
-from .numbers import name_key
-from .parse import enrich_cac, load_corrections, load_regions
-from .parse_cache import ParseCache, cache_folder
-from .stats import as_dict, province_counts
+
+# pandas and the parsers are imported where used: the command's own process never loads them,
+# its child does (registry/isolate.py)
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Refuse a list when more than this share of its data rows has no readable filing number:
 # real lists reject none or a handful; a majority of garbage means a damaged or foreign file.
@@ -84,6 +84,8 @@ def filed_after(df: pd.DataFrame, batch: str) -> list[str]:
     """A reason the add needs ``--force`` when filing numbers carry a filing year after the
     list's year: a list cannot list what was not yet filed (no real filing does), so the
     title or ``--batch`` is wrong."""
+    import pandas as pd
+
     years = pd.to_numeric(df.get("filing_year"), errors="coerce") if "filing_year" in df else None
     if years is None or not re.fullmatch(r"\d{4}-\d{2}", str(batch)):
         return []
@@ -155,6 +157,12 @@ def unread_tables(tables: list[dict]) -> list[str]:
 def inspect_file(
     file: Path, batch: str | None = None, existing: pd.DataFrame | None = None
 ) -> dict:
+    from .docx_lists import read_cac_docx
+    from .numbers import name_key
+    from .parse import enrich_cac, load_corrections, load_regions
+    from .parse_cache import ParseCache, cache_folder
+    from .stats import as_dict, province_counts
+
     file = Path(file)
     if not file.is_file():
         raise AddError(f"{file}: no such file")
@@ -228,6 +236,8 @@ def conflicting_repeats(df: pd.DataFrame) -> list[dict]:
 
 def is_genai_file(file: Path) -> bool:
     """A generative-AI list (any .xlsx; a .docx with a generative-AI table header)?"""
+    from .genai_tables import SUFFIXES, has_genai_header, read_grids
+
     if file.suffix.lower() not in SUFFIXES:
         raise AddError(f"{file}: expected a Word (.docx) or Excel (.xlsx) list")
     if file.suffix.lower() == ".xlsx":
@@ -241,6 +251,11 @@ def _problem(i) -> dict:
 
 def inspect_genai(file: Path, batch: str | None, existing: pd.DataFrame | None) -> dict:
     """The dry-run report of a generative-AI list: one part per registry it feeds."""
+    from .genai import REGISTRIES as GENAI_REGISTRIES
+    from .genai_tables import read_genai_tables
+    from .numbers import name_key
+    from .stats import as_dict, province_counts
+
     lst = read_genai_tables(file, source_id=f"local:{file.name}", batch=batch)
     if lst.rows.empty:
         raise AddError(f"{file}: the generative-AI tables have a header but no data rows")
@@ -293,6 +308,8 @@ def inspect_genai(file: Path, batch: str | None, existing: pd.DataFrame | None) 
 def _clash(file: Path, report: dict, sources: list[Source], existing: pd.DataFrame | None):
     """The source already holding this registry's batch, if any (the compiled generative-AI
     JSON holds many batches: its batches are those of the filings table)."""
+    from .genai import REGISTRIES as GENAI_REGISTRIES
+
     reg, batch = report["registry"], report["batch"]
     for s in sources:
         if s.registry == reg and s.batch == batch:
@@ -305,24 +322,34 @@ def _clash(file: Path, report: dict, sources: list[Source], existing: pd.DataFra
     return None
 
 
+FROM_TABLES = "the filings table"  # ``existing``: read by the add itself (in its child)
+
+
 def add_file(
     file: Path,
     batch: str | None = None,
     dry_run: bool = False,
-    existing: pd.DataFrame | None = None,
+    existing: pd.DataFrame | str | None = None,
     force: bool = False,
 ) -> dict:
     """Inspect ``file`` and, unless ``dry_run``, ingest it. A dry run returns the report even
-    when the add would need ``force`` (``report["needs_force"]``); a real run raises."""
+    when the add would need ``force`` (``report["needs_force"]``); a real run raises.
+    ``existing``: the registry's filings (:func:`existing_filings`), or :data:`FROM_TABLES`
+    to have the add read them. In a process without pandas (the command line) the list's
+    inspection and the tables are made in one child process (registry/isolate.py)."""
     from .wordxml import remembered
 
-    with remembered():  # the list is parsed once for its kind, its report and the build
+    # the list is parsed once for its kind, its report and the build (in one process)
+    with remembered(), isolate.session():
         return _add_file(Path(file), batch, dry_run, existing, force)
 
 
-def _add_file(
-    file: Path, batch: str | None, dry_run: bool, existing: pd.DataFrame | None, force: bool
-) -> dict:
+def checked_report(
+    file: Path, batch: str | None, dry_run: bool, existing: pd.DataFrame | str | None
+) -> tuple[dict, str, list[Source]]:
+    """The list's report, its sha256 and the sources; AddError if it is already held."""
+    if isinstance(existing, str):
+        existing = existing_filings()
     report = inspect_file(file, batch, existing)
     sha = sha256_file(file)
     sources = load_manifest()
@@ -338,6 +365,13 @@ def _add_file(
             f"{clash!r}; pass --batch YYYY-MM if this list belongs to another month"
         )
     report["dry_run"] = dry_run
+    return report, sha, sources
+
+
+def _add_file(
+    file: Path, batch: str | None, dry_run: bool, existing: pd.DataFrame | str | None, force: bool
+) -> dict:
+    report, sha, sources = isolate.call(checked_report, file, batch, dry_run, existing)
     if dry_run:
         return report
     if report["needs_force"] and not force:

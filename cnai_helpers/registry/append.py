@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..loaders import read_table_file
 from ..manifest import Source
-from . import cancellations, enrich
+from . import cancellations, enrich, wordxml
 from .assemble import finish_listings, make_batches, make_entities, make_filings
 from .enrich import classifier_version
 from .fingerprint import fingerprint
@@ -57,6 +57,7 @@ from .parse import (
 )
 from .parse_cache import ParseCache
 from .quality import Issue, to_frame
+from .write import give_back_memory
 
 # where each part of the data-quality table ends (registry/parse.py, registry/assemble.py)
 ISSUE_PARTS = ("cac_parse", "cac_enrich", "listings", "repairs")
@@ -187,6 +188,8 @@ def append_tables(
     )
     refuse([parsed[2]] if parsed[2] else [])
     (_head, _n, parse_issues), (rows, enrich_issues) = done
+    del data
+    wordxml.forget()  # the list's Word body: parsed, not needed again
     if not len(rows):
         raise NoAppend(f"{new.id} has no row with a readable filing number")
 
@@ -200,6 +203,7 @@ def append_tables(
         name: read_table_file(base / f"{name}.parquet", pd, kept.get(name), threads=False)
         for name in ("listings", "filings", "batches", "data_quality")
     }
+    give_back_memory(collect=False)  # the tables read: their parquet buffers freed
     fresh = finish_listings(rows, [], repair=False)
     check_rows(new, fresh)
     why = repair_problem(held["listings"], held["data_quality"], fresh["entity_key"])
@@ -239,6 +243,7 @@ def append_tables(
         ["registry", "batch", "source_id", "title", "announcement_url", "announcement_date"]
     ]
     meta = pd.concat([meta, pd.DataFrame([batch_meta(new)])], ignore_index=True)
+    give_back_memory(collect=False)  # the filings' transient copies (sorts, joins)
     entities = make_entities(filings)
     batches = make_batches(lst, filings, meta)
 

@@ -83,13 +83,15 @@ def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     keys = ["registry", "filing_key"]
     grp = lst.groupby(keys, sort=False)
     batches = _joined(lst, keys, "batch")
+    sizes = grp.size()
     first = lst.drop_duplicates(["registry", "filing_key"], keep="first").set_index(
         ["registry", "filing_key"]
     )
+    del lst, grp  # the sorted copy of the listings: freed before the filings are sorted
     first = first.rename(columns={"batch": "first_batch"})
     first["batches"] = batches
     first["n_batches"] = batches.str.count(";") + 1
-    first["n_listings"] = grp.size()
+    first["n_listings"] = sizes
     for r in first[first["n_batches"] > 1].reset_index().itertuples():
         issues.append(
             row_issue(

@@ -14,30 +14,33 @@ good one in place.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import paths
+from ..atomic import make_temp_dir
 from ..manifest import Source
-from .assemble import assemble_tables
-from .enrich import cached_hand_labels, classifier_version
+from . import isolate
+from .failures import BuildError
 from .fingerprint import current_fingerprint, fingerprint, registry_sources
 from .health import tables_problem
-from .parse import BuildError, file_names, parse_all, parse_cancellations
 from .parse_cache import ParseCache, cache_folder
-from .quality import Issue
 from .write import (
+    build_info,
     filings_by_province,
     give_back_memory,
     lean_memory,
+    make_stored,
     validate_tables,
     write_tables,
 )
+
+if TYPE_CHECKING:  # the tables are made where pandas is imported (registry/isolate.py)
+    import pandas as pd
 
 __all__ = ["BuildError", "build", "build_tables", "registry_sources", "write_tables"]
 
@@ -56,6 +59,10 @@ def build_tables(
     part of the data-quality table ends (registry/append.py) and ``append``: how the tables
     were made. ``base``: the tables in place, if ``sources`` are theirs plus one new list at
     the end, appended to them when possible (registry/append.py), else built from every list."""
+    from .assemble import assemble_tables
+    from .enrich import cached_hand_labels, classifier_version
+    from .parse import file_names, parse_all, parse_cancellations
+
     parts = {} if parts is None else parts
     cache = cache or ParseCache(None)
     if base is not None:
@@ -68,7 +75,7 @@ def build_tables(
         except NoAppend as e:
             parts["append"] = f"built from every list: {e}"
     listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache, parts)
-    cancel_issues: list[Issue] = []
+    cancel_issues: list = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
     files = {**file_names(sources), **cancel_files}  # data-quality rows name the file
     # the who-files rules' calls of earlier builds (same classifier): only new texts are classified
@@ -120,24 +127,30 @@ def build(
             return json.loads((out_dir / "build_info.json").read_text())
         print(f"cnai: registry tables cannot be read ({problem}); rebuilding…", file=sys.stderr)
     t0 = time.perf_counter()
-    lean_memory()
     cache = ParseCache(cache_folder(out_dir))
-    parts: dict = {}
     base = out_dir if append else None
-    tables = build_tables(sources, raw_dir, jobs, corrections, cache, parts, base)
-    info = {
-        "fingerprint": fp,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "build_id": uuid.uuid4().hex,  # two builds in one second are still two versions
-        "seconds": round(time.perf_counter() - t0, 2),
-        "sources": {s.id: s.sha256 for s in sources},
-        "rows": {k: len(v) for k, v in tables.items()},
-        "filings_by_province": filings_by_province(tables["filings"]),
-        "issue_parts": {k: parts[k] for k in ("cac_parse", "cac_enrich", "listings", "repairs")},
-    }
-    if "append" in parts:
-        info["append"] = parts["append"]
-    write_tables(tables, out_dir, info, before_swap, release=True)  # tables not used after
+    if isolate.splits():  # the tables made in a child: this process never holds pandas
+        staging = make_temp_dir(out_dir.parent, f"{out_dir.name}.tables")
+        try:
+            made = isolate.call(
+                make_stored, sources, raw_dir, jobs, corrections, cache.folder, base, staging
+            )
+            isolate.release()  # the child's memory given back before DuckDB's
+            tables, parts, rows = made["stored"], made["parts"], made["rows"]
+            by_province = made["filings_by_province"]
+            cache.absorb(made["cache"])
+            lean_memory()
+            info = build_info(fp, t0, sources, rows, by_province, parts)
+            write_tables(tables, out_dir, info, before_swap, release=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    else:
+        lean_memory()
+        parts = {}
+        tables = build_tables(sources, raw_dir, jobs, corrections, cache, parts, base)
+        rows = {k: len(v) for k, v in tables.items()}
+        info = build_info(fp, t0, sources, rows, filings_by_province(tables["filings"]), parts)
+        write_tables(tables, out_dir, info, before_swap, release=True)  # tables not used after
     # only once the tables are in place: a failed build caches nothing; an append read only the
     # new list's entries, the others stay
     cache.flush(prune=not str(parts.get("append", "")).startswith("appended"))

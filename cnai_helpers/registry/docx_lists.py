@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CnaiError
+from .failures import ListFormatError  # re-exported: defined without pandas
 from .numbers import CAC_RE, clean_text, compact
 from .quality import Issue
 
@@ -51,10 +51,6 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # all members together
 MAX_COMPRESSION_RATIO = 100  # uncompressed / compressed size of one member …
 RATIO_CHECK_MIN_BYTES = 1024 * 1024  # … checked for members larger than this
 MAX_GRID_SPAN = 64  # Word tables have at most 63 columns
-
-
-class ListFormatError(CnaiError, ValueError):
-    """The file is not a CAC algorithm list we can read."""
 
 
 @dataclass

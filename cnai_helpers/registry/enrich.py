@@ -174,9 +174,13 @@ FILING_INPUTS = (
 
 
 def _differs(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
-    """Per row of two aligned frames: does any column differ (two missing values are equal)?"""
-    a, b = a.astype(object), b.astype(object)
-    return ((a != b) & ~(a.isna() & b.isna())).any(axis=1)
+    """Per row of two aligned frames: does any column differ (two missing values are equal)?
+    Column by column: one column of Python objects at a time, not the whole frame's."""
+    out = pd.Series(False, index=a.index)
+    for ca, cb in zip(a.columns, b.columns, strict=True):
+        x, y = a[ca].astype(object), b[cb].astype(object)
+        out |= (x != y) & ~(x.isna() & y.isna())
+    return out
 
 
 def enrich_appended(
@@ -212,7 +216,7 @@ def enrich_appended(
         | _differs(filings[inputs], old[inputs])
         | filings["entity_key"].isin(relabelled)
     )
-    f = filings.copy()
+    f = filings.copy(deep=False)  # copy-on-write (pandas 3): the new columns are f's alone
     fresh = pd.DataFrame(index=f.index[:0], columns=list(ENRICH_COLUMNS))
     if todo.any():
         fresh = enrich_filings(filings[todo], labels, override_table, memo, registry=filings)

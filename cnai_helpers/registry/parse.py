@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from ..errors import CnaiError
 from ..manifest import Source, mismatch_message, restore_hint
 from ..metadata import columns, read_curated
 from . import cancellations
 from .docx_lists import read_cac_docx
+from .failures import BuildError  # re-exported: defined without pandas
 from .fingerprint import GENAI_TABLE_FORMATS
 from .genai import read_genai_json
 from .genai_tables import read_genai_tables
@@ -31,10 +31,6 @@ from .geography import (
 from .numbers import NumberError, parse_cac_number
 from .parse_cache import ParseCache
 from .quality import Issue
-
-
-class BuildError(CnaiError, RuntimeError):
-    """The core tables cannot be built (a raw file missing or changed, a malformed notice)."""
 
 
 def read_checked(src: Source, raw_dir: Path) -> tuple[bytes | None, str | None]:

@@ -71,6 +71,7 @@ class ParseCache:
         self.folder = Path(folder) if folder is not None else None
         self.used: set[str] = set()
         self.pending: dict[str, object] = {}
+        self.pickled: dict[str, bytes] = {}  # new entries made in a child (:meth:`export`)
         self.hits = 0
         self.misses = 0
 
@@ -129,17 +130,33 @@ class ParseCache:
         if self.folder is not None:
             self.used.add(hashlib.sha256(name.encode()).hexdigest())
 
+    def export(self) -> dict:
+        """The new entries (pickled) and the keys used: a build's child process hands them to
+        the parent, which writes them (:meth:`absorb`, :meth:`flush`) once the tables are in."""
+        pickled = {
+            k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for k, v in self.pending.items()
+        }
+        return {"pickled": {**self.pickled, **pickled}, "used": set(self.used)}
+
+    def absorb(self, state: dict) -> None:
+        if self.folder is not None:
+            self.pickled.update(state["pickled"])
+            self.used |= state["used"]
+
     def flush(self, prune: bool = True) -> None:
         """Write the new parses and (``prune``) drop the entries this build did not use (lists
         removed, parser code changed). A read-only or full disk only means no caching."""
         if self.folder is None:
             return
         try:
-            if self.pending:
+            if self.pending or self.pickled:
                 self.folder.mkdir(parents=True, exist_ok=True)
             for k, value in self.pending.items():
                 write_bytes(self._file(k), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            for k, data in self.pickled.items():
+                write_bytes(self._file(k), data)
             self.pending.clear()
+            self.pickled.clear()
             if prune and self.folder.is_dir():
                 for f in self.folder.glob("*.pickle"):
                     if f.stem not in self.used:

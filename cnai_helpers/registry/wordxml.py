@@ -147,6 +147,13 @@ def remembered() -> Iterator[None]:
         _REMEMBERED = outer
 
 
+def forget() -> None:
+    """Drop the bodies remembered so far (the block goes on): `registry add` needs the new
+    list's body no more once the list is parsed for the tables."""
+    if _REMEMBERED:
+        _REMEMBERED.clear()
+
+
 def read_docx(path: Path, data: bytes | None = None) -> WordBody:
     """Tables and first paragraphs of a Word file (``data``: its bytes, if already read). Raises
     the zip, XML and key errors of a damaged file; the callers turn them into a clear message."""

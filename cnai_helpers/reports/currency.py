@@ -35,6 +35,7 @@ def registry_currency() -> dict[str, dict]:
         notices_to = ""
     from ..loaders import ALGO_REGISTRIES
 
+    upstream = upstream_dates()
     out: dict[str, dict] = {}
     for registry, g in batches.sort_values("batch").groupby("registry", sort=True):
         last = g.iloc[-1]
@@ -46,18 +47,95 @@ def registry_currency() -> dict[str, dict]:
             "date": date if DATE_RE.fullmatch(date) else "",
             "source_ids": sorted({str(s) for s in g["source_id"]}),
             "notices_to": notices_to if registry in ALGO_REGISTRIES else "",
+            # the upstream copy of its latest list (the mirror's provenance, via the manifest)
+            "upstream_date": upstream.get(str(last["source_id"]), ""),
         }
     return out
+
+
+def upstream_dates() -> dict[str, str]:
+    """Source id -> the date of the upstream copy it was taken from (the manifest's
+    ``upstream_date``, from the mirror's PROVENANCE.md); sources without one are left out."""
+    from ..manifest import load_manifest
+
+    try:
+        return {s.id: s.upstream_date for s in load_manifest() if s.upstream_date}
+    except Exception:  # no readable manifest: the pages say nothing rather than something wrong
+        return {}
+
+
+def upstream_repo(url: str) -> str:
+    """``owner/name`` of a GitHub raw address (the repository a file was copied from), else
+    the address's host."""
+    m = re.match(r"https?://raw\.githubusercontent\.com/([^/]+/[^/]+)/", url or "")
+    if m:
+        return m.group(1)
+    m = re.match(r"https?://(?:www\.)?([^/]+)", url or "")
+    return m.group(1) if m else ""
+
+
+# what a group of sources holds, by the manifest's format, for the "sources last checked" line
+FORMAT_WORDS = {
+    "cac_docx": "the CAC's Word lists",
+    "genai_json": "generative-AI lists",
+    "genai_aggregates_json": "annual totals",
+    "cac_cancel_json": "cancellation notices",
+    "epoch_csv": "Epoch AI data",
+}
+
+
+def sources_checked_text(sources=None) -> str:
+    """ "Sources last checked (the date of the copy used): 15 September 2026 (generative-AI
+    lists, …, copy in lawdatify-site); 7 May 2026 (…)": the dates of the upstream copies the raw
+    files come from (the manifest's ``upstream_date``), newest first, each with what it holds
+    and the repository it was copied from. Sources whose provenance gives no date are named
+    as such. Empty when the manifest cannot be read."""
+    if sources is None:
+        from ..manifest import load_manifest
+
+        try:
+            sources = [s for s in load_manifest() if not s.local]
+        except Exception:
+            return ""
+    groups: dict[tuple[str, str], list[str]] = {}
+    undated: dict[str, list[str]] = {}  # repository -> what its undated copies hold
+    for s in sources:
+        what = FORMAT_WORDS.get(s.format, s.title or s.id)
+        key = upstream_repo(s.url)
+        words = groups.setdefault((s.upstream_date, key), []) if s.upstream_date else None
+        if words is None:
+            words = undated.setdefault(key, [])
+        if what not in words:
+            words.append(what)
+    if not groups:
+        return ""
+
+    def listed(words: list[str]) -> str:
+        return (
+            " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+        )
+
+    parts = [
+        f"{day(date)} ({listed(words)}" + (f", copy in {repo.split('/')[-1]}" if repo else "") + ")"
+        for (date, repo), words in sorted(groups.items(), key=lambda kv: kv[0][0], reverse=True)
+    ]
+    by_words: dict[str, list[str]] = {}  # what the undated copies hold -> where
+    for repo, words in undated.items():
+        by_words.setdefault(listed(words), []).append(repo.split("/")[-1])
+    tail = "".join(f"; {w} in {listed(repos)}: undated" for w, repos in by_words.items())
+    return "Sources last checked (the date of the copy used): " + "; ".join(parts) + tail + "."
 
 
 def as_of_text(entry: dict) -> str:
     """ "Deep synthesis (深度合成): latest list May 2026, published 6 May 2026; cancellation
     notices to 17 July 2026" (the notices for the algorithm registries only)."""
-    when = (
-        f", published {day(entry['date'])}"
-        if entry.get("date")
-        else " (its publication date is not in the files)"
-    )
+    date = entry.get("date") or ""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        when = f", published {day(date)}"
+    elif date:  # the announcement gives the month only (the recommendation lists' page)
+        when = f", published in {day(date)} (the CAC gives the month, not the day)"
+    else:  # titled by month, and no announcement date in the files
+        when = " (listed by month; the CAC gives no day)"
     notices = (
         f"; cancellation notices to {day(entry['notices_to'])}" if entry.get("notices_to") else ""
     )
@@ -137,4 +215,5 @@ def site_currency(currency: dict[str, dict]) -> dict:
     return {
         "data_as_of": [as_of_text(c) for c in currency.values()],
         "version": site_version(currency),
+        "sources_checked": sources_checked_text(),
     }

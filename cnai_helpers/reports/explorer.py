@@ -52,7 +52,7 @@ ROW_COLUMNS = (
     "cancelled_month",
     "search_text",
     "sector_how",  # where the shown sector comes from (SECTOR_HOW)
-    "sector_by_rules",  # the rules' call, kept beside a hand label (the CSV download)
+    "sector_by_rules",  # the rules' call, kept beside a coder's label (the CSV download)
 )
 ORG_LABELS = {
     "central_soe": "Central state-owned enterprise (央企)",
@@ -66,20 +66,20 @@ ORG_LABELS = {
 ORG_HOW = {
     "rule": "by the project's name rules (words in the published name)",
     "override": "by the project's table of filers the name rules get wrong",
-    "label": "by a hand label (the who-files evaluation sample, checked by two coders)",
+    "label": "by a coder's label (the who-files evaluation sample, checked by two coders)",
 }
 # where the sector a page shows comes from, in the order of filings.js's codes: the rules, a hand
 # label of the who-files evaluation sample (data/evaluation_labels/, two coders), or the top filers'
-# hand labels (data/curated/sector_hand_labels.csv, display only)
+# coders' labels (data/curated/sector_hand_labels.csv, display only)
 SECTOR_HOW = {
     "rule": "the project's rules (words in the name, product and purpose)",
-    "label": "hand-labelled (the who-files evaluation sample, checked by two coders)",
-    "hand": "hand-labelled (the project's table of the largest filers' filings)",
+    "label": "coder-labelled (the who-files evaluation sample, checked by two coders)",
+    "hand": "coder-labelled (the project's table of the largest filers' filings)",
 }
 SECTOR_CSV = {
     "rule": "rules",
-    "label": "hand label, evaluation sample",
-    "hand": "hand label, top filers",
+    "label": "coder's label, evaluation sample",
+    "hand": "coder's label, top filers",
 }
 UNKNOWN_SECTORS = ("unclassified", "unknown")
 # a product cell the CAC left as a dash: no product, shown like any missing value
@@ -123,7 +123,7 @@ def code_files() -> list[Path]:
         here / "tables.yaml",
         paths.curated_table("filer_names"),  # English names: the search text and filer pages
         paths.curated_table("filer_groups"),  # a filer page's "same group" line
-        paths.curated_table("sector_hand_labels"),  # the sector shown, hand-labelled
+        paths.curated_table("sector_hand_labels"),  # the sector shown, coder-labelled
         Path(__file__).parent.parent / "curated.py",
         Path(__file__).parent.parent / "analysis" / "evaluation.py",  # the rules' call shown
         paths.MANIFEST,
@@ -209,10 +209,10 @@ def _labels(values, labels: dict | None = None) -> list[list[str]]:
 def sectors_shown(f, hand=None):
     """What the explorer and the filer pages show as each filing's sector: ``sector_shown``,
     ``sector_how`` (a key of SECTOR_HOW) and ``sector_by_rules`` (the frozen rules' call on the
-    name, product and purpose, kept beside any hand label). The core tables' sector (a hand label
+    name, product and purpose, kept beside any coder's label). The core tables' sector (a coder's label
     of the evaluation sample, else the rules) is shown, except that a filing of the top filers'
     hand-label table (``hand``: :func:`cnai_helpers.curated.load_sector_hand_labels`) without an
-    evaluation label shows its hand label, ``unknown`` included (someone read it and could not
+    evaluation label shows its coder's label, ``unknown`` included (someone read it and could not
     tell). Display only: the who-files estimates never read ``hand``."""
     import pandas as pd
 
@@ -238,7 +238,7 @@ def sectors_shown(f, hand=None):
 
 def sector_coverage(shown) -> dict:
     """How many of these filings have a known sector (not unclassified or unknown), and how many
-    of them are hand-labelled: the line beside a page's sector mix."""
+    of them are coder-labelled: the line beside a page's sector mix."""
     known = int((~shown["sector_shown"].isin(UNKNOWN_SECTORS)).sum())
     n = len(shown)
     return {
@@ -329,7 +329,7 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
         "sectors": _labels(sectors),
         # [code, the CSV's word, the cell's mark]: where the shown sector comes from
         "sector_hows": [
-            [k, SECTOR_CSV[k], "" if k == "rule" else "hand-labelled"] for k in SECTOR_HOW
+            [k, SECTOR_CSV[k], "" if k == "rule" else "coder-labelled"] for k in SECTOR_HOW
         ],
         "names": names,
         "filers": [[fid, texts[fid]] for fid in filer_ids],
@@ -472,7 +472,7 @@ def filer_pages(
                 else value_label("active"),
                 "sector": value_label(r["sector_shown"]),
                 "sector_hand": r["sector_how"] != "rule",
-                # the rules' call where it differs from the hand label shown
+                # the rules' call where it differs from the coder's label shown
                 "sector_rules": value_label(r["sector_by_rules"])
                 if r["sector_how"] != "rule" and r["sector_by_rules"] != r["sector_shown"]
                 else None,
@@ -588,9 +588,9 @@ def build_site_pages(
     from ..release import write_release
 
     f = load_filings()
-    # the sector shown: hand labels (the evaluation sample's, the top filers') beside the rules'
+    # the sector shown: coders' labels (the evaluation sample's, the top filers') beside the rules'
     hand = load_sector_hand_labels()
-    evaluation.hand_labelled_filings(hand, f)  # every hand label names a published filing
+    evaluation.hand_labelled_filings(hand, f)  # every coder's label names a published filing
     f = f.assign(**sectors_shown(f, hand))
     batches = load_batches()
     overrides = {

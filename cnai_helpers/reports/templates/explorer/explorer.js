@@ -166,7 +166,7 @@
     { title: "Role or category", data: ROLE, render: label(D.roles) },
     { title: "Organisation type", data: ORG, render: label(D.org_types) },
     {
-      // a hand label is marked, with the rules' call as the tooltip where it differs
+      // a coder's label is marked, with the rules' call as the tooltip where it differs
       title: "Sector", data: SECTOR,
       render: function (v, type, r) {
         var shown = label(D.sectors)(v, type);
@@ -232,7 +232,7 @@
     countEl.textContent = n === D.rows.length
       ? "All " + D.rows.length.toLocaleString("en") + " filings"
       : n.toLocaleString("en") + " of " + D.rows.length.toLocaleString("en") + " filings match";
-    // how much of the selection has a known sector (not unclassified by the rules or unknown by hand)
+    // how much of the selection has a known sector (not unclassified by the rules or unknown to the coder)
     var known = 0, hand = 0;
     selection.forEach(function (i) {
       var r = D.rows[i];
@@ -241,7 +241,7 @@
     });
     coverageEl.textContent = n ? "Sector known for " + (100 * known / n).toFixed(1) + "% of these filings (" +
       known.toLocaleString("en") + " of " + n.toLocaleString("en") + "; " + hand.toLocaleString("en") +
-      " hand-labelled)" : "";
+      " coder-labelled)" : "";
   }
 
   function readForm() {
