@@ -253,8 +253,12 @@ def test_no_table_needs_sideways_scrolling_on_a_laptop(full_site, browser, width
 # taller than two thirds of a screen stays folded too (site.js FOLD_OPEN_MAX_PX): who-files
 # went from 24,800 to 15,700 px, compute from 14,500 to 11,600 (this build; 27,200 on
 # reader 4's), so the desktop budget is 18,000 for every page, no page excepted.
+# On a phone the front page carries a line per registry of how current it is and when the
+# sources were last checked (+400 px), and who-files three claims' verdicts on the pooled lists
+# with their sources, the held-out evaluation and the largest filers' extra check: each has its
+# own budget, every other page the common one.
 HEIGHT_BUDGET = {
-    390: {"index.html": 15_000, "*": 28_000},
+    390: {"index.html": 16_000, "who-files/index.html": 32_000, "*": 28_000},
     1366: {"index.html": 9_000, "*": 18_000},
 }
 
