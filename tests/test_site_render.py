@@ -832,25 +832,7 @@ def test_a_syndicated_copy_is_linked_as_such_with_its_tier(monkeypatch):
 
 def _chart_axes(draw) -> list[dict]:
     """The axes metadata ``finish`` keeps with a chart drawn by ``draw(fig, ax)``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import IPython.display
-    import matplotlib.pyplot as plt
-
-    from cnai_helpers import plotting
-
-    shown = []
-    orig = IPython.display.display
-    IPython.display.display = lambda *a, **k: shown.append(k.get("metadata") or {})
-    try:
-        plotting.set_theme()
-        fig, ax = plt.subplots()
-        draw(fig, ax)
-        plotting.finish(fig, "t", "s")
-    finally:
-        IPython.display.display = orig
-    return next(m["cnai_axes"] for m in shown if "cnai_axes" in m)
+    return _chart_meta(draw)["cnai_axes"]
 
 
 def test_chart_metadata_sees_empty_legend_entries_share_axes_dates_and_ratio_ticks():

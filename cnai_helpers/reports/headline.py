@@ -46,21 +46,10 @@ FILTERS = (
     "change",
     "are",
     "times",
-    "status",
-    "band",
-    "interval",
-    "fit",
-    "claim",
-    "n",
 )
-VERDICT_FILTERS = (
-    "status",
-    "band",
-    "interval",
-    "fit",
-    "claim",
-    "n",
-)  # read the verdict recorded on the figure
+# the filters that read the verdict recorded on the figure
+VERDICT_FILTERS = ("status", "band", "interval", "fit", "claim", "n")
+FILTERS = FILTERS + VERDICT_FILTERS
 
 ORDINALS = [
     "first",
