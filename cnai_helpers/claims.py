@@ -457,14 +457,10 @@ def reading_html(r, kind: str | None = None) -> str:
             "supersedes what an earlier one gives as the new reading):</p><ol class='cnai-revisions'>"
         )
     for h in r.history:
-        when = FIGURES_FIRST.get(h.get("figures_first") or "unrecorded", "")
+        seen = FIGURES_FIRST[h.get("figures_first") or "unrecorded"]
         out.append(
             f"<li>{e(h['date'])}: was {e(h['was'])}; changed to {e(h['now'])}. Why: "
-            f"{e(h['because'])} The new reading was {e(when)}.</li>"
-            if h.get("figures_first") != "unrecorded"
-            else f"<li>{e(h['date'])}: was {e(h['was'])}; changed to {e(h['now'])}. Why: "
-            f"{e(h['because'])} Whether figures under the new reading had been seen was not "
-            "recorded.</li>"
+            f"{e(h['because'])} {e(seen)}</li>"
         )
     if r.history:
         out.append("</ol>")

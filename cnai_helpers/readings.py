@@ -26,10 +26,10 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 # history entries: were figures under the new reading seen before the revision was written?
-FIGURES_FIRST = {
-    "no": "set before any figure under it was computed",
-    "yes": "set after figures under it had been seen",
-    "unrecorded": "whether figures under it had been seen was not recorded",
+FIGURES_FIRST = {  # each value as the pages say it
+    "no": "The new reading was set before any figure under it was computed.",
+    "yes": "The new reading was set after figures under it had been seen.",
+    "unrecorded": "Whether figures under the new reading had been seen was not recorded.",
 }
 
 
