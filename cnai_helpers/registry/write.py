@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # imported where used: the command's own process writes witho
 def lean_memory() -> None:
     """Arrow buffers from the C library's allocator, which gives freed memory back to the
     system: pyarrow's default (mimalloc) keeps it, and the build's peak grew by ~55 MiB of
-    buffers already freed (measured in bench/README.md)."""
+    buffers already freed (measured in bench/README.md). Called before a registry command forks
+    the child that makes its tables (registry/isolate.py): the child then inherits pyarrow,
+    imported once for both processes, and its allocator set before any buffer is made."""
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())
