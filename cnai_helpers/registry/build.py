@@ -70,7 +70,7 @@ def build_tables(
 
         try:
             tables = append_tables(sources, raw_dir, corrections_path, cache, base, parts)
-            give_back_memory()  # the tables read and the new list's parse: freed
+            give_back_memory(collect=False)  # the tables read, the new list's parse: freed
             return validate_tables(tables)
         except NoAppend as e:
             parts["append"] = f"built from every list: {e}"
