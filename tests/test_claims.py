@@ -166,7 +166,9 @@ def test_ledger_page_leads_with_decided_claims_and_shows_the_reading():
     assert [r["id"] for r in trs] == ["claim-a", "claim-b", "claim-c"]
     assert trs[0].select_one(".badge").get_text() == ev.LABELS[ev.CONTRADICTED]
     text = trs[0].get_text(" ", strip=True)
-    assert "Read as 15%–25%" in text and "about a fifth" in text and "lists up to 2025-01" in text
+    assert (
+        "Read as 15%–25%" in text and "about a fifth" in text and "lists up to January 2025" in text
+    )
     assert "10.0% (95% interval 5.0%–30.0%)" in text
     assert (
         "2 sensitivity checks" in trs[0].select_one(".cnai-sens summary").get_text()
