@@ -501,6 +501,7 @@ def test_every_page_is_light_with_its_charts_as_files(full_site):
 def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite(full_site):
     from bs4 import BeautifulSoup
 
+    from cnai_helpers.epoch import DATED
     from cnai_helpers.formatting import day
     from cnai_helpers.reports.currency import registry_currency
 
@@ -527,6 +528,10 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
             batch = currency[r.parameters["registry"]]["batch"]
             if not asof or f"latest list {day(batch)}" not in asof.get_text():
                 problems.append(f"{r.id}: no data as of {batch}")
+        # a page built on Epoch AI's tables dates their copies too (reader6 #18)
+        for sid, what in DATED.items():
+            if sid in r.sources and (not asof or f"{what['name']}: " not in asof.get_text()):
+                problems.append(f"{r.id}: no data as of for Epoch AI's {what['name']}")
     # the province headlines put their shares the same way: all in words or none
     worded = {
         r.id: "about " in soup.select_one(".cnai-headline").get_text()
