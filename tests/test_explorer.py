@@ -17,7 +17,7 @@ from cnai_helpers import filers
 from cnai_helpers.reports import explorer
 from cnai_helpers.reports.build import build_reports
 from tests.conftest import serve
-from tests.test_browser import SHOTS, check_links, need_chromium, open_page
+from tests.test_browser import SHOTS, check_links, need_chromium, open_page, shot
 
 LOAD_MS, SEARCH_MS = 2000, 200  # the targets, measured in the browser
 
@@ -108,7 +108,6 @@ def _csv_numbers(text: str) -> list[str]:
 @pytest.mark.mirror
 def test_explorer_finds_filters_and_downloads(built, served, filings, browser, tmp_path):
     need_chromium()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     # loaded: the table shown and the search texts made (from the start of the navigation);
     # the best of two loads, as the machine is shared
     loads = []
@@ -177,7 +176,7 @@ def test_explorer_finds_filters_and_downloads(built, served, filings, browser, t
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert {r["registry"] for r in rows} == {"deep_synthesis"}
     assert {r["status"] for r in rows} == {"active"}
-    page.screenshot(path=str(SHOTS / "explorer.png"))
+    shot(page, SHOTS / "explorer.png", full_page=False)
     assert not errors, errors
 
     # the filer's page lists its filings of every registry, and its names
@@ -194,7 +193,7 @@ def test_explorer_finds_filters_and_downloads(built, served, filings, browser, t
     for n in mine["entity_name"].unique():
         assert n in body
     assert check_links(page, served) >= 2  # digests, explorer, download
-    page.screenshot(path=str(SHOTS / "filer.png"), full_page=True)
+    shot(page, SHOTS / "filer.png")
     # an old id of the filer (another name of a renamed filer) leads to the same page
     _, aliases = filers.assign_filers(filings)
     alias = next((a for a, t in aliases.items() if t == fid and not a.startswith("n")), None)

@@ -7,8 +7,8 @@ CSV download resolves; at 390 and 1366 px every table cell's text is in view or 
 scrolls sideways and says so, no badge breaks over two lines, no chart is wider than its column;
 no code names, "1 rows" or "is depends" in the prose; every page under 200 KB with its charts as
 files; headline, data as of, citation (author, version) and licence on every page. Per report: every table and figure the executed notebook made is on the
-page, and "the answer" shows each key figure site.yaml names. Screenshots of every page at both
-widths go to ``artifacts/screenshots/site/`` (kept by CI as artifacts). ``CNAI_SITE_UNDER_TEST``
+page, and "the answer" shows each key figure site.yaml names. With ``CNAI_SCREENSHOTS=1`` (``make
+screenshots``) screenshots of every page at both widths go to ``artifacts/screenshots/site/``. ``CNAI_SITE_UNDER_TEST``
 names an already built site to check instead of building one (e.g. ``reports/``). The site is
 built once per test run (``real_site`` in conftest.py) and shared with the browser and ledger
 tests; its build is also where every notebook is executed.
@@ -32,7 +32,7 @@ from tests.site_checks import (
     wide_tables,
     wrapped_badges,
 )
-from tests.test_browser import BAD_TEXT, check_links, open_page
+from tests.test_browser import BAD_TEXT, check_links, open_page, shot
 
 pytestmark = pytest.mark.browser
 SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
@@ -63,8 +63,7 @@ def test_every_notebook_is_executed_by_the_site_build(real_site):
 
 def test_every_page_reads_as_a_publication(full_site, browser):
     url, root, reports = full_site
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    problems, titles = [], {}
+    problems, titles, fetched = [], {}, set()
     for path in ["index.html"] + [f"{r.id}/index.html" for r in reports]:
         name = path.split("/")[0].replace(".html", "")
         page, errors, dialogs = open_page(browser, url + path)
@@ -79,19 +78,19 @@ def test_every_page_reads_as_a_publication(full_site, browser):
         text = page.inner_text("body")
         problems += [f"{path}: {bad!r} visible" for bad in BAD_TEXT if bad in text]
         try:
-            check_links(page, url)
+            check_links(page, url, fetched)
         except AssertionError as e:
             problems.append(f"{path}: {e}")
         problems += [f"{path}: console error {e}" for e in errors]
         problems += [f"{path}: a dialog opened: {d}" for d in dialogs]
-        page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+        shot(page, SHOTS / f"{name}-desktop.png")
         page.close()
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.goto(url + path, wait_until="load")
         width = phone.evaluate("document.documentElement.scrollWidth")
         if width > 390:
             problems.append(f"{path}: scrolls sideways at 390 px ({width} px wide)")
-        phone.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+        shot(phone, SHOTS / f"{name}-390.png")
         phone.close()
     problems += [f"title {t!r} shared by {ps}" for t, ps in titles.items() if len(ps) > 1]
     assert not problems, "\n".join(problems)
