@@ -26,6 +26,7 @@ from cnai_helpers.reports import render
 from tests.site_checks import (
     card_leaks,
     hidden_cells,
+    iso_dates,
     prose_leaks,
     wide_charts,
     wide_tables,
@@ -294,7 +295,9 @@ KNOWN_LEAKS: dict[str, set[str]] = {}  # page folder -> leaks still allowed: non
 
 def test_no_code_names_or_machine_grammar_in_the_prose(full_site):
     """The visible text outside code elements, file names and the provenance footer has no
-    snake_case identifiers, no "1 rows" and no "is depends"."""
+    snake_case identifiers, no "1 rows" and no "is depends"; outside tables, links, form
+    controls and citations, no date written as code writes it ("lists up to 2025-03": the
+    site writes "March 2025")."""
     from bs4 import BeautifulSoup
 
     _, root, reports = full_site
@@ -302,7 +305,7 @@ def test_no_code_names_or_machine_grammar_in_the_prose(full_site):
     for path in _pages(reports):
         soup = BeautifulSoup((root / path).read_text(encoding="utf-8"), "html.parser")
         known = KNOWN_LEAKS.get(path.split("/")[0], set())
-        leaks = sorted(set(prose_leaks(soup)) - known)
+        leaks = sorted(set(prose_leaks(soup) + iso_dates(soup)) - known)
         if leaks:
             found[path] = leaks
     assert not found, "\n".join(f"{p}: {ls}" for p, ls in found.items())
@@ -497,6 +500,7 @@ def test_every_page_is_light_with_its_charts_as_files(full_site):
 def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite(full_site):
     from bs4 import BeautifulSoup
 
+    from cnai_helpers.epoch import DATED
     from cnai_helpers.formatting import day
     from cnai_helpers.reports.currency import registry_currency
 
@@ -523,6 +527,10 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
             batch = currency[r.parameters["registry"]]["batch"]
             if not asof or f"latest list {day(batch)}" not in asof.get_text():
                 problems.append(f"{r.id}: no data as of {batch}")
+        # a page built on Epoch AI's tables dates their copies too (reader6 #18)
+        for sid, what in DATED.items():
+            if sid in r.sources and (not asof or f"{what['name']}: " not in asof.get_text()):
+                problems.append(f"{r.id}: no data as of for Epoch AI's {what['name']}")
     # the province headlines put their shares the same way: all in words or none
     worded = {
         r.id: "about " in soup.select_one(".cnai-headline").get_text()
