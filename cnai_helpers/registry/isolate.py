@@ -35,6 +35,7 @@ from ..errors import CnaiError
 
 _HEADER = struct.Struct("!Q")
 _SESSION: list[Worker | None] | None = None  # [worker or None] within session()
+_CHILD = False  # set in the child that makes the tables (_serve)
 
 
 class WorkerDied(CnaiError, RuntimeError):
@@ -45,6 +46,11 @@ def lean() -> bool:
     """Is this process lean (pandas not imported)? Only then is the work worth a child (and
     only where processes fork: elsewhere everything runs in-process, as before)."""
     return "pandas" not in sys.modules and hasattr(os, "fork")
+
+
+def in_child() -> bool:
+    """Is this the child that makes the tables (the process whose peak memory counts)?"""
+    return _CHILD
 
 
 def splits() -> bool:
@@ -210,8 +216,9 @@ def give_back() -> None:
 
 
 def _serve(inbox: int, outbox: int) -> None:
-    global _SESSION
+    global _SESSION, _CHILD
     _SESSION = None  # the child runs its calls in-process
+    _CHILD = True
     lean_heap()
     # pandera imports hypothesis (~0.1 s, ~5 MiB) for its data-synthesis strategies, which
     # validating a table never uses; pandera runs without it (its import is optional there)
