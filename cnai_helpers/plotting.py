@@ -58,73 +58,19 @@ def cjk_font() -> str | None:
     return found
 
 
-# seaborn's theme, ``seaborn.set_theme(style="whitegrid", palette=PALETTE, context="notebook")``,
-# as the matplotlib settings it makes, written out: a kernel then does not import seaborn, whose
-# import pulls in scipy.stats (~1.3 s of CPU in each of the ~25 reports that never use scipy).
-# tests/test_plotting.py checks these against seaborn's own set_theme on every run, so a seaborn
-# that changes its theme fails there. Left out: "image.cmap" ("rocket", a colormap that exists
-# only once seaborn is imported; every chart here names its colormap).
-SEABORN_THEME = {
-    "axes.axisbelow": True,
-    "axes.edgecolor": ".8",
-    "axes.grid": True,
-    "axes.labelcolor": ".15",
-    "axes.labelsize": 12.0,
-    "axes.linewidth": 1.25,
-    "axes.titlesize": 12.0,
-    "font.sans-serif": [
-        "Arial",
-        "DejaVu Sans",
-        "Liberation Sans",
-        "Bitstream Vera Sans",
-        "sans-serif",
-    ],
-    "font.size": 12.0,
-    "grid.color": ".8",
-    "grid.linewidth": 1.0,
-    "legend.fontsize": 11.0,
-    "legend.title_fontsize": 12.0,
-    "lines.solid_capstyle": "round",
-    "patch.edgecolor": "w",
-    "patch.force_edgecolor": True,
-    "text.color": ".15",
-    "xtick.bottom": False,
-    "xtick.color": ".15",
-    "xtick.labelsize": 11.0,
-    "xtick.major.size": 6.0,
-    "xtick.major.width": 1.25,
-    "xtick.minor.size": 4.0,
-    "xtick.minor.width": 1.0,
-    "ytick.color": ".15",
-    "ytick.labelsize": 11.0,
-    "ytick.left": False,
-    "ytick.major.size": 6.0,
-    "ytick.major.width": 1.25,
-    "ytick.minor.size": 4.0,
-    "ytick.minor.width": 1.0,
-}
-# seaborn's "colorblind" palette (PALETTE), the colour cycle it sets
-SEABORN_COLORS = (
-    "#0173b2",
-    "#de8f05",
-    "#029e73",
-    "#d55e00",
-    "#cc78bc",
-    "#ca9161",
-    "#fbafe4",
-    "#949494",
-    "#ece133",
-    "#56b4e9",
-)
-
-
 def seaborn_theme() -> None:
-    """seaborn's theme (SEABORN_THEME and its palette), without importing seaborn."""
+    """seaborn's theme, ``seaborn.set_theme(style="whitegrid", palette=PALETTE,
+    context="notebook")``, from its settings written out (reference/seaborn_theme.yaml): a
+    kernel then does not import seaborn, whose import pulls in scipy.stats (~1.3 s of CPU in
+    each report that never uses scipy); tests/test_plotting.py checks them against seaborn's."""
     from cycler import cycler
 
-    mpl.rcParams.update(SEABORN_THEME)
+    from .reference import seaborn_theme as written
+
+    theme = written()
+    mpl.rcParams.update(theme["settings"])
     mpl.rcParams["axes.prop_cycle"] = cycler(
-        "color", [mpl.colors.to_rgb(c) for c in SEABORN_COLORS]
+        "color", [mpl.colors.to_rgb(c) for c in theme["colors"]]
     )
 
 

@@ -316,5 +316,7 @@ def test_the_written_out_theme_is_seaborns():
     ours = settings(plotting.seaborn_theme)
     differ = {k: (ours[k], theirs[k]) for k in theirs if ours[k] != theirs[k]}
     assert not differ, f"(written out, seaborn's): {differ}"
-    broken = dict(plotting.SEABORN_THEME, **{"grid.color": ".7"})
+    from cnai_helpers.reference import seaborn_theme
+
+    broken = dict(seaborn_theme()["settings"], **{"grid.color": ".7"})
     assert settings(lambda: mpl.rcParams.update(broken)) != theirs  # the check can fail
