@@ -132,7 +132,7 @@ def test_an_interrupt_once_the_list_is_added_says_so(rb_project, tmp_path, monke
     assert (rb_project / "data/local_sources.yaml").exists(), "the add is kept"
     # still a non-zero exit (test_writers: an interrupted command never says it succeeded),
     # but the user is told the list is in, so a second add's "already ingested" is no surprise
-    assert r.exit_code == 130 and "was added" in r.output, (r.exit_code, r.output)
+    assert r.exit_code == 130 and "was added" in " ".join(r.output.split()), (r.exit_code, r.output)
 
 
 def test_an_interrupt_before_the_list_is_added_says_nothing_changed(
@@ -149,7 +149,10 @@ def test_an_interrupt_before_the_list_is_added_says_nothing_changed(
 
     monkeypatch.setattr(add_mod, "inspect_file", interrupted)
     r = cli("add", new)
-    assert r.exit_code == 130 and "was not added" in r.output, (r.exit_code, r.output)
+    assert r.exit_code == 130 and "was not added" in " ".join(r.output.split()), (
+        r.exit_code,
+        r.output,
+    )
     assert not (rb_project / "data/local_sources.yaml").exists()
 
 
