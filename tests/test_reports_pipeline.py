@@ -16,7 +16,7 @@ from cnai_helpers.reports import needs
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.params import ParameterError
 from cnai_helpers.reports.site import load_site
-from tests.fixtures import TEXT_BODY, write_nb, write_site
+from tests.fixtures import BODY, TEXT_BODY, site_reports, write_nb, write_site
 
 runner = CliRunner()
 
@@ -29,10 +29,9 @@ def site(tmp_path):
 
 @pytest.fixture(scope="module")
 def built_once(tmp_path_factory):
-    """The small site (its notebook draws a chart: the end-to-end check of charts as files)
-    after its first build, two reports at a time, made once for this module: (root, statuses).
-    Tests read it as it is, or change a copy (:func:`built`)."""
-    root = write_site(tmp_path_factory.mktemp("pipeline-site"))
+    """The small site after its first build, two reports at a time, made once for this module:
+    (root, statuses). Tests read it as it is, or change a copy (:func:`built`)."""
+    root = write_site(tmp_path_factory.mktemp("pipeline-site"), body=TEXT_BODY)
     return root, build(root, jobs=2)
 
 
@@ -109,9 +108,6 @@ def test_build_parallel_results_html_provenance_and_incremental(built_once, buil
         "share": 0.25,
     }
     html = (out / "one/index.html").read_text()
-    img = re.search(r'<img[^>]+src="(figure-[^"]+\.png)"', html)
-    assert img and (out / "one" / img.group(1)).read_bytes()[:4] == b"\x89PNG", "chart not a file"
-    assert "data:image/png;base64" not in html
     assert 'class="cnai-toc"' in html and 'href="#Findings"' in html
     assert "record(" not in html, "code cells should be hidden"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
@@ -124,12 +120,12 @@ def test_build_parallel_results_html_provenance_and_incremental(built_once, buil
     site = built
     again = build(site, jobs=2)
     assert summary(again)["skipped"] == ["one", "sq-3", "sq-4"]
-    # notebook changed -> all its reports re-run (from here on without the chart)
-    nb = site / "notebooks/t.ipynb"
-    write_nb(nb, body=TEXT_BODY)
-    assert summary(build(site, jobs=2))["built"] == ["one", "sq-3", "sq-4"]
     # parameters changed -> that report re-runs
     assert summary(build(site, params={"label": "b"}, only=["one"]))["built"] == ["one"]
+    # notebook changed -> all its reports re-run
+    nb = site / "notebooks/t.ipynb"
+    write_nb(nb, body=TEXT_BODY + "\n# edited\n")
+    assert summary(build(site, jobs=2))["built"] == ["one", "sq-3", "sq-4"]
     # a parsing library's version changed -> re-run
     versions = {**needs.package_versions(), "pandas": "0.0-test"}
     monkeypatch.setattr(needs, "package_versions", lambda: versions)
@@ -140,16 +136,26 @@ def test_build_parallel_results_html_provenance_and_incremental(built_once, buil
     assert summary(build(site, only=["sq-3"]))["skipped"] == ["sq-3"]
 
 
+def test_a_chart_is_a_file_on_the_page(tmp_path):
+    """The end-to-end check of charts (the other tests' notebook draws none): the notebook's
+    matplotlib figure, through plotting.finish, is a PNG file beside the page."""
+    site = write_site(tmp_path, reports=[site_reports()[0]], body=BODY)
+    assert summary(build(site))["built"] == ["one"]
+    out = site / "reports"
+    html = (out / "one/index.html").read_text()
+    img = re.search(r'<img[^>]+src="(figure-[^"]+\.png)"', html)
+    assert img and (out / "one" / img.group(1)).read_bytes()[:4] == b"\x89PNG", "chart not a file"
+    assert "data:image/png;base64" not in html
+
+
 def test_failing_report_keeps_last_good_and_others_build(built):
-    site = built  # every report built once, its notebook with a chart
+    site = built  # every report built once
     out = site / "reports"
     good = (out / "one/index.html").read_bytes()
     untouched = ("sq-4/index.html", "sq-4/results.json", "sq-4/build.json")
     before = {p: (out / p).read_bytes() for p in untouched}
     sq4_status = (site / "reports-results/sq-4.build.json").read_bytes()
-    # the site definition (not a -p override, which builds a variant) makes them fail; the
-    # notebook without its chart (the failure is the point, not the chart)
-    write_nb(site / "notebooks/t.ipynb", body=TEXT_BODY)
+    # the site definition (not a -p override, which builds a variant) makes them fail
     doc = yaml.safe_load((site / "site.yaml").read_text())
     original = yaml.safe_dump(doc)
     doc["reports"][0]["parameters"]["fail"] = True
