@@ -7,7 +7,7 @@ JOBS ?= 2
 # pytest workers (pytest-xdist): the real site builds on one while the other runs the rest
 TEST_WORKERS ?= 2
 
-.PHONY: install sysdeps data registry reports test lint lab clean bench
+.PHONY: install sysdeps data registry reports test lint lab clean bench screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ lint: install
 
 test: sysdeps registry lint
 	CI=$${CI:-true} $(BIN)/python -m pytest tests -n $(TEST_WORKERS)
+
+# full-page screenshots of the built site at both widths, for a person to look at (tests assert
+# nothing on them, so `make test` does not take them): artifacts/screenshots/
+screenshots: reports
+	CNAI_SCREENSHOTS=1 CNAI_SITE_UNDER_TEST=reports $(BIN)/python -m pytest -q \
+		tests/test_site_full.py::test_every_page_reads_as_a_publication tests/test_browser.py tests/test_explorer.py
 
 lab: registry
 	$(BIN)/jupyter lab notebooks

@@ -28,7 +28,7 @@ from .evidence import (
     STATUSES,
     claim_status,
 )
-from .formatting import month
+from .formatting import dates_in_words, day, month
 from .metadata import TableError, columns, read_curated, table
 from .readings import FIGURES_FIRST, load_readings
 
@@ -416,7 +416,7 @@ def reading_html(r, kind: str | None = None) -> str:
 
     from .evidence import band_text
 
-    e = html.escape
+    e, words = html.escape, dates_in_words
     if not kind:
         kind = (
             "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
@@ -424,8 +424,8 @@ def reading_html(r, kind: str | None = None) -> str:
         if r.direction == "equal":
             kind = "count"
     cut = (
-        f" Judged on the lists up to {e(r.cutoff)}, the last published before"
-        f" {e(r.article_date)}, the date the claim's figures refer to."
+        f" Judged on the lists up to {e(day(r.cutoff))}, the last published before"
+        f" {e(day(r.article_date))}, the date the claim's figures refer to."
         if r.cutoff
         else ""
     )
@@ -442,14 +442,15 @@ def reading_html(r, kind: str | None = None) -> str:
         )
         revised = (
             f" <span class='cnai-revised'>Reading revised {times} (last on "
-            f"{e(r.history[-1]['date'])}) after results under an earlier reading existed{seen}: "
+            f"{e(day(r.history[-1]['date']))}) after results under an earlier reading existed{seen}: "
             "what it was and why, below.</span>"
         )
     out = [
         f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}"
         f"{revised}</p>",
         "<details class='cnai-why'><summary>Why this reading</summary>",
-        f"<p>{e(r.rationale)}</p><p><strong>Population:</strong> {e(r.population)}.</p>",
+        f"<p>{e(words(r.rationale))}</p><p><strong>Population:</strong> "
+        f"{e(words(r.population))}.</p>",
     ]
     if r.history:
         out.append(
@@ -459,8 +460,8 @@ def reading_html(r, kind: str | None = None) -> str:
     for h in r.history:
         seen = FIGURES_FIRST[h.get("figures_first") or "unrecorded"]
         out.append(
-            f"<li>{e(h['date'])}: was {e(h['was'])}; changed to {e(h['now'])}. Why: "
-            f"{e(h['because'])} {e(seen)}</li>"
+            f"<li>{e(day(h['date']))}: was {e(words(h['was']))}; changed to "
+            f"{e(words(h['now']))}. Why: {e(words(h['because']))} {e(seen)}</li>"
         )
     if r.history:
         out.append("</ol>")

@@ -673,7 +673,7 @@ def reports_build(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .registry.ensure import ensure_registry_for
-    from .registry.fingerprint import needs_registry, registry_version
+    from .registry.fingerprint import is_stale, needs_registry, registry_version
     from .reports.build import build_reports, summary
     from .reports.params import ParameterError, parse_cli_value
     from .reports.site import SiteError, load_site, may_select, with_overrides
@@ -687,8 +687,12 @@ def reports_build(
     try:
         # build the registry tables once, before the fan-out values and the notebooks read them
         entries = load_site(site, expand=False)
-        with writing("reports build"):  # may rebuild the registry tables
-            ensure_registry_for(r.sources for r in entries if not only or may_select(r.id, only))
+        wanted = [r.sources for r in entries if not only or may_select(r.id, only)]
+        # the writers' lock only when the tables need a rebuild (checked again under the lock):
+        # a build reading fresh tables reads one snapshot of them and never waits for another
+        if any(needs_registry(tuple(p)) for p in wanted) and is_stale():
+            with writing("reports build"):  # rebuilds the registry tables
+                ensure_registry_for(wanted)
         partial = None  # why the site could not be expanded whole
         try:
             site_reports = load_site(site)

@@ -18,6 +18,36 @@ def _raw(source_id: str):
     return src.raw_path(paths.RAW)
 
 
+# what each Epoch table a report reads is, for people, and the column that dates its rows: the
+# pages' "Data as of" line says how far the copy used reaches (reports.currency)
+DATED = {
+    "epoch_notable_ai_models": {
+        "name": "Data on AI Models (notable models)",
+        "column": "Publication date",
+        "format": None,  # ISO dates
+        "reach": "models published to",
+    },
+    "epoch_ml_hardware_with_availability": {
+        "name": "Data on Machine Learning Hardware (with availability in China)",
+        "column": "Last modified",
+        "format": "%m/%d/%Y %I:%M %p",  # "10/21/2024 9:51 PM"
+        "reach": "rows last updated",
+    },
+}
+
+
+def latest_date(source_id: str) -> str:
+    """The latest date in the column that dates a table's rows (:data:`DATED`), as YYYY-MM-DD;
+    "" when the table is not pulled or no row has a date."""
+    column, fmt = DATED[source_id]["column"], DATED[source_id]["format"]
+    try:
+        dates = pd.read_csv(_raw(source_id), usecols=[column])[column]
+    except (FileNotFoundError, KeyError, ValueError):
+        return ""
+    latest = pd.to_datetime(dates, format=fmt, errors="coerce").max()
+    return "" if pd.isna(latest) else latest.strftime("%Y-%m-%d")
+
+
 def country_group(countries: str | float) -> str:
     """Epoch's comma-joined 'Country (of organization)' -> China / United States / Other /
     Multinational (both China and another country) / Unknown."""

@@ -80,6 +80,18 @@ def day(value: Any) -> str:
     return f"{int(m.group(3))} {MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
 
 
+# a day or a year-month written as code writes it, not inside a word, an address or a file name
+# ("lists to 2025-03", not "…/2025-03/…" nor "systems_2024-11-22.csv")
+ISO_DATE_RE = re.compile(r"(?<![\w/.#=:-])\d{4}-\d{2}(?:-\d{2})?(?![\w/-]|\.\w)")
+
+
+def dates_in_words(text: str) -> str:
+    """Every ISO day or month in a sentence as people write it ("judged on the lists to
+    2025-03, revised 2026-12-06" -> "… to March 2025, revised 6 December 2026"): for curated
+    prose (a reading's rationale, its revisions) shown on the pages."""
+    return ISO_DATE_RE.sub(lambda m: day(m.group(0)), str(text))
+
+
 def span(lo_text: str, hi_text: str) -> str:
     """Two formatted ends as a range: "5.4%–19.8%", but "−38.2 to −18.0 pp" when an end is
     negative (an en dash beside a minus sign reads as one symbol). A unit the two ends share

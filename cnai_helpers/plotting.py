@@ -1,4 +1,4 @@
-"""One figure theme for every report: seaborn, CJK-capable fonts, source captions."""
+"""One figure theme for every report: seaborn's, CJK-capable fonts, source captions."""
 
 from __future__ import annotations
 
@@ -58,12 +58,24 @@ def cjk_font() -> str | None:
     return found
 
 
-def set_theme() -> None:
-    # seaborn here, not at the top: it imports scipy.stats (~1.3 s of CPU per kernel), and a
-    # notebook that only draws with finish() and the axis helpers never needs it
-    import seaborn as sns
+def seaborn_theme() -> None:
+    """seaborn's theme, ``seaborn.set_theme(style="whitegrid", palette=PALETTE,
+    context="notebook")``, from its settings written out (reference/seaborn_theme.yaml): a
+    kernel then does not import seaborn, whose import pulls in scipy.stats (~1.3 s of CPU in
+    each report that never uses scipy); tests/test_plotting.py checks them against seaborn's."""
+    from cycler import cycler
 
-    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    from .reference import seaborn_theme as written
+
+    theme = written()
+    mpl.rcParams.update(theme["settings"])
+    mpl.rcParams["axes.prop_cycle"] = cycler(
+        "color", [mpl.colors.to_rgb(c) for c in theme["colors"]]
+    )
+
+
+def set_theme() -> None:
+    seaborn_theme()
     font = cjk_font()
     family = ([font] if font else []) + ["DejaVu Sans"]
     mpl.rcParams.update(

@@ -97,6 +97,28 @@ CODE_SELECTORS = "code, pre, kbd, samp, script, style, footer.cnai-provenance, [
 SINGULAR_ENDINGS = ("ss", "us", "is")  # "1 class", "1 status", "1 basis" are singular
 
 
+# not prose: tables (a cell may keep a sortable ISO date), links (an address or a list's file
+# name), form controls (the explorer's filters), a citation to copy and the build stamps
+NOT_PROSE = "table, a, select, option, input, .cnai-cite, .cnai-build, .cnai-built"
+
+
+def iso_dates(soup) -> list[str]:
+    """Dates written as code writes them ("the lists up to 2025-03") in the prose of a page (a
+    BeautifulSoup document): the site writes months and days in words ("March 2025"); each
+    finding with the words before it."""
+    import copy
+
+    from cnai_helpers.formatting import ISO_DATE_RE
+
+    soup = copy.copy(soup)
+    for el in soup.select(NOT_PROSE):
+        el.decompose()
+    text = " ".join(visible_text(soup).split())
+    return [
+        f"ISO date {text[max(0, m.start() - 40) : m.end()]!r}" for m in ISO_DATE_RE.finditer(text)
+    ]
+
+
 def visible_text(soup) -> str:
     """The text a reader sees as prose: the page without its code elements and footer."""
     import copy

@@ -166,7 +166,9 @@ def test_ledger_page_leads_with_decided_claims_and_shows_the_reading():
     assert [r["id"] for r in trs] == ["claim-a", "claim-b", "claim-c"]
     assert trs[0].select_one(".badge").get_text() == ev.LABELS[ev.CONTRADICTED]
     text = trs[0].get_text(" ", strip=True)
-    assert "Read as 15%–25%" in text and "about a fifth" in text and "lists up to 2025-01" in text
+    assert (
+        "Read as 15%–25%" in text and "about a fifth" in text and "lists up to January 2025" in text
+    )
     assert "10.0% (95% interval 5.0%–30.0%)" in text
     assert (
         "2 sensitivity checks" in trs[0].select_one(".cnai-sens summary").get_text()
@@ -299,6 +301,7 @@ def test_a_revised_reading_says_so_beside_its_band_not_only_in_the_fold():
     from bs4 import BeautifulSoup
 
     from cnai_helpers.claims import reading_html, revised_readings
+    from cnai_helpers.formatting import ISO_DATE_RE, dates_in_words
     from cnai_helpers.readings import load_readings
 
     readings = load_readings()
@@ -308,8 +311,13 @@ def test_a_revised_reading_says_so_beside_its_band_not_only_in_the_fold():
         soup = BeautifulSoup(reading_html(r), "html.parser")
         head = soup.select_one("p.cnai-reading").get_text(" ")
         fold = soup.select_one("details.cnai-why").get_text(" ")
+        # months and days in words, like the rest of the site ("Judged on the lists up to
+        # March 2025", not "2025-03")
+        assert not ISO_DATE_RE.search(head + fold), (cid, ISO_DATE_RE.findall(head + fold))
+        if r.cutoff:
+            assert f"lists up to {dates_in_words(r.cutoff)}," in head, cid
         if cid in revised:
-            assert "Reading revised" in head and r.history[-1]["was"] in fold, cid
+            assert "Reading revised" in head and dates_in_words(r.history[-1]["was"]) in fold, cid
             after = sum(h["figures_first"] == "yes" for h in r.history)
             # a revision written after its figures were seen is said beside the band, not only
             # in the fold; one set before them is not

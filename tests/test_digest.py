@@ -189,7 +189,9 @@ def test_summary_text_from_figures():
     }
     top = {"place": "Zhejiang", "share of batch": 0.24, "share cumulative": 0.11}
     text = digest.summary_text(fig, "deep-synthesis", top)
-    assert text.startswith("1,608 new deep-synthesis filings in the 2024-08 list, the 4th-largest")
+    assert text.startswith(
+        "1,608 new deep-synthesis filings in the August 2024 list, the 4th-largest"
+    )
     assert "Zhejiang's share of new filings 24.0% against 11.0% cumulative" in text
     assert "listed again" not in text
     # one name per definition: the digest's new filers are new to every registry

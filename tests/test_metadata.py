@@ -159,6 +159,37 @@ def test_core_schema_rejects_an_undeclared_column_and_a_duplicate_key():
     assert "column 'extra' is not declared in cnai_helpers/tables.yaml" in msg
 
 
+def batches_frame(**changed) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "registry": ["deep_synthesis", "deep_synthesis"],
+            "batch": ["2024-08", "2024-09"],
+            "source_id": ["s", "s"],
+            "title": ["t", "u"],
+            "announcement_url": ["https://x", "https://y"],
+            "announcement_date": [None, None],
+            "rows": [1, 1],
+            "new_filings": [1, 1],
+            "cumulative_filings": [1, 2],
+        }
+    )
+    return df.assign(**changed)
+
+
+def test_text_columns_pass_and_fail_on_their_type():
+    """The text columns' type check (metadata._pandera_type: one answer for a passing column)
+    passes text and refuses a number among text, or a column of another type, naming them."""
+    assert SCHEMAS["batches"].validate(batches_frame()).shape == (2, 9)
+    with pytest.raises(metadata.TableError) as e:
+        SCHEMAS["batches"].validate(batches_frame(title=pd.Series(["t", 5], dtype=object)))
+    assert "table batches: row 1 (registry=deep_synthesis, batch=2024-09): title has type 5" in (
+        str(e.value)
+    )
+    with pytest.raises(metadata.TableError) as e:
+        SCHEMAS["batches"].validate(batches_frame(title=pd.Categorical(["t", "u"])))
+    assert str(e.value) == "table batches: title has type category, declared str"
+
+
 # ---------------------------------------------------------------- the curated reader
 
 

@@ -553,7 +553,7 @@ def test_monetization_notebook_records_the_panel_keys_and_states_package_and_dat
         for o in c.get("outputs", [])
     )
     assert f"genai-prices {api_prices.package_version()}" in text
-    assert "2026-11-01" in text
+    assert "1 November 2026" in text  # the price date, as the prose writes dates
     assert "Price is not revenue" in "".join(
         "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
     )

@@ -294,3 +294,29 @@ def test_crowded_numeric_fixed_ticks_keep_the_first_of_each_crowd():
     shown = [t.get_text() for t in ax.get_xticklabels() if 1 <= t.get_position()[0] <= 10]
     assert shown[:2] == ["1×", "2×"] and "10×" not in shown[:2], shown
     plt.close(fig)
+
+
+def test_the_written_out_theme_is_seaborns():
+    """set_theme() writes seaborn's theme out instead of importing seaborn (and scipy.stats) in
+    every kernel: the settings must be exactly those seaborn's set_theme makes, palette included,
+    so that a seaborn that changes its theme fails here. Only "image.cmap" differs (seaborn's
+    "rocket" exists only with seaborn imported; every chart names its colormap)."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    def settings(apply) -> dict:
+        with mpl.rc_context():
+            mpl.rcdefaults()
+            apply()
+            return {k: v for k, v in mpl.rcParams.items() if k != "image.cmap"}
+
+    theirs = settings(
+        lambda: sns.set_theme(style="whitegrid", palette=plotting.PALETTE, context="notebook")
+    )
+    ours = settings(plotting.seaborn_theme)
+    differ = {k: (ours[k], theirs[k]) for k in theirs if ours[k] != theirs[k]}
+    assert not differ, f"(written out, seaborn's): {differ}"
+    from cnai_helpers.reference import seaborn_theme
+
+    broken = dict(seaborn_theme()["settings"], **{"grid.color": ".7"})
+    assert settings(lambda: mpl.rcParams.update(broken)) != theirs  # the check can fail

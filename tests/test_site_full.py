@@ -7,8 +7,8 @@ CSV download resolves; at 390 and 1366 px every table cell's text is in view or 
 scrolls sideways and says so, no badge breaks over two lines, no chart is wider than its column;
 no code names, "1 rows" or "is depends" in the prose; every page under 200 KB with its charts as
 files; headline, data as of, citation (author, version) and licence on every page. Per report: every table and figure the executed notebook made is on the
-page, and "the answer" shows each key figure site.yaml names. Screenshots of every page at both
-widths go to ``artifacts/screenshots/site/`` (kept by CI as artifacts). ``CNAI_SITE_UNDER_TEST``
+page, and "the answer" shows each key figure site.yaml names. With ``CNAI_SCREENSHOTS=1`` (``make
+screenshots``) screenshots of every page at both widths go to ``artifacts/screenshots/site/``. ``CNAI_SITE_UNDER_TEST``
 names an already built site to check instead of building one (e.g. ``reports/``). The site is
 built once per test run (``real_site`` in conftest.py) and shared with the browser and ledger
 tests; its build is also where every notebook is executed.
@@ -17,6 +17,7 @@ tests; its build is also where every notebook is executed.
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -26,12 +27,13 @@ from cnai_helpers.reports import render
 from tests.site_checks import (
     card_leaks,
     hidden_cells,
+    iso_dates,
     prose_leaks,
     wide_charts,
     wide_tables,
     wrapped_badges,
 )
-from tests.test_browser import BAD_TEXT, check_links, open_page
+from tests.test_browser import BAD_TEXT, check_links, open_page, shot
 
 pytestmark = pytest.mark.browser
 SHOTS = paths.ROOT / "artifacts" / "screenshots" / "site"
@@ -60,10 +62,10 @@ def test_every_notebook_is_executed_by_the_site_build(real_site):
     assert not unexecuted, f"reports whose notebook did not run every cell: {unexecuted}"
 
 
-def test_every_page_reads_as_a_publication(full_site, browser):
+def test_every_page_reads_as_a_publication(full_site, browser, measured):
     url, root, reports = full_site
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    problems, titles = [], {}
+    phone_pass = measured(390)
+    problems, titles, fetched = [], {}, set()
     for path in ["index.html"] + [f"{r.id}/index.html" for r in reports]:
         name = path.split("/")[0].replace(".html", "")
         page, errors, dialogs = open_page(browser, url + path)
@@ -78,20 +80,21 @@ def test_every_page_reads_as_a_publication(full_site, browser):
         text = page.inner_text("body")
         problems += [f"{path}: {bad!r} visible" for bad in BAD_TEXT if bad in text]
         try:
-            check_links(page, url)
+            check_links(page, url, fetched)
         except AssertionError as e:
             problems.append(f"{path}: {e}")
         problems += [f"{path}: console error {e}" for e in errors]
         problems += [f"{path}: a dialog opened: {d}" for d in dialogs]
-        page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+        shot(page, SHOTS / f"{name}-desktop.png")
         page.close()
-        phone = browser.new_page(viewport={"width": 390, "height": 844})
-        phone.goto(url + path, wait_until="load")
-        width = phone.evaluate("document.documentElement.scrollWidth")
+        width = phone_pass[path]["scroll_width"]
         if width > 390:
             problems.append(f"{path}: scrolls sideways at 390 px ({width} px wide)")
-        phone.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
-        phone.close()
+        if os.environ.get("CNAI_SCREENSHOTS"):
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(url + path, wait_until="load")
+            shot(phone, SHOTS / f"{name}-390.png")
+            phone.close()
     problems += [f"title {t!r} shared by {ps}" for t, ps in titles.items() if len(ps) > 1]
     assert not problems, "\n".join(problems)
 
@@ -188,35 +191,81 @@ def _pages(reports) -> list[str]:
     return ["index.html"] + [f"{r.id}/index.html" for r in reports]
 
 
+# pages whose tables are also checked for width at 1366 px (not report pages: no cell checks)
+WIDE_TABLE_EXTRA_PAGES = ("download/index.html", "filer/2959887.html")
+
+
+@pytest.fixture(scope="module")
+def measured(full_site, browser):
+    """``measured(width)``: what every page shows at ``width`` px (390 or 1366), measured in
+    one load of each page per width and read by the checks below (each check loading every
+    page itself was ~8 loads of each page per run). In order, on the page as a reader opens it:
+    its height and width, then (after the resize event that marks scrolling boxes) the cells
+    out of sight, badges on two lines, charts wider than their column and card cells with the
+    sticky column's styles, the phone charts' text, and last, at 1366 px, the tables wider
+    than their column with every fold opened."""
+    url, _, reports = full_site
+    done: dict[int, dict[str, dict]] = {}
+
+    def at(width: int) -> dict[str, dict]:
+        if width not in done:
+            done[width] = _measure(browser, url, reports, width)
+        return done[width]
+
+    return at
+
+
+def _measure(browser, url: str, reports, width: int) -> dict[str, dict]:
+    from cnai_helpers.plotting import cap_height_em
+
+    report_pages = {f"{r.id}/index.html" for r in reports}
+    extra = list(WIDE_TABLE_EXTRA_PAGES) if width == 1366 else []
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    out = {}
+    for path in _pages(reports) + extra:
+        page.goto(url + path, wait_until="load")
+        m = {
+            "height": page.evaluate("document.documentElement.scrollHeight"),
+            "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
+        }
+        if path not in extra:
+            page.evaluate("window.dispatchEvent(new Event('resize'))")  # site.js marks the boxes
+            m["cells"] = hidden_cells(page)
+            m["badges"] = wrapped_badges(page)
+            m["charts"] = wide_charts(page)
+            m["leaks"] = card_leaks(page)
+            if width == 390 and path in report_pages:
+                m["chart_text"] = page.evaluate(CHART_TEXT_JS, cap_height_em())
+        if width == 1366:
+            m["wide_tables"] = wide_tables(page)  # last: it opens the folds
+        out[path] = m
+    page.close()
+    return out
+
+
 @pytest.mark.parametrize("width", (390, 1366))
-def test_every_table_cell_is_in_view_or_in_a_box_that_says_it_scrolls(full_site, browser, width):
+def test_every_table_cell_is_in_view_or_in_a_box_that_says_it_scrolls(full_site, measured, width):
     """The reader sees every cell: in the viewport, or inside a box that scrolls sideways with
     its shadow and cue line shown (a page that does not scroll sideways can still hide a column
     in a box); badges stay on one line; charts fit their column."""
-    url, _, reports = full_site
+    _, _, reports = full_site
+    seen = measured(width)
     problems = []
     for path in _pages(reports):
-        page = browser.new_page(viewport={"width": width, "height": 900})
-        page.goto(url + path, wait_until="load")
-        page.evaluate("window.dispatchEvent(new Event('resize'))")  # site.js marks the boxes
-        cells = hidden_cells(page)
-        if cells:
+        m = seen[path]
+        if m["cells"]:
             problems.append(
-                f"{path} at {width} px: {len(cells)} cells out of sight, e.g. {cells[:3]}"
+                f"{path} at {width} px: {len(m['cells'])} cells out of sight, e.g. {m['cells'][:3]}"
             )
+        problems += [f"{path} at {width} px: badge on two lines {b!r}" for b in m["badges"]]
         problems += [
-            f"{path} at {width} px: badge on two lines {b!r}" for b in wrapped_badges(page)
+            f"{path} at {width} px: chart wider than its column {c!r}" for c in m["charts"]
         ]
-        problems += [
-            f"{path} at {width} px: chart wider than its column {c!r}" for c in wide_charts(page)
-        ]
-        leaks = card_leaks(page)
-        if leaks:
+        if m["leaks"]:
             problems.append(
-                f"{path} at {width} px: {len(leaks)} card cells keep the sticky column's"
-                f" rule or background, e.g. {leaks[:3]}"
+                f"{path} at {width} px: {len(m['leaks'])} card cells keep the sticky column's"
+                f" rule or background, e.g. {m['leaks'][:3]}"
             )
-        page.close()
     assert not problems, "\n".join(problems)
 
 
@@ -229,21 +278,18 @@ WIDE_TABLES_ALLOWED: dict[str, str] = {}  # "page: first headers" -> why it must
 
 
 @pytest.mark.parametrize("width", (1366,))
-def test_no_table_needs_sideways_scrolling_on_a_laptop(full_site, browser, width):
+def test_no_table_needs_sideways_scrolling_on_a_laptop(full_site, measured, width):
     """At 1366 px every table of a report page (folds opened), of the download page and of a
     filer page with filings in two registries (Tencent's) fits its column: no column the reader
     must scroll to (the compute runs table's result was column 13 of 15, off-screen)."""
-    url, _, reports = full_site
-    pages = [*_pages(reports), "download/index.html", "filer/2959887.html"]
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    _, _, reports = full_site
+    seen = measured(width)
     wide = []
-    for path in pages:
-        page.goto(url + path, wait_until="load")
-        for t in wide_tables(page):
+    for path in [*_pages(reports), *WIDE_TABLE_EXTRA_PAGES]:
+        for t in seen[path]["wide_tables"]:
             key = f"{path}: {t.split(' (')[0]}"
             if key not in WIDE_TABLES_ALLOWED:
                 wide.append(f"{path}: {t}")
-    page.close()
     assert not wide, f"tables wider than their column at {width} px:\n" + "\n".join(wide)
 
 
@@ -264,19 +310,19 @@ HEIGHT_BUDGET = {
 
 
 @pytest.mark.parametrize("width", (390, 1366))
-def test_every_page_fits_its_height_budget(full_site, browser, width):
+def test_every_page_fits_its_height_budget(full_site, browser, measured, width):
     """The front page is cards of a headline, a verdict line and three figures, and long tables
     fold, so that no page is taller than its budget at a phone's or a laptop's width; a link
     into a folded part opens it (the glossary on the front page)."""
     url, _, reports = full_site
     budget = HEIGHT_BUDGET[width]
     too_tall = []
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    seen = measured(width)
     for path in _pages(reports):
-        page.goto(url + path, wait_until="load")
-        height = page.evaluate("document.documentElement.scrollHeight")
+        height = seen[path]["height"]
         if height > budget.get(path, budget["*"]):
             too_tall.append(f"{path}: {height:,} px (budget {budget.get(path, budget['*']):,})")
+    page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(url + "index.html#term-mfu", wait_until="load")
     opened = page.evaluate(
         "(() => { const t = document.getElementById('term-mfu');"
@@ -295,7 +341,9 @@ KNOWN_LEAKS: dict[str, set[str]] = {}  # page folder -> leaks still allowed: non
 
 def test_no_code_names_or_machine_grammar_in_the_prose(full_site):
     """The visible text outside code elements, file names and the provenance footer has no
-    snake_case identifiers, no "1 rows" and no "is depends"."""
+    snake_case identifiers, no "1 rows" and no "is depends"; outside tables, links, form
+    controls and citations, no date written as code writes it ("lists up to 2025-03": the
+    site writes "March 2025")."""
     from bs4 import BeautifulSoup
 
     _, root, reports = full_site
@@ -303,7 +351,7 @@ def test_no_code_names_or_machine_grammar_in_the_prose(full_site):
     for path in _pages(reports):
         soup = BeautifulSoup((root / path).read_text(encoding="utf-8"), "html.parser")
         known = KNOWN_LEAKS.get(path.split("/")[0], set())
-        leaks = sorted(set(prose_leaks(soup)) - known)
+        leaks = sorted(set(prose_leaks(soup) + iso_dates(soup)) - known)
         if leaks:
             found[path] = leaks
     assert not found, "\n".join(f"{p}: {ls}" for p, ls in found.items())
@@ -378,17 +426,16 @@ CHART_TEXT_JS = """cap => Array.from(document.querySelectorAll("figure.cnai-figu
 })"""
 
 
-def test_what_a_phone_shows_of_every_chart_has_9_px_digits(full_site, browser):
+def test_what_a_phone_shows_of_every_chart_has_9_px_digits(full_site, measured):
     """Measured in the browser at 390 px: every chart loads its phone rendering and, at the
     width it is shown, its smallest capital or digit is at least 9 CSS px tall."""
-    from cnai_helpers.plotting import MIN_PHONE_CAP_PX, cap_height_em
+    from cnai_helpers.plotting import MIN_PHONE_CAP_PX
 
-    url, _, reports = full_site
+    _, _, reports = full_site
     problems, n = [], 0
-    page = browser.new_page(viewport={"width": 390, "height": 900})
+    seen = measured(390)
     for r in reports:
-        page.goto(url + f"{r.id}/index.html", wait_until="load")
-        for c in page.evaluate(CHART_TEXT_JS, cap_height_em()):
+        for c in seen[f"{r.id}/index.html"]["chart_text"]:
             n += 1
             if not c["src"].endswith("-phone.png"):
                 problems.append(f"{r.id}: {c['src']} is not the phone rendering")
@@ -396,7 +443,6 @@ def test_what_a_phone_shows_of_every_chart_has_9_px_digits(full_site, browser):
                 problems.append(
                     f"{r.id}: {c['src']} shown {c['shown']:.0f} px: digits {c['cap']:.1f} px"
                 )
-    page.close()
     assert n >= 10, n
     assert not problems, "\n".join(problems)
 
@@ -498,6 +544,7 @@ def test_every_page_is_light_with_its_charts_as_files(full_site):
 def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite(full_site):
     from bs4 import BeautifulSoup
 
+    from cnai_helpers.epoch import DATED
     from cnai_helpers.formatting import day
     from cnai_helpers.reports.currency import registry_currency
 
@@ -524,6 +571,10 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
             batch = currency[r.parameters["registry"]]["batch"]
             if not asof or f"latest list {day(batch)}" not in asof.get_text():
                 problems.append(f"{r.id}: no data as of {batch}")
+        # a page built on Epoch AI's tables dates their copies too (reader6 #18)
+        for sid, what in DATED.items():
+            if sid in r.sources and (not asof or f"{what['name']}: " not in asof.get_text()):
+                problems.append(f"{r.id}: no data as of for Epoch AI's {what['name']}")
     # the province headlines put their shares the same way: all in words or none
     worded = {
         r.id: "about " in soup.select_one(".cnai-headline").get_text()

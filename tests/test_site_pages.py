@@ -90,7 +90,7 @@ def test_registry_pages_read_as_publications(pages, browser):
     from bs4 import BeautifulSoup
 
     url, root, paths = pages
-    problems, titles = [], {}
+    problems, titles, fetched = [], {}, set()
     for path in paths:
         soup = BeautifulSoup((root / path).read_text(encoding="utf-8"), "html.parser")
         problems += [f"{path}: {leak}" for leak in prose_leaks(soup)]
@@ -115,7 +115,7 @@ def test_registry_pages_read_as_publications(pages, browser):
         page, errors, _ = open_page(browser, url + path)
         _ready(page, path)
         try:
-            check_links(page, url)
+            check_links(page, url, fetched)
         except AssertionError as e:
             problems.append(f"{path}: {e}")
         page.close()

@@ -289,6 +289,23 @@ def test_recorded_figures_of_a_cell_become_one_compact_list():
     assert "USD 1,872 m" in last and "restated" in last
 
 
+def test_a_recorded_date_shows_as_the_prose_writes_it():
+    """A digest's "Batch (month of the list) 2026-05": a text figure that is a list's month or
+    a day shows in words on the page (results.json keeps the ISO value)."""
+    from nbformat.v4 import new_output
+
+    from cnai_helpers.reports.preprocess import group_records
+    from cnai_helpers.results import MIME
+
+    outs = [
+        new_output("display_data", data={MIME: {"name": n, "value": v, "kind": "text"}})
+        for n, v in (("batch", "2026-05"), ("announced", "2026-05-06"), ("code", "2026-05-x"))
+    ]
+    html_text = group_records(outs)[0].data["text/html"]
+    assert "<dd>May 2026</dd>" in html_text and "<dd>6 May 2026</dd>" in html_text
+    assert "<dd>2026-05-x</dd>" in html_text  # not a date: as it is
+
+
 def test_first_use_of_an_abbreviation_links_to_the_glossary():
     from cnai_helpers.reports.preprocess import link_glossary
 
@@ -497,6 +514,52 @@ def test_data_as_of_names_the_registries_a_report_reads():
         "Deep synthesis: latest list March 2026, published in May 2026 (the CAC gives the month,"
         " not the day)"
     )
+
+
+def test_epoch_pages_say_how_current_epochs_copies_are():
+    """reader6 #18: the compute and monetization pages, built on Epoch AI's tables, had no
+    "Data as of" line: they say the date of the copy used (the manifest's upstream_date, from
+    the mirror's provenance) and how far its rows reach; an undated copy says so, never a date."""
+    from cnai_helpers.manifest import Source
+    from cnai_helpers.reports import currency as cu
+
+    def src(i, url, date=None):
+        return Source(id=i, format="epoch_csv", path=i, url=url, sha256="0" * 64, size=1,
+                      publisher="Epoch AI", licence="l", citation="c", upstream_date=date)  # fmt: skip
+
+    gh = "https://raw.githubusercontent.com/{}/" + "a" * 40 + "/f.csv"
+    reach = {"epoch_notable_ai_models": "2025-11-13", "epoch_ml_hardware_with_availability": ""}
+    with pytest.MonkeyPatch.context() as mp:  # the rows' latest date, without the mirror
+        mp.setattr("cnai_helpers.epoch.latest_date", reach.get)
+        datasets = cu.dataset_currency([
+            src("epoch_notable_ai_models", gh.format("someone/epoch-ai-dataset"), "2025-12-02"),
+            src("epoch_ml_hardware_with_availability", gh.format("epoch-research/china-ai-trends")),
+            src("epoch_other", gh.format("x/y"), "2020-01-01"),  # no page reads it
+        ])  # fmt: skip
+    assert list(datasets) == ["epoch_notable_ai_models", "epoch_ml_hardware_with_availability"]
+    reads = {
+        "compute": {"sources": ["epoch_notable_ai_models", "epoch_ml_hardware_with_availability"]},
+        "money": {"sources": ["epoch_notable_ai_models"]},
+        "claims": {"sources": ["cac_genai*"], "needs_reports": ["money"]},
+        "geo": {"sources": ["cac_*"]},
+    }
+    lines = cu.page_currency(reads["compute"], {}, reads, datasets)["data_as_of"]
+    assert lines == [
+        "Epoch AI, Data on AI Models (notable models): copy of 2 December 2025, models"
+        " published to 13 November 2025",
+        "Epoch AI, Data on Machine Learning Hardware (with availability in China): undated copy"
+        " (from china-ai-trends)",
+    ]
+    ledger = cu.page_currency(reads["claims"], {}, reads, datasets)["data_as_of"]
+    assert [x.split(":")[0] for x in ledger] == ["Epoch AI, Data on AI Models (notable models)"]
+    assert cu.page_currency(reads["geo"], {}, reads, datasets)["data_as_of"] == []
+
+    class R:  # what the build knows of a report before anything runs
+        def __init__(self, sources, needs=()):
+            self.sources, self.needs_reports = sources, needs
+
+    assert cu.reads_datasets([R(["cac_*"], ("money",))], reads)  # through the report it reads
+    assert not cu.reads_datasets([R(["cac_*"])], reads)  # a CAC page: no table is read
 
 
 def test_sources_last_checked_gives_each_upstream_copys_date_newest_first():
@@ -1265,6 +1328,42 @@ def test_a_page_that_only_checks_a_claim_names_and_links_the_page_of_its_verdict
     assert entry["elsewhere"] == title
     assert "sensitivity check" in entry["elsewhere_after"]
     assert "committed reading" not in entry["elsewhere_after"]
+
+
+def test_an_alternative_readings_scope_reads_as_one_phrase():
+    """who-files: "broad, The three generative lists pooled …, lists to 2025-03": a registry's
+    name inside the phrase is lower-cased and the month is in words; a scope that starts with
+    the registry keeps its capital."""
+    from cnai_helpers.reference import registry_label
+
+    pooled = registry_label("generative_pooled")
+    assert pooled.startswith("The three")
+    v = {"definition": "broad", "registry": "generative_pooled", "cutoff": "2025-03"}
+    assert render._scope(v) == f"broad, t{pooled[1:]}, lists to March 2025"
+    assert render._scope({**v, "definition": ""}).startswith("The three generative lists")
+
+
+def test_a_verdict_named_inside_a_sentence_reads_as_a_word_of_it():
+    """compute-910b: "The verdict on this claim, Inconclusive , is given on …": the badge in the
+    sentence is the label in lower case, with no margin before the comma that follows it."""
+    from bs4 import BeautifulSoup
+
+    from cnai_helpers.reports.render import TEMPLATES
+
+    nb = _nb_with_verdict()
+    v = nb.cells[1].outputs[1]["data"][VERDICT_MIME]
+    v.update(role="sensitivity")
+    soup = BeautifulSoup(
+        render.render_report(
+            nb, PROV, {"title": "T", "claim_statuses": {v["claim"]: "inconclusive"}}
+        )[0],
+        "html.parser",
+    )
+    badge = soup.select_one(".cnai-verdict .cnai-inline-badge")
+    assert badge is not None and badge.get_text() == "inconclusive"
+    assert str(badge.next_sibling).startswith(",")
+    css = (TEMPLATES / "static" / "site.css").read_text(encoding="utf-8")
+    assert ".badge.cnai-inline-badge { margin-right: 0; }" in css
 
 
 def test_a_pages_sensitivity_count_says_it_is_this_pages():

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..errors import CnaiError
+from ..formatting import month
 from ..registry.stats import as_dict, province_counts
 from ..results import fmt
 
@@ -332,7 +333,7 @@ def summary_text(fig: dict, label: str, top_place: dict | None = None) -> str:
     rank = fig["batch_rank"]
     size = "the largest batch" if rank == 1 else f"the {ordinal(rank)}-largest batch"
     parts = [
-        f"{fmt(fig['new_filings'], 'count')} new {label} filings in the {fig['batch']} list, "
+        f"{fmt(fig['new_filings'], 'count')} new {label} filings in the {month(fig['batch'])} list, "
         f"{size} of {fig['batches_to_date']} (cumulative total "
         f"{fmt(fig['cumulative_filings'], 'count')})"
     ]

@@ -11,7 +11,8 @@ files beside this module, read once (cached) by the functions below.
   (analysis/classify.py);
 - ``use_cases.yaml``: use-case keywords (analysis/geo.py);
 - ``labels.yaml``: name parts written for people in table headers, registry names and
-  category values for people (display.py, the explorer).
+  category values for people (display.py, the explorer);
+- ``seaborn_theme.yaml``: seaborn's figure theme written out (plotting.py, seaborn_theme).
 
 Kept free of pandas (and of yaml until a YAML file is read): the registry's freshness check
 hashes ``GEOGRAPHY_FILES`` on every loader call.
@@ -47,6 +48,10 @@ def province_rows() -> tuple[dict[str, str], ...]:
     """provinces.csv as rows of text (province_code, name_zh, short_zh, name_en, genai_prefix)."""
     with path("provinces.csv").open(encoding="utf-8") as fh:
         return tuple(csv.DictReader(fh))
+
+
+def seaborn_theme() -> dict[str, Any]:
+    return _yaml("seaborn_theme.yaml")
 
 
 def geography() -> dict[str, Any]:

@@ -338,9 +338,12 @@ def add_file(
     to have the add read them. In a process without pandas (the command line) the list's
     inspection and the tables are made in one child process (registry/isolate.py)."""
     from .wordxml import remembered
+    from .write import lean_memory
 
     # the list is parsed once for its kind, its report and the build (in one process)
     with remembered(), isolate.session():
+        if isolate.splits():  # pyarrow imported once, before the fork, for both processes
+            lean_memory()
         return _add_file(Path(file), batch, dry_run, existing, force)
 
 

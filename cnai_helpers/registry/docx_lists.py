@@ -170,6 +170,23 @@ def _header_columns(cells) -> dict[str, list[int]]:
     return cols
 
 
+def _cell_fields(cols: dict[str, list[int]]):
+    """(grid start, span) of a cell -> the fields (in ``cols``' order) of the grid columns it
+    covers; worked out once per cell shape of a table (the rows of a list share a few)."""
+    memo: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    def fields_of(start: int, span: int) -> tuple[str, ...]:
+        hit = memo.get((start, span))
+        if hit is None:
+            covered = range(start, start + span)
+            hit = memo[start, span] = tuple(
+                f for f, gcols in cols.items() if any(g in covered for g in gcols)
+            )
+        return hit
+
+    return fields_of
+
+
 def _is_header(cells) -> bool:
     names = {compact(t) for _, _, t in cells}
     return "备案编号" in names and "主体名称" in names
@@ -307,6 +324,7 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
     read_per_table = list(skipped)
     for t in tables:
         cols = _header_columns(t.header)  # every table is mapped by its own header
+        fields_of = _cell_fields(cols)
         n_header = len(t.header)
         row_no = t.first_row if t.own_header else t.first_row - 1
         n_read = 0
@@ -319,13 +337,15 @@ def _read(path: Path, src: str, doc, registry: str | None, batch: str | None) ->
             if not any(texts):
                 issue(row_no, "rejected", "empty row")
                 continue
-            rec = {}
-            for f, gcols in cols.items():
-                vals = []
-                for start, span, text in cells:
-                    if any(start <= g < start + span for g in gcols) and text and text not in vals:
-                        vals.append(text)
-                rec[f] = "\n".join(vals)
+            # each field: the distinct texts of the cells covering one of its grid columns, in
+            # the row's order, one per line
+            found: dict[str, list[str]] = {f: [] for f in cols}
+            for start, span, text in cells:
+                if text:
+                    for f in fields_of(start, span):
+                        if text not in found[f]:
+                            found[f].append(text)
+            rec = {f: "\n".join(vals) for f, vals in found.items()}
             # a merge the header does not share (same cell count = same pattern: nothing to do)
             if any(s > 1 for _, s, _ in cells) and n_header != len(cells):
                 issue(

@@ -35,6 +35,7 @@ from ..errors import CnaiError
 
 _HEADER = struct.Struct("!Q")
 _SESSION: list[Worker | None] | None = None  # [worker or None] within session()
+_CHILD = False  # set in the child that makes the tables (_serve)
 
 
 class WorkerDied(CnaiError, RuntimeError):
@@ -45,6 +46,11 @@ def lean() -> bool:
     """Is this process lean (pandas not imported)? Only then is the work worth a child (and
     only where processes fork: elsewhere everything runs in-process, as before)."""
     return "pandas" not in sys.modules and hasattr(os, "fork")
+
+
+def in_child() -> bool:
+    """Is this the child that makes the tables (the process whose peak memory counts)?"""
+    return _CHILD
 
 
 def splits() -> bool:
@@ -182,12 +188,15 @@ class Worker:
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
 
-def lean_heap(mmap_threshold: int = 64 * 1024) -> None:
+def lean_heap(mmap_threshold: int = 1024 * 1024) -> None:
     """Blocks of ``mmap_threshold`` bytes and more (the tables' column buffers and their
     transient copies) mapped apart and unmapped when freed, and the heap's free top given back
     at 128 KiB: glibc otherwise raises its threshold as large blocks are freed and keeps them
-    in the heap (measured on an add: peak 249 -> 230 MiB, bench/README.md). A no-op where the
-    C library is not glibc."""
+    in the heap (measured on an add: peak 249 -> 230 MiB, bench/README.md). 1 MiB, not 64 KiB:
+    the many blocks between them (pandas' and pyarrow's small columns and indexes) are then
+    reused from the heap instead of being mapped, zeroed and unmapped each time (the add's
+    child ~0.1 s of CPU less, its peak 2-4 MiB more; sixth pass). A no-op where the C library
+    is not glibc."""
     import ctypes
     import ctypes.util
 
@@ -207,8 +216,9 @@ def give_back() -> None:
 
 
 def _serve(inbox: int, outbox: int) -> None:
-    global _SESSION
+    global _SESSION, _CHILD
     _SESSION = None  # the child runs its calls in-process
+    _CHILD = True
     lean_heap()
     # pandera imports hypothesis (~0.1 s, ~5 MiB) for its data-synthesis strategies, which
     # validating a table never uses; pandera runs without it (its import is optional there)

@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # imported where used: the command's own process writes witho
 def lean_memory() -> None:
     """Arrow buffers from the C library's allocator, which gives freed memory back to the
     system: pyarrow's default (mimalloc) keeps it, and the build's peak grew by ~55 MiB of
-    buffers already freed (measured in bench/README.md)."""
+    buffers already freed (measured in bench/README.md). Called before a registry command forks
+    the child that makes its tables (registry/isolate.py): the child then inherits pyarrow,
+    imported once for both processes, and its allocator set before any buffer is made."""
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())
@@ -56,7 +58,15 @@ def filings_by_province(filings: pd.DataFrame) -> dict[str, dict[str, int]]:
 def give_back_memory(collect: bool = True) -> None:
     """Return the C heap's freed pages to the system (glibc's ``malloc_trim``; a no-op
     elsewhere): the tables' memory, freed once their parquet files are written, is then not
-    counted again while DuckDB takes its own."""
+    counted again while DuckDB takes its own. Only in the command line's processes, whose peak
+    is the command's (registry/isolate.py: the child that makes the tables, and the lean parent
+    that writes them): a caller that holds pandas and builds in-process (a test, a notebook)
+    keeps its heap, and skips a full ``gc.collect`` of it (~0.2 s each in a test process, ~13%
+    of the registry tests' CPU)."""
+    from .isolate import in_child, lean
+
+    if not (in_child() or lean()):
+        return
     if collect:  # unreachable cycles too (~0.05 s with pandas loaded)
         gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc

@@ -44,7 +44,13 @@ from .. import paths
 from ..atomic import atomic_dir, clean_stale, make_temp_dir, recover_swap, write_text
 from ..errors import CnaiError
 from . import needs
-from .currency import page_currency, registry_currency, site_currency
+from .currency import (
+    dataset_currency,
+    page_currency,
+    reads_datasets,
+    registry_currency,
+    site_currency,
+)
 from .explorer import site_links
 from .latest import latest_lists, with_every_registry
 from .params import validate
@@ -620,21 +626,24 @@ def build_reports(
         else {}
     )
     write_assets(out_root)
+    # what each report reads: a page's "data as of" names the registries and datasets of the
+    # reports whose results it reads too
+    reads = {
+        r.id: {
+            "parameters": r.parameters,
+            "sources": list(r.sources),
+            "needs_reports": list(r.needs_reports),
+        }
+        for r in (site if site is not None else reports)
+    }
     page_extra = {
         "nav": site_nav(site if site is not None else reports),
         "site_config": site_config(),
         "site_pages": site_pages,
         "currency": registry_currency(),
-        # what each report reads: a page's "data as of" names the registries of the reports
-        # whose results it reads too
-        "reads": {
-            r.id: {
-                "parameters": r.parameters,
-                "sources": list(r.sources),
-                "needs_reports": list(r.needs_reports),
-            }
-            for r in (site if site is not None else reports)
-        },
+        # Epoch AI's tables and how far their copies reach (read only when a page shows them)
+        "datasets": dataset_currency() if reads_datasets(reports, reads) else {},
+        "reads": reads,
         # report id -> title: a page that only checks a claim names the page of its verdict
         "titles": {r.id: r.title for r in (site if site is not None else reports)},
     }
@@ -708,6 +717,7 @@ def _run_stages(
                     d,
                     (page_extra or {}).get("currency") or {},
                     (page_extra or {}).get("reads") or {},
+                    (page_extra or {}).get("datasets") or {},
                 )
             )
         if base is None:

@@ -126,6 +126,51 @@ def sources_checked_text(sources=None) -> str:
     return "Sources last checked (the date of the copy used): " + "; ".join(parts) + tail + "."
 
 
+def dataset_currency(sources=None) -> dict[str, dict]:
+    """Source id -> {source_id, publisher, name, reach, upstream_date, latest, repo} for each
+    dataset beside the CAC lists that a report reads (Epoch AI's tables, :data:`epoch.DATED`):
+    the date of the upstream copy (the manifest's ``upstream_date``, from the mirror's
+    provenance; "" when the copy is undated), the latest date in its rows and the repository
+    the copy was taken from. Empty when the manifest cannot be read."""
+    from ..epoch import DATED, latest_date
+
+    if sources is None:
+        from ..manifest import load_manifest
+
+        try:
+            sources = load_manifest()
+        except Exception:  # no readable manifest: the pages say nothing rather than something wrong
+            return {}
+    by_id = {s.id: s for s in sources}
+    out: dict[str, dict] = {}
+    for sid, what in DATED.items():
+        s = by_id.get(sid)
+        if s is None:
+            continue
+        out[sid] = {
+            "source_id": sid,
+            "publisher": s.publisher or "",
+            "name": what["name"],
+            "reach": what["reach"],
+            "upstream_date": s.upstream_date or "",
+            "latest": latest_date(sid),
+            "repo": upstream_repo(s.url).split("/")[-1],
+        }
+    return out
+
+
+def dataset_as_of_text(entry: dict) -> str:
+    """ "Epoch AI, Data on AI Models (notable models): copy of 2 December 2025, models
+    published to 13 November 2025"; an undated copy says so and where it was taken from."""
+    who = f"{entry['publisher']}, {entry['name']}" if entry.get("publisher") else entry["name"]
+    if entry.get("upstream_date"):
+        copy = f"copy of {day(entry['upstream_date'])}"
+    else:
+        copy = "undated copy" + (f" (from {entry['repo']})" if entry.get("repo") else "")
+    reach = f", {entry['reach']} {day(entry['latest'])}" if entry.get("latest") else ""
+    return f"{who}: {copy}{reach}"
+
+
 def as_of_text(entry: dict) -> str:
     """ "Deep synthesis (深度合成): latest list May 2026, published 6 May 2026; cancellation
     notices to 17 July 2026" (the notices for the algorithm registries only)."""
@@ -163,6 +208,20 @@ def registries_read(parameters: dict, sources_used, currency: dict[str, dict]) -
     ]
 
 
+def _read_through(report: dict, reads: dict[str, dict]) -> list[dict]:
+    """The report and every report whose results it reads (``needs_reports``, followed to the
+    end)."""
+    out, seen, todo = [], set(), [report]
+    while todo:
+        r = todo.pop()
+        out.append(r)
+        for up in r.get("needs_reports") or ():
+            if up not in seen and up in reads:
+                seen.add(up)
+                todo.append(reads[up])
+    return out
+
+
 def registries_read_through(
     report: dict, reads: dict[str, dict], currency: dict[str, dict]
 ) -> list[dict]:
@@ -171,19 +230,28 @@ def registries_read_through(
     deep-synthesis list as much as on the generative-AI ones). ``reads``: report id -> its
     ``parameters``, ``sources`` and ``needs_reports``. In the order of ``currency``."""
     found: set[str] = set()
-    seen: set[str] = set()
-    todo = [report]
-    while todo:
-        r = todo.pop()
+    for r in _read_through(report, reads):
         for c in registries_read(
             r.get("parameters") or {}, r.get("sources_used") or r.get("sources"), currency
         ):
             found.add(c["registry"])
-        for up in r.get("needs_reports") or ():
-            if up not in seen and up in reads:
-                seen.add(up)
-                todo.append(reads[up])
     return [c for r, c in currency.items() if r in found]
+
+
+def datasets_read_through(
+    report: dict, reads: dict[str, dict], datasets: dict[str, dict]
+) -> list[dict]:
+    """The datasets of :func:`dataset_currency` a report reads (its ``needs.sources``: source
+    ids or their globs), itself or through the reports whose results it reads, in the order
+    of ``datasets``."""
+    import fnmatch
+
+    used = {
+        str(u)
+        for r in _read_through(report, reads)
+        for u in (r.get("sources_used") or r.get("sources") or ())
+    }
+    return [d for sid, d in datasets.items() if any(fnmatch.fnmatchcase(sid, u) for u in used)]
 
 
 def package_version() -> str:
@@ -194,20 +262,43 @@ def package_version() -> str:
 
 
 def site_version(currency: dict[str, dict]) -> str:
-    """The site's version: "0.1.0, lists to deep_synthesis 2026-03, …" — the package version and
-    the latest list of each registry (the data a page was built from)."""
-    lists = ", ".join(f"{c['label'].split(' (')[0]} {c['batch']}" for c in currency.values())
+    """The site's version: "0.1.0 (lists to: Deep synthesis March 2026, …)" — the package
+    version and the latest list of each registry (the data a page was built from)."""
+    lists = ", ".join(f"{c['label'].split(' (')[0]} {day(c['batch'])}" for c in currency.values())
     return package_version() + (f" (lists to: {lists})" if lists else "")
 
 
+def reads_datasets(reports, reads: dict[str, dict]) -> bool:
+    """Whether any of ``reports`` reads a dataset of :func:`dataset_currency`, itself or through
+    the reports whose results it reads (decided from the source ids alone, before any table is
+    read)."""
+    from ..epoch import DATED
+
+    ids = dict.fromkeys(DATED, {})
+    return any(
+        datasets_read_through(
+            {"sources": list(r.sources), "needs_reports": list(r.needs_reports)}, reads, ids
+        )
+        for r in reports
+    )
+
+
 def page_currency(
-    report: dict, currency: dict[str, dict], reads: dict[str, dict] | None = None
+    report: dict,
+    currency: dict[str, dict],
+    reads: dict[str, dict] | None = None,
+    datasets: dict[str, dict] | None = None,
 ) -> dict:
     """What a report page shows of the data's currency: ``data_as_of`` (one line per registry it
-    reads, itself or through the reports it reads, see :func:`registries_read_through`) and the
-    site's ``version``."""
+    reads, itself or through the reports it reads, see :func:`registries_read_through`, then
+    one per other dataset it reads, :func:`datasets_read_through`) and the site's
+    ``version``."""
     read = registries_read_through(report, reads or {}, currency)
-    return {"data_as_of": [as_of_text(c) for c in read], "version": site_version(currency)}
+    other = datasets_read_through(report, reads or {}, datasets or {})
+    return {
+        "data_as_of": [as_of_text(c) for c in read] + [dataset_as_of_text(d) for d in other],
+        "version": site_version(currency),
+    }
 
 
 def site_currency(currency: dict[str, dict]) -> dict:

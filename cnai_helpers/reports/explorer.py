@@ -28,6 +28,7 @@ import jinja2
 
 from .. import filers, paths
 from ..atomic import atomic_dir, write_text
+from ..formatting import month
 from ..release import human_size
 
 TEMPLATES = Path(__file__).parent / "templates" / "explorer"
@@ -732,7 +733,7 @@ def build_site_pages(
                 cite=cite("cnai registry data release", "download/"),
                 canonical=canonical("download/"),
                 latest=[
-                    {"label": labels.get(r, r), "batch": b}
+                    {"label": labels.get(r, r), "batch": month(b)}
                     for r, b in pkg["cnai:latest_batches"].items()
                 ],
                 description="The enriched CAC registries as CSV, Parquet and DuckDB with a "

@@ -11,7 +11,7 @@ from nbformat.v4 import new_output
 
 from ..display import CODE_VALUE_RE, TABLE_MIME, code_label
 from ..evidence import statuses_by_claim
-from ..formatting import month
+from ..formatting import ISO_DATE_RE, day, month
 from ..results import MIME, VERDICT_MIME, fmt
 from .page import (
     H1_RE,
@@ -208,6 +208,8 @@ def group_records(outputs: list) -> list:
                 continue  # a table of values (in results.json), or a figure the answer gives
             if isinstance(value, str) and CODE_VALUE_RE.fullmatch(value):
                 shown = code_label(value)
+            elif isinstance(value, str) and ISO_DATE_RE.fullmatch(value):
+                shown = day(value)  # a list's month or a day, as the prose writes it
             elif value is None:
                 shown = "not measurable"
             else:

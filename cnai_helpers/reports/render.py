@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import jinja2
 
 from ..display import TABLE_MIME
-from ..formatting import interval_suffix, span
+from ..formatting import interval_suffix, month, span
 from ..results import collect, collect_meta, collect_verdicts, fmt
 from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFiles, ...)
     GLOSSARY,
@@ -187,13 +187,17 @@ def page_headline(nb, template: str) -> str:
 
 
 def _scope(v: dict) -> str:
+    """What a reading was computed on, as one phrase: "broad, the three generative lists
+    pooled (…), lists to March 2025" (a registry's name lower-cased inside the phrase; months
+    in words, like the rest of the site)."""
     from ..reference import registry_label
 
     parts = [v.get("definition") or ""]
     if v.get("registry"):
-        parts.append(registry_label(v["registry"]))
+        name = registry_label(v["registry"])
+        parts.append(name[:1].lower() + name[1:] if parts[0] else name)
     if v.get("cutoff"):
-        parts.append(f"lists to {v['cutoff']}")
+        parts.append(f"lists to {month(v['cutoff'])}")
     return ", ".join(p for p in parts if p)
 
 
@@ -252,8 +256,9 @@ def group_claims(
             now = max(later, key=lambda x: x.get("cutoff") or "")
             kind = prim.get("kind")
             then_now = (
-                f"Then (lists to {prim['cutoff']}): {fmt(prim['value'], kind)}; now (lists to "
-                f"{now['cutoff']}): {fmt(now['value'], kind)}, judged as a sensitivity: "
+                f"Then (lists to {month(prim['cutoff'])}): {fmt(prim['value'], kind)}; now "
+                f"(lists to {month(now['cutoff'])}): {fmt(now['value'], kind)}, judged as a "
+                "sensitivity: "
                 f"{LABELS.get(now['status'], now['status'])}."
             )
         out.append(
@@ -268,7 +273,7 @@ def group_claims(
                 "estimate": _estimate_text(prim) if prim else "",
                 "against": (
                     f"{_estimate_text(prim)} against the claim read as {prim['band_text']}"
-                    + (f" (lists to {prim['cutoff']})" if prim.get("cutoff") else "")
+                    + (f" (lists to {month(prim['cutoff'])})" if prim.get("cutoff") else "")
                     if prim and prim.get("band_text")
                     else ""
                 ),
@@ -288,7 +293,8 @@ def group_claims(
                     else ""
                 ),
                 "verdict_there": there or "",
-                "verdict_there_label": LABELS.get(there, there) if there else "",
+                # inside a sentence: "The verdict on this claim, inconclusive, is given on …"
+                "verdict_there_label": LABELS.get(there, there).lower() if there else "",
                 "elsewhere_href": (
                     f"{r.primary.report}/index.html#verdict-{cid}"
                     if prim is None and r is not None
