@@ -222,6 +222,17 @@ ax.plot([1, 2, 3], [x, 2 * x, 3 * x])
 finish(fig, "A line", "test data")
 md("Filer: **{name}**", name="<script>alert(1)</script>公司")
 """
+# BODY's figures and text without its chart: no matplotlib in the kernel (about 1 s of CPU less
+# per report). For the tests whose check is what the pipeline does (what runs, is skipped or
+# fails, the index, signals), not the chart; test_reports_pipeline checks the chart end to end.
+TEXT_BODY = """
+from cnai_helpers.results import record
+from cnai_helpers.display import md
+record("x_squared", x * x, "x squared")
+record("label", label, "the label")
+record("share", 0.25, "a share", kind="pct")
+md("Filer: **{name}**", name="<script>alert(1)</script>公司")
+"""
 
 
 def write_nb(path: Path, body: str = BODY, params: str = PARAMS) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -26,7 +27,7 @@ from cnai_helpers.reports.params import (
     parse_constraint,
     validate,
 )
-from tests.fixtures import write_site
+from tests.fixtures import TEXT_BODY, write_site
 
 runner = CliRunner()
 
@@ -42,7 +43,29 @@ fail: bool = False  # raise in the analysis cell
 
 @pytest.fixture
 def site(tmp_path):
-    return write_site(tmp_path, params=PARAMS)
+    """The small site, not built (its notebook without a chart: these checks are about the
+    pipeline; test_reports_pipeline checks charts)."""
+    return write_site(tmp_path, params=PARAMS, body=TEXT_BODY)
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """The small site after its first build through the command line, made once for this
+    module; the tests change copies of it (:func:`built`)."""
+    root = write_site(tmp_path_factory.mktemp("hardening-site"), params=PARAMS, body=TEXT_BODY)
+    r = cli_build(root)
+    assert r.exit_code == 0, r.output
+    assert "3 built" in r.output, r.output
+    return root
+
+
+@pytest.fixture
+def built(built_once, tmp_path):
+    """A copy of the built site, up to date where it lands (a build of it runs nothing: see
+    test_override_builds_a_variant_and_leaves_the_published_site)."""
+    dest = tmp_path / "built"
+    shutil.copytree(built_once, dest, symlinks=True)
+    return dest
 
 
 def one_line_error(result) -> str:
@@ -187,7 +210,7 @@ def test_jobs_and_timeout_must_be_positive(site, args):
 # 5-6: index lists every report; overrides build a variant -------------------------------------
 
 
-def test_index_lists_every_report_after_partial_build(site):
+def test_index_lists_every_report_after_partial_build(site, built):
     r = cli_build(site, "--only", "one")
     assert r.exit_code == 0, r.output
     index = (site / "reports/index.html").read_text()
@@ -195,9 +218,10 @@ def test_index_lists_every_report_after_partial_build(site):
     for rid in ("sq-3", "sq-4"):
         assert f'id="report-{rid}"' in index, f"{rid} missing from the index"
     assert "not built" in index
-    assert cli_build(site).exit_code == 0
+    # a site where every report was built (a copy): a partial build lists them all as built
+    site = built
     r = cli_build(site, "--only", "sq-3", "--force")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 0 and "1 built" in r.output, r.output
     index = (site / "reports/index.html").read_text()
     for rid in ("one", "sq-3", "sq-4"):
         assert f'href="{rid}/index.html"' in index
@@ -209,7 +233,7 @@ def test_index_follows_the_site_definition_without_rewrites_on_a_no_op(tmp_path)
     site's reports are not those it was written for; a no-op build keeps it."""
     one = {"id": "one", "notebook": "t.ipynb", "title": "One", "question": "Q1?"}
     on = {**one, "id": "on", "title": "On", "parameters": {"x": 5}}  # "on" is in "one"
-    site = write_site(tmp_path, [one, on])
+    site = write_site(tmp_path, [one, on], body=TEXT_BODY)
     out = site / "reports"
     assert cli_build(site).exit_code == 0
     index = out / "index.html"
@@ -235,8 +259,10 @@ def test_index_follows_the_site_definition_without_rewrites_on_a_no_op(tmp_path)
     assert cli_build(site).exit_code == 0 and 'id="report-on"' in index.read_text()
 
 
-def test_override_builds_a_variant_and_leaves_the_published_site(site):
-    assert cli_build(site).exit_code == 0
+def test_override_builds_a_variant_and_leaves_the_published_site(built):
+    site = built  # a copy of the built site: up to date, nothing runs
+    r = cli_build(site)
+    assert r.exit_code == 0 and "0 built, 3 up to date" in r.output, r.output
     out = site / "reports"
     published = {
         p: (out / p).read_bytes()
@@ -471,12 +497,11 @@ def cmdline(p) -> str:
         return ""
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, jobs):
-    psutil = pytest.importorskip("psutil")
-    nbs = tmp_path / "notebooks"
+def _sleepy_site(root):
+    """Two reports of a notebook whose analysis cell sleeps ``nap`` seconds; each kernel leaves
+    a file in its working folder (notebooks/) as its sleeping cell starts."""
+    nbs = root / "notebooks"
     nbs.mkdir()
-    # each kernel leaves a file in its working folder (notebooks/) as its sleeping cell starts
     body = "import os, time\nopen(f'asleep-{os.getpid()}', 'w').close()\ntime.sleep(nap)"
     write_nb(nbs / "s.ipynb", body=body, params=SLEEPY)
     doc = {
@@ -484,14 +509,35 @@ def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, j
             {"id": f"s{i}", "notebook": "s.ipynb", "title": "S", "question": "?"} for i in (1, 2)
         ]
     }
-    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
-    assert cli_build(tmp_path).exit_code == 0
-    page = (tmp_path / "reports/s1/index.html").read_bytes()
+    (root / "site.yaml").write_text(yaml.safe_dump(doc))
+    return doc
+
+
+@pytest.fixture(scope="module")
+def sleepy_built(tmp_path_factory):
+    """The sleepy site after a build that does not sleep (its published pages), made once for
+    this module: each Ctrl-C test interrupts a build of its own copy."""
+    root = tmp_path_factory.mktemp("sleepy-site")
+    _sleepy_site(root)
+    r = cli_build(root)
+    assert r.exit_code == 0, r.output
+    for f in (root / "notebooks").glob("asleep-*"):  # the first build's
+        f.unlink()
+    return root
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(sleepy_built, tmp_path, jobs):
+    psutil = pytest.importorskip("psutil")
+    root = tmp_path / "site"
+    shutil.copytree(sleepy_built, root, symlinks=True)
+    nbs = root / "notebooks"
+    doc = yaml.safe_load((root / "site.yaml").read_text())
+    page = (root / "reports/s1/index.html").read_bytes()
     for r in doc["reports"]:
         r["parameters"] = {"nap": 300}
-    (tmp_path / "site.yaml").write_text(yaml.safe_dump(doc))
-    for f in nbs.glob("asleep-*"):  # the first build's
-        f.unlink()
+    (root / "site.yaml").write_text(yaml.safe_dump(doc))
+    assert not list(nbs.glob("asleep-*"))
     env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
     cmd = [
         sys.executable,
@@ -502,9 +548,9 @@ def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, j
         "--jobs",
         jobs,
         "--site",
-        str(tmp_path / "site.yaml"),
+        str(root / "site.yaml"),
         "--out",
-        str(tmp_path / "reports"),
+        str(root / "reports"),
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -528,8 +574,8 @@ def test_sigint_stops_kernels_exits_130_and_keeps_the_published_page(tmp_path, j
     assert len(lines) == 1 and "interrupted" in lines[0].lower(), stderr
     _, alive = psutil.wait_procs(family, timeout=10)
     assert not alive, f"processes outlived the command: {[p.cmdline() for p in alive]}"
-    assert (tmp_path / "reports/s1/index.html").read_bytes() == page
-    assert not list((tmp_path / "reports").glob(".build-*"))
+    assert (root / "reports/s1/index.html").read_bytes() == page
+    assert not list((root / "reports").glob(".build-*"))
 
 
 # 9: --out --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 import yaml
@@ -15,14 +16,32 @@ from cnai_helpers.reports import needs
 from cnai_helpers.reports.build import build_reports, summary
 from cnai_helpers.reports.params import ParameterError
 from cnai_helpers.reports.site import load_site
-from tests.fixtures import BODY, write_nb, write_site
+from tests.fixtures import BODY, TEXT_BODY, site_reports, write_nb, write_site
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def site(tmp_path):
-    return write_site(tmp_path)
+    """The small site, not built; its notebook has no chart (see :func:`built_once`)."""
+    return write_site(tmp_path, body=TEXT_BODY)
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """The small site after its first build, two reports at a time, made once for this module:
+    (root, statuses). Tests read it as it is, or change a copy (:func:`built`)."""
+    root = write_site(tmp_path_factory.mktemp("pipeline-site"), body=TEXT_BODY)
+    return root, build(root, jobs=2)
+
+
+@pytest.fixture
+def built(built_once, tmp_path):
+    """A copy of the built site, for a test that changes it: up to date where it lands (a build
+    of it runs nothing, checked in test_build_parallel_results_html_provenance_and_incremental)."""
+    dest = tmp_path / "built"
+    shutil.copytree(built_once[0], dest, symlinks=True)
+    return dest
 
 
 def build(site, **kw):
@@ -79,8 +98,8 @@ def test_cli_bad_parameter_exit_code(site):
     assert r.exit_code == 2 and "unknown parameter 'nope'" in r.output
 
 
-def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatch):
-    statuses = build(site, jobs=2)
+def test_build_parallel_results_html_provenance_and_incremental(built_once, built, monkeypatch):
+    site, statuses = built_once
     assert summary(statuses)["built"] == ["one", "sq-3", "sq-4"]
     out = site / "reports"
     assert json.loads((out / "sq-4/results.json").read_text()) == {
@@ -89,9 +108,6 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
         "share": 0.25,
     }
     html = (out / "one/index.html").read_text()
-    img = re.search(r'<img[^>]+src="(figure-[^"]+\.png)"', html)
-    assert img and (out / "one" / img.group(1)).read_bytes()[:4] == b"\x89PNG", "chart not a file"
-    assert "data:image/png;base64" not in html
     assert 'class="cnai-toc"' in html and 'href="#Findings"' in html
     assert "record(" not in html, "code cells should be hidden"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
@@ -100,14 +116,15 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
     index = (out / "index.html").read_text()
     assert "One &lt;b&gt;" in index and 'href="sq-3/index.html"' in index
     assert "25.0%" in index, "key figures formatted by their kind"
-    # incremental: nothing changed -> nothing runs
+    # incremental, on a copy of that site: nothing changed -> nothing runs
+    site = built
     again = build(site, jobs=2)
     assert summary(again)["skipped"] == ["one", "sq-3", "sq-4"]
     # parameters changed -> that report re-runs
     assert summary(build(site, params={"label": "b"}, only=["one"]))["built"] == ["one"]
     # notebook changed -> all its reports re-run
     nb = site / "notebooks/t.ipynb"
-    write_nb(nb, body=BODY + "\n# edited\n")
+    write_nb(nb, body=TEXT_BODY + "\n# edited\n")
     assert summary(build(site, jobs=2))["built"] == ["one", "sq-3", "sq-4"]
     # a parsing library's version changed -> re-run
     versions = {**needs.package_versions(), "pandas": "0.0-test"}
@@ -119,8 +136,20 @@ def test_build_parallel_results_html_provenance_and_incremental(site, monkeypatc
     assert summary(build(site, only=["sq-3"]))["skipped"] == ["sq-3"]
 
 
-def test_failing_report_keeps_last_good_and_others_build(site):
-    build(site, only=["one", "sq-4"])
+def test_a_chart_is_a_file_on_the_page(tmp_path):
+    """The end-to-end check of charts (the other tests' notebook draws none): the notebook's
+    matplotlib figure, through plotting.finish, is a PNG file beside the page."""
+    site = write_site(tmp_path, reports=[site_reports()[0]], body=BODY)
+    assert summary(build(site))["built"] == ["one"]
+    out = site / "reports"
+    html = (out / "one/index.html").read_text()
+    img = re.search(r'<img[^>]+src="(figure-[^"]+\.png)"', html)
+    assert img and (out / "one" / img.group(1)).read_bytes()[:4] == b"\x89PNG", "chart not a file"
+    assert "data:image/png;base64" not in html
+
+
+def test_failing_report_keeps_last_good_and_others_build(built):
+    site = built  # every report built once
     out = site / "reports"
     good = (out / "one/index.html").read_bytes()
     untouched = ("sq-4/index.html", "sq-4/results.json", "sq-4/build.json")
@@ -163,11 +192,13 @@ def test_failing_notebook_does_not_stop_others(site):
     nbs = site / "notebooks"
     write_nb(nbs / "bad.ipynb", body="raise RuntimeError('always fails')")
     doc = yaml.safe_load((site / "site.yaml").read_text())
-    doc["reports"].append({"id": "bad", "notebook": "bad.ipynb", "title": "Bad", "question": "?"})
+    bad = {"id": "bad", "notebook": "bad.ipynb", "title": "Bad", "question": "?"}
+    # the failing report first, and one worker: the next report runs after the failure
+    doc["reports"] = [bad, doc["reports"][0]]
     (site / "site.yaml").write_text(yaml.safe_dump(doc))
-    statuses = build(site, jobs=2)
+    statuses = build(site, jobs=1)
     s = summary(statuses)
-    assert s["failed"] == ["bad"] and s["built"] == ["one", "sq-3", "sq-4"]
+    assert s["failed"] == ["bad"] and s["built"] == ["one"]
     assert (site / "reports/bad/error.html").exists()
     assert not (site / "reports/bad/index.html").exists()
 
@@ -187,7 +218,7 @@ def test_later_stage_reruns_when_upstream_results_change(site):
     assert summary(build(site))["built"] == ["one", "ledger"]
     # a change that leaves upstream figures identical re-runs the upstream, not the ledger
     doc["reports"][0]["notebook"] = "t2.ipynb"
-    write_nb(site / "notebooks" / "t2.ipynb", body=BODY + "\n# comment only\n")
+    write_nb(site / "notebooks" / "t2.ipynb", body=TEXT_BODY + "\n# comment only\n")
     (site / "site.yaml").write_text(yaml.safe_dump(doc))
     s = summary(build(site))
     assert s["built"] == ["one"] and s["skipped"] == ["ledger"], s
