@@ -4,19 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnai-installed
 JOBS ?= 2
-# pytest workers (pytest-xdist): the real site builds on one while the others run the rest;
-# three on two cores fill the time a worker waits for a kernel, a browser or a subprocess
-# (bench/README.md, CI time, fifth pass)
-TEST_WORKERS ?= 3
+# pytest workers (pytest-xdist): the real site builds on one while the other runs the rest
+# (three measured slower on two cores: bench/README.md, CI time, fifth pass)
+TEST_WORKERS ?= 2
 
 .PHONY: install sysdeps data registry reports test lint lab clean bench screenshots
 
-# --no-compile: pip would byte-compile every installed module (~25 s of a fresh machine's set-up);
-# Python compiles the ones a command imports, once, on first use
+# pip byte-compiles what it installs: keep it (with PYTHONDONTWRITEBYTECODE set, as on this
+# machine, `--no-compile` makes every process compile every module it imports, every time)
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --no-compile -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name cnai --display-name "Python (cnai)"
 	touch $(STAMP)
 
