@@ -63,40 +63,49 @@ def test_every_notebook_is_executed_by_the_site_build(real_site):
 
 
 def test_every_page_reads_as_a_publication(full_site, browser, measured):
+    """Every page at a laptop's width: a title of its own, a viewport meta, a link to the
+    index, no raw pandas values in the visible text, every local link answers, no console
+    error or dialog; and no sideways scrolling at 390 px (read from the measuring pass)."""
     url, root, reports = full_site
-    phone_pass = measured(390)
-    problems, titles, fetched = [], {}, set()
-    for path in ["index.html"] + [f"{r.id}/index.html" for r in reports]:
-        name = path.split("/")[0].replace(".html", "")
-        page, errors, dialogs = open_page(browser, url + path)
-        title = page.title()
-        titles.setdefault(title, []).append(path)
-        if not title or title in ("Notebook", "Untitled"):
-            problems.append(f"{path}: generic title {title!r}")
-        if page.locator("meta[name=viewport]").count() != 1:
-            problems.append(f"{path}: no viewport meta")
-        if page.locator("a[href$='index.html']").count() < 1:
-            problems.append(f"{path}: no link to the index")
-        text = page.inner_text("body")
-        problems += [f"{path}: {bad!r} visible" for bad in BAD_TEXT if bad in text]
-        try:
-            check_links(page, url, fetched)
-        except AssertionError as e:
-            problems.append(f"{path}: {e}")
-        problems += [f"{path}: console error {e}" for e in errors]
-        problems += [f"{path}: a dialog opened: {d}" for d in dialogs]
-        shot(page, SHOTS / f"{name}-desktop.png")
-        page.close()
+    desk, phone_pass = measured(1366), measured(390)
+    problems, titles = [], {}
+    for path in _pages(reports):
+        m = desk[path]
+        titles.setdefault(m["title"], []).append(path)
+        problems += m["reads"]
+        problems += [f"{path}: console error {e}" for e in m["errors"]]
+        problems += [f"{path}: a dialog opened: {d}" for d in m["dialogs"]]
         width = phone_pass[path]["scroll_width"]
         if width > 390:
             problems.append(f"{path}: scrolls sideways at 390 px ({width} px wide)")
         if os.environ.get("CNAI_SCREENSHOTS"):
-            phone = browser.new_page(viewport={"width": 390, "height": 844})
-            phone.goto(url + path, wait_until="load")
-            shot(phone, SHOTS / f"{name}-390.png")
-            phone.close()
+            name = path.split("/")[0].replace(".html", "")
+            for w, h, label in ((1200, 900, "desktop"), (390, 844, "390")):
+                page = browser.new_page(viewport={"width": w, "height": h})
+                page.goto(url + path, wait_until="load")
+                shot(page, SHOTS / f"{name}-{label}.png")
+                page.close()
     problems += [f"title {t!r} shared by {ps}" for t, ps in titles.items() if len(ps) > 1]
     assert not problems, "\n".join(problems)
+
+
+def _reads(page, path: str, url: str, fetched: set) -> list[str]:
+    """What the page test checks on a loaded page (besides console errors and dialogs)."""
+    problems = []
+    title = page.title()
+    if not title or title in ("Notebook", "Untitled"):
+        problems.append(f"{path}: generic title {title!r}")
+    if page.locator("meta[name=viewport]").count() != 1:
+        problems.append(f"{path}: no viewport meta")
+    if page.locator("a[href$='index.html']").count() < 1:
+        problems.append(f"{path}: no link to the index")
+    text = page.inner_text("body")
+    problems += [f"{path}: {bad!r} visible" for bad in BAD_TEXT if bad in text]
+    try:
+        check_links(page, url, fetched)
+    except AssertionError as e:
+        problems.append(f"{path}: {e}")
+    return problems
 
 
 def test_every_table_and_figure_reaches_its_page(full_site):
@@ -202,8 +211,9 @@ def measured(full_site, browser):
     page itself was ~8 loads of each page per run). In order, on the page as a reader opens it:
     its height and width, then (after the resize event that marks scrolling boxes) the cells
     out of sight, badges on two lines, charts wider than their column and card cells with the
-    sticky column's styles, the phone charts' text, and last, at 1366 px, the tables wider
-    than their column with every fold opened."""
+    sticky column's styles, the phone charts' text, at 1366 px what the page test reads (title,
+    meta, links, visible text), and last, at 1366 px, the tables wider than their column with
+    every fold opened; console errors and dialogs throughout."""
     url, _, reports = full_site
     done: dict[int, dict[str, dict]] = {}
 
@@ -221,8 +231,16 @@ def _measure(browser, url: str, reports, width: int) -> dict[str, dict]:
     report_pages = {f"{r.id}/index.html" for r in reports}
     extra = list(WIDE_TABLE_EXTRA_PAGES) if width == 1366 else []
     page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    fetched: set[str] = set()
     out = {}
     for path in _pages(reports) + extra:
+        errors.clear()
+        dialogs.clear()
         page.goto(url + path, wait_until="load")
         m = {
             "height": page.evaluate("document.documentElement.scrollHeight"),
@@ -236,8 +254,12 @@ def _measure(browser, url: str, reports, width: int) -> dict[str, dict]:
             m["leaks"] = card_leaks(page)
             if width == 390 and path in report_pages:
                 m["chart_text"] = page.evaluate(CHART_TEXT_JS, cap_height_em())
+        if width == 1366 and path not in extra:  # the page test's checks
+            m["title"] = page.title()
+            m["reads"] = _reads(page, path, url, fetched)
         if width == 1366:
             m["wide_tables"] = wide_tables(page)  # last: it opens the folds
+        m["errors"], m["dialogs"] = list(errors), list(dialogs)
         out[path] = m
     page.close()
     return out
