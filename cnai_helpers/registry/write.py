@@ -4,9 +4,6 @@ build_info.json in a fresh folder swapped in atomically (a failed build leaves t
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import gc
 import json
 from collections.abc import Callable
@@ -23,9 +20,10 @@ if TYPE_CHECKING:  # imported where used: the command's own process writes witho
 def lean_memory() -> None:
     """Arrow buffers from the C library's allocator, which gives freed memory back to the
     system: pyarrow's default (mimalloc) keeps it, and the build's peak grew by ~55 MiB of
-    buffers already freed (measured in bench/README.md). Called before a registry command forks
+    buffers already freed (measured in bench/README.md). `registry add` calls it before it forks
     the child that makes its tables (registry/isolate.py): the child then inherits pyarrow,
-    imported once for both processes, and its allocator set before any buffer is made."""
+    imported once for both processes, with its allocator set before any buffer is made; a
+    build calls it after its child has exited (registry/build.py)."""
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())
@@ -63,14 +61,13 @@ def give_back_memory(collect: bool = True) -> None:
     that writes them): a caller that holds pandas and builds in-process (a test, a notebook)
     keeps its heap, and skips a full ``gc.collect`` of it (~0.2 s each in a test process, ~13%
     of the registry tests' CPU)."""
-    from .isolate import in_child, lean
+    from .isolate import give_back, in_child, lean
 
     if not (in_child() or lean()):
         return
     if collect:  # unreachable cycles too (~0.05 s with pandas loaded)
         gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    give_back()
 
 
 def write_duckdb(folder: Path, names: list[str]) -> None:

@@ -53,15 +53,21 @@ def registry_currency() -> dict[str, dict]:
     return out
 
 
-def upstream_dates() -> dict[str, str]:
-    """Source id -> the date of the upstream copy it was taken from (the manifest's
-    ``upstream_date``, from the mirror's PROVENANCE.md); sources without one are left out."""
+def _manifest_sources() -> list:
+    """The manifest's sources; [] when it cannot be read (the pages then say nothing of the
+    copies rather than something wrong)."""
     from ..manifest import load_manifest
 
     try:
-        return {s.id: s.upstream_date for s in load_manifest() if s.upstream_date}
-    except Exception:  # no readable manifest: the pages say nothing rather than something wrong
-        return {}
+        return list(load_manifest())
+    except Exception:
+        return []
+
+
+def upstream_dates() -> dict[str, str]:
+    """Source id -> the date of the upstream copy it was taken from (the manifest's
+    ``upstream_date``, from the mirror's PROVENANCE.md); sources without one are left out."""
+    return {s.id: s.upstream_date for s in _manifest_sources() if s.upstream_date}
 
 
 def upstream_repo(url: str) -> str:
@@ -91,12 +97,7 @@ def sources_checked_text(sources=None) -> str:
     and the repository it was copied from. Sources whose provenance gives no date are named
     as such. Empty when the manifest cannot be read."""
     if sources is None:
-        from ..manifest import load_manifest
-
-        try:
-            sources = [s for s in load_manifest() if not s.local]
-        except Exception:
-            return ""
+        sources = [s for s in _manifest_sources() if not s.local]
     groups: dict[tuple[str, str], list[str]] = {}
     undated: dict[str, list[str]] = {}  # repository -> what its undated copies hold
     for s in sources:
@@ -135,12 +136,7 @@ def dataset_currency(sources=None) -> dict[str, dict]:
     from ..epoch import DATED, latest_date
 
     if sources is None:
-        from ..manifest import load_manifest
-
-        try:
-            sources = load_manifest()
-        except Exception:  # no readable manifest: the pages say nothing rather than something wrong
-            return {}
+        sources = _manifest_sources()
     by_id = {s.id: s for s in sources}
     out: dict[str, dict] = {}
     for sid, what in DATED.items():
