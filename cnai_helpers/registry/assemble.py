@@ -73,8 +73,11 @@ def row_issue(r, action: str, reason: str, batch: str | None = None) -> Issue:
     )
 
 
+FILING_SORT = ["registry", "filing_key", "batch", "source_row"]  # make_filings' listing order
+
+
 def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
-    lst = lst.sort_values(["registry", "filing_key", "batch", "source_row"])
+    lst = lst.sort_values(FILING_SORT)
     dup_in_batch = lst.duplicated(["registry", "filing_key", "batch"], keep="first")
     for r in lst[dup_in_batch].itertuples():
         issues.append(
@@ -105,6 +108,31 @@ def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     return first.reset_index().sort_values(
         ["registry", "first_batch", "filing_key"], ignore_index=True
     )
+
+
+def filing_issues(lst: pd.DataFrame, filings: pd.DataFrame) -> list[Issue]:
+    """The data-quality rows :func:`make_filings` records, in its order, from the whole listings
+    and filings tables (an append, registry/append.py, makes only its new list's filings): a
+    filing number listed twice in a batch (each row after the first, in listing order), then
+    every filing listed in more than one batch (by registry and number)."""
+    keys3 = ["registry", "filing_key", "batch"]
+    twice = lst[lst.duplicated(keys3, keep=False)].sort_values(FILING_SORT)
+    out = [
+        row_issue(r, "flagged", "filing number listed twice in the same batch; counted once")
+        for r in twice[twice.duplicated(keys3, keep="first")].itertuples()
+    ]
+    many = filings[filings["n_batches"] > 1].sort_values(["registry", "filing_key"])
+    out += [
+        row_issue(
+            r,
+            "flagged",
+            f"filing listed in {r.n_batches} batches ({r.batches}); "
+            "counted once, in its first batch",
+            batch=r.first_batch,
+        )
+        for r in many.itertuples()
+    ]
+    return out
 
 
 def _joined(df: pd.DataFrame, keys: list[str], col: str) -> pd.Series:

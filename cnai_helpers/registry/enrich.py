@@ -191,12 +191,25 @@ def enrich_appended(
     memo: dict | None = None,
 ) -> pd.DataFrame:
     """``filings`` (a registry that got new rows) with the ENRICH_COLUMNS, the same as
+    :func:`enrich_filings` gives (:func:`appended_enrichment`'s frame)."""
+    return appended_enrichment(filings, before, labels, override_table, memo)[0]
+
+
+def appended_enrichment(
+    filings: pd.DataFrame,
+    before: pd.DataFrame,
+    labels: pd.DataFrame,
+    override_table: dict,
+    memo: dict | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """``filings`` (a registry that got new rows) with the ENRICH_COLUMNS, the same as
     :func:`enrich_filings` gives, taking them from ``before`` (the enriched filings of the
     previous build, same classifier, labels and overrides: the tables' fingerprint says so) for
-    every filing whose inputs did not change. What a filing's enrichment reads is its own
-    FILING_INPUTS and its filer's hand label, found through the labelled filings of the filer:
-    a filing is enriched again if it is new, if one of its inputs changed, or if its filer's
-    label (any of the three fields :func:`_entity_labels` gives) changed."""
+    every filing whose inputs did not change; and, per filing, whether it was enriched again.
+    What a filing's enrichment reads is its own FILING_INPUTS and its filer's hand label, found
+    through the labelled filings of the filer: a filing is enriched again if it is new, if one
+    of its inputs changed, or if its filer's label (any of the three fields
+    :func:`_entity_labels` gives) changed."""
     keys = ["registry", "filing_key"]
     inputs = [c for c in FILING_INPUTS if c in filings and c in before and c not in keys]
     old = filings[keys].merge(
@@ -223,7 +236,7 @@ def enrich_appended(
     for c in ENRICH_COLUMNS:
         values = old[c].astype(object).where(~todo, fresh[c].reindex(f.index).astype(object))
         f[c] = values.astype(bool) if c.startswith("is_") else values.astype(str)
-    return f
+    return f, todo
 
 
 def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:
