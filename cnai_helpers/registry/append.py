@@ -44,6 +44,7 @@ from .assemble import (
     make_batches,
     make_entities,
     make_filings,
+    text_isin,
 )
 from .enrich import classifier_version
 from .fingerprint import fingerprint
@@ -278,7 +279,7 @@ def among(df: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
     """Per row of ``df``: is its (registry, filing_key) one of ``keys``'?"""
     hit = pd.Series(False, index=df.index)
     for reg, k in keys.groupby("registry")["filing_key"]:
-        hit |= df["registry"].eq(reg) & df["filing_key"].isin(k)
+        hit |= df["registry"].eq(reg) & text_isin(df["filing_key"], k)
     return hit
 
 
@@ -301,9 +302,9 @@ def appended_entities(filings: pd.DataFrame, held: pd.DataFrame, changed: set) -
     every other filer's is the one ``held`` (the filers in place) has. Sorted as make_entities
     sorts: by filer key (its grouping), then by filings, most first (the same sort of the same
     rows: ties come out in the same order)."""
-    mine = filings[filings["entity_key"].isin(changed)]
+    mine = filings[text_isin(filings["entity_key"], changed)]
     new = enrich.enrich_entities(make_entities(mine), mine)
-    kept = held[~held["entity_key"].isin(changed)]
+    kept = held[~text_isin(held["entity_key"], changed)]
     out = pd.concat([kept, new[list(kept.columns)]], ignore_index=True)
     out = out.sort_values("entity_key", ignore_index=True)
     return out.sort_values("n_filings", ascending=False, ignore_index=True)

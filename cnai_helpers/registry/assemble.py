@@ -17,6 +17,24 @@ from .quality import Issue, to_frame
 LISTING_COLUMNS = columns("listings")  # declared in cnai_helpers/tables.yaml
 
 
+def text_isin(s: pd.Series, values) -> pd.Series:
+    """``s.isin(values)`` for a text column: the same answer without pandas' conversion of each
+    value to a pyarrow scalar in Python (pandas 3's pyarrow strings: ~10 µs a value, 0.04 s for
+    the filing numbers of the registry), by pyarrow's ``is_in`` over the values at once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+        return s.isin(values)
+    arr = pa.array(s)
+    values = list(values)
+    wanted = pa.array([v for v in values if isinstance(v, str)], type=arr.type)
+    hit = pc.is_in(arr, value_set=wanted).to_numpy(zero_copy_only=False)
+    if any(v is None or (isinstance(v, float) and v != v) for v in values):
+        hit = hit | s.isna().to_numpy()  # pandas: a missing value among them matches one
+    return pd.Series(hit, index=s.index, dtype=bool)
+
+
 def finish_listings(lst: pd.DataFrame, issues: list[Issue], repair: bool = True) -> pd.DataFrame:
     """Listing rows keyed, provinces named, typed and sorted. ``repair``: the stray-character
     repair of filer names, which reads every listing's counts (off for the rows of one list
