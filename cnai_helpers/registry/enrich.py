@@ -178,7 +178,9 @@ def _differs(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
     Column by column: one column of Python objects at a time, not the whole frame's."""
     out = pd.Series(False, index=a.index)
     for ca, cb in zip(a.columns, b.columns, strict=True):
-        x, y = a[ca].astype(object), b[cb].astype(object)
+        x, y = a[ca], b[cb]
+        if not (x.dtype == y.dtype and isinstance(x.dtype, pd.StringDtype)):
+            x, y = x.astype(object), y.astype(object)  # two text columns: compared as they are
         out |= (x != y) & ~(x.isna() & y.isna())
     return out
 
@@ -234,8 +236,13 @@ def appended_enrichment(
     if todo.any():
         fresh = enrich_filings(filings[todo], labels, override_table, memo, registry=filings)
     for c in ENRICH_COLUMNS:
-        values = old[c].astype(object).where(~todo, fresh[c].reindex(f.index).astype(object))
-        f[c] = values.astype(bool) if c.startswith("is_") else values.astype(str)
+        new = fresh[c].reindex(f.index)
+        if c.startswith("is_"):
+            f[c] = old[c].astype(object).where(~todo, new.astype(object)).astype(bool)
+        elif old[c].dtype == new.dtype == "str":  # the text kept as it is (no Python objects)
+            f[c] = old[c].where(~todo, new)
+        else:
+            f[c] = old[c].astype(object).where(~todo, new.astype(object)).astype(str)
     return f, todo
 
 
