@@ -157,6 +157,20 @@ def check_rows(src: Source, rows: pd.DataFrame) -> None:
         ) from e
 
 
+def checked_listings(src: Source, lst: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The listings table with the new list's ``rows``, validated (its schema: registry/write.py
+    validate_tables leaves it out after an append); if it fails, the new rows' failure names
+    the list and the row (:func:`check_rows`): the whole table is validated once, the new rows
+    alone only to word the error."""
+    from .schemas import SCHEMAS
+
+    try:
+        return SCHEMAS["listings"].validate(lst, lazy=True)
+    except Exception as e:  # pandera's errors too, as validate_tables
+        check_rows(src, rows)
+        raise BuildError(f"core table 'listings' failed validation:\n{e}") from e
+
+
 def issues_of(frame: pd.DataFrame) -> list[Issue]:
     """The data-quality table's rows back as issues (missing values as None)."""
     out = []
@@ -206,8 +220,10 @@ def append_tables(
     }
     give_back_memory(collect=False)  # the tables read: their parquet buffers freed
     fresh = finish_listings(rows, [], repair=False)
-    check_rows(new, fresh)
-    why = repair_problem(held["listings"], held["data_quality"], fresh["entity_key"])
+    lst = pd.concat([held["listings"], fresh], ignore_index=True)
+    lst = lst.sort_values(["registry", "batch", "source_id", "source_row"], ignore_index=True)
+    lst = checked_listings(new, lst, fresh)
+    why = repair_problem(held.pop("listings"), held["data_quality"], fresh["entity_key"])
     if why:
         raise NoAppend(why)
     # what is kept for later builds (written only once the tables are in place)
@@ -215,8 +231,6 @@ def append_tables(
     cache.put(new, done, enrich_stage(corrections_path))
     keep_regions(cache, known_regions)
 
-    lst = pd.concat([held.pop("listings"), fresh], ignore_index=True)
-    lst = lst.sort_values(["registry", "batch", "source_id", "source_row"], ignore_index=True)
     # data quality: the kept parts with the new list's issues spliced in, then the rest again
     old = issues_of(held.pop("data_quality"))
     p = info["issue_parts"]

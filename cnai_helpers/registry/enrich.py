@@ -108,10 +108,12 @@ def enrich_filings(
     override_table: dict,
     memo: dict | None = None,
     registry: pd.DataFrame | None = None,
+    entity_labels: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``filings`` with the ENRICH_COLUMNS appended. ``memo``: the rules' calls kept across
     builds (:func:`classifier_memo`). ``registry``: every filing, when ``filings`` is a part of
-    them (a filer's hand label is found through any of its filings)."""
+    them (a filer's hand label is found through any of its filings). ``entity_labels``:
+    ``_entity_labels(labels, registry)``, if already made."""
     memo = memo if memo is not None else {}
     f = filings.copy()
     loc = f.get("locality_zh")
@@ -121,7 +123,9 @@ def enrich_filings(
     org = orgs["org_type"]
     org_src = orgs["org_type_source"].map({"rules": "rule", "override": "override"})
     org_rule = orgs["org_type_rule"]
-    ent = _entity_labels(labels, f if registry is None else registry)
+    ent = entity_labels
+    if ent is None:
+        ent = _entity_labels(labels, f if registry is None else registry)
     by_entity = f["entity_key"].map(ent["org_type"])
     has = by_entity.notna()
     org, org_src = org.where(~has, by_entity), org_src.where(~has, "label")
@@ -234,7 +238,9 @@ def appended_enrichment(
     f = filings.copy(deep=False)  # copy-on-write (pandas 3): the new columns are f's alone
     fresh = pd.DataFrame(index=f.index[:0], columns=list(ENRICH_COLUMNS))
     if todo.any():
-        fresh = enrich_filings(filings[todo], labels, override_table, memo, registry=filings)
+        fresh = enrich_filings(
+            filings[todo], labels, override_table, memo, registry=filings, entity_labels=ent_new
+        )
     for c in ENRICH_COLUMNS:
         new = fresh[c].reindex(f.index)
         if c.startswith("is_"):
