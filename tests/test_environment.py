@@ -99,3 +99,15 @@ def test_a_report_worker_and_a_notebook_skip_the_imports_they_never_use():
         "False",
         "True",
     ], r.stdout
+
+
+def test_nbformat_imports_without_the_iri_grammar():
+    """jsonschema 4.25+ with rfc3987-syntax builds a Lark parser when imported (~1.4 s of CPU in
+    every process that imports nbformat: each build, its fork server, each test worker); the
+    pin in pyproject.toml keeps it out of the environment."""
+    import subprocess
+    import sys
+
+    code = "import sys, nbformat; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"], out.stdout
