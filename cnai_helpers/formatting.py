@@ -110,3 +110,12 @@ def interval_suffix(lo: Any, hi: Any, kind: str | None, interval_kind: str | Non
     if not all(isinstance(x, (int, float)) and x == x for x in (lo, hi)) or lo == hi:
         return ""
     return f" ({interval_kind or '95% interval'} {span(fmt(lo, kind), fmt(hi, kind))})"
+
+
+def human_size(n: float) -> str:
+    """A file size for people: 812 bytes, 4.2 MB (the release README and download page)."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{int(n):,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)

@@ -354,7 +354,7 @@ def thin_clashing_ticks(fig, rounds: int = 3) -> None:
     from matplotlib.ticker import FixedLocator
 
     for k in range(2, 2 + rounds):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         clashing = tick_clashes(fig)
         if not clashing:
             return
@@ -390,7 +390,7 @@ def wrap_category_labels(fig, width: int = CATEGORY_LABEL_CHARS) -> float:
     from matplotlib.category import StrCategoryFormatter
     from matplotlib.ticker import FixedFormatter, FixedLocator
 
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     extra = 0.0
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -422,7 +422,7 @@ def legends_below(fig, fig_w: float) -> None:
     wrapped: inside the axes it squeezed the plot to a sliver."""
     import textwrap
 
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         leg = ax.get_legend()
@@ -457,7 +457,7 @@ def anchor_legends_below(fig) -> None:
     of the chart (call again after the layout changes: the layout leaves them out)."""
     if not any(getattr(leg, "_cnai_below", False) for leg in fig.legends):
         return
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     bottoms = [
         t.get_window_extent(renderer).y0
@@ -932,7 +932,7 @@ def keep_legends_off_data(fig) -> None:
     if not inside:
         anchor_legends_below(fig)
         return
-    fig.canvas.draw()  # once: the axes' places (a map's aspect) are set when drawn
+    fig.draw_without_rendering()  # once: the axes' places (a map's aspect) are set when drawn
     renderer = fig.canvas.get_renderer()
     pts, boxes = data_marks(fig)
     for ax in inside:
@@ -1055,7 +1055,7 @@ def place_beside_labels(fig) -> None:
     """Place every :func:`label_beside` label of the figure for its current layout."""
     if not any(getattr(t, "_cnai_beside", None) for ax in fig.axes for t in ax.texts):
         return
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         for t in ax.texts:
@@ -1079,7 +1079,7 @@ def text_clashes(fig) -> list[str]:
     each pair as "'Shenzhen' over 'Guangzhou'". Call after the figure is laid out."""
     if not any(len(ax.texts) > 1 for ax in fig.axes):
         return []
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     out = []
     for ax in fig.axes:
@@ -1137,7 +1137,7 @@ def place_point_labels(fig) -> None:
     only for a label set further off than :data:`NEAR_PT`."""
     if not any(getattr(t, "_cnai_point_label", False) for ax in fig.axes for t in ax.texts):
         return
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         labels = [t for t in ax.texts if getattr(t, "_cnai_point_label", False)]

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from . import metadata
+from .formatting import human_size
 from .registry import REGISTRIES, TABLES
 
 PROFILE = "tabular-data-package"
@@ -196,15 +197,6 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
         ],
         "resources": resources,
     }
-
-
-def human_size(n: float) -> str:
-    """A file size for people: 812 bytes, 4.2 MB (the release README and download page)."""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{int(n):,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 def readme(pkg: dict, files: dict[str, dict]) -> str:

@@ -106,28 +106,33 @@ def iso_dates(soup) -> list[str]:
     """Dates written as code writes them ("the lists up to 2025-03") in the prose of a page (a
     BeautifulSoup document): the site writes months and days in words ("March 2025"); each
     finding with the words before it."""
-    import copy
-
     from cnai_helpers.formatting import ISO_DATE_RE
 
-    soup = copy.copy(soup)
-    for el in soup.select(NOT_PROSE):
-        el.decompose()
-    text = " ".join(visible_text(soup).split())
+    text = " ".join(visible_text(soup, also_skip=NOT_PROSE).split())
     return [
         f"ISO date {text[max(0, m.start() - 40) : m.end()]!r}" for m in ISO_DATE_RE.finditer(text)
     ]
 
 
-def visible_text(soup) -> str:
-    """The text a reader sees as prose: the page without its code elements and footer."""
-    import copy
+def visible_text(soup, also_skip: str = "") -> str:
+    """The text a reader sees as prose: the page without its code elements and footer (and the
+    elements ``also_skip`` selects); what ``get_text(" ")`` gives once those are removed, without
+    copying the document (a copy of a large page took longer than parsing it)."""
+    from bs4 import Tag
 
-    soup = copy.copy(soup)
-    for el in soup.select(CODE_SELECTORS):
-        el.decompose()
     body = soup.body or soup
-    return body.get_text(" ")
+    skip = {id(el) for el in body.select(CODE_SELECTORS + (", " + also_skip if also_skip else ""))}
+    kinds = body.interesting_string_types
+
+    def strings(el):
+        for child in el.children:
+            if isinstance(child, Tag):
+                if id(child) not in skip:
+                    yield from strings(child)
+            elif type(child) in kinds:
+                yield child
+
+    return " ".join(strings(body))
 
 
 def prose_leaks(soup) -> list[str]:

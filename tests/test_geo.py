@@ -215,3 +215,30 @@ def test_change_interval_is_wide_for_swinging_lists_and_narrow_for_steady_ones()
     assert hi < 0 and lo > -0.2
     lo, hi = geo.change_interval(half([0.52, 0.80, 0.60]), half([0.55, 0.78, 0.58]), "s")
     assert lo < 0 < hi
+
+
+@pytest.mark.parametrize(
+    "k,n,national",
+    [(12, 95, 0.05), (30, 200, 0.12), (10, 10, 0.5), (1, 3000, 0.001), (250, 1600, 0.15)],
+)
+def test_distinctive_use_case_tests_like_scipy_binomtest(k, n, national):
+    """The one-sided test's decision is scipy.stats.binomtest's (alternative "greater") at the
+    edge of significance: alpha just above and just below that p-value."""
+    from scipy.stats import binomtest
+
+    p = binomtest(k, n, national, alternative="greater").pvalue
+    mix = pd.DataFrame(
+        {
+            "province filings": [k],
+            "province share": [k / n],
+            "national share": [national],
+            "location quotient": [(k / n) / national],
+        },
+        index=["video"],
+    )
+    above, below = p * (1 + 1e-6) + 1e-300, p * (1 - 1e-6)
+    assert geo.distinctive_use_case(mix, min_filings=1, alpha=above) == (
+        "video",
+        (k / n) / national,
+    )
+    assert geo.distinctive_use_case(mix, min_filings=1, alpha=below) is None

@@ -28,8 +28,7 @@ import jinja2
 
 from .. import filers, paths
 from ..atomic import atomic_dir, write_text
-from ..formatting import month
-from ..release import human_size
+from ..formatting import human_size, month
 
 TEMPLATES = Path(__file__).parent / "templates" / "explorer"
 STATE = ".explorer.json"
