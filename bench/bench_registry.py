@@ -174,6 +174,11 @@ def main() -> None:
             root, new_list = project(tmp, f"{prefix}project")
             env = {**os.environ, "CNAI_ROOT": str(root), "PYTHONPATH": str(src)}
             env.pop("CNAI_RESULTS", None)
+            # the project's modules byte-compiled once, as in an installed checkout (kept in
+            # the temporary folder): with PYTHONDONTWRITEBYTECODE set, every command would
+            # compile what it imports of cnai_helpers again (~0.08 s of an add)
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(tmp / f"{prefix}pycache")
             setups[prefix] = (root, new_list, env)
         cnai = str(BIN / "cnai")
         runs: dict[str, list[dict]] = {"naive": []}

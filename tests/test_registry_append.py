@@ -71,6 +71,35 @@ def test_an_append_gives_the_tables_of_a_full_build(project, tmp_path):
         assert reasons.str.contains(text).any(), text
 
 
+def test_a_filing_that_changes_filer_moves_in_the_filers_table(project, tmp_path):
+    """A list older than every held one names a known filing under another filer: the filing
+    now takes its first listing's filer, so the old filer (its only filing gone) leaves the
+    filers table and the new one comes in, and the filing is flagged as listed in three
+    batches; the append makes only the filings and filers the list touches, and gives the
+    tables of a full build."""
+    build(jobs=1)
+    rows = [
+        ds_row(1, num("440305", serial=3), entity="广州示例有限公司"),  # Shenzhen's filing
+        ds_row(2, num("110108", serial=1)),  # a Beijing filing, same filer
+    ]
+    new = new_list(
+        tmp_path / "o.docx", title="境内深度合成服务算法备案清单（2024年7月）", rows=rows
+    )
+    r = cli("add", new, "--json")
+    assert r.exit_code == 0, r.output
+    assert build_info(project)["append"].startswith("appended local_deep_synthesis_2024_07")
+    added = same_as_a_full_build(project)
+    filers = set(added["entities"]["entity_name"])
+    assert "广州示例有限公司" in filers and "深圳示例有限公司" not in filers
+    f = added["filings"].set_index("filing_number").loc[num("440305", serial=3)]
+    assert (f["entity_name"], f["first_batch"], f["n_batches"]) == (
+        "广州示例有限公司",
+        "2024-07",
+        3,
+    )
+    assert added["data_quality"]["reason"].str.contains("listed in 3 batches").any()
+
+
 def test_a_list_that_could_change_a_repair_is_built_from_every_list(project, tmp_path):
     """A filer name with a stray leading character before a known filer's name: the repair
     reads every listing's counts, so the add builds from every list (and still gives the
@@ -150,3 +179,28 @@ def test_hand_labels_are_kept_until_a_label_file_changes(tmp_path, monkeypatch):
     first.write_bytes(first.read_bytes() + b"\n")  # same labels, other bytes
     pd.testing.assert_frame_equal(labels(), truth)
     assert len(reads) == 2, "a changed label file was not read again"
+
+
+def test_text_membership_answers_as_pandas_isin():
+    """The append's membership test on text columns (pyarrow's is_in over the values at once)
+    answers as pandas' ``isin``: missing values match only a missing value among those given,
+    values that are not text match nothing, an object column is left to pandas."""
+    import numpy as np
+
+    from cnai_helpers.registry.assemble import text_isin
+
+    s = pd.Series(["a", "b", None, "c", np.nan, "d"] * 3, dtype="str")
+    many = {f"x{i}" for i in range(2000)}
+    for values in (
+        {"a", "c"} | many,
+        {"a", None, 3},
+        ["b", np.nan],
+        pd.Series(["d", None], dtype="str"),
+        pd.Index(["c"]),
+        set(),
+    ):
+        got = text_isin(s, values)
+        assert got.equals(s.isin(values)), values
+    assert text_isin(s, {"a", None}).sum() == 9  # three a and six missing
+    obj = pd.Series(["a", None], dtype=object)
+    assert text_isin(obj, {"a"}).tolist() == [True, False]

@@ -157,6 +157,7 @@ def unread_tables(tables: list[dict]) -> list[str]:
 def inspect_file(
     file: Path, batch: str | None = None, existing: pd.DataFrame | None = None
 ) -> dict:
+    from .assemble import text_isin
     from .docx_lists import read_cac_docx
     from .numbers import name_key
     from .parse import enrich_cac, load_corrections, load_regions
@@ -189,7 +190,7 @@ def inspect_file(
     known_keys: set[str] = set()
     if existing is not None and len(existing):
         known_keys = set(existing.loc[existing["registry"] == lst.registry, "filing_key"])
-    known = unique["filing_key"].isin(known_keys)
+    known = text_isin(unique["filing_key"], known_keys)
     problems = [
         {k: v for k, v in asdict(i).items() if k in ("row", "action", "reason", "filing_number")}
         for i in issues

@@ -38,7 +38,14 @@ import pandas as pd
 from ..loaders import read_table_file
 from ..manifest import Source
 from . import cancellations, enrich, wordxml
-from .assemble import finish_listings, make_batches, make_entities, make_filings
+from .assemble import (
+    filing_issues,
+    finish_listings,
+    make_batches,
+    make_entities,
+    make_filings,
+    text_isin,
+)
 from .enrich import classifier_version
 from .fingerprint import fingerprint
 from .geography import resolved_regions
@@ -150,6 +157,20 @@ def check_rows(src: Source, rows: pd.DataFrame) -> None:
         ) from e
 
 
+def checked_listings(src: Source, lst: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The listings table with the new list's ``rows``, validated (its schema: registry/write.py
+    validate_tables leaves it out after an append); if it fails, the new rows' failure names
+    the list and the row (:func:`check_rows`): the whole table is validated once, the new rows
+    alone only to word the error."""
+    from .schemas import SCHEMAS
+
+    try:
+        return SCHEMAS["listings"].validate(lst, lazy=True)
+    except Exception as e:  # pandera's errors too, as validate_tables
+        check_rows(src, rows)
+        raise BuildError(f"core table 'listings' failed validation:\n{e}") from e
+
+
 def issues_of(frame: pd.DataFrame) -> list[Issue]:
     """The data-quality table's rows back as issues (missing values as None)."""
     out = []
@@ -193,20 +214,16 @@ def append_tables(
     if not len(rows):
         raise NoAppend(f"{new.id} has no row with a readable filing number")
 
-    # of the filings, what the enrichment of unchanged ones is taken from
-    kept = {
-        "filings": list(
-            dict.fromkeys(["filing_key", *enrich.FILING_INPUTS, *enrich.ENRICH_COLUMNS])
-        )
-    }
     held = {
-        name: read_table_file(base / f"{name}.parquet", pd, kept.get(name), threads=False)
-        for name in ("listings", "filings", "batches", "data_quality")
+        name: read_table_file(base / f"{name}.parquet", pd, threads=False)
+        for name in ("listings", "filings", "entities", "batches", "data_quality")
     }
     give_back_memory(collect=False)  # the tables read: their parquet buffers freed
     fresh = finish_listings(rows, [], repair=False)
-    check_rows(new, fresh)
-    why = repair_problem(held["listings"], held["data_quality"], fresh["entity_key"])
+    lst = pd.concat([held["listings"], fresh], ignore_index=True)
+    lst = lst.sort_values(["registry", "batch", "source_id", "source_row"], ignore_index=True)
+    lst = checked_listings(new, lst, fresh)
+    why = repair_problem(held.pop("listings"), held["data_quality"], fresh["entity_key"])
     if why:
         raise NoAppend(why)
     # what is kept for later builds (written only once the tables are in place)
@@ -214,8 +231,6 @@ def append_tables(
     cache.put(new, done, enrich_stage(corrections_path))
     keep_regions(cache, known_regions)
 
-    lst = pd.concat([held.pop("listings"), fresh], ignore_index=True)
-    lst = lst.sort_values(["registry", "batch", "source_id", "source_row"], ignore_index=True)
     # data quality: the kept parts with the new list's issues spliced in, then the rest again
     old = issues_of(held.pop("data_quality"))
     p = info["issue_parts"]
@@ -232,7 +247,10 @@ def append_tables(
     issues += old[p["listings"] : p["repairs"]]
     parts["repairs"] = len(issues)
 
-    filings = make_filings(lst, issues)
+    # the filings of the numbers the new list names made again, the others kept
+    touched = fresh[["registry", "filing_key"]].drop_duplicates()
+    filings = appended_filings(lst, touched, held["filings"])
+    issues += filing_issues(lst, filings)
     cancel_issues: list[Issue] = []
     cancel_rows, cancel_files = parse_cancellations(sources, raw_dir, cancel_issues)
     files = {**file_of, **cancel_files}  # as the full build: data-quality rows name the file
@@ -244,14 +262,18 @@ def append_tables(
     ]
     meta = pd.concat([meta, pd.DataFrame([batch_meta(new)])], ignore_index=True)
     give_back_memory(collect=False)  # the filings' transient copies (sorts, joins)
-    entities = make_entities(filings)
     batches = make_batches(lst, filings, meta)
 
     name = classifier_version()
     memo = cache.get_named(name) or {}
     size = sum(map(len, memo.values()))
     labels, overrides = enrich.cached_hand_labels(cache), enrich.overrides()
-    filings = enrich.enrich_appended(filings, held.pop("filings"), labels, overrides, memo)
+    before = held.pop("filings")
+    filings, redone = enrich.appended_enrichment(filings, before, labels, overrides, memo)
+    # the filers of a filing made again or enriched again, before and after
+    changed = set(filings.loc[redone | among(filings, touched), "entity_key"])
+    changed |= set(before.loc[among(before, touched), "entity_key"])
+    del before
     if sum(map(len, memo.values())) > size:
         cache.put_named(name, memo)
     else:
@@ -260,11 +282,46 @@ def append_tables(
     return {
         "listings": lst,
         "filings": filings,
-        "entities": enrich.enrich_entities(entities, filings),
+        "entities": appended_entities(filings, held.pop("entities"), changed),
         "batches": batches,
         "data_quality": to_frame(issues),
         "cancellations": cancels,
     }
+
+
+def among(df: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
+    """Per row of ``df``: is its (registry, filing_key) one of ``keys``'?"""
+    hit = pd.Series(False, index=df.index)
+    for reg, k in keys.groupby("registry")["filing_key"]:
+        hit |= df["registry"].eq(reg) & text_isin(df["filing_key"], k)
+    return hit
+
+
+def appended_filings(lst: pd.DataFrame, touched: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+    """The filings table (before the cancellations join and the enrichment) of the listings
+    ``lst``, made only for the ``touched`` filings (those the new list names): a filing's row
+    is made from its own listings alone (registry/assemble.py make_filings: its first listing,
+    its batches and counts), so every other filing's is the one ``held`` (the filings in place)
+    has. Sorted as make_filings sorts (registry, first batch, number: a unique key)."""
+    new = make_filings(lst[among(lst, touched)], [])  # its data-quality rows: filing_issues
+    kept = held.loc[~among(held, touched), list(new.columns)]
+    out = pd.concat([kept, new], ignore_index=True)
+    return out.sort_values(["registry", "first_batch", "filing_key"], ignore_index=True)
+
+
+def appended_entities(filings: pd.DataFrame, held: pd.DataFrame, changed: set) -> pd.DataFrame:
+    """The filers table (enriched) of ``filings``, made again only for the ``changed`` filers
+    (those with a filing made or enriched again, before or after): a filer's row reads only its
+    own filings (registry/assemble.py make_entities, registry/enrich.py enrich_entities), so
+    every other filer's is the one ``held`` (the filers in place) has. Sorted as make_entities
+    sorts: by filer key (its grouping), then by filings, most first (the same sort of the same
+    rows: ties come out in the same order)."""
+    mine = filings[text_isin(filings["entity_key"], changed)]
+    new = enrich.enrich_entities(make_entities(mine), mine)
+    kept = held[~text_isin(held["entity_key"], changed)]
+    out = pd.concat([kept, new[list(kept.columns)]], ignore_index=True)
+    out = out.sort_values("entity_key", ignore_index=True)
+    return out.sort_values("n_filings", ascending=False, ignore_index=True)
 
 
 def _corrections(path: Path | None) -> Path:

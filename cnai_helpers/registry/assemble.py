@@ -17,6 +17,24 @@ from .quality import Issue, to_frame
 LISTING_COLUMNS = columns("listings")  # declared in cnai_helpers/tables.yaml
 
 
+def text_isin(s: pd.Series, values) -> pd.Series:
+    """``s.isin(values)`` for a text column: the same answer without pandas' conversion of each
+    value to a pyarrow scalar in Python (pandas 3's pyarrow strings: ~10 µs a value, 0.04 s for
+    the filing numbers of the registry), by pyarrow's ``is_in`` over the values at once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+        return s.isin(values)
+    arr = pa.array(s)
+    values = list(values)
+    wanted = pa.array([v for v in values if isinstance(v, str)], type=arr.type)
+    hit = pc.is_in(arr, value_set=wanted).to_numpy(zero_copy_only=False)
+    if any(v is None or (isinstance(v, float) and v != v) for v in values):
+        hit = hit | s.isna().to_numpy()  # pandas: a missing value among them matches one
+    return pd.Series(hit, index=s.index, dtype=bool)
+
+
 def finish_listings(lst: pd.DataFrame, issues: list[Issue], repair: bool = True) -> pd.DataFrame:
     """Listing rows keyed, provinces named, typed and sorted. ``repair``: the stray-character
     repair of filer names, which reads every listing's counts (off for the rows of one list
@@ -73,8 +91,11 @@ def row_issue(r, action: str, reason: str, batch: str | None = None) -> Issue:
     )
 
 
+FILING_SORT = ["registry", "filing_key", "batch", "source_row"]  # make_filings' listing order
+
+
 def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
-    lst = lst.sort_values(["registry", "filing_key", "batch", "source_row"])
+    lst = lst.sort_values(FILING_SORT)
     dup_in_batch = lst.duplicated(["registry", "filing_key", "batch"], keep="first")
     for r in lst[dup_in_batch].itertuples():
         issues.append(
@@ -105,6 +126,31 @@ def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     return first.reset_index().sort_values(
         ["registry", "first_batch", "filing_key"], ignore_index=True
     )
+
+
+def filing_issues(lst: pd.DataFrame, filings: pd.DataFrame) -> list[Issue]:
+    """The data-quality rows :func:`make_filings` records, in its order, from the whole listings
+    and filings tables (an append, registry/append.py, makes only its new list's filings): a
+    filing number listed twice in a batch (each row after the first, in listing order), then
+    every filing listed in more than one batch (by registry and number)."""
+    keys3 = ["registry", "filing_key", "batch"]
+    twice = lst[lst.duplicated(keys3, keep=False)].sort_values(FILING_SORT)
+    out = [
+        row_issue(r, "flagged", "filing number listed twice in the same batch; counted once")
+        for r in twice[twice.duplicated(keys3, keep="first")].itertuples()
+    ]
+    many = filings[filings["n_batches"] > 1].sort_values(["registry", "filing_key"])
+    out += [
+        row_issue(
+            r,
+            "flagged",
+            f"filing listed in {r.n_batches} batches ({r.batches}); "
+            "counted once, in its first batch",
+            batch=r.first_batch,
+        )
+        for r in many.itertuples()
+    ]
+    return out
 
 
 def _joined(df: pd.DataFrame, keys: list[str], col: str) -> pd.Series:

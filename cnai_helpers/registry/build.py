@@ -71,7 +71,7 @@ def build_tables(
         try:
             tables = append_tables(sources, raw_dir, corrections_path, cache, base, parts)
             give_back_memory(collect=False)  # the tables read, the new list's parse: freed
-            return validate_tables(tables)
+            return validate_tables(tables, checked=("listings",))  # in append_tables
         except NoAppend as e:
             parts["append"] = f"built from every list: {e}"
     listings, batch_meta, issues = parse_all(sources, raw_dir, jobs, corrections_path, cache, parts)

@@ -108,10 +108,12 @@ def enrich_filings(
     override_table: dict,
     memo: dict | None = None,
     registry: pd.DataFrame | None = None,
+    entity_labels: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``filings`` with the ENRICH_COLUMNS appended. ``memo``: the rules' calls kept across
     builds (:func:`classifier_memo`). ``registry``: every filing, when ``filings`` is a part of
-    them (a filer's hand label is found through any of its filings)."""
+    them (a filer's hand label is found through any of its filings). ``entity_labels``:
+    ``_entity_labels(labels, registry)``, if already made."""
     memo = memo if memo is not None else {}
     f = filings.copy()
     loc = f.get("locality_zh")
@@ -121,7 +123,9 @@ def enrich_filings(
     org = orgs["org_type"]
     org_src = orgs["org_type_source"].map({"rules": "rule", "override": "override"})
     org_rule = orgs["org_type_rule"]
-    ent = _entity_labels(labels, f if registry is None else registry)
+    ent = entity_labels
+    if ent is None:
+        ent = _entity_labels(labels, f if registry is None else registry)
     by_entity = f["entity_key"].map(ent["org_type"])
     has = by_entity.notna()
     org, org_src = org.where(~has, by_entity), org_src.where(~has, "label")
@@ -178,7 +182,9 @@ def _differs(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
     Column by column: one column of Python objects at a time, not the whole frame's."""
     out = pd.Series(False, index=a.index)
     for ca, cb in zip(a.columns, b.columns, strict=True):
-        x, y = a[ca].astype(object), b[cb].astype(object)
+        x, y = a[ca], b[cb]
+        if not (x.dtype == y.dtype and isinstance(x.dtype, pd.StringDtype)):
+            x, y = x.astype(object), y.astype(object)  # two text columns: compared as they are
         out |= (x != y) & ~(x.isna() & y.isna())
     return out
 
@@ -191,12 +197,25 @@ def enrich_appended(
     memo: dict | None = None,
 ) -> pd.DataFrame:
     """``filings`` (a registry that got new rows) with the ENRICH_COLUMNS, the same as
+    :func:`enrich_filings` gives (:func:`appended_enrichment`'s frame)."""
+    return appended_enrichment(filings, before, labels, override_table, memo)[0]
+
+
+def appended_enrichment(
+    filings: pd.DataFrame,
+    before: pd.DataFrame,
+    labels: pd.DataFrame,
+    override_table: dict,
+    memo: dict | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """``filings`` (a registry that got new rows) with the ENRICH_COLUMNS, the same as
     :func:`enrich_filings` gives, taking them from ``before`` (the enriched filings of the
     previous build, same classifier, labels and overrides: the tables' fingerprint says so) for
-    every filing whose inputs did not change. What a filing's enrichment reads is its own
-    FILING_INPUTS and its filer's hand label, found through the labelled filings of the filer:
-    a filing is enriched again if it is new, if one of its inputs changed, or if its filer's
-    label (any of the three fields :func:`_entity_labels` gives) changed."""
+    every filing whose inputs did not change; and, per filing, whether it was enriched again.
+    What a filing's enrichment reads is its own FILING_INPUTS and its filer's hand label, found
+    through the labelled filings of the filer: a filing is enriched again if it is new, if one
+    of its inputs changed, or if its filer's label (any of the three fields
+    :func:`_entity_labels` gives) changed."""
     keys = ["registry", "filing_key"]
     inputs = [c for c in FILING_INPUTS if c in filings and c in before and c not in keys]
     old = filings[keys].merge(
@@ -219,11 +238,18 @@ def enrich_appended(
     f = filings.copy(deep=False)  # copy-on-write (pandas 3): the new columns are f's alone
     fresh = pd.DataFrame(index=f.index[:0], columns=list(ENRICH_COLUMNS))
     if todo.any():
-        fresh = enrich_filings(filings[todo], labels, override_table, memo, registry=filings)
+        fresh = enrich_filings(
+            filings[todo], labels, override_table, memo, registry=filings, entity_labels=ent_new
+        )
     for c in ENRICH_COLUMNS:
-        values = old[c].astype(object).where(~todo, fresh[c].reindex(f.index).astype(object))
-        f[c] = values.astype(bool) if c.startswith("is_") else values.astype(str)
-    return f
+        new = fresh[c].reindex(f.index)
+        if c.startswith("is_"):
+            f[c] = old[c].astype(object).where(~todo, new.astype(object)).astype(bool)
+        elif old[c].dtype == new.dtype == "str":  # the text kept as it is (no Python objects)
+            f[c] = old[c].where(~todo, new)
+        else:
+            f[c] = old[c].astype(object).where(~todo, new.astype(object)).astype(str)
+    return f, todo
 
 
 def enrich_entities(entities: pd.DataFrame, filings: pd.DataFrame) -> pd.DataFrame:

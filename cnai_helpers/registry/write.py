@@ -29,12 +29,17 @@ def lean_memory() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def validate_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every table checked against its schema (registry/schemas.py); BuildError names the table."""
+def validate_tables(
+    tables: dict[str, pd.DataFrame], checked: tuple[str, ...] = ()
+) -> dict[str, pd.DataFrame]:
+    """Every table checked against its schema (registry/schemas.py); BuildError names the table.
+    ``checked``: tables already validated (an append's listings, registry/append.py)."""
     from .schemas import SCHEMAS
 
     tables = dict(tables)
     for name, schema in SCHEMAS.items():
+        if name in checked:
+            continue
         try:
             tables[name] = schema.validate(tables[name], lazy=True)
         except Exception as e:  # pandera SchemaErrors: report which table and checks
