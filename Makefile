@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnai-installed
 JOBS ?= 2
-# pytest workers (pytest-xdist): the real site builds on one while the other runs the rest
-# (three measured slower on two cores: bench/README.md, CI time, fifth pass)
-TEST_WORKERS ?= 2
+# pytest workers (pytest-xdist): the real site builds on one while the others run the rest;
+# three on two cores fill the time a worker waits on a kernel, the browser or a subprocess
+# (measured on a quiet machine: bench/README.md, CI time, sixth pass)
+TEST_WORKERS ?= 3
 
 .PHONY: install sysdeps data registry reports test lint lab clean bench screenshots
 

@@ -84,7 +84,7 @@ def real_site(tmp_path_factory, real_raw) -> BuiltSite:
     """The whole site of the real site.yaml, built once per run from the real data and shared
     by the browser, site, ledger and notebook checks (the build executes every notebook of the
     site; tests/test_site_full.py checks that every notebook in notebooks/ is among them).
-    Under pytest-xdist (``make test``: ``-n 2``) the workers share one build: the first worker
+    Under pytest-xdist (``make test``: ``-n 3``) the workers share one build: the first worker
     that needs it builds it in the run's base folder under a file lock, the others wait for it
     and read it (tests that use it are also scheduled on one worker, see
     :func:`xdist_scope`). ``CNAI_SITE_UNDER_TEST`` names an already built site
@@ -137,7 +137,7 @@ def _build_real_site(tmp: Path, reports: list) -> None:
 
 
 def xdist_scope(nodeid: str, root: Path = paths.ROOT) -> str:
-    """The unit pytest-xdist hands to one worker (``make test``: ``-n 2``): every test of the
+    """The unit pytest-xdist hands to one worker (``make test``: ``-n 3``): every test of the
     modules that read the real site (``real_site``) together, so one worker builds the site
     once while the other runs the rest; a module with a module-scoped fixture (a small site
     built once per module) as a whole, so the fixture is not made on both workers; any other
