@@ -20,7 +20,7 @@ What a full build derives from the whole registry, and how the append gets the s
   filings and the cancellations; the build records where each part ends (``issue_parts`` in
   build_info.json) and the append splices the new list's issues in and computes the rest again;
 - *who-files enrichment*: row-local given the filer's hand label (registry/enrich.py
-  :func:`~cnai_helpers.registry.enrich.enrich_appended`): only new or changed filings are
+  :func:`~cnai_helpers.registry.enrich.appended_enrichment`): only new or changed filings are
   classified.
 
 The append is used only when the tables in place are those of the other sources as they are

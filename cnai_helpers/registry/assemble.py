@@ -95,44 +95,31 @@ FILING_SORT = ["registry", "filing_key", "batch", "source_row"]  # make_filings'
 
 
 def make_filings(lst: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
-    lst = lst.sort_values(FILING_SORT)
-    dup_in_batch = lst.duplicated(["registry", "filing_key", "batch"], keep="first")
-    for r in lst[dup_in_batch].itertuples():
-        issues.append(
-            row_issue(r, "flagged", "filing number listed twice in the same batch; counted once")
-        )
+    """One row per filing (registry, number) from its first listing, with its batches and
+    counts; its data-quality rows (:func:`filing_issues`) added to ``issues``."""
+    ordered = lst.sort_values(FILING_SORT)
     keys = ["registry", "filing_key"]
-    grp = lst.groupby(keys, sort=False)
-    batches = _joined(lst, keys, "batch")
+    grp = ordered.groupby(keys, sort=False)
+    batches = _joined(ordered, keys, "batch")
     sizes = grp.size()
-    first = lst.drop_duplicates(["registry", "filing_key"], keep="first").set_index(
-        ["registry", "filing_key"]
-    )
-    del lst, grp  # the sorted copy of the listings: freed before the filings are sorted
+    first = ordered.drop_duplicates(keys, keep="first").set_index(keys)
+    del ordered, grp  # the sorted copy of the listings: freed before the filings are sorted
     first = first.rename(columns={"batch": "first_batch"})
     first["batches"] = batches
     first["n_batches"] = batches.str.count(";") + 1
     first["n_listings"] = sizes
-    for r in first[first["n_batches"] > 1].reset_index().itertuples():
-        issues.append(
-            row_issue(
-                r,
-                "flagged",
-                f"filing listed in {r.n_batches} batches ({r.batches}); "
-                "counted once, in its first batch",
-                batch=r.first_batch,
-            )
-        )
-    return first.reset_index().sort_values(
+    filings = first.reset_index().sort_values(
         ["registry", "first_batch", "filing_key"], ignore_index=True
     )
+    issues += filing_issues(lst, filings)
+    return filings
 
 
 def filing_issues(lst: pd.DataFrame, filings: pd.DataFrame) -> list[Issue]:
-    """The data-quality rows :func:`make_filings` records, in its order, from the whole listings
-    and filings tables (an append, registry/append.py, makes only its new list's filings): a
-    filing number listed twice in a batch (each row after the first, in listing order), then
-    every filing listed in more than one batch (by registry and number)."""
+    """The filings' data-quality rows, from the whole listings and filings tables (made here
+    once for :func:`make_filings` and for an append, registry/append.py, which makes only its
+    new list's filings): a filing number listed twice in a batch (each row after the first, in
+    listing order), then every filing listed in more than one batch (by registry and number)."""
     keys3 = ["registry", "filing_key", "batch"]
     twice = lst[lst.duplicated(keys3, keep=False)].sort_values(FILING_SORT)
     out = [

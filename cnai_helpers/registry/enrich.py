@@ -189,18 +189,6 @@ def _differs(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
     return out
 
 
-def enrich_appended(
-    filings: pd.DataFrame,
-    before: pd.DataFrame,
-    labels: pd.DataFrame,
-    override_table: dict,
-    memo: dict | None = None,
-) -> pd.DataFrame:
-    """``filings`` (a registry that got new rows) with the ENRICH_COLUMNS, the same as
-    :func:`enrich_filings` gives (:func:`appended_enrichment`'s frame)."""
-    return appended_enrichment(filings, before, labels, override_table, memo)[0]
-
-
 def appended_enrichment(
     filings: pd.DataFrame,
     before: pd.DataFrame,
