@@ -139,8 +139,8 @@ def _build_real_site(tmp: Path, reports: list) -> None:
 def xdist_scope(nodeid: str, root: Path = paths.ROOT) -> str:
     """The unit pytest-xdist hands to one worker (``make test``: ``-n 3``): every test of the
     modules that read the real site (``real_site``) together, so one worker builds the site
-    once while the other runs the rest; a module with a module-scoped fixture (a small site
-    built once per module) as a whole, so the fixture is not made on both workers; any other
+    once while the others run the rest; a module with a module-scoped fixture (a small site
+    built once per module) as a whole, so the fixture is not made on two workers; any other
     test on its own. Decided from the test id and the module's text: xdist schedules on the
     controller, which does not collect the tests (and pytest 9 ignores the ids
     ``--dist loadgroup`` rewrites)."""
