@@ -130,7 +130,11 @@ def enrich_filings(
     has = by_entity.notna()
     org, org_src = org.where(~has, by_entity), org_src.where(~has, "label")
     org_rule = org_rule.where(
-        ~has, "hand label: " + f["entity_key"].map(ent["sample_id"]).fillna("").astype(str)
+        # as objects first: with no filing labelled the map is all-NaN float64, which pandas 4
+        # will not fill with a string
+        ~has,
+        "hand label: "
+        + f["entity_key"].map(ent["sample_id"]).astype(object).fillna("").astype(str),
     )
     state = org.isin(classify.STATE_LINKED)
     broad = state | (f["entity_key"].map(ent["state_linked_broad"]).astype(object) == "yes")
