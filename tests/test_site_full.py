@@ -729,6 +729,17 @@ def test_a_variant_compute_page_links_to_the_shared_sections_instead_of_repeatin
     assert not [h for h in shared if h in variant]
     assert 'href="../compute/index.html">the page of the primary comparison<' in variant
     assert variant.count("<table") < main.count("<table") and len(variant) < len(main) / 2
+    # its findings lead with its own chips' figure, and its supply section does not price the
+    # 910B at the 910C's reported yields (a reader's review: both were the 910C's text)
+    from bs4 import BeautifulSoup
+
+    def words(html):
+        return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+    main_text, text = words(main), words(variant)
+    assert "This page: " in text and "chip-hours on the 910B per H800 chip-hour" in text
+    assert "910C's yield was reported" in main_text and "This page: " not in main_text
+    assert "910C's yield was reported" not in text and "No yield is reported for the 910B" in text
 
 
 @pytest.mark.parametrize("width", (800, 1100))
