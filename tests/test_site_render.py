@@ -1430,28 +1430,30 @@ def test_a_page_that_only_checks_a_claim_names_the_verdict_given_on_the_other_pa
     from cnai_helpers import evidence, readings
     from cnai_helpers.reports.build import claim_statuses
 
-    prim = readings.reading("hubs_80").primary
+    # a claim whose reading has a pre-registered alternative (state-linked: control or broad)
+    claim = "state_linked_22"
+    prim = readings.reading(claim).primary
     v_p = evidence.judge(
-        "hubs_80", 0.74, None, figure=prim.figure, definition=prim.definition,
-        registry=prim.registry, cutoff=readings.reading("hubs_80").cutoff, census=True,
+        claim, 0.09, None, figure=prim.figure, definition=prim.definition,
+        registry=prim.registry, cutoff=readings.reading(claim).cutoff, census=True,
     ).as_dict()  # fmt: skip
-    alt = readings.reading("hubs_80").alternatives[0]
+    alt = readings.reading(claim).alternatives[0]
     v_a = evidence.judge(
-        "hubs_80", 0.79, None, figure=alt.figure, definition=alt.definition,
-        registry=alt.registry, cutoff=readings.reading("hubs_80").cutoff, census=True,
+        claim, 0.22, None, figure=alt.figure, definition=alt.definition,
+        registry=alt.registry, cutoff=readings.reading(claim).cutoff, census=True,
     ).as_dict()  # fmt: skip
     assert (v_p["role"], v_p["status"], v_a["role"], v_a["status"]) == (
         "primary", "contradicted", "alternative", "supported",
     )  # fmt: skip
     (tmp_path / f"{prim.report}.json").write_text(json.dumps({"verdicts": [v_p, v_a]}))
     statuses = claim_statuses(tmp_path)
-    assert statuses == {"hubs_80": evidence.DEPENDS}  # the ledger's rule: primary and alternative
+    assert statuses == {claim: evidence.DEPENDS}  # the ledger's rule: primary and alternative
     v = evidence.judge(
-        "hubs_80", 0.752, None, figure="f", definition="hub provinces",
+        claim, 0.1, None, figure="f", definition="state control",
         registry="deep_synthesis", census=True,
     ).as_dict()  # fmt: skip
     (entry,) = render.group_claims([{**v, "quote": "q"}], {}, statuses)
-    label = evidence.LABELS[statuses["hubs_80"]]
+    label = evidence.LABELS[statuses[claim]]
     assert entry["verdict_there_label"] == label == "depends on definition"
     assert entry["elsewhere"] == prim.report  # no titles given: the report's id
     (none,) = render.group_claims([{**v, "quote": "q"}], {}, {})  # primary not built yet
