@@ -119,3 +119,9 @@ def human_size(n: float) -> str:
             return f"{int(n):,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+def quoted_title(title: str) -> str:
+    """A title in a citation's quotation marks, ended by a full stop unless it ends a sentence
+    already: “Who makes money?” not “Who makes money?.”"""
+    return f"\u201c{title}{'' if title.rstrip()[-1:] in '.?!' else '.'}\u201d"

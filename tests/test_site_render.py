@@ -226,6 +226,10 @@ def test_citation_uses_the_site_base_url():
     plain, bib = render.citation("Geo", "geo", PROV, {"base_url": "https://x.org/c/", "name": "n"})
     assert "https://x.org/c/geo/" in plain and "abc123" in plain and "2026-01-02" in plain
     assert bib.startswith("@misc{cnai_geo_2026") and "title = {{Geo}}" in bib
+    assert "\u201cGeo.\u201d" in plain
+    # a title that is a question keeps its mark, without a full stop after it (a reader's review)
+    plain, _ = render.citation("Who makes money?", "m", PROV, {"name": "n"})
+    assert "\u201cWho makes money?\u201d cnai reports." in plain and "?." not in plain
 
 
 def test_a_template_change_rebuilds_the_pages(tmp_path):

@@ -28,7 +28,7 @@ import jinja2
 
 from .. import filers, paths
 from ..atomic import atomic_dir, write_text
-from ..formatting import human_size, month
+from ..formatting import human_size, month, quoted_title
 
 TEMPLATES = Path(__file__).parent / "templates" / "explorer"
 STATE = ".explorer.json"
@@ -765,7 +765,7 @@ def citation_text(title: str, path: str, common: dict, cfg: dict) -> str:
     date and commit, and the page's address when the site's published address is known)."""
     url = f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
     return (
-        f"{cfg.get('author') or 'cnai contributors'}. \u201c{title}.\u201d cnai. Version "
+        f"{cfg.get('author') or 'cnai contributors'}. {quoted_title(title)} cnai. Version "
         f"{common['version']}. Built {common['built_at'][:10]} from commit "
         f"{common['commit'][:12]}." + (f" {url}" if url else "")
     )

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import jinja2
 
 from ..display import TABLE_MIME
-from ..formatting import interval_suffix, month, span
+from ..formatting import interval_suffix, month, quoted_title, span
 from ..results import collect, collect_meta, collect_verdicts, fmt
 from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFiles, ...)
     GLOSSARY,
@@ -506,7 +506,7 @@ def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") 
     where = url
     ver = f" Version {version}." if version else ""
     plain = (
-        f"{author}. \u201c{title}.\u201d cnai reports.{ver} Built {date} from commit "
+        f"{author}. {quoted_title(title)} cnai reports.{ver} Built {date} from commit "
         f"{commit[:12]}." + (f" {where}" if where else "")
     )
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"cnai_{folder}_{year}")
