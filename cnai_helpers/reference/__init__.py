@@ -12,7 +12,8 @@ files beside this module, read once (cached) by the functions below.
 - ``use_cases.yaml``: use-case keywords (analysis/geo.py);
 - ``labels.yaml``: name parts written for people in table headers, registry names and
   category values for people (display.py, the explorer);
-- ``seaborn_theme.yaml``: seaborn's figure theme written out (plotting.py, seaborn_theme).
+- ``seaborn_theme.yaml``: seaborn's figure theme written out (plotting.py, seaborn_theme);
+- ``glossary.yaml``: the front page's glossary, terms and definitions (reports/page.py).
 
 Kept free of pandas (and of yaml until a YAML file is read): the registry's freshness check
 hashes ``GEOGRAPHY_FILES`` on every loader call.
@@ -52,6 +53,11 @@ def province_rows() -> tuple[dict[str, str], ...]:
 
 def seaborn_theme() -> dict[str, Any]:
     return _yaml("seaborn_theme.yaml")
+
+
+def glossary() -> list[dict[str, str]]:
+    """The front page's glossary: [{term, definition}] in order (glossary.yaml)."""
+    return _yaml("glossary.yaml")
 
 
 def geography() -> dict[str, Any]:

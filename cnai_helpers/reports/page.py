@@ -38,66 +38,14 @@ class PageFiles:
     images: dict[str, bytes] = field(default_factory=dict)  # chart files beside the page
 
 
-GLOSSARY = (
-    (
-        "CAC",
-        "Cyberspace Administration of China (国家互联网信息办公室), which publishes the filing "
-        "registries.",
-    ),
-    (
-        "属地",
-        "“Territory”: the province a generative-AI filing is registered under, "
-        "the only location the generative-AI lists give.",
-    ),
-    (
-        "SOE / 国资委",
-        "State-owned enterprise; 国资委 (SASAC) marks central SOEs, which the lists "
-        "give no province.",
-    ),
-    (
-        "LQ",
-        "Location quotient: a province's share of a use case divided by the national share "
-        "(above 1: more specialised than the country).",
-    ),
-    (
-        "HHI",
-        "Herfindahl–Hirschman index of concentration: the sum of squared percentage shares "
-        "(0 to 10,000; above 1,500 counts as moderately concentrated in the US 2010 merger "
-        "guidelines).",
-    ),
-    ("FLOP", "Floating-point operations: the amount of computation used to train a model."),
-    ("TFLOPS", "Trillions of floating-point operations per second: a chip's peak speed."),
-    (
-        "BF16 / FP16",
-        "16-bit number formats used to train large models; chips' peak speeds are quoted in them.",
-    ),
-    ("MFU", "Model FLOPs utilisation: the share of a chip's peak speed a training run achieves."),
-    ("PUE", "Power usage effectiveness: a data centre's total power over the chips' power (≥ 1)."),
-    ("Open weights", "A model whose trained parameters are published for anyone to run."),
-    # the statuses of a claim (one rule, cnai_helpers/evidence.py), as the badges say them
-    (
-        "Supported",
-        "The estimate's interval lies inside the band the claim's words allow, under the "
-        "reading fixed for the claim.",
-    ),
-    ("Contradicted", "The estimate's interval lies wholly outside the claim's band."),
-    (
-        "Inconclusive",
-        "The interval crosses an edge of the band; the page gives the sample size that would "
-        "decide.",
-    ),
-    (
-        "Depends on definition",
-        "Two readings equally faithful to the words, each decisive, disagree.",
-    ),
-    ("Not testable", "The project's data cannot measure the claim's quantity."),
-    ("Source-traced", "A figure restated from its source, not computed here: never supported."),
-    (
-        "Sensitivity check",
-        "The claim computed on other data (another list, date or chip): shown beside the "
-        "verdict, never deciding it.",
-    ),
-)
+def _glossary() -> tuple[tuple[str, str], ...]:
+    from ..reference import glossary
+
+    return tuple((str(e["term"]), " ".join(str(e["definition"]).split())) for e in glossary())
+
+
+# (term, definition), in the front page's order: cnai_helpers/reference/glossary.yaml
+GLOSSARY = _glossary()
 
 
 def glossary_anchor(term: str) -> str:
