@@ -1782,3 +1782,25 @@ def test_a_legend_moved_under_the_wide_chart_is_wrapped_again_on_the_phone():
     # digits, which the browser measured at just under 9)
     assert meta["cnai_phone"]["width"] <= PHONE_FIGWIDTH * DISPLAY_DPI + 5
     assert meta["cnai_phone"]["min_cap_px_at_phone"] >= MIN_PHONE_CAP_PX
+
+
+def test_a_reports_own_as_of_results_join_its_data_as_of_line():
+    """A reader's review: the monetization page's "data as of" named Epoch AI's copy but not the
+    price data its verdict rests on. A text result named ``as_of_*`` is shown after the lines the
+    build gives; other results are not."""
+    nb = new_notebook()
+    cell = new_code_cell("x")
+    recs = [
+        {"name": "as_of_list_prices", "value": "genai-prices 1.0: prices of 1 May 2026"},
+        {"name": "as_of_blank", "value": ""},
+        {"name": "price_date", "value": "2026-05-01"},
+    ]
+    cell.outputs = [
+        new_output("display_data", data={MIME: {**r, "kind": "text", "unit": None}})
+        for r in recs
+    ]
+    nb.cells = [cell]
+    assert render.own_as_of(nb) == ["genai-prices 1.0: prices of 1 May 2026"]
+    html, _ = render.render_report(nb, PROV, {"data_as_of": ["Epoch AI: copy of 2 May 2026"]})
+    line = html[html.index('class="cnai-asof"') :].split("</p>")[0]
+    assert line.index("Epoch AI") < line.index("genai-prices 1.0: prices of 1 May 2026")

@@ -176,6 +176,16 @@ def _estimate_text(v: dict) -> str:
     )
 
 
+def own_as_of(nb) -> list[str]:
+    """A report's own "data as of" lines: the text results it records under ``as_of_*`` (the
+    monetization report's price data and its date), after those of the registries and datasets
+    the build knows it reads."""
+    values, _ = collect(nb)
+    return [
+        str(v) for k, v in values.items() if k.startswith("as_of_") and isinstance(v, str) and v
+    ]
+
+
 def page_headline(nb, template: str) -> str:
     """The page's headline sentence from its recorded figures ("" without a template)."""
     from .headline import headline
@@ -575,7 +585,7 @@ def render_report(
             "root": "../" * (folder.count("/") + 1),
             "failed": failed,
             "headline": page_headline(nb, page.get("headline", "")),
-            "data_as_of": list(page.get("data_as_of") or ()),
+            "data_as_of": [*(page.get("data_as_of") or ()), *own_as_of(nb)],
             "version": page.get("version", ""),
             "licence": LICENCE,
             "data_terms": DATA_TERMS,
