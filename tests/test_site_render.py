@@ -1796,8 +1796,7 @@ def test_a_reports_own_as_of_results_join_its_data_as_of_line():
         {"name": "price_date", "value": "2026-05-01"},
     ]
     cell.outputs = [
-        new_output("display_data", data={MIME: {**r, "kind": "text", "unit": None}})
-        for r in recs
+        new_output("display_data", data={MIME: {**r, "kind": "text", "unit": None}}) for r in recs
     ]
     nb.cells = [cell]
     assert render.own_as_of(nb) == ["genai-prices 1.0: prices of 1 May 2026"]
