@@ -1007,18 +1007,21 @@ def plain_log_axes(fig) -> None:
                     )
 
 
-def label_beside(ax, text: str, y: float, start: float, end: float, avoid=(), pad_pt=4, **kw):
+def label_beside(
+    ax, text: str, y: float, start: float, end: float, avoid=(), pad_pt=4, bar=False, **kw
+):
     """A value label on a row of a horizontal chart (a bar from ``start`` to ``end``, or an
     interval), placed where it covers neither the row's mark nor a shaded span of ``avoid``
     ((low, high) in data units, e.g. the claim's band): right of the mark, else right of the
     span it would touch, else left of the mark or of that span, inside the axes; if nowhere,
-    above the mark. Placed again each time the chart is laid out (:func:`place_beside_labels`,
-    called by :func:`finish`: the axis limits and the phone's width change where it fits).
-    Returns the annotation."""
+    inside a ``bar`` that holds it, from its start (on a light box, readable on any bar's colour),
+    else above the mark. Placed again each time the chart is laid out
+    (:func:`place_beside_labels`, called by :func:`finish`: the axis limits and the phone's
+    width change where it fits). Returns the annotation."""
     t = ax.annotate(text, (end, y), xytext=(pad_pt, 0), textcoords="offset points",
                     ha="left", va="center", **kw)  # fmt: skip
     spans = [tuple(sorted(s)) for s in avoid if s is not None and None not in s]
-    t._cnai_beside = {"y": y, "start": start, "end": end, "spans": spans, "pad": pad_pt}
+    t._cnai_beside = {"y": y, "start": start, "end": end, "spans": spans, "pad": pad_pt, "bar": bar}
     return t
 
 
@@ -1038,6 +1041,7 @@ def _place_beside(t, renderer) -> None:
         m0, m1 = sorted((to_px((start, y))[0], to_px((end, y))[0]))
         return not (box.x0 < m1 - 0.5 and box.x1 > m0 + 0.5)
 
+    t.set_bbox(None)  # a box drawn by an earlier layout's placement inside the bar
     right = sorted({end, *(hi for lo, hi in spans if hi >= end)})
     left = sorted({start, *(lo for lo, hi in spans if lo <= start)}, reverse=True)
     for x, ha, dx in [*((e, "left", pad) for e in right), *((e, "right", -pad) for e in left)]:
@@ -1045,6 +1049,15 @@ def _place_beside(t, renderer) -> None:
         t.set_ha(ha)
         t.set_va("center")
         if clear(_text_box(t, renderer)):
+            return
+    if info.get("bar"):  # nowhere beside: inside the bar from its start, if the bar holds it
+        t.xy, t.xyann = (start, y), (pad, 0)
+        t.set_ha("left")
+        box = _text_box(t, renderer)
+        m0, m1 = sorted((to_px((start, y))[0], to_px((end, y))[0]))
+        if box.x1 <= m1 - pad:
+            t.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
+                        "edgecolor": "none"})  # fmt: skip
             return
     t.xy, t.xyann = ((start + end) / 2, y), (0, 7)  # nowhere beside: above the mark
     t.set_ha("center")

@@ -1734,6 +1734,43 @@ def test_a_value_label_sits_beside_the_claims_band_not_on_it():
     plt.close(fig)
 
 
+def test_a_bar_label_with_no_room_beside_goes_inside_its_bar_not_across_its_edge():
+    """A reader's review at 390 px: on the phone's narrow geography chart no label fitted beside
+    its bar (the claim's band and the axes' edge in the way), and each was drawn across its bar's
+    top edge. A bar's label then goes inside it, on a light box; an interval's stays above."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cnai_helpers import plotting
+
+    fig, ax = plt.subplots(figsize=(2.4, 2))
+    values = [0.74, 0.78]
+    ax.barh(["a", "b"], values, height=0.8)
+    ax.axvspan(0.75, 0.8, alpha=0.12)
+    bars = [
+        plotting.label_beside(ax, f"{v:.1%}", y, 0, v, avoid=[(0.75, 0.8)], bar=True)
+        for y, v in enumerate(values)
+    ]
+    interval = plotting.label_beside(ax, "74.0%", 0, 0.1, 0.74, avoid=[(0.75, 0.8)])
+    ax.set_xlim(0, 0.82)
+    plotting.place_beside_labels(fig)
+    renderer = fig.canvas.get_renderer()
+    for t, (y, v) in zip(bars, enumerate(values), strict=True):
+        box = plotting._text_box(t, renderer)
+        x0, y0 = ax.transData.transform((0, y - 0.4))
+        x1, y1 = ax.transData.transform((v, y + 0.4))
+        assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, t.get_text()
+        assert t.get_bbox_patch() is not None  # readable on the bar's colour
+    assert interval.get_va() == "bottom" and interval.get_bbox_patch() is None
+    ax.set_xlim(0, 3)  # room again: beside the bar, the box dropped
+    plotting.place_beside_labels(fig)
+    assert bars[0].get_ha() == "left" and bars[0].get_bbox_patch() is None
+    assert plotting._text_box(bars[0], renderer).x0 >= ax.transData.transform((0.8, 0))[0]
+    plt.close(fig)
+
+
 def test_city_labels_on_a_map_are_kept_apart_as_drawn_on_both_renderings():
     """Reader 5: Shenzhen/Guangzhou and Wuhan/Suzhou overlapped on the map. Labels placed
     from their drawn size, again on the phone's smaller map, do not overlap."""
