@@ -1753,7 +1753,7 @@ def test_a_bar_label_with_no_room_beside_goes_inside_its_bar_not_across_its_edge
         plotting.label_beside(ax, f"{v:.1%}", y, 0, v, avoid=[(0.75, 0.8)], bar=True)
         for y, v in enumerate(values)
     ]
-    interval = plotting.label_beside(ax, "74.0%", 0, 0.1, 0.74, avoid=[(0.75, 0.8)])
+    interval = plotting.label_beside(ax, "72.0%: inconclusive", 0, 0.6, 0.74, avoid=[(0.75, 0.8)])
     ax.set_xlim(0, 0.82)
     plotting.place_beside_labels(fig)
     renderer = fig.canvas.get_renderer()
@@ -1764,6 +1764,9 @@ def test_a_bar_label_with_no_room_beside_goes_inside_its_bar_not_across_its_edge
         assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, t.get_text()
         assert t.get_bbox_patch() is not None  # readable on the bar's colour
     assert interval.get_va() == "bottom" and interval.get_bbox_patch() is None
+    frame = ax.get_window_extent(renderer)
+    above = plotting._text_box(interval, renderer)
+    assert frame.x0 - 0.5 <= above.x0 and above.x1 <= frame.x1 + 0.5  # not past the frame
     ax.set_xlim(0, 3)  # room again: beside the bar, the box dropped
     plotting.place_beside_labels(fig)
     assert bars[0].get_ha() == "left" and bars[0].get_bbox_patch() is None
