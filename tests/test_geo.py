@@ -173,6 +173,10 @@ def test_prefectures_read_as_english_names_not_run_together_pinyin():
     from cnai_helpers.registry.geography import pinyin_name, region
 
     assert pinyin_name("深圳市") == "Shenzhen"
+    # two cities with one pinyin: the lesser-known one (or both) with its province
+    assert [pinyin_name(n) for n in ("苏州市", "宿州市", "泰州市", "台州市")] == [
+        "Suzhou", "Suzhou (Anhui)", "Taizhou (Jiangsu)", "Taizhou (Zhejiang)",
+    ]  # fmt: skip
     # an autonomous prefecture: the nationalities it is named for are not part of the place
     assert pinyin_name("黔西南布依族苗族自治州") == "Qianxinan Prefecture"
     assert pinyin_name("湘西土家族苗族自治州") == "Xiangxi Prefecture"  # 土家 whole, not 土

@@ -82,6 +82,17 @@ def test_filings_unique_and_provinces_known():
     assert ds["province_code"].nunique() >= 25
 
 
+def test_no_two_cities_share_an_english_name():
+    """A reader's review: filings.csv's city_en said Suzhou for 苏州 (Jiangsu) and 宿州 (Anhui), so a
+    table grouped by it merged the two (142 against the geography page's 136)."""
+    from cnai_helpers.loaders import load_listings
+
+    cities = load_listings()[["city_zh", "city_en"]].dropna().drop_duplicates()
+    shared = cities[cities["city_en"].duplicated(keep=False)].sort_values("city_en")
+    assert shared.empty, shared.to_string()
+    assert set(cities["city_en"]) >= {"Suzhou", "Suzhou (Anhui)"}
+
+
 def test_batches_cover_every_manifest_batch():
     b = load_batches()
     for s in load_manifest(include_local=False):
