@@ -470,6 +470,10 @@ REFLOW_MIN_COLUMNS = 3  # tables this wide become one card per row on a phone
 DENSE_MIN_COLUMNS = 9
 
 
+# a cell that is a month or a day: kept on one line (a narrow column broke it at its hyphen)
+DATE_CELL_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
+
 def label_cells(body: str) -> str:
     """Each body cell of the HTML's tables gets ``data-label`` (its column's header text), so
     that on a narrow screen the stylesheet can show a row as a card of "label: value" lines;
@@ -498,6 +502,8 @@ def label_cells(body: str) -> str:
                 for cell in tr.find_all(["td", "th"], recursive=False):
                     if col < len(labels) and labels[col]:
                         cell["data-label"] = labels[col]
+                    if DATE_CELL_RE.fullmatch(cell.get_text(strip=True)):  # "2023-" / "06"
+                        cell["class"] = [*cell.get("class", []), "cnai-nowrap"]
                     col += int(cell.get("colspan", 1) or 1)
     return str(soup)
 

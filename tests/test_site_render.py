@@ -163,6 +163,15 @@ def test_cells_carry_their_column_label_for_the_phone_layout():
     assert "cnai-reflow" not in two and 'data-label="Province"' in two  # narrow: stays a table
 
 
+def test_a_month_or_day_cell_is_kept_on_one_line():
+    """A reader at 390 px: the claims page's batch column broke "2023-06" as "2023-" / "06"."""
+    df = pd.DataFrame(
+        {"batch": ["2023-06"], "day": ["2024-01-05"], "n": [3], "note": ["2023-06 on"]}
+    )
+    out = disp.label_cells(disp.table_html(df, kinds={"n": "count"}))
+    assert out.count("cnai-nowrap") == 2 and ">2023-06 on<" in out
+
+
 def test_table_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match="kind 'percent' of column 'x'"):
         disp.table_html(pd.DataFrame({"x": [1]}), kinds={"x": "percent"})
