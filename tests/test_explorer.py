@@ -386,6 +386,8 @@ def test_a_filer_page_shows_its_hand_labels_and_how_much_has_a_known_sector(buil
     assert f"{cov['hand']} coder-labelled" in line and cov["hand"] == len(mine) > 30
     top = shown["sector_shown"].value_counts().index[0]
     assert line.startswith(value_label(top)), line  # the mix leads with the largest sector
+    n_top = int((shown["sector_shown"] == top).sum())  # a count says what it counts
+    assert line.startswith(f"{value_label(top)} ({n_top} filings)"), line
     cells = {
         tr.select_one("td").get_text(strip=True): tr.select_one('td[data-label="Sector"]')
         for tr in soup.select("#filer-filings tbody tr")
