@@ -280,6 +280,10 @@ def test_broad_bounds_span_unknown_counted_out_to_in():
         population=400,
     )
     assert "(range from no untraced owner state-linked to all, 5.0%–70.0%)" in v.reason, v.reason
+    # a range over unknown owners: no sample size would decide it (a reader found "About 2,672
+    # observations would decide it" under a census of 3,739 filings)
+    assert v.status == "inconclusive" and "observations would decide" not in v.reason
+    assert wf.BOUNDS_TO_DECIDE in v.reason and v.n_to_decide is None
     # the recorded figures' list names the ends of a bound as a range's, not a 95% interval's
     from cnai_helpers import results
 

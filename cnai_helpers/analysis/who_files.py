@@ -4,6 +4,8 @@ verdicts by evidence.judge. The notebook narrates; the computing lives here, tes
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -159,6 +161,12 @@ def class_arrays(rows: pd.DataFrame, pop: pd.DataFrame, cls: str):
     )
 
 
+BOUNDS_TO_DECIDE = (
+    "Its range runs from no filer of unknown ownership being state-linked to all of them: "
+    "tracing those owners, not a larger sample, would decide it."
+)
+
+
 def judge_share(
     claim: str,
     r,
@@ -172,9 +180,14 @@ def judge_share(
     to_decide: str | None = None,
 ) -> evidence.Verdict:
     """evidence.judge on a two-phase share (or the broad bounds); a share that is not
-    measurable is judged without an estimate, its reason in the words."""
+    measurable is judged without an estimate, its reason in the words. The broad bounds' range
+    spans what the unknown owners are, not sampling error: no sample size would decide it, so
+    an inconclusive verdict on them says what would (unless ``to_decide`` says otherwise)."""
     ok = bool(r["measurable"])
-    return evidence.judge(
+    bounds = str(r.get("interval_kind") or "").startswith("range from")
+    if to_decide is None and bounds:
+        to_decide = BOUNDS_TO_DECIDE
+    v = evidence.judge(
         claim,
         float(r["estimate"]) if ok else None,
         (float(r["ci_low"]), float(r["ci_high"])) if ok else None,
@@ -189,6 +202,7 @@ def judge_share(
         interval_kind=r.get("interval_kind") or "95% interval",
         to_decide=to_decide,
     )
+    return dataclasses.replace(v, n_to_decide=None) if bounds else v
 
 
 def role_label(v: evidence.Verdict) -> str:
