@@ -470,8 +470,9 @@ REFLOW_MIN_COLUMNS = 3  # tables this wide become one card per row on a phone
 DENSE_MIN_COLUMNS = 9
 
 
-# a cell that is a month or a day: kept on one line (a narrow column broke it at its hyphen)
-DATE_CELL_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+# a cell kept on one line: a month or a day (a narrow column broke "2023-06" at its hyphen) or
+# one short word (a status: "contradict|ed", "supporte|d" at 390 px)
+NOWRAP_CELL_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?|[A-Za-z]{1,14}")
 
 
 def label_cells(body: str) -> str:
@@ -502,7 +503,7 @@ def label_cells(body: str) -> str:
                 for cell in tr.find_all(["td", "th"], recursive=False):
                     if col < len(labels) and labels[col]:
                         cell["data-label"] = labels[col]
-                    if DATE_CELL_RE.fullmatch(cell.get_text(strip=True)):  # "2023-" / "06"
+                    if NOWRAP_CELL_RE.fullmatch(cell.get_text(strip=True)):
                         cell["class"] = [*cell.get("class", []), "cnai-nowrap"]
                     col += int(cell.get("colspan", 1) or 1)
     return str(soup)

@@ -164,12 +164,15 @@ def test_cells_carry_their_column_label_for_the_phone_layout():
 
 
 def test_a_month_or_day_cell_is_kept_on_one_line():
-    """A reader at 390 px: the claims page's batch column broke "2023-06" as "2023-" / "06"."""
+    """A reader at 390 px: the claims page's batch column broke "2023-06" as "2023-" / "06",
+    and sensitivity tables their statuses mid-word ("contradict|ed")."""
     df = pd.DataFrame(
-        {"batch": ["2023-06"], "day": ["2024-01-05"], "n": [3], "note": ["2023-06 on"]}
-    )
+        {"batch": ["2023-06"], "day": ["2024-01-05"], "n": [3], "note": ["2023-06 on"],
+         "status": ["contradicted"], "why": ["a reason in words"]}
+    )  # fmt: skip
     out = disp.label_cells(disp.table_html(df, kinds={"n": "count"}))
-    assert out.count("cnai-nowrap") == 2 and ">2023-06 on<" in out
+    # the month, the day and the one-word status, not the sentences
+    assert out.count("cnai-nowrap") == 3 and ">2023-06 on<" in out
 
 
 def test_table_refuses_an_unknown_kind():
@@ -595,8 +598,9 @@ def test_sources_last_checked_gives_each_upstream_copys_date_newest_first():
     ])  # fmt: skip
     assert text == (
         "Sources last checked (the date of the copy used): 15 September 2026 (generative-AI"
-        " lists and cancellation notices, copy in lawdatify-site); 7 May 2026 (the CAC's Word"
-        " lists, copy in algorithm-filing-query); Epoch AI data in china-ai-trends: undated."
+        " lists and cancellation notices, from the GitHub copy chenluo951-oss/lawdatify-site);"
+        " 7 May 2026 (the CAC's Word lists, from the GitHub copy clearplain/algorithm-filing-query);"
+        " Epoch AI data from the GitHub copy epoch-research/china-ai-trends: undated."
     )
     assert sources_checked_text([src("e", "epoch_csv", gh.format("a", "b"))]) == ""
     entry = {"id": "x", "format": "f", "path": "p", "url": "u", "sha256": "0", "size": 1,

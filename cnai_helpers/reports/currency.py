@@ -92,7 +92,7 @@ FORMAT_WORDS = {
 
 def sources_checked_text(sources=None) -> str:
     """ "Sources last checked (the date of the copy used): 15 September 2026 (generative-AI
-    lists, …, copy in lawdatify-site); 7 May 2026 (…)": the dates of the upstream copies the raw
+    lists, …, from the GitHub copy chenluo951-oss/lawdatify-site); 7 May 2026 (…)": the dates of the upstream copies the raw
     files come from (the manifest's ``upstream_date``), newest first, each with what it holds
     and the repository it was copied from. Sources whose provenance gives no date are named
     as such. Empty when the manifest cannot be read."""
@@ -117,13 +117,16 @@ def sources_checked_text(sources=None) -> str:
         )
 
     parts = [
-        f"{day(date)} ({listed(words)}" + (f", copy in {repo.split('/')[-1]}" if repo else "") + ")"
+        f"{day(date)} ({listed(words)}" + (f", from the GitHub copy {repo}" if repo else "") + ")"
         for (date, repo), words in sorted(groups.items(), key=lambda kv: kv[0][0], reverse=True)
     ]
     by_words: dict[str, list[str]] = {}  # what the undated copies hold -> where
     for repo, words in undated.items():
-        by_words.setdefault(listed(words), []).append(repo.split("/")[-1])
-    tail = "".join(f"; {w} in {listed(repos)}: undated" for w, repos in by_words.items())
+        by_words.setdefault(listed(words), []).append(repo)
+    tail = "".join(
+        f"; {w} from the GitHub cop{'ies' if len(repos) > 1 else 'y'} {listed(repos)}: undated"
+        for w, repos in by_words.items()
+    )
     return "Sources last checked (the date of the copy used): " + "; ".join(parts) + tail + "."
 
 
