@@ -471,8 +471,9 @@ DENSE_MIN_COLUMNS = 9
 
 
 # a cell kept on one line: a month or a day (a narrow column broke "2023-06" at its hyphen) or
-# one short word (a status: "contradict|ed", "supporte|d" at 390 px)
-NOWRAP_CELL_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?|[A-Za-z]{1,14}")
+# one word of 7 to 14 letters (a status: "contradict|ed", "supporte|d" at 390 px; shorter words
+# are not broken, and a class on each would weigh on the longest pages)
+NOWRAP_CELL_RE = re.compile(r"\d{4}-\d{2}(-\d{2})?|[A-Za-z]{7,14}")
 
 
 def label_cells(body: str) -> str:
