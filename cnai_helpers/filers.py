@@ -307,6 +307,41 @@ def page_links(names, filings: pd.DataFrame, root: str = "../") -> pd.DataFrame:
     return pd.DataFrame({"filer_page": pages, "filer": labels})
 
 
+def _most_common(s: pd.Series):
+    return s.mode().iat[0]
+
+
+def _every(s: pd.Series) -> str:
+    return " / ".join(sorted(s.dropna().astype(str).unique())) or "unknown"
+
+
+def top_filers(
+    filings: pd.DataFrame,
+    n: int,
+    every_registry: pd.DataFrame,
+    count: str = "filings",
+    most: tuple[str, ...] = (),
+    every: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The ``n`` filers with the most rows of ``filings``, one row per filer key (a filer listed
+    under two provinces, or with half- and full-width brackets, is one filer), most first (ties
+    by key): its ``entity_name`` (the name it files under most), the columns of ``most`` (each
+    its most frequent value) and of ``every`` (all its values, " / "-joined), the ``count``, and
+    its page and label (:func:`page_links`, read from ``every_registry``'s filings)."""
+    agg = {"entity_name": ("entity_name", _most_common)}
+    agg |= {c: (c, _most_common) for c in most} | {c: (c, _every) for c in every}
+    agg[count] = ("entity_name", "size")
+    top = (
+        filings.groupby("entity_key", dropna=False)
+        .agg(**agg)
+        .reset_index()
+        .sort_values([count, "entity_key"], ascending=[False, True])
+        .head(n)
+        .reset_index(drop=True)
+    )
+    return top.join(page_links(top["entity_name"], every_registry))
+
+
 def search(
     filings: pd.DataFrame,
     text: str,

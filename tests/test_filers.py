@@ -227,3 +227,26 @@ def test_a_tables_filer_links_to_its_page_with_its_english_name():
     html = table_html(links.assign(n=[20, 25, 1]), link_text={"filer_page": "filer"})
     assert '<a href="../filer/2959887.html">深圳市腾讯计算机系统有限公司 \u2014 Tencent</a>' in html
     assert "无此公司" in html and "javascript" not in html
+
+
+def test_top_filers_counts_a_filer_once_whatever_its_brackets_and_provinces():
+    """The registry pages' and who-files' tables of the most prolific filers (a reader found
+    中国铁塔 split by province and 滴滴 by its brackets): one row per filer key, named by the
+    name it files under most, its provinces joined, linked to its page."""
+    g, sasac = "genai_filings", {"province_en": "Central SOEs (SASAC)"}
+    rows = [
+        filing(g, "Beijing-A-1", "滴滴出行（北京）", "2024-04"),
+        filing(g, "Beijing-A-2", "滴滴出行(北京)", "2024-08"),
+        filing(g, "Beijing-B-1", "中国铁塔", "2024-04"),
+        filing(g, "Beijing-B-2", "中国铁塔", "2024-08"),
+        filing(g, "SASAC-B-3", "中国铁塔", "2024-08", **sasac),
+        filing(g, "Beijing-C-1", "小公司", "2024-08"),
+    ]
+    f = pd.DataFrame(rows).assign(org_type=["private"] * 2 + ["central_soe"] * 3 + ["private"])
+    f.loc[:1, "entity_key"] = "滴滴出行(北京)"  # the filer key: brackets normalised
+    top = filers.top_filers(f, 2, f, every=("province_en",), most=("org_type",))
+    assert top["entity_key"].tolist() == ["中国铁塔", "滴滴出行(北京)"]  # most first; 小公司 cut
+    assert top["filings"].tolist() == [3, 2]
+    assert top.loc[0, "province_en"] == "Beijing / Central SOEs (SASAC)"
+    assert top.loc[0, "org_type"] == "central_soe"
+    assert top["filer_page"].str.fullmatch(r"\.\./filer/[^/]+\.html").all()

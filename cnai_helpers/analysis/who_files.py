@@ -67,6 +67,14 @@ def shares(
     return out.set_index("class")
 
 
+# what the broad bounds' interval is (the page's words), and how a verdict knows it has one
+BOUNDS_KIND = "range from no untraced owner state-linked to all"
+BOUNDS_TO_DECIDE = (
+    "Its range runs from no filer of unknown ownership being state-linked to all of them: "
+    "tracing those owners, not a larger sample, would decide it."
+)
+
+
 def broad_bounds(s: pd.DataFrame) -> dict:
     """The broad state-linked share: unknown owners counted as not linked (the estimate), its
     interval from that bound's low end to the high end of the bound with them linked."""
@@ -80,7 +88,7 @@ def broad_bounds(s: pd.DataFrame) -> dict:
         "n_eval": int(lo_b["n_eval"]),
         "reason": lo_b["reason"] or hi_b["reason"],
         # not one 95% interval: the span of two, one per assumption about unknown owners
-        "interval_kind": "range from no untraced owner state-linked to all,",
+        "interval_kind": f"{BOUNDS_KIND},",
     }
 
 
@@ -161,12 +169,6 @@ def class_arrays(rows: pd.DataFrame, pop: pd.DataFrame, cls: str):
     )
 
 
-BOUNDS_TO_DECIDE = (
-    "Its range runs from no filer of unknown ownership being state-linked to all of them: "
-    "tracing those owners, not a larger sample, would decide it."
-)
-
-
 def judge_share(
     claim: str,
     r,
@@ -184,7 +186,7 @@ def judge_share(
     spans what the unknown owners are, not sampling error: no sample size would decide it, so
     an inconclusive verdict on them says what would (unless ``to_decide`` says otherwise)."""
     ok = bool(r["measurable"])
-    bounds = str(r.get("interval_kind") or "").startswith("range from")
+    bounds = str(r.get("interval_kind") or "").startswith(BOUNDS_KIND)
     if to_decide is None and bounds:
         to_decide = BOUNDS_TO_DECIDE
     v = evidence.judge(
