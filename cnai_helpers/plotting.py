@@ -1030,6 +1030,7 @@ def _place_beside(t, renderer) -> None:
     y, start, end, spans, pad = (info[k] for k in ("y", "start", "end", "spans", "pad"))
     axes_box = ax.get_window_extent(renderer)
     to_px = ax.transData.transform
+    m0, m1 = sorted((to_px((start, y))[0], to_px((end, y))[0]))  # the row's mark, in pixels
 
     def clear(box) -> bool:
         if box.x0 < axes_box.x0 or box.x1 > axes_box.x1:
@@ -1038,7 +1039,6 @@ def _place_beside(t, renderer) -> None:
             a, b = sorted((to_px((lo, y))[0], to_px((hi, y))[0]))
             if box.x0 < b and box.x1 > a:
                 return False
-        m0, m1 = sorted((to_px((start, y))[0], to_px((end, y))[0]))
         return not (box.x0 < m1 - 0.5 and box.x1 > m0 + 0.5)
 
     t.set_bbox(None)  # a box drawn by an earlier layout's placement inside the bar
@@ -1053,9 +1053,7 @@ def _place_beside(t, renderer) -> None:
     if info.get("bar"):  # nowhere beside: inside the bar from its start, if the bar holds it
         t.xy, t.xyann = (start, y), (pad, 0)
         t.set_ha("left")
-        box = _text_box(t, renderer)
-        m0, m1 = sorted((to_px((start, y))[0], to_px((end, y))[0]))
-        if box.x1 <= m1 - pad:
+        if _text_box(t, renderer).x1 <= m1 - pad:
             t.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
                         "edgecolor": "none"})  # fmt: skip
             return

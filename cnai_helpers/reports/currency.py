@@ -92,10 +92,10 @@ FORMAT_WORDS = {
 
 def sources_checked_text(sources=None) -> str:
     """ "Sources last checked (the date of the copy used): 15 September 2026 (generative-AI
-    lists, …, from the GitHub copy chenluo951-oss/lawdatify-site); 7 May 2026 (…)": the dates of the upstream copies the raw
-    files come from (the manifest's ``upstream_date``), newest first, each with what it holds
-    and the repository it was copied from. Sources whose provenance gives no date are named
-    as such. Empty when the manifest cannot be read."""
+    lists, …, from the GitHub copy chenluo951-oss/lawdatify-site); 7 May 2026 (…)": the dates
+    of the upstream copies the raw files come from (the manifest's ``upstream_date``), newest
+    first, each with what it holds and the repository it was copied from. Sources whose
+    provenance gives no date are named as such. Empty when the manifest cannot be read."""
     if sources is None:
         sources = [s for s in _manifest_sources() if not s.local]
     groups: dict[tuple[str, str], list[str]] = {}
