@@ -28,9 +28,9 @@ from .evidence import (
     STATUSES,
     claim_status,
 )
-from .formatting import dates_in_words, day, month
+from .formatting import month
 from .metadata import TableError, columns, read_curated, table
-from .readings import FIGURES_FIRST, load_readings
+from .readings import load_readings, reading_html
 
 REQUIRED = tuple(columns("claims"))  # declared in cnai_helpers/tables.yaml
 BASES = table("claims").field("basis").allowed  # computed, curated, none
@@ -406,67 +406,6 @@ ORDER = {  # the ledger leads with the claims the data decide
     "source_traced": 5,
     "not_testable": 6,
 }
-
-
-def reading_html(r, kind: str | None = None) -> str:
-    """A claim's committed reading for people: band and why, population and cut-off, and every
-    revision with its date and reason. ``kind`` is the primary verdict's (a ratio band at 1 reads
-    "below 1×", not "below 100%"); without it the band's edges decide."""
-    import html
-
-    from .evidence import band_text
-
-    e, words = html.escape, dates_in_words
-    if not kind:
-        kind = (
-            "ratio" if r.direction != "equal" and (r.band_high or r.band_low or 0) > 1 else "share"
-        )
-        if r.direction == "equal":
-            kind = "count"
-    cut = (
-        f" Judged on the lists up to {e(day(r.cutoff))}, the last published before"
-        f" {e(day(r.article_date))}, the date the claim's figures refer to."
-        if r.cutoff
-        else ""
-    )
-    revised = ""
-    if r.history:
-        n, after = len(r.history), sum(h.get("figures_first") == "yes" for h in r.history)
-        times = "once" if n == 1 else "twice" if n == 2 else f"{n} times"
-        verb = "was" if after == 1 else "were"
-        seen = (
-            f"; {'it was' if n == 1 else f'{after} of the {n} {verb}'} written after figures under "
-            "the new reading had been seen"
-            if after
-            else ""
-        )
-        revised = (
-            f" <span class='cnai-revised'>Reading revised {times} (last on "
-            f"{e(day(r.history[-1]['date']))}) after results under an earlier reading existed{seen}: "
-            "what it was and why, below.</span>"
-        )
-    out = [
-        f"<p class='cnai-reading'><strong>Read as</strong> {e(band_text(r, kind))}.{cut}"
-        f"{revised}</p>",
-        "<details class='cnai-why'><summary>Why this reading</summary>",
-        f"<p>{e(words(r.rationale))}</p><p><strong>Population:</strong> "
-        f"{e(words(r.population))}.</p>",
-    ]
-    if r.history:
-        out.append(
-            "<p class='cnai-revision'><strong>Revisions</strong>, oldest first (a later one "
-            "supersedes what an earlier one gives as the new reading):</p><ol class='cnai-revisions'>"
-        )
-    for h in r.history:
-        seen = FIGURES_FIRST[h.get("figures_first") or "unrecorded"]
-        out.append(
-            f"<li>{e(day(h['date']))}: was {e(words(h['was']))}; changed to "
-            f"{e(words(h['now']))}. Why: {e(words(h['because']))} {e(seen)}</li>"
-        )
-    if r.history:
-        out.append("</ol>")
-    out.append("</details>")
-    return "".join(out)
 
 
 def revised_readings(readings: dict | None = None) -> list[str]:

@@ -300,9 +300,9 @@ def test_a_revised_reading_says_so_beside_its_band_not_only_in_the_fold():
     counts the revised ones."""
     from bs4 import BeautifulSoup
 
-    from cnai_helpers.claims import reading_html, revised_readings
+    from cnai_helpers.claims import revised_readings
     from cnai_helpers.formatting import ISO_DATE_RE, dates_in_words
-    from cnai_helpers.readings import load_readings
+    from cnai_helpers.readings import load_readings, reading_html
 
     readings = load_readings()
     revised = revised_readings(readings)

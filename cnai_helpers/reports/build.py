@@ -56,6 +56,7 @@ from .latest import latest_lists, with_every_registry
 from .params import validate
 from .provenance import git_state, now_iso, package_versions, sources_for
 from .render import (
+    articles_by_report,
     index_entries,
     index_html,
     index_lede,
@@ -157,6 +158,7 @@ def _page(report: dict) -> dict:
         "version": report.get("version") or "",
         "report_titles": report.get("report_titles") or {},
         "claim_statuses": report.get("claim_statuses") or {},
+        "claim_articles": report.get("claim_articles") or [],
     }
 
 
@@ -695,7 +697,7 @@ def _run_stages(
     snapshot: str | None = None,
 ) -> dict[str, dict]:
     results: dict[str, dict] = {}
-    base = None
+    base = articles = None
     for stage in sorted({r.stage for r in reports}):
         stage_reports = [r for r in reports if r.stage == stage]
         to_run, skipped = plan(stage_reports, out_root, force, results_root)
@@ -703,6 +705,8 @@ def _run_stages(
             results[d["folder"]] = {**read_build(out_root, d["folder"]), "skipped": True}
         if not to_run:
             continue
+        if articles is None:  # the claims each page tests, read here once (not per worker)
+            articles = articles_by_report()
         for d in to_run:  # page chrome: neighbours in the site, base URL for citations
             d["nav"] = (page_extra or {}).get("nav", {}).get(d["id"])
             d["site_config"] = (page_extra or {}).get("site_config")
@@ -712,6 +716,7 @@ def _run_stages(
             # the verdicts of claims judged on other pages, for a page that only checks them
             # (the primary report runs in an earlier stage: site.yaml needs.reports)
             d["claim_statuses"] = claim_statuses(results_root)
+            d["claim_articles"] = articles.get(d["id"], [])
             d.update(
                 page_currency(
                     d,

@@ -142,13 +142,14 @@ def ledger_lead(nb, width: int = 110) -> list[dict]:
     decide first (the registry, compute and money questions), each a badge, the claim's words
     and a link to its row, so the answer does not lead with the least consequential claim.
     Empty for a page that records no ledger."""
-    from ..claims import load_claims
     from ..evidence import LABELS
 
     values, _ = collect(nb)
     records = values.get("claims")
     if not isinstance(records, list):
         return []
+    from ..claims import load_claims  # pandas: only for the page that records the ledger
+
     claims = load_claims()
     quotes = dict(zip(claims["claim_id"], claims["quote"], strict=True))
     rank = {s: i for i, s in enumerate(DECIDED)}
@@ -227,9 +228,8 @@ def group_claims(
     reason, and the sensitivity checks as a table. A report that computes a claim only as a
     sensitivity says so instead of giving it a status, and names the verdict given on the
     primary report's page when ``statuses`` (claim -> status) has it."""
-    from ..claims import reading_html
     from ..evidence import LABELS, claim_status
-    from ..readings import ReadingError, load_readings
+    from ..readings import ReadingError, load_readings, reading_html
 
     try:
         readings = load_readings()
@@ -492,15 +492,27 @@ def link_articles(verdicts: list[dict], sources: list[dict]) -> list[dict]:
 
 def claim_articles(rid: str) -> list[str]:
     """claims.csv's ``article`` of every claim the report ``rid`` tests (its ``report_ids``)."""
+    return articles_by_report().get(rid, [])
+
+
+def articles_by_report() -> dict[str, list[str]]:
+    """Report id -> :func:`claim_articles`, for every report claims.csv names: read once by a
+    build's main process and handed to each page (``page["claim_articles"]``), so that the
+    workers that render the pages never load the curated table (pandas and pandera, ~0.7 s of
+    CPU in each worker process)."""
     from ..curated import load_table
     from ..metadata import TableError
 
     try:
         claims = load_table("claims")
     except TableError:  # no curated claims table (a test project): no article
-        return []
-    ids = claims["report_ids"].fillna("").str.split(";")
-    return claims.loc[ids.map(lambda r: rid in r), "article"].dropna().astype(str).tolist()
+        return {}
+    out: dict[str, list[str]] = {}
+    for ids, article in zip(claims["report_ids"].fillna(""), claims["article"], strict=True):
+        for rid in dict.fromkeys(ids.split(";")):
+            if isinstance(article, str):
+                out.setdefault(rid, []).append(article)
+    return out
 
 
 def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") -> tuple[str, str]:
@@ -572,7 +584,8 @@ def render_report(
     sources = page_sources(
         cfg,
         rid,
-        [v.get("article") for v in collect_verdicts(nb)] + claim_articles(rid),
+        [v.get("article") for v in collect_verdicts(nb)]
+        + (page["claim_articles"] if "claim_articles" in page else claim_articles(rid)),
         list(prov.get("sources") or {}),
         "../" * (folder.count("/") + 1),
     )
