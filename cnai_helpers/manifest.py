@@ -11,6 +11,7 @@ import yaml
 
 from . import paths
 from .errors import CnaiError
+from .reference import load_yaml
 
 REQUIRED = ("id", "format", "path", "url", "sha256", "size", "publisher", "licence", "citation")
 
@@ -87,7 +88,6 @@ def source_from_dict(entry: dict, where: str, local: bool = False) -> Source:
 
 
 _CACHE: dict[tuple, list] = {}
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 
 
 def load_manifest(path: Path | None = None, include_local: bool = True) -> list[Source]:
@@ -115,7 +115,7 @@ def _read_manifest(files: list[tuple[Path, bool]]) -> list[Source]:
     seen: set[str] = set()
     for f, is_local in files:
         try:
-            doc = yaml.load(f.read_text(encoding="utf-8"), Loader=_Loader) or {}
+            doc = load_yaml(f.read_text(encoding="utf-8")) or {}
         except FileNotFoundError as e:
             raise ManifestError(f"{f}: manifest not found") from e
         except (yaml.YAMLError, UnicodeDecodeError) as e:

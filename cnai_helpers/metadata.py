@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import yaml
 
 from . import paths
 from .errors import CnaiError
@@ -141,8 +140,9 @@ def _field(name: str, spec: dict, vocab: dict[str, list[str]], where: str) -> Fi
 def _spec() -> dict:
     """tables.yaml, read with libyaml's parser when PyYAML has it (the same document; the
     pure-Python parser took ~0.15 s of every registry command)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(SPEC.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    from .reference import load_yaml
+
+    return load_yaml(SPEC.read_text(encoding="utf-8"))
 
 
 @functools.cache

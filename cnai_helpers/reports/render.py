@@ -361,12 +361,11 @@ def site_config(path: Path | None = None) -> dict:
     import yaml
 
     from .. import paths
+    from ..reference import load_yaml
 
     try:
         text = Path(path or paths.SITE).read_text(encoding="utf-8")
-        # libyaml's parser where PyYAML has it: the same document, ~10x faster (read for every
-        # report's fingerprint and page)
-        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # noqa: S506
+        doc = load_yaml(text) or {}
     except (OSError, yaml.YAMLError):
         doc = {}
     cfg = doc.get("site") if isinstance(doc.get("site"), dict) else {}
