@@ -1007,6 +1007,10 @@ def plain_log_axes(fig) -> None:
                     )
 
 
+# the box under a value label drawn over other marks (inside a bar, above an interval)
+LIGHT_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85, "edgecolor": "none"}
+
+
 def label_beside(
     ax, text: str, y: float, start: float, end: float, avoid=(), pad_pt=4, bar=False, **kw
 ):
@@ -1054,12 +1058,12 @@ def _place_beside(t, renderer) -> None:
         t.xy, t.xyann = (start, y), (pad, 0)
         t.set_ha("left")
         if _text_box(t, renderer).x1 <= m1 - pad:
-            t.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
-                        "edgecolor": "none"})  # fmt: skip
+            t.set_bbox(LIGHT_BOX)
             return
-    t.xy, t.xyann = ((start + end) / 2, y), (0, 7)  # nowhere beside: above the mark
-    t.set_ha("center")
-    t.set_va("bottom")
+    t.xy, t.xyann = ((start + end) / 2, y), (0, 7)  # nowhere beside: above the mark, on the
+    t.set_ha("center")  # light box too (a phone's narrow chart draws the claim's band, the
+    t.set_va("bottom")  # grid and the next row's interval through it otherwise)
+    t.set_bbox(LIGHT_BOX)
     box = _text_box(t, renderer)  # kept inside the axes ("14.3%: inconclusive" ran past them)
     shift = min(0.0, axes_box.x1 - box.x1) or max(0.0, axes_box.x0 - box.x0)
     if shift:

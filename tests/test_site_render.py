@@ -1750,7 +1750,9 @@ def test_a_value_label_sits_beside_the_claims_band_not_on_it():
 def test_a_bar_label_with_no_room_beside_goes_inside_its_bar_not_across_its_edge():
     """A reader's review at 390 px: on the phone's narrow geography chart no label fitted beside
     its bar (the claim's band and the axes' edge in the way), and each was drawn across its bar's
-    top edge. A bar's label then goes inside it, on a light box; an interval's stays above."""
+    top edge. A bar's label then goes inside it, on a light box; an interval's stays above, on the
+    same box (the who-files phone chart drew the claim's band line through "8.7%: contradicted").
+    With room again, a label beside its mark has no box."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -1776,13 +1778,14 @@ def test_a_bar_label_with_no_room_beside_goes_inside_its_bar_not_across_its_edge
         x1, y1 = ax.transData.transform((v, y + 0.4))
         assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, t.get_text()
         assert t.get_bbox_patch() is not None  # readable on the bar's colour
-    assert interval.get_va() == "bottom" and interval.get_bbox_patch() is None
+    assert interval.get_va() == "bottom" and interval.get_bbox_patch() is not None
     frame = ax.get_window_extent(renderer)
     above = plotting._text_box(interval, renderer)
     assert frame.x0 - 0.5 <= above.x0 and above.x1 <= frame.x1 + 0.5  # not past the frame
     ax.set_xlim(0, 3)  # room again: beside the bar, the box dropped
     plotting.place_beside_labels(fig)
     assert bars[0].get_ha() == "left" and bars[0].get_bbox_patch() is None
+    assert (interval.get_va() == "bottom") == (interval.get_bbox_patch() is not None)
     assert plotting._text_box(bars[0], renderer).x0 >= ax.transData.transform((0.8, 0))[0]
     plt.close(fig)
 
