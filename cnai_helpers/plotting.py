@@ -377,7 +377,7 @@ def thin_clashing_ticks(fig, rounds: int = 3) -> None:
             axis.set_major_locator(_Thinned(base, k))
 
 
-CATEGORY_LABEL_CHARS = 20  # a category's tick label longer than this is wrapped on a phone
+CATEGORY_LABEL_CHARS = 16  # a category's tick label longer than this is wrapped on a phone
 
 
 def wrap_category_labels(fig, width: int = CATEGORY_LABEL_CHARS) -> float:
