@@ -1356,8 +1356,8 @@ def test_an_alternative_readings_scope_reads_as_one_phrase():
     pooled = registry_label("generative_pooled")
     assert pooled.startswith("The three")
     v = {"definition": "broad", "registry": "generative_pooled", "cutoff": "2025-03"}
-    assert render._scope(v) == f"broad, t{pooled[1:]}, lists to March 2025"
-    assert render._scope({**v, "definition": ""}).startswith("The three generative lists")
+    assert render.reading_scope(v) == f"broad, t{pooled[1:]}, lists to March 2025"
+    assert render.reading_scope({**v, "definition": ""}).startswith("The three generative lists")
 
 
 def test_a_verdict_named_inside_a_sentence_reads_as_a_word_of_it():
@@ -1536,7 +1536,9 @@ def test_a_verdict_in_the_body_says_which_claim_and_links_to_its_verdict():
         "State-linked listings -- from state-owned enterprises to government-backed research institutes -- make up 22 percent of filings."  # noqa: E501
     )
     line = verdict_pointer(v, "Verdict on the claim")
-    assert "(state control): 8.7%, contradicted;" in line
+    # the list it was measured on too: who-files' pooled verdict and its deep-synthesis check
+    # had the same definition and date, and read as one figure with two values
+    assert "(state control, deep synthesis (深度合成)): 8.7%, contradicted;" in line
     assert "“State-linked listings" in line and "…”" in line and "22 percent" not in line
     assert "](#verdict-state_linked_22)" in line
 

@@ -84,3 +84,19 @@ def shorten_quote(quote: str, width: int) -> str:
     while len(words) > 1 and DANGLING_RE.match(words[-1].strip(",;:")):
         words.pop()
     return " ".join(words).rstrip(",;:") + "\u2026"
+
+
+def reading_scope(v: dict) -> str:
+    """What a reading was computed on, as one phrase: "broad, the three generative lists
+    pooled (…), lists to March 2025" (a registry's name lower-cased inside the phrase; months
+    in words, like the rest of the site)."""
+    from ..formatting import month
+    from ..reference import registry_label
+
+    parts = [v.get("definition") or ""]
+    if v.get("registry"):
+        name = registry_label(v["registry"])
+        parts.append(name[:1].lower() + name[1:] if parts[0] else name)
+    if v.get("cutoff"):
+        parts.append(f"lists to {month(v['cutoff'])}")
+    return ", ".join(p for p in parts if p)

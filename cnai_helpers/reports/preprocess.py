@@ -11,7 +11,7 @@ from nbformat.v4 import new_output
 
 from ..display import CODE_VALUE_RE, TABLE_MIME, code_label
 from ..evidence import statuses_by_claim
-from ..formatting import ISO_DATE_RE, day, month
+from ..formatting import ISO_DATE_RE, day
 from ..results import MIME, VERDICT_MIME, fmt
 from .page import (
     H1_RE,
@@ -20,6 +20,7 @@ from .page import (
     glossary_terms,
     heading_id,
     heading_text,
+    reading_scope,
     shorten_quote,
 )
 
@@ -38,8 +39,8 @@ def verdict_pointer(v: dict, what: str, claim_status: str | None = None) -> str:
         status = f"{status} under this reading (the claim's verdict: {whole})"
     quote = shorten_quote(str(v.get("quote") or ""), 70)
     about = f" “{html.escape(quote)}”" if quote else ""
-    parts = [v.get("definition") or "", f"lists to {month(v['cutoff'])}" if v.get("cutoff") else ""]
-    scope = f" ({html.escape(', '.join(x for x in parts if x))})" if any(parts) else ""
+    scope = reading_scope(v)  # the registry too: a page's pooled verdict and its one-list check
+    scope = f" ({html.escape(scope)})" if scope else ""  # had the same definition and date
     est = f" {fmt(v['value'], v.get('kind'))}," if isinstance(v.get("value"), (int, float)) else ""
     anchor = f"#verdict-{v['claim']}" if v.get("claim") else "#answer"
     return (

@@ -25,6 +25,7 @@ from .page import (  # noqa: F401  (re-exported: render.GLOSSARY, render.PageFil
     glossary_terms,
     heading_id,
     heading_text,
+    reading_scope,
     shorten_quote,
 )
 
@@ -197,21 +198,6 @@ def page_headline(nb, template: str) -> str:
     return headline(template, values, collect_meta(nb))
 
 
-def _scope(v: dict) -> str:
-    """What a reading was computed on, as one phrase: "broad, the three generative lists
-    pooled (…), lists to March 2025" (a registry's name lower-cased inside the phrase; months
-    in words, like the rest of the site)."""
-    from ..reference import registry_label
-
-    parts = [v.get("definition") or ""]
-    if v.get("registry"):
-        name = registry_label(v["registry"])
-        parts.append(name[:1].lower() + name[1:] if parts[0] else name)
-    if v.get("cutoff"):
-        parts.append(f"lists to {month(v['cutoff'])}")
-    return ", ".join(p for p in parts if p)
-
-
 def claims_for_page(nb, titles: dict | None = None, statuses: dict | None = None) -> list[dict]:
     """The page's claims, from the verdicts recorded in the executed notebook
     (:func:`group_claims`)."""
@@ -315,7 +301,7 @@ def group_claims(
                 ),
                 "alternatives": [
                     {
-                        "scope": _scope(a),
+                        "scope": reading_scope(a),
                         "estimate": _estimate_text(a),
                         "status": a["status"],
                         "label": LABELS.get(a["status"], a["status"]),
@@ -325,7 +311,7 @@ def group_claims(
                 ],
                 "sensitivities": [
                     {
-                        "scope": _scope(x),
+                        "scope": reading_scope(x),
                         "estimate": _estimate_text(x),
                         "status": x["status"],
                         "label": LABELS.get(x["status"], x["status"]),
