@@ -217,6 +217,29 @@ def test_dark_mode_changes_the_background(real, browser):
     assert backgrounds[0] != backgrounds[1], backgrounds
 
 
+def test_a_touch_screen_reads_each_key_figure_s_full_label(real, browser):
+    """A key figure's short label keeps its full wording in a hover title, which a phone cannot
+    show (a reader at 390 px saw only "State-linked, pooled lists"): on a touch screen the full
+    wording is written out in its place; with a mouse the short label stays."""
+    found = {}
+    for touch in (True, False):
+        ctx = browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=touch, has_touch=touch
+        )
+        page = ctx.new_page()
+        page.goto(real + "who-files/index.html", wait_until="load")
+        found[touch] = page.eval_on_selector_all(
+            "dl.cnai-figures dt[title]",
+            """els => els.map(e => [e.getAttribute('title'),
+                getComputedStyle(e, '::after').content, e.getBoundingClientRect().height])""",
+        )
+        ctx.close()
+    assert found[True], "who-files has no short key-figure label: the check checks nothing"
+    for title, after, height in found[True]:
+        assert after == f'"{title}"' and height > 0, (title, after, height)
+    assert all(after in ("none", "normal") for _, after, _ in found[False]), found[False]
+
+
 def test_search_finds_the_province_page(real, browser):
     from cnai_helpers.reports.search import pagefind_command
 
