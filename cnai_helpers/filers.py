@@ -236,6 +236,17 @@ def filer_texts(filings: pd.DataFrame, ids: pd.Series) -> dict[str, str]:
     return out
 
 
+def english_by_filer(filings: pd.DataFrame, ids: pd.Series, english: dict) -> dict[str, str]:
+    """Filer id -> the English name shown beside its published name (the explorer's rows): the
+    first that ``english`` (:func:`english_names`) gives any of its names, in the filings'
+    order; filers without one are left out."""
+    out: dict[str, str] = {}
+    for fid, name in zip(ids.tolist(), filings["entity_name"].astype(str).tolist(), strict=True):
+        if fid not in out and english.get(name):
+            out[fid] = english[name][0]["name"]
+    return out
+
+
 def _patterns(name: str, table: pd.DataFrame | None = None) -> list[tuple[re.Pattern, dict]]:
     """(compiled name_pattern, row) of each row of the curated table ``name`` (read when
     ``table`` is None); a pattern that is not a regular expression names the file and line."""

@@ -90,6 +90,34 @@ def test_data_package_validates_and_loads_in_duckdb(built, filings):
     assert sha256_file(dl / "filings.parquet") in readme
 
 
+@pytest.mark.browser
+@pytest.mark.mirror
+def test_a_row_shows_the_english_name_beside_the_published_one(served, filings, browser):
+    """A reader at 390 px searched "DeepSeek" and saw only 北京深度求索人工智能基础技术研究有限公司:
+    a filer the project's table names in English shows that name beside the published one (as
+    its filer page does); a filer without one shows its published name alone."""
+    need_chromium()
+    english = filers.english_names(filings["entity_name"].unique())
+    ids, _ = filers.assign_filers(filings)
+    shown = filers.english_by_filer(filings, ids, english)
+    fid_of = dict(zip(filings["entity_name"], ids, strict=True))
+    name = next(n for n in english if fid_of.get(n) in shown)
+    page, errors, _ = open_page(browser, served + "explorer/index.html")
+    page.wait_for_selector("html[data-explorer-indexed]", state="attached", timeout=15_000)
+    page.fill("#f-q", name)
+    page.wait_for_function("document.querySelectorAll('#filings td.filer').length > 0")
+    cells = page.eval_on_selector_all("#filings td.filer", "els => els.map(e => e.innerText)")
+    assert f"{name} — {shown[fid_of[name]]}" in cells, cells[:3]
+    plain = next(n for n in filings["entity_name"] if fid_of[n] not in shown)
+    page.fill("#f-q", plain)
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('#filings td.filer')].some(e => e.innerText === n)",
+        arg=plain,
+    )
+    assert not errors, errors
+    page.close()
+
+
 def _csv_numbers(text: str) -> list[str]:
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     return [r["filing_number"] for r in rows]

@@ -254,8 +254,12 @@ def short_registry(label: str) -> str:
     return label.split(" (")[0]
 
 
-def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]) -> dict:
-    """The compact table explorer.js reads: dictionaries of values, rows of indexes."""
+def explorer_data(
+    f, texts: dict[str, str], ids, registry_labels: dict[str, str], english: dict | None = None
+) -> dict:
+    """The compact table explorer.js reads: dictionaries of values, rows of indexes.
+    ``english``: filer id -> the English name a row shows beside the published name
+    (:func:`cnai_helpers.filers.english_by_filer`)."""
     import pandas as pd
 
     def codes(col: pd.Series, order: list) -> list:
@@ -332,7 +336,8 @@ def explorer_data(f, texts: dict[str, str], ids, registry_labels: dict[str, str]
             [k, SECTOR_CSV[k], "" if k == "rule" else "coder-labelled"] for k in SECTOR_HOW
         ],
         "names": names,
-        "filers": [[fid, texts[fid]] for fid in filer_ids],
+        # [id, search text, English name shown beside the published one ("" where none is known)]
+        "filers": [[fid, texts[fid], (english or {}).get(fid, "")] for fid in filer_ids],
         "rows": rows,
     }
 
@@ -618,7 +623,8 @@ def build_site_pages(
         return f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
 
     # the explorer
-    data = explorer_data(f, texts, ids, labels)
+    english = filers.english_names(f["entity_name"].unique())  # the filer pages' too, below
+    data = explorer_data(f, texts, ids, labels, filers.english_by_filer(f, ids, english))
     dt_js, dt_css = datatables_script()
     with atomic_dir(out_root / "explorer") as tmp:
         # a script (pages opened from disk cannot fetch JSON) holding the JSON as a string:
@@ -668,7 +674,6 @@ def build_site_pages(
     redirect_tpl = ENV.get_template("redirect.html.j2")
     names: dict[str, str] = {}
     with atomic_dir(out_root / "filer") as tmp:
-        english = filers.english_names(f["entity_name"].unique())
         groups = filers.group_of(f["entity_name"].unique())
         n_groups = len(read_curated("filer_groups"))
         pages = filer_pages(f, ids, batches, labels, set(digests), overrides, english, groups)

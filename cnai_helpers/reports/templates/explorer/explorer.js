@@ -150,7 +150,9 @@
       render: function (v, type, r) {
         var name = D.names[v];
         if (type !== "display") return name;
-        return '<a href="../filer/' + esc(D.filers[r[FILER]][0]) + '.html">' + esc(name) + "</a>";
+        var en = D.filers[r[FILER]][2];  // the English name the project's table gives, if any
+        return '<a href="../filer/' + esc(D.filers[r[FILER]][0]) + '.html">' + esc(name) + "</a>" +
+          (en ? ' <span class="cnai-en" lang="en">— ' + esc(en) + "</span>" : "");
       }
     },
     { title: "Algorithm or service", data: ALGO, render: plain, className: "wide" },
