@@ -222,13 +222,17 @@ def assign_filers(filings: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]:
     return ids, aliases
 
 
-def filer_texts(filings: pd.DataFrame, ids: pd.Series) -> dict[str, str]:
+def filer_texts(
+    filings: pd.DataFrame, ids: pd.Series, english: dict | None = None
+) -> dict[str, str]:
     """Filer id -> its searchable text (every name it filed under, and the English names the
-    project's table gives them: "tencent" finds 深圳市腾讯计算机系统有限公司)."""
+    project's table gives them: "tencent" finds 深圳市腾讯计算机系统有限公司). ``english``: the
+    :func:`english_names` of the filings' names, when the caller has them already."""
     names: dict[str, dict[str, None]] = {}
     for fid, name in zip(ids.tolist(), filings["entity_name"].tolist(), strict=True):
         names.setdefault(fid, {})[name] = None
-    english = english_names({n for ns in names.values() for n in ns})
+    if english is None:
+        english = english_names({n for ns in names.values() for n in ns})
     out = {}
     for fid, ns in names.items():
         known = dict.fromkeys(normalize(e["name"]) for n in ns for e in english.get(n, ()))

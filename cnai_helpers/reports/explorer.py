@@ -603,7 +603,9 @@ def build_site_pages(
         for r in read_curated("entity_overrides").itertuples()
     }
     ids, aliases = filers.assign_filers(f)
-    texts = filers.filer_texts(f, ids)
+    # the project's English names, read once: the search texts, the explorer's rows, filer pages
+    english = filers.english_names(f["entity_name"].unique())
+    texts = filers.filer_texts(f, ids, english)
     labels = {r: registry_label(r) for r in REGISTRIES}
     common = {
         "site_name": site_name,
@@ -623,7 +625,6 @@ def build_site_pages(
         return f"{cfg['base_url']}{path}" if cfg.get("base_url") else ""
 
     # the explorer
-    english = filers.english_names(f["entity_name"].unique())  # the filer pages' too, below
     data = explorer_data(f, texts, ids, labels, filers.english_by_filer(f, ids, english))
     dt_js, dt_css = datatables_script()
     with atomic_dir(out_root / "explorer") as tmp:
