@@ -241,6 +241,8 @@ def ledger(
                     "source": c["article"],
                     "wording": c["quote"],
                     "claimed": c["claimed_value"],
+                    "claimed_relation": c.get("claimed_relation"),
+                    "claimed_high": c.get("claimed_high"),
                     "unit": c["unit"],
                     "report": p["report"],
                     "report_title": titles.get(p["report"]) or p["report"],
@@ -366,26 +368,38 @@ def _estimate_cell(r: pd.Series) -> str:
     return f"<td class='cnai-estimate' title='{html.escape(full)}'>{html.escape(short)}</td>"
 
 
-def _claimed_text(claimed, unit: str) -> str:
-    from .formatting import fmt
+def _claimed_text(claimed, unit: str, relation=None, high=None) -> str:
+    """The claimed figure as its words state it: "more than 80%", "3–5 models", "2029" (a
+    claim's ``claimed_relation`` and ``claimed_high``, data/curated/claims.csv)."""
 
-    if claimed is None or claimed == "" or (isinstance(claimed, float) and claimed != claimed):
+    def given(x) -> bool:
+        return not (x is None or x == "" or (isinstance(x, float) and x != x))
+
+    if not given(claimed):
         return ""
     try:
         v = float(claimed)
     except (TypeError, ValueError):
         return f"{claimed} {unit}".strip()
     unit = str(unit or "").strip()
-    if unit == "share":
-        return fmt(v, "share")
-    if unit == "x":
-        return f"{v:g}×"
-    if unit == "year":
-        return f"{v:.0f}"
+    hi = float(high) if given(high) else None
+
+    def num(x: float) -> str:
+        if unit == "share":  # as precise as the words: "80 percent" is 80%, not 80.0%
+            return f"{x * 100:.10g}%"
+        if unit == "year":
+            return f"{x:.0f}"
+        return f"{x:,g}"
+
+    text = num(v) if hi is None else f"{num(v)}–{num(hi)}"
     money = unit.split()
-    if len(money) == 2 and money[0] in ("USD", "CNY"):  # "USD bn" -> USD 14.5 bn
-        return f"{money[0]} {v:g} {money[1]}"
-    return f"{v:,g} {unit}".strip()
+    if unit == "x":
+        text += "×"
+    elif len(money) == 2 and money[0] in ("USD", "CNY"):  # "USD bn" -> USD 14.5 bn
+        text = f"{money[0]} {text} {money[1]}"
+    elif unit not in ("share", "year"):
+        text = f"{text} {unit}".strip()
+    return f"{relation} {text}" if given(relation) else text
 
 
 def _report_link(report: str, section: str, title: str | None = None) -> str:
@@ -494,7 +508,13 @@ def ledger_html(rows: pd.DataFrame, readings: dict | None = None) -> str:
         )
         # the claim as read states the band its words allow; a single "claimed" number is shown
         # only for a claim with no reading (e.g. "3×" would misstate "two to four times")
-        claimed = "" if reading else _claimed_text(r["claimed"], r["unit"])
+        claimed = (
+            ""
+            if reading
+            else _claimed_text(
+                r["claimed"], r["unit"], r.get("claimed_relation"), r.get("claimed_high")
+            )
+        )
         claimed = f" <small>(claimed: {e(claimed)})</small>" if claimed else ""
         out.append(
             f"<tr id='claim-{e(cid)}'><td><q>{e(r['wording'])}</q><br><small>{e(r['source'])}"
@@ -543,7 +563,8 @@ def show_ledger(rows: pd.DataFrame, caption: str) -> None:
 
     from .display import show_html_table
 
-    cols = ["claim", "source", "wording", "claimed", "unit", "report", "figure", "value"]
+    cols = ["claim", "source", "wording", "claimed", "claimed_relation", "claimed_high", "unit"]
+    cols += ["report", "figure", "value"]
     cols += ["ci_low", "ci_high", "band_low", "band_high", "cutoff", "role", "definition"]
     data = rows[[*cols, "primary", "status", "claim_status", "reason"]]
     body = ledger_html(rows) + f"<p class='cnai-caption'>{html.escape(caption)}</p>"

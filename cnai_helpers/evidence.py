@@ -408,9 +408,11 @@ def source_traced(
     traceable, not independently computed, and never counts as supported. ``kind`` and ``unit``
     format the value as the page shows it (68.0%, USD 500 bn)."""
     shown = fmt(value, kind, unit)
+    # "… a profit (2024 documents), 2029, is restated", not "(2024 documents) (2029)"
+    named = f"{what}, {shown}," if what.rstrip().endswith(")") else f"{what} ({shown})"
     return Verdict(
         SOURCE_TRACED,
-        f"{what} ({shown}) is restated from {source}; the project "
+        f"{named} is restated from {source}; the project "
         "has no primary data to compute it.",
         basis="curated",
         value=value,

@@ -21,6 +21,8 @@ CLAIMS = pd.DataFrame(
             "article": "X",
             "quote": "q",
             "claimed_value": "0.2",
+            "claimed_relation": "",
+            "claimed_high": "",
             "unit": "share",
             "report_ids": "r1;r2",
             "figure": "share_a",
@@ -33,6 +35,8 @@ CLAIMS = pd.DataFrame(
             "article": "X",
             "quote": "q",
             "claimed_value": "0.7",
+            "claimed_relation": "",
+            "claimed_high": "",
             "unit": "share",
             "report_ids": "r1",
             "figure": "share_b",
@@ -45,6 +49,8 @@ CLAIMS = pd.DataFrame(
             "article": "X",
             "quote": "q",
             "claimed_value": "3",
+            "claimed_relation": "",
+            "claimed_high": "",
             "unit": "",
             "report_ids": "",
             "figure": "",
@@ -264,6 +270,25 @@ def test_real_claims_table_loads_and_every_claim_has_a_basis():
     df = cl.load_claims()
     assert set(df["basis"]) <= set(cl.BASES)
     assert (df.loc[df["basis"] == "none", "note"] != "").all()
+
+
+def test_a_claimed_figure_keeps_the_relation_and_range_its_words_state():
+    """ "even stronger gains" than 80% is not a claim of 80%, nor "three to five models" one of
+    3: the curated table records the relation and the range, and the ledger shows them."""
+    df = cl.load_claims().set_index("claim_id")
+    words = {"more than": "more than", "nearly": "nearly", "stronger": "more than"}
+    for cid, r in df.iterrows():
+        q = r["quote"].lower()
+        for w, rel in words.items():
+            if w in q:
+                assert r["claimed_relation"] == rel, cid
+        if " to " in q.replace("-- ", "") and any(n in q for n in ("two to", "three to")):
+            assert r["claimed_high"], cid
+    shown = cl._claimed_text
+    m = df.loc["minimax_stronger"]
+    assert shown(m["claimed_value"], m["unit"], m["claimed_relation"]) == "more than 80%"
+    m = df.loc["manufacturing_models"]
+    assert shown(m["claimed_value"], m["unit"], None, m["claimed_high"]) == "3–5 models"
 
 
 def test_no_notebook_defines_a_function_or_class():

@@ -27,6 +27,10 @@ def test_source_traced_formats_the_value_as_the_page_shows_it():
     assert "(68.0%)" in ev.source_traced(0.68, "t", kind="share").reason
     assert "(USD 14 bn)" in ev.source_traced(14.0417, "t", kind="money", unit="USD bn").reason
     assert "(2029)" in ev.source_traced(2029.0, "t", kind="year").reason
+    # a description ending in its own parenthesis: no doubled brackets
+    what = "Year OpenAI expects to turn a profit (2024 documents)"
+    reason = ev.source_traced(2029.0, "t", what=what, kind="year").reason
+    assert reason.startswith(f"{what}, 2029, is restated") and ") (" not in reason
 
 
 def test_a_source_traced_year_is_shown_as_a_year_on_the_page():

@@ -1010,6 +1010,11 @@ def test_negative_intervals_read_with_to_and_the_ledger_estimate_is_compact():
     assert ">2029<" in claims._estimate_cell(year)
     assert claims._claimed_text(14.5, "USD bn") == "USD 14.5 bn"
     assert claims._claimed_text(2029.0, "year") == "2029"
+    # the figure as the words state it ("even stronger gains" than 80%; "three to five models")
+    assert claims._claimed_text("0.8", "share", "more than") == "more than 80%"
+    assert claims._claimed_text("3", "models", None, "5") == "3–5 models"
+    assert claims._claimed_text("2", "x", "", "4") == "2–4×"
+    assert claims._claimed_text("0.005", "share") == "0.5%"
 
 
 def test_a_change_whose_interval_includes_none_is_not_called_a_trend():
