@@ -412,8 +412,7 @@ def source_traced(
     named = f"{what}, {shown}," if what.rstrip().endswith(")") else f"{what} ({shown})"
     return Verdict(
         SOURCE_TRACED,
-        f"{named} is restated from {source}; the project "
-        "has no primary data to compute it.",
+        f"{named} is restated from {source}; the project has no primary data to compute it.",
         basis="curated",
         value=value,
         kind=kind,  # the page writes the figure in its kind: 2029, not "2,029"; 68.0%, not 0.68
