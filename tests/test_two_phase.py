@@ -377,7 +377,7 @@ def test_pooled_share_weights_lists_and_bounds_an_unlabelled_list():
     assert r["population"] == 1000 and r["measurable"]
     assert r["interval_kind"] == wf.POOLED_INTERVAL  # says the bound is in it
     whole = wf.pooled_share(parts[:2])
-    assert whole["interval_kind"] == "95% interval" and whole["unlabelled_weight"] == 0
+    assert whole["interval_kind"] == wf.POOLED_KIND and whole["unlabelled_weight"] == 0
     parts[1]["draws"] = None  # a labelled list whose share is not measurable
     parts[1]["reason"] = "no evaluation row predicted in the class"
     bad = wf.pooled_share(parts)

@@ -224,7 +224,10 @@ def shown(r) -> str:
     return f"{fmt(float(r['estimate']), 'share')} ({what} {span(lo, hi)})"
 
 
-POOLED_INTERVAL = "95% interval, the unlabelled registrations counted from none to all"
+# the pooled share's interval: percentiles of the population-weighted sum of each list's bootstrap
+# draws of its two-phase estimate (coverage checked by simulation, bench/bench_two_phase_coverage.py)
+POOLED_KIND = "95% bootstrap interval"
+POOLED_INTERVAL = f"{POOLED_KIND}, the unlabelled registrations counted from none to all"
 
 
 def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
@@ -274,7 +277,7 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
         "n_eval": sum(int(x.get("n_eval", 0)) for x in labelled),
         "unlabelled_weight": w_unl,
         "reason": "",
-        "interval_kind": POOLED_INTERVAL if w_unl > 0 else "95% interval",
+        "interval_kind": POOLED_INTERVAL if w_unl > 0 else POOLED_KIND,
     }
 
 
