@@ -589,6 +589,9 @@ def test_every_page_is_light_with_its_charts_as_files(full_site):
     assert not heavy, f"pages over {PAGE_BUDGET:,} bytes or with inline images: {heavy}"
 
 
+HEADLINE_WORDS = 40  # site.yaml: a headline is one sentence a reader can quote
+
+
 def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite(full_site):
     from bs4 import BeautifulSoup
 
@@ -607,6 +610,13 @@ def test_every_page_leads_with_its_headline_and_says_how_current_and_how_to_cite
         first = soup.select_one("main").find(["p", "section"])
         if r.headline and "cnai-headline" not in (first.get("class") or []):
             problems.append(f"{r.id}: no headline first (template {r.headline[:40]!r}…)")
+        # a sentence a reader can quote; its context follows it (the detail), not inside it
+        said = soup.select_one(".cnai-headline")
+        if said and len(said.get_text().split()) > HEADLINE_WORDS:
+            problems.append(f"{r.id}: a headline of {len(said.get_text().split())} words")
+        detail = soup.select_one(".cnai-headline + .cnai-headline-detail")
+        if r.detail and "[" not in r.detail and not (detail and detail.get_text().strip()):
+            problems.append(f"{r.id}: the headline's detail is not after it")
         cite = soup.select_one(".cnai-cite p")
         if not cite or not cite.get_text().startswith(author) or "Version" not in cite.get_text():
             problems.append(f"{r.id}: citation without author or version")

@@ -154,6 +154,7 @@ def _page(report: dict) -> dict:
         "short_labels": dict(report.get("key_labels") or ()),
         "site_pages": report.get("site_pages", False),
         "headline": report.get("headline") or "",
+        "detail": report.get("detail") or "",
         "data_as_of": report.get("data_as_of") or (),
         "version": report.get("version") or "",
         "report_titles": report.get("report_titles") or {},

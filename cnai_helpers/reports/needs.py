@@ -287,6 +287,7 @@ def inputs(
             "key_figures": list(getattr(report, "key_figures", ())),
             "key_labels": [list(x) for x in getattr(report, "key_labels", ())],
             "headline": getattr(report, "headline", ""),
+            "detail": getattr(report, "detail", ""),
             "site": _site_block(),  # base_url, author, sources: the citation and footer
         },
         "modules": {m: _sha(f) for m, f in mods.items()},

@@ -583,6 +583,7 @@ def render_report(
             "root": "../" * (folder.count("/") + 1),
             "failed": failed,
             "headline": page_headline(nb, page.get("headline", "")),
+            "detail": page_headline(nb, page.get("detail", "")),
             "data_as_of": [*(page.get("data_as_of") or ()), *own_as_of(nb)],
             "version": page.get("version", ""),
             "licence": LICENCE,

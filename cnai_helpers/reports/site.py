@@ -53,6 +53,8 @@ class Report:
     # (results key, short label) of the key figures given one in site.yaml (``key: label``)
     key_labels: tuple[tuple[str, str], ...] = ()
     headline: str = ""  # the page's first sentence: a template over results keys (headline.py)
+    # what the headline leaves out, after it on the page only (not on the index): same template
+    detail: str = ""
 
     @property
     def notebook_path(self) -> Path:
@@ -192,18 +194,18 @@ def _needs(e: dict, where: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _headline(e: dict, where: str) -> str:
-    """The entry's ``headline:`` template (its filters checked; its keys are results keys,
-    checked against the results when the page is built)."""
+def _headline(e: dict, where: str, key: str = "headline") -> str:
+    """The entry's ``headline:`` (or ``detail:``) template (its filters checked; its keys are
+    results keys, checked against the results when the page is built)."""
     from .headline import HeadlineError, placeholders
 
-    text = e.get("headline") or ""
+    text = e.get(key) or ""
     if not isinstance(text, str):
-        raise SiteError(f"{where}: headline must be a text with {{results_key}} placeholders")
+        raise SiteError(f"{where}: {key} must be a text with {{results_key}} placeholders")
     try:
         placeholders(text)
     except HeadlineError as err:
-        raise SiteError(f"{where}: headline: {err}") from err
+        raise SiteError(f"{where}: {key}: {err}") from err
     return " ".join(text.split())
 
 
@@ -336,6 +338,7 @@ def load_site(
             key_figures=key_keys,
             key_labels=key_labels,
             headline=_headline(e, where),
+            detail=_headline(e, where, "detail"),
             sources=needs.get("sources", ("*",)),
             curated=needs.get("curated", ("*",)),
             modules=needs.get("modules", ()),
@@ -378,6 +381,7 @@ def load_site(
                         **{
                             **base,
                             "headline": _fan_out_headline(base["headline"], fmt),
+                            "detail": _fan_out_headline(base["detail"], fmt),
                             "key_labels": tuple(
                                 (k, _fan_out_headline(x, fmt)) for k, x in base["key_labels"]
                             ),
