@@ -118,6 +118,31 @@ def test_a_row_shows_the_english_name_beside_the_published_one(served, filings, 
     page.close()
 
 
+@pytest.mark.browser
+@pytest.mark.mirror
+def test_on_a_phone_the_first_results_show_under_the_search_box(served, browser):
+    """At 390 px the ten filters took the first screen and a search's first result was ~1,360
+    px down: on a phone the filters besides the search are folded under "Filters", whose
+    summary counts those set, and the first result starts within the first screen and a half."""
+    need_chromium()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(served + "explorer/index.html#registry=deep_synthesis", wait_until="load")
+    page.wait_for_selector("html[data-explorer-indexed]", state="attached", timeout=15_000)
+    assert page.eval_on_selector("#f-more", "d => d.open") is False
+    assert page.inner_text("#f-more > summary").strip() == "Filters (1 set)"
+    page.fill("#f-q", "北京")
+    page.wait_for_function("document.querySelectorAll('#filings td.filer').length > 0")
+    top = page.eval_on_selector("#filings td.filer", "e => e.getBoundingClientRect().top + scrollY")
+    assert top < 1.5 * 844, f"the first result is {top:.0f} px down"
+    page.click("#f-more > summary")  # unfolded, every filter is there to use
+    assert page.is_visible("#f-province") and page.is_visible("#f-clear")
+    page.close()
+    wide = browser.new_page(viewport={"width": 1200, "height": 900})
+    wide.goto(served + "explorer/index.html", wait_until="load")
+    assert wide.eval_on_selector("#f-more", "d => d.open") is True  # a wide screen: all shown
+    wide.close()
+
+
 def _csv_numbers(text: str) -> list[str]:
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     return [r["filing_number"] for r in rows]

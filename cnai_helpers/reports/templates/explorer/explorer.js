@@ -249,6 +249,12 @@
   function readForm() {
     FIELDS.forEach(function (f) { state[f] = document.getElementById("f-" + f).value.trim(); });
   }
+  // the folded filters' summary says how many are set ("Filters (2 set)")
+  var setEl = document.getElementById("f-set");
+  function showSet() {
+    var n = FIELDS.filter(function (f) { return f !== "q" && state[f]; }).length;
+    setEl.textContent = n ? " (" + n + " set)" : "";
+  }
   var filerNote = document.getElementById("cnai-filer-note");
   function showFiler() {
     if (!state.filer) { filerNote.hidden = true; return; }
@@ -278,6 +284,7 @@
     if (changes) { Object.assign(state, changes); writeForm(); } else readForm();
     test = matcher();
     showFiler();
+    showSet();
     table.draw();
     showCount();
     window.dispatchEvent(new Event("resize"));  // site.js: the scroll cue follows the new width
@@ -339,6 +346,7 @@
 
   writeForm();
   showFiler();
+  showSet();
   showCount();
   // for the browser test and the curious: timings and the same matching as the command line
   window.cnaiExplorer = {
