@@ -1,8 +1,9 @@
 """The enriched registry as a data release: every core table as CSV and Parquet, the DuckDB file,
-a Frictionless Data Package descriptor (``datapackage.json``) generated from
-``cnai_helpers/tables.yaml`` (descriptions, types, units, allowed values, primary keys) with the
-licence of every source from ``data/sources.yaml``, and a README (loading in pandas, DuckDB and
-R; file sizes and sha256).
+the project's curated tables (``curated/``: each as committed, every row with its source, and the
+claims' readings fixed before their verdicts), a Frictionless Data Package descriptor
+(``datapackage.json``) generated from ``cnai_helpers/tables.yaml`` (descriptions, types, units,
+allowed values, primary keys) with the licence of every source from ``data/sources.yaml``, and a
+README (loading in pandas, DuckDB and R; file sizes and sha256).
 
 The release is versioned by the latest batch of each registry (``ds2026-03.ar2026-03…``): a new
 list of any registry makes a new version. It reads the core tables through the loaders' check
@@ -17,12 +18,14 @@ import re
 import shutil
 from pathlib import Path
 
-from . import metadata
+from . import metadata, paths
 from .formatting import human_size
 from .registry import REGISTRIES, TABLES
 
 PROFILE = "tabular-data-package"
 DUCKDB_FILE = "registry.duckdb"
+CURATED = "curated"  # the release's folder of curated tables
+READINGS = "claim_readings"  # the claims' readings (YAML: nested, not a table)
 ABBREV = {
     "deep_synthesis": "ds",
     "algorithm_recommendation": "ar",
@@ -141,6 +144,30 @@ def licences(sources) -> list[dict]:
     return list(out.values())
 
 
+def curated_tables() -> list[str]:
+    """The curated tables of tables.yaml, in its order (each a CSV in data/curated/)."""
+    return [n for n, t in metadata.tables().items() if t.layer == "curated"]
+
+
+def curated_resource(name: str, files: dict[str, dict]) -> dict:
+    t = metadata.tables()[name]
+    path = f"{CURATED}/{name}.csv"
+    return {
+        "name": name,
+        "path": path,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "title": f"{name} ({t.grain})",
+        "description": f"{t.description} One row: {t.grain}. {t.source_rule}",
+        "bytes": files[path]["bytes"],
+        "hash": "sha256:" + files[path]["sha256"],
+        "schema": table_schema(name),
+        "cnai:layer": "curated",
+    }
+
+
 def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], sources) -> dict:
     """The descriptor. ``files``: file name -> {bytes, sha256}."""
     resources = []
@@ -167,6 +194,8 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
                 },
             }
         )
+    resources += [curated_resource(n, files) for n in curated_tables()]
+    readings = f"{CURATED}/{READINGS}.yaml"
     return {
         "profile": PROFILE,
         "name": "cnai-registry",
@@ -183,6 +212,11 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
             "path": DUCKDB_FILE,
             "bytes": files[DUCKDB_FILE]["bytes"],
             "hash": "sha256:" + files[DUCKDB_FILE]["sha256"],
+        },
+        "cnai:claim_readings": {  # each claim's band, population, time and primary comparison
+            "path": readings,
+            "bytes": files[readings]["bytes"],
+            "hash": "sha256:" + files[readings]["sha256"],
         },
         "licenses": licences(sources),
         "sources": [
@@ -209,7 +243,13 @@ def readme(pkg: dict, files: dict[str, dict]) -> str:
         f"- {'; '.join(x.get('cnai:sources', []))}: {x['title']} ({x['name']})"
         for x in pkg["licenses"]
     )
-    tables = "\n".join(f"- `{r['name']}`: {r['description']}" for r in pkg["resources"])
+    core = [r for r in pkg["resources"] if r.get("cnai:layer") != "curated"]
+    tables = "\n".join(f"- `{r['name']}`: {r['description']}" for r in core)
+    curated = "\n".join(
+        f"- `{r['path']}`: {r['description']}"
+        for r in pkg["resources"]
+        if r.get("cnai:layer") == "curated"
+    )
     return f"""# {pkg["title"]}
 
 Version **{pkg["version"]}** (the latest list of each registry: {latest}).
@@ -228,6 +268,16 @@ share counted from them is biased; the corrected estimates, with their intervals
 
 Every field (type, unit, description, allowed values) is described in `datapackage.json`
 (a Frictionless Data Package) and on the site's data dictionary page.
+
+## Curated tables
+
+The project's own tables, as committed in its repository (`data/curated/`): facts restated from
+sources (each row with its source and source tier), corrections, coders' labels and the claims.
+`{pkg["cnai:claim_readings"]["path"]}` holds each claim's reading (the band its words allow, the
+population, the time and the primary comparison), fixed before its verdict, with the history of
+every revision.
+
+{curated}
 
 ## Files
 
@@ -289,8 +339,16 @@ def write_release(dest: Path, processed: Path | None = None) -> dict:
         (dest / f"{name}.csv").write_text(csv_text(df), encoding="utf-8")
         shutil.copyfile(src / f"{name}.parquet", dest / f"{name}.parquet")
     shutil.copyfile(src / DUCKDB_FILE, dest / DUCKDB_FILE)
+    # the curated tables byte for byte as committed (their sha256 is the repository file's)
+    (dest / CURATED).mkdir(exist_ok=True)
+    curated = [f"{CURATED}/{n}.csv" for n in curated_tables()]
+    for name in curated:
+        shutil.copyfile(metadata.tables()[Path(name).stem].path, dest / name)
+    readings = f"{CURATED}/{READINGS}.yaml"
+    shutil.copyfile(paths.curated_table(READINGS), dest / readings)
     # the files written here, never whatever else the folder holds (a writer's marker file)
     written = [f"{n}.{ext}" for n in TABLES for ext in ("csv", "parquet")] + [DUCKDB_FILE]
+    written += [*curated, readings]
     for name in sorted(written):
         files[name] = {"bytes": (dest / name).stat().st_size, "sha256": sha256_file(dest / name)}
     latest = latest_batches(load_table("batches", processed))

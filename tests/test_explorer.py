@@ -88,6 +88,20 @@ def test_data_package_validates_and_loads_in_duckdb(built, filings):
     from cnai_helpers.release import sha256_file
 
     assert sha256_file(dl / "filings.parquet") in readme
+    # the curated tables and the claims' readings, byte for byte as committed (and validated
+    # above against their declared schemas): the reports' hand-made inputs are downloadable too
+    from cnai_helpers import paths
+    from cnai_helpers.release import curated_tables
+
+    curated = {r["name"]: r for r in pkg["resources"] if r.get("cnai:layer") == "curated"}
+    assert set(curated) == set(curated_tables()) and {"claims", "labelled_sample"} <= set(curated)
+    for name, r in curated.items():
+        assert r["hash"] == "sha256:" + sha256_file(paths.curated_table(name)), name
+    readings = dl / pkg["cnai:claim_readings"]["path"]
+    assert readings.read_bytes() == paths.curated_table("claim_readings").read_bytes()
+    page = (dl / "index.html").read_text("utf-8")
+    assert 'href="curated/claims.csv"' in page and 'href="curated/claim_readings.yaml"' in page
+    assert "curated/claims.csv" in readme
 
 
 @pytest.mark.browser
@@ -323,7 +337,7 @@ def test_download_page_lists_only_the_release_and_says_how_to_cite_it(built):
 
     dl = built[0] / "download"
     soup, text = _visible(dl / "index.html")
-    listed = [a.get_text() for a in soup.select("td a[download]")]
+    listed = [a["href"] for a in soup.select("td a[download]")]
     assert listed and not [n for n in listed if n.startswith(".")], listed  # no .cnai-temporary
     assert all((dl / n).is_file() for n in listed)
     # the version named by the registries' labels, not their codes, and its lists by month

@@ -127,9 +127,22 @@ def code_files() -> list[Path]:
         Path(__file__).parent.parent / "curated.py",
         Path(__file__).parent.parent / "analysis" / "evaluation.py",  # the rules' call shown
         paths.MANIFEST,
+        *curated_files(),  # the release's curated tables and the claims' readings
         *sorted(TEMPLATES.iterdir()),
         Path(__file__).parent / "templates" / "static" / "site.css",
     ]
+
+
+def curated_files() -> list[Path]:
+    from ..release import READINGS, curated_tables
+
+    return [*(paths.curated_table(n) for n in curated_tables()), paths.curated_table(READINGS)]
+
+
+def metadata_description(name: str) -> str:
+    from .. import metadata
+
+    return metadata.tables()[name].description
 
 
 def fingerprint(digests: list[str], site_name: str) -> str:
@@ -712,20 +725,39 @@ def build_site_pages(
     with atomic_dir(out_root / "download") as tmp:
         pkg = write_release(tmp)
         files = {
-            p.name: {"size": human_size(p.stat().st_size), "sha256": sha256_of(p)}
-            for p in sorted(tmp.iterdir())
-            if p.name != "index.html" and not p.name.startswith(".")  # not atomic_dir's marker
-        }
+            p.relative_to(tmp).as_posix(): {
+                "size": human_size(p.stat().st_size),
+                "sha256": sha256_of(p),
+            }
+            for p in sorted(tmp.rglob("*"))
+            if p.is_file() and p.name != "index.html" and not p.name.startswith(".")
+        }  # not atomic_dir's marker
         rows = info.get("rows", {})
+
+        def grain(r: dict) -> str:
+            return r["title"].split(" (", 1)[1].rstrip(")") if " (" in r["title"] else ""
+
         tables = [
             {
                 "name": r["name"],
-                "grain": r["title"].split(" (", 1)[1].rstrip(")") if " (" in r["title"] else "",
+                "grain": grain(r),
                 "rows": rows.get(r["name"], 0),
                 "csv_size": human_size(r["bytes"]),
                 "parquet_size": human_size(r["cnai:parquet"]["bytes"]),
             }
             for r in pkg["resources"]
+            if "cnai:parquet" in r
+        ]
+        curated = [
+            {
+                "name": r["name"],
+                "path": r["path"],
+                "grain": grain(r),
+                "what": metadata_description(r["name"]),
+                "csv_size": human_size(r["bytes"]),
+            }
+            for r in pkg["resources"]
+            if r.get("cnai:layer") == "curated"
         ]
         (tmp / "index.html").write_text(
             ENV.get_template("download.html.j2").render(
@@ -745,6 +777,7 @@ def build_site_pages(
                 "Frictionless Data Package descriptor.",
                 pkg=pkg,
                 tables=tables,
+                curated=curated,
                 files=files,
                 duckdb_size=human_size(pkg["cnai:duckdb"]["bytes"]),
                 n_filers=len(texts),
