@@ -837,6 +837,38 @@ def test_the_published_address_is_configured_or_the_repositorys_github_pages(
     assert render.published_base_url(value, env=env) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "env", "remote", "expected"),
+    [
+        ("https://code.example/cnai/", {}, "", "https://code.example/cnai"),  # site.yaml's
+        ("", {"GITHUB_REPOSITORY": "owner/cnai"}, "", "https://github.com/owner/cnai"),
+        ("", {}, "git@github.com:owner/cnai.git", "https://github.com/owner/cnai"),
+        ("", {}, "https://gitlab.com/owner/cnai.git", ""),  # no guess
+        ("", {}, "", ""),  # a local clone: the commit is named, not linked
+    ],
+)
+def test_the_code_is_linked_where_its_address_is_known(value, env, remote, expected, monkeypatch):
+    """A reader who wants to check or fork a figure follows the page's commit to the code: the
+    provenance footer links the commit and the notebook when the repository has a public
+    address, and names them without a link when it has none."""
+    monkeypatch.setattr(
+        render, "_origin_repository",
+        lambda root: m.expand(r"\1/\2") if (m := render.GITHUB_REMOTE_RE.search(remote)) else "",
+    )  # fmt: skip
+    repo = render.repository_url(value, env=env)
+    assert repo == expected
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    prov = {"report_id": "geo", "notebook": "geographic_clustering.ipynb", "parameters": {},
+            "git": {"commit": commit, "dirty": False}, "built_at": "2026-12-07T10:00:00Z",
+            "seconds": 3.2, "sources": {}, "packages": {}}  # fmt: skip
+    footer = render.provenance_html(prov, repo)
+    if repo:
+        assert f"href='{repo}/tree/{commit}'" in footer
+        assert f"href='{repo}/blob/{commit}/notebooks/geographic_clustering.ipynb'" in footer
+    else:
+        assert "href" not in footer and commit in footer
+
+
 def test_every_page_links_the_articles_and_datasets_it_uses(monkeypatch):
     """The answer's claim names its article with a link; the page lists the source articles of
     its claims and the datasets it reads, linked to their address or, with none recorded, to

@@ -791,6 +791,7 @@ def write_index(out_root: Path, reports: list[Report]) -> None:
         )
     context.update(author=cfg["author"], articles=cfg["articles"], datasets=cfg["datasets"])
     context["base_url"] = cfg["base_url"]  # the index's canonical address, when published
+    context["repository"] = cfg.get("repository", "")  # the code, when it has a public address
     context["lede"] = index_lede(cfg["lede"], context["groups"])
     write_text(
         out_root / "index.html", index_html(git=git, built_at=built, search=False, **context)

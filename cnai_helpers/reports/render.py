@@ -364,6 +364,7 @@ def site_config(path: Path | None = None) -> dict:
         "datasets": _links(cfg.get("datasets")),
         # the reports whose headlines open the front page, in order (a journalist's first read)
         "lede": [str(x) for x in (cfg.get("lede") or []) if isinstance(x, str)],
+        "repository": repository_url(str(cfg.get("repository") or "")),
     }
 
 
@@ -393,6 +394,23 @@ def _origin_repository(root: Path) -> str:
         return ""
     m = GITHUB_REMOTE_RE.search(url)
     return f"{m.group(1)}/{m.group(2)}" if m else ""
+
+
+def repository_url(value: str = "", env: dict | None = None, root: Path | None = None) -> str:
+    """The code's public address, without a trailing "/": ``value`` (site.yaml's
+    ``repository``) when it is an http(s) address, else the GitHub repository (``GITHUB_REPOSITORY``
+    in GitHub Actions, else the ``origin`` remote on github.com), else "" (a clone with no public
+    remote: the pages then name the commit without a link, never an invented address)."""
+    import os
+
+    from .. import paths
+
+    env = os.environ if env is None else env
+    value = value.strip()
+    if value.startswith(("http://", "https://")):
+        return value.rstrip("/")
+    repo = env.get("GITHUB_REPOSITORY", "").strip() or _origin_repository(root or paths.ROOT)
+    return f"https://github.com/{repo.strip('/')}" if repo else ""
 
 
 def published_base_url(value: str, env: dict | None = None, root: Path | None = None) -> str:
@@ -527,17 +545,26 @@ def citation(title: str, folder: str, prov: dict, cfg: dict, version: str = "") 
     return plain, bib
 
 
-def provenance_html(prov: dict) -> str:
+def provenance_html(prov: dict, repository: str = "") -> str:
+    """The page's provenance footer; with the code's public ``repository`` (:func:`repository_url`)
+    the commit and the notebook link to the code the page was built from."""
     e = html.escape
     git = prov["git"]
+    commit = str(git["commit"])
+    known = bool(repository and re.fullmatch(r"[0-9a-f]{40}", commit))
+    at = f"{repository}/tree/{commit}" if known else ""
+    nb = f"{repository}/blob/{commit}/notebooks/{prov['notebook']}" if known else ""
     rows = [
-        ("report", prov["report_id"]),
-        ("notebook", prov["notebook"]),
-        ("git commit", f"{git['commit']}{' (uncommitted changes)' if git['dirty'] else ''}"),
-        ("built", f"{prov['built_at']} in {prov['seconds']} s"),
-        ("parameters", json.dumps(prov["parameters"], ensure_ascii=False, sort_keys=True)),
+        ("report", e(prov["report_id"])),
+        ("notebook", _linked(prov["notebook"], nb)),
+        (
+            "git commit",
+            _linked(commit, at) + (" (uncommitted changes)" if git["dirty"] else ""),
+        ),
+        ("built", e(f"{prov['built_at']} in {prov['seconds']} s")),
+        ("parameters", e(json.dumps(prov["parameters"], ensure_ascii=False, sort_keys=True))),
     ]
-    body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)
     src = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in prov["sources"].items())
     pk = ", ".join(f"{e(k)} {e(str(v))}" for k, v in prov["packages"].items())
     return (
@@ -546,6 +573,11 @@ def provenance_html(prov: dict) -> str:
         f'sources used ({len(prov["sources"])}, sha256)</summary><div class="cnai-table-wrap">'
         f"<table>{src}</table></div></details><p>Packages: {pk}</p></footer>"
     )
+
+
+def _linked(text: str, href: str) -> str:
+    e = html.escape
+    return f"<a href='{e(href)}'>{e(str(text))}</a>" if href else e(str(text))
 
 
 def render_report(
@@ -604,7 +636,7 @@ def render_report(
             "cite_url": cfg.get("base_url", ""),  # the published address, or none
             "folder": folder,
             "bibtex": bib,
-            "provenance_html": provenance_html(prov),
+            "provenance_html": provenance_html(prov, cfg.get("repository", "")),
             "prev": nav.get("prev"),
             "next": nav.get("next"),
             "page_files": files,
