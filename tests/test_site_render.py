@@ -858,7 +858,7 @@ def test_the_code_is_linked_where_its_address_is_known(value, env, remote, expec
     repo = render.repository_url(value, env=env)
     assert repo == expected
     commit = "0123456789abcdef0123456789abcdef01234567"
-    prov = {"report_id": "geo", "notebook": "geographic_clustering.ipynb", "parameters": {},
+    prov = {"report_id": "geo", "notebook": "notebooks/geographic_clustering.ipynb", "parameters": {},
             "git": {"commit": commit, "dirty": False}, "built_at": "2026-12-07T10:00:00Z",
             "seconds": 3.2, "sources": {}, "packages": {}}  # fmt: skip
     footer = render.provenance_html(prov, repo)

@@ -553,7 +553,7 @@ def provenance_html(prov: dict, repository: str = "") -> str:
     commit = str(git["commit"])
     known = bool(repository and re.fullmatch(r"[0-9a-f]{40}", commit))
     at = f"{repository}/tree/{commit}" if known else ""
-    nb = f"{repository}/blob/{commit}/notebooks/{prov['notebook']}" if known else ""
+    nb = f"{repository}/blob/{commit}/{prov['notebook']}" if known else ""  # its path in the repo
     rows = [
         ("report", e(prov["report_id"])),
         ("notebook", _linked(prov["notebook"], nb)),
