@@ -351,6 +351,12 @@ def test_download_page_lists_only_the_release_and_says_how_to_cite_it(built):
     terms = [li.get_text() for li in soup.select("ul.cnai-licences li")]
     assert terms and all(t.startswith("CAC ") and "licence" in t for t in terms), terms
     assert "Data as of" in text and "list of" in text
+    # each table's grain in its own words: "one filer (published name)", brackets closed
+    said = [
+        td.get_text()
+        for td in soup.select("td[data-label='One row is'], td[data-label='What it holds']")
+    ]
+    assert said and all(t.count("(") == t.count(")") for t in said), said
 
 
 @pytest.mark.mirror

@@ -431,6 +431,32 @@ def test_a_verdict_can_say_what_would_decide_it_instead_of_a_sample_size():
     assert "observations would decide" not in told.reason
 
 
+def test_unknown_sectors_bound_the_cross_sector_share():
+    """A referee: the pooled cross-sector share was "supported" only because filings whose
+    sector the labels leave unknown were left out. Counted out, then in, they bound it (as the
+    broad state-linked share's unknown owners), and the verdict says what would decide it."""
+    from cnai_helpers.analysis import who_files as wf
+
+    d = pd.DataFrame({"sector": ["cross_sector", "healthcare", "unknown"],
+                      "horizontal_function": ["no", "yes", "no"]})  # fmt: skip
+    assert ev.truth_cross(d).tolist() == [True, False, pd.NA]
+    assert ev.truth_cross(d, unknown_as=False).tolist() == [True, False, False]
+    assert ev.truth_cross(d, unknown_as=True).tolist() == [True, False, True]
+    assert ev.truth_cross_broad(d, unknown_as=True).tolist() == [True, True, True]
+    est = {"measurable": True, "estimate": 0.571, "ci_low": 0.511, "ci_high": 0.632, "n_eval": 350,
+           "reason": ""}  # fmt: skip
+    no, yes = {**est, "ci_low": 0.465, "ci_high": 0.589}, {**est, "ci_low": 0.542, "ci_high": 0.658}
+    b = wf.sector_bounds(est, no, yes)
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == (0.571, 0.465, 0.658)
+    assert b["interval_kind"].startswith(wf.SECTOR_BOUNDS_KIND)
+    kw = dict(definition="main", figure="f", what="the share", registry="generative_pooled",
+              cutoff="2025-03", population=3739)  # fmt: skip
+    assert wf.judge_share("cross_sector_half", est, **kw).status == "supported"
+    v = wf.judge_share("cross_sector_half", b, **kw)
+    assert v.status == "inconclusive" and v.n_to_decide is None
+    assert "whom those products serve" in v.reason
+
+
 CENSUS_HEAD = (
     "sample_id,registry,filing_number,entity_name,locality,algorithm_name,application_product,"
     "main_use,org_type,org_type_confidence,state_linked_broad,state_basis,sector,"

@@ -105,15 +105,18 @@ def truth_foreign(d: pd.DataFrame) -> pd.Series:
     return t.mask(d["org_type"] == "unknown")
 
 
-def truth_cross(d: pd.DataFrame) -> pd.Series:
+def truth_cross(d: pd.DataFrame, unknown_as: bool | None = None) -> pd.Series:
+    """True / False from the label, NA for ``unknown`` (or ``unknown_as``: the bounds)."""
     t = (d["sector"] == "cross_sector").astype("boolean")
-    return t.mask(d["sector"] == "unknown")
+    unk = d["sector"] == "unknown"
+    return t.mask(unk) if unknown_as is None else t.where(~unk, unknown_as)
 
 
-def truth_cross_broad(d: pd.DataFrame) -> pd.Series:
+def truth_cross_broad(d: pd.DataFrame, unknown_as: bool | None = None) -> pd.Series:
     horizontal = d["horizontal_function"] == "yes"
     t = ((d["sector"] == "cross_sector") | horizontal).astype("boolean")
-    return t.mask((d["sector"] == "unknown") & ~horizontal)
+    unk = (d["sector"] == "unknown") & ~horizontal
+    return t.mask(unk) if unknown_as is None else t.where(~unk, unknown_as)
 
 
 # Each binary class: (truth from the labels, prediction from the rules' columns).
@@ -134,6 +137,24 @@ CLASSES: dict[str, tuple[Callable[[pd.DataFrame], pd.Series], Callable]] = {
     "foreign": (truth_foreign, lambda d: d["pred_org_type"] == "foreign"),
     "cross_sector": (truth_cross, lambda d: d["pred_cross"].astype(bool)),
     "cross_sector_broad": (truth_cross_broad, lambda d: d["pred_cross_broad"].astype(bool)),
+    # the bounds of a share whose unknown labels (a sector the text does not tell) are counted
+    # out, then in
+    "cross_sector_unknown_no": (
+        lambda d: truth_cross(d, unknown_as=False),
+        lambda d: d["pred_cross"].astype(bool),
+    ),
+    "cross_sector_unknown_yes": (
+        lambda d: truth_cross(d, unknown_as=True),
+        lambda d: d["pred_cross"].astype(bool),
+    ),
+    "cross_sector_broad_unknown_no": (
+        lambda d: truth_cross_broad(d, unknown_as=False),
+        lambda d: d["pred_cross_broad"].astype(bool),
+    ),
+    "cross_sector_broad_unknown_yes": (
+        lambda d: truth_cross_broad(d, unknown_as=True),
+        lambda d: d["pred_cross_broad"].astype(bool),
+    ),
 }
 
 

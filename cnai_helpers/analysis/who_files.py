@@ -75,6 +75,31 @@ BOUNDS_TO_DECIDE = (
 )
 
 
+# the cross-sector shares' bounds: filings whose sector the labels leave unknown (the text does
+# not say whom the product serves) counted as not cross-sector, then as cross-sector
+SECTOR_BOUNDS_KIND = "range from no filing of unknown sector cross-sector to all"
+SECTOR_BOUNDS_TO_DECIDE = (
+    "Its range runs from no filing of unknown sector being cross-sector to all of them: "
+    "finding whom those products serve, not a larger sample, would decide it."
+)
+BOUNDS_DECIDE = {BOUNDS_KIND: BOUNDS_TO_DECIDE, SECTOR_BOUNDS_KIND: SECTOR_BOUNDS_TO_DECIDE}
+
+
+def sector_bounds(est: dict, no: dict, yes: dict) -> dict:
+    """A cross-sector share (``est``: unknown sectors left out, its point estimate) with the
+    interval from the low end of the share with them counted out (``no``) to the high end of the
+    share with them counted in (``yes``): not one 95% interval but the span of two."""
+    ok = bool(est["measurable"] and no["measurable"] and yes["measurable"])
+    extra = " and the unlabelled lists none to all," if no.get("unlabelled_weight") else ","
+    return {
+        **est,
+        "measurable": ok,
+        "ci_low": no["ci_low"] if ok else np.nan,
+        "ci_high": yes["ci_high"] if ok else np.nan,
+        "interval_kind": SECTOR_BOUNDS_KIND + extra,
+    }
+
+
 def broad_bounds(s: pd.DataFrame) -> dict:
     """The broad state-linked share: unknown owners counted as not linked (the estimate), its
     interval from that bound's low end to the high end of the bound with them linked."""
@@ -186,9 +211,10 @@ def judge_share(
     spans what the unknown owners are, not sampling error: no sample size would decide it, so
     an inconclusive verdict on them says what would (unless ``to_decide`` says otherwise)."""
     ok = bool(r["measurable"])
-    bounds = str(r.get("interval_kind") or "").startswith(BOUNDS_KIND)
-    if to_decide is None and bounds:
-        to_decide = BOUNDS_TO_DECIDE
+    kind = str(r.get("interval_kind") or "")
+    bounds = next((k for k in BOUNDS_DECIDE if kind.startswith(k)), None)
+    if bounds and (to_decide is None or bounds == SECTOR_BOUNDS_KIND):
+        to_decide = BOUNDS_DECIDE[bounds]  # the unknown labels, not the sample, keep it open
     v = evidence.judge(
         claim,
         float(r["estimate"]) if ok else None,
@@ -228,9 +254,11 @@ def shown(r) -> str:
 # draws of its two-phase estimate (coverage checked by simulation, bench/bench_two_phase_coverage.py)
 POOLED_KIND = "95% bootstrap interval"
 POOLED_INTERVAL = f"{POOLED_KIND}, the unlabelled registrations counted from none to all"
+# the foreign share's: each sampled list's count drawn from its Jeffreys distribution
+COUNT_KIND = "95% Jeffreys interval"
 
 
-def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
+def pooled_share(parts: list[dict], *, level: float = 0.95, kind: str = POOLED_KIND) -> dict:
     """A share of several lists pooled, each list weighted by its filings.
 
     ``parts``: one dict per list with ``population`` (its filings in the domain) and either
@@ -256,7 +284,7 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
             "population": total,
             "n_eval": sum(int(x.get("n_eval", 0)) for x in parts),
             "reason": why,
-            "interval_kind": POOLED_INTERVAL,
+            "interval_kind": POOLED_INTERVAL.replace(POOLED_KIND, kind),
         }
     labelled = [x for x in parts if not x.get("unlabelled")]
     w_unl = sum(int(x["population"]) for x in parts if x.get("unlabelled")) / total
@@ -277,7 +305,7 @@ def pooled_share(parts: list[dict], *, level: float = 0.95) -> dict:
         "n_eval": sum(int(x.get("n_eval", 0)) for x in labelled),
         "unlabelled_weight": w_unl,
         "reason": "",
-        "interval_kind": POOLED_INTERVAL if w_unl > 0 else POOLED_KIND,
+        "interval_kind": POOLED_INTERVAL.replace(POOLED_KIND, kind) if w_unl > 0 else kind,
     }
 
 

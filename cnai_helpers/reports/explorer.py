@@ -139,6 +139,12 @@ def curated_files() -> list[Path]:
     return [*(paths.curated_table(n) for n in curated_tables()), paths.curated_table(READINGS)]
 
 
+def metadata_grain(name: str) -> str:
+    from .. import metadata
+
+    return metadata.tables()[name].grain
+
+
 def metadata_description(name: str) -> str:
     from .. import metadata
 
@@ -734,8 +740,8 @@ def build_site_pages(
         }  # not atomic_dir's marker
         rows = info.get("rows", {})
 
-        def grain(r: dict) -> str:
-            return r["title"].split(" (", 1)[1].rstrip(")") if " (" in r["title"] else ""
+        def grain(r: dict) -> str:  # the table's own words (its title's brackets may nest)
+            return metadata_grain(r["name"])
 
         tables = [
             {
