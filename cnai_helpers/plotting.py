@@ -100,10 +100,15 @@ def set_theme() -> None:
 
 
 def percent_axis(ax, axis: str = "x") -> None:
-    """Label an axis of shares (0-1) as percentages: 0%, 20%, ... 100%."""
-    from matplotlib.ticker import PercentFormatter
+    """Label an axis of shares (0-1) as percentages: 0%, 20%, ... 100%. An axis left to
+    matplotlib's default ticks is ticked at whole percents (steps of 1, 2 or 5 and their tens):
+    its default steps include 2.5, and 0.025 and 0.075 read "2%" and "8%" in whole percents."""
+    from matplotlib.ticker import AutoLocator, MaxNLocator, PercentFormatter
 
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax_ = ax.xaxis if axis == "x" else ax.yaxis
+    if type(ax_.get_major_locator()) is AutoLocator:
+        ax_.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+    ax_.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
 def batch_dates(batches):

@@ -653,6 +653,17 @@ def test_share_axes_are_labelled_in_percent():
     assert [t.get_text() for t in a.get_yticklabels()][-2].endswith("%")
     assert not any(t.get_text().endswith("%") for t in b.get_yticklabels())
     plt.close(fig)
+    # a narrow range of shares is ticked at whole percents: 0.025 would read "2%" (a reader saw
+    # 0%, 2%, 5%, 8%, 10% on the who-files sector chart)
+    fig, ax = plt.subplots(figsize=(6.2, 2))  # matplotlib's own ticks: 0.025, 0.05, 0.075
+    ax.plot([0, 1], [0.0, 0.114])
+    ax.set_ylim(0, None)
+    ax.set_ylabel("each sector's share")
+    share_axes_as_percent(fig)
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert all(abs(t * 100 - round(t * 100)) < 1e-9 for t in ticks), ticks
+    plt.close(fig)
 
 
 def test_link_text_names_a_link_by_another_column_and_the_csv_keeps_both():
