@@ -52,15 +52,36 @@ def rule_regex(rule: dict, ignore_case: bool = False) -> re.Pattern:
     return re.compile("|".join(f"(?:{a})" for a in alts), re.I if ignore_case else 0)
 
 
+def with_later(rule: dict) -> dict:
+    """A rule with its ``later`` entries (written after the held-out labels were committed:
+    reference/org_types.yaml) merged in: they apply like the others."""
+    later = rule.get("later") or {}
+    keys = {k for k in (*rule, *later) if k != "later"}
+    return {k: [*(rule.get(k) or []), *(later.get(k) or [])] for k in keys}
+
+
+def later_entries() -> dict[str, tuple[str, ...]]:
+    """The ``later`` entries of every rule: ``{"texts": words, prefixes and brands, "patterns":
+    regular expressions}`` (the held-out scores leave out the rows they decide)."""
+    texts: list[str] = []
+    patterns: list[str] = []
+    for rule in _RULES.values():
+        later = rule.get("later") if isinstance(rule, dict) else None
+        for k, v in (later or {}).items():
+            (patterns if k == "patterns" else texts).extend(str(x) for x in v)
+    return {"texts": tuple(texts), "patterns": tuple(patterns)}
+
+
 # The keyword rules live in cnai_helpers/reference/org_types.yaml.
 _RULES = reference.org_type_rules()
-CENTRAL_SOE = rule_regex(_RULES["central_soe"])
-UNIVERSITY = rule_regex(_RULES["university"])
-RESEARCH = rule_regex(_RULES["research_institute"])
-GOVERNMENT = rule_regex(_RULES["government"])
-LOCAL_SOE = rule_regex(_RULES["local_soe"])
-FOREIGN_BRANDS = rule_regex({"words": _RULES["foreign"]["brands"]}, ignore_case=True)
-FOREIGN_HOLDING = rule_regex({"patterns": _RULES["foreign"]["patterns"]})
+CENTRAL_SOE = rule_regex(with_later(_RULES["central_soe"]))
+UNIVERSITY = rule_regex(with_later(_RULES["university"]))
+RESEARCH = rule_regex(with_later(_RULES["research_institute"]))
+GOVERNMENT = rule_regex(with_later(_RULES["government"]))
+LOCAL_SOE = rule_regex(with_later(_RULES["local_soe"]))
+_FOREIGN = with_later(_RULES["foreign"])
+FOREIGN_BRANDS = rule_regex({"words": _FOREIGN["brands"]}, ignore_case=True)
+FOREIGN_HOLDING = rule_regex({"patterns": _FOREIGN["patterns"]})
 COMPANY = rule_regex({"words": _RULES["company_words"]})
 
 
