@@ -149,9 +149,9 @@ def curated_tables() -> list[str]:
     return [n for n, t in metadata.tables().items() if t.layer == "curated"]
 
 
-def curated_resource(name: str, files: dict[str, dict]) -> dict:
+def csv_resource(name: str, path: str, files: dict[str, dict]) -> dict:
+    """A table's Data Resource: its CSV ``path`` in the release, with its declared schema."""
     t = metadata.tables()[name]
-    path = f"{CURATED}/{name}.csv"
     return {
         "name": name,
         "path": path,
@@ -164,7 +164,6 @@ def curated_resource(name: str, files: dict[str, dict]) -> dict:
         "bytes": files[path]["bytes"],
         "hash": "sha256:" + files[path]["sha256"],
         "schema": table_schema(name),
-        "cnai:layer": "curated",
     }
 
 
@@ -172,21 +171,10 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
     """The descriptor. ``files``: file name -> {bytes, sha256}."""
     resources = []
     for name in TABLES:
-        t = metadata.tables()[name]
-        csv, pq = f"{name}.csv", f"{name}.parquet"
+        pq = f"{name}.parquet"
         resources.append(
             {
-                "name": name,
-                "path": csv,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "title": f"{name} ({t.grain})",
-                "description": f"{t.description} One row: {t.grain}. {t.source_rule}",
-                "bytes": files[csv]["bytes"],
-                "hash": "sha256:" + files[csv]["sha256"],
-                "schema": table_schema(name),
+                **csv_resource(name, f"{name}.csv", files),
                 "cnai:parquet": {
                     "path": pq,
                     "bytes": files[pq]["bytes"],
@@ -194,7 +182,10 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
                 },
             }
         )
-    resources += [curated_resource(n, files) for n in curated_tables()]
+    resources += [
+        {**csv_resource(n, f"{CURATED}/{n}.csv", files), "cnai:layer": "curated"}
+        for n in curated_tables()
+    ]
     readings = f"{CURATED}/{READINGS}.yaml"
     return {
         "profile": PROFILE,

@@ -147,42 +147,39 @@ def truth_cross_broad(d: pd.DataFrame, unknown_as: bool | None = None) -> pd.Ser
     return t.mask(unk) if unknown_as is None else t.where(~unk, unknown_as)
 
 
-# Each binary class: (truth from the labels, prediction from the rules' columns).
+def _bounds(name: str, truth: Callable, pred: Callable) -> dict:
+    """A class's two bounds: its unknown labels counted out (``<name>_unknown_no``), then in
+    (``<name>_unknown_yes``); the same prediction."""
+    return {
+        f"{name}_unknown_{word}": (lambda d, a=as_: truth(d, unknown_as=a), pred)
+        for word, as_ in (("no", False), ("yes", True))
+    }
+
+
+def _state_pred(d: pd.DataFrame) -> pd.Series:
+    return d["pred_org_type"].isin(c.STATE_LINKED)
+
+
+def _cross_pred(d: pd.DataFrame) -> pd.Series:
+    return d["pred_cross"].astype(bool)
+
+
+def _cross_broad_pred(d: pd.DataFrame) -> pd.Series:
+    return d["pred_cross_broad"].astype(bool)
+
+
+# Each binary class: (truth from the labels, prediction from the rules' columns); a share whose
+# unknown labels (an owner not traced, a sector the text does not tell) are bounded has them
+# counted out, then in
 CLASSES: dict[str, tuple[Callable[[pd.DataFrame], pd.Series], Callable]] = {
-    "state_linked": (truth_state_linked, lambda d: d["pred_org_type"].isin(c.STATE_LINKED)),
-    "state_linked_broad": (
-        truth_state_linked_broad,
-        lambda d: d["pred_org_type"].isin(c.STATE_LINKED),
-    ),
-    "state_linked_broad_unknown_no": (
-        lambda d: truth_state_linked_broad(d, unknown_as=False),
-        lambda d: d["pred_org_type"].isin(c.STATE_LINKED),
-    ),
-    "state_linked_broad_unknown_yes": (
-        lambda d: truth_state_linked_broad(d, unknown_as=True),
-        lambda d: d["pred_org_type"].isin(c.STATE_LINKED),
-    ),
+    "state_linked": (truth_state_linked, _state_pred),
+    "state_linked_broad": (truth_state_linked_broad, _state_pred),
+    **_bounds("state_linked_broad", truth_state_linked_broad, _state_pred),
     "foreign": (truth_foreign, lambda d: d["pred_org_type"] == "foreign"),
-    "cross_sector": (truth_cross, lambda d: d["pred_cross"].astype(bool)),
-    "cross_sector_broad": (truth_cross_broad, lambda d: d["pred_cross_broad"].astype(bool)),
-    # the bounds of a share whose unknown labels (a sector the text does not tell) are counted
-    # out, then in
-    "cross_sector_unknown_no": (
-        lambda d: truth_cross(d, unknown_as=False),
-        lambda d: d["pred_cross"].astype(bool),
-    ),
-    "cross_sector_unknown_yes": (
-        lambda d: truth_cross(d, unknown_as=True),
-        lambda d: d["pred_cross"].astype(bool),
-    ),
-    "cross_sector_broad_unknown_no": (
-        lambda d: truth_cross_broad(d, unknown_as=False),
-        lambda d: d["pred_cross_broad"].astype(bool),
-    ),
-    "cross_sector_broad_unknown_yes": (
-        lambda d: truth_cross_broad(d, unknown_as=True),
-        lambda d: d["pred_cross_broad"].astype(bool),
-    ),
+    "cross_sector": (truth_cross, _cross_pred),
+    "cross_sector_broad": (truth_cross_broad, _cross_broad_pred),
+    **_bounds("cross_sector", truth_cross, _cross_pred),
+    **_bounds("cross_sector_broad", truth_cross_broad, _cross_broad_pred),
 }
 
 
