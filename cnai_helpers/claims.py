@@ -565,7 +565,8 @@ def show_ledger(rows: pd.DataFrame, caption: str) -> None:
 
     cols = ["claim", "source", "wording", "claimed", "claimed_relation", "claimed_high", "unit"]
     cols += ["report", "figure", "value"]
-    cols += ["ci_low", "ci_high", "band_low", "band_high", "cutoff", "role", "definition"]
+    cols += ["ci_low", "ci_high", "interval_kind", "band_low", "band_high", "cutoff", "role"]
+    cols += ["definition"]  # interval_kind: a 95% interval, a range between bounds, simulations
     data = rows[[*cols, "primary", "status", "claim_status", "reason"]]
     body = ledger_html(rows) + f"<p class='cnai-caption'>{html.escape(caption)}</p>"
     show_html_table(body, data, caption, "ledger", what="ledger")

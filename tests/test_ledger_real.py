@@ -132,3 +132,15 @@ def test_ledger_counts_source_traced_apart_and_lists_unbuilt_reports(built):
     page = (built / "claims" / "index.html").read_text()
     shown = page.count("class='status-source_traced'") + page.count('class="status-source_traced"')
     assert shown == res["n_source_traced"]
+
+
+def test_the_ledger_download_names_each_interval_s_kind(built):
+    """A referee: in the ledger's CSV a bootstrap interval, a range between two assumptions and
+    a span of simulations looked alike. Each row names its interval's kind."""
+    import pandas as pd
+
+    df = pd.read_csv(built / "claims" / "table-03-ledger.csv", dtype=str, keep_default_na=False)
+    prim = df[(df["primary"] == "True") & (df["ci_low"] != "")].set_index("claim")
+    assert prim["interval_kind"].ne("").all(), prim["interval_kind"].to_dict()
+    assert prim.loc["cross_sector_half", "interval_kind"].startswith("range")
+    assert "Jeffreys" in prim.loc["foreign_05", "interval_kind"]
