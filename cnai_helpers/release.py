@@ -185,9 +185,10 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
     resources += [
         {**csv_resource(n, f"{CURATED}/{n}.csv", files), "cnai:layer": "curated"}
         for n in curated_tables()
+        if f"{CURATED}/{n}.csv" in files  # those the project has (all, but in a test's project)
     ]
     readings = f"{CURATED}/{READINGS}.yaml"
-    return {
+    pkg = {
         "profile": PROFILE,
         "name": "cnai-registry",
         "title": "cnai: China's algorithm and generative-AI filing registries, enriched",
@@ -204,11 +205,6 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
             "bytes": files[DUCKDB_FILE]["bytes"],
             "hash": "sha256:" + files[DUCKDB_FILE]["sha256"],
         },
-        "cnai:claim_readings": {  # each claim's band, population, time and primary comparison
-            "path": readings,
-            "bytes": files[readings]["bytes"],
-            "hash": "sha256:" + files[readings]["sha256"],
-        },
         "licenses": licences(sources),
         "sources": [
             {
@@ -222,6 +218,13 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
         ],
         "resources": resources,
     }
+    if readings in files:  # each claim's band, population, time and primary comparison
+        pkg["cnai:claim_readings"] = {
+            "path": readings,
+            "bytes": files[readings]["bytes"],
+            "hash": "sha256:" + files[readings]["sha256"],
+        }
+    return pkg
 
 
 def readme(pkg: dict, files: dict[str, dict]) -> str:
@@ -233,6 +236,13 @@ def readme(pkg: dict, files: dict[str, dict]) -> str:
     lic = "\n".join(
         f"- {'; '.join(x.get('cnai:sources', []))}: {x['title']} ({x['name']})"
         for x in pkg["licenses"]
+    )
+    readings = (
+        f"`{pkg['cnai:claim_readings']['path']}` holds each claim's reading (the band its words "
+        "allow, the population, the time and the primary comparison), fixed before its verdict, "
+        "with the history of every revision.\n"
+        if "cnai:claim_readings" in pkg
+        else ""
     )
     core = [r for r in pkg["resources"] if r.get("cnai:layer") != "curated"]
     tables = "\n".join(f"- `{r['name']}`: {r['description']}" for r in core)
@@ -264,10 +274,7 @@ Every field (type, unit, description, allowed values) is described in `datapacka
 
 The project's own tables, as committed in its repository (`data/curated/`): facts restated from
 sources (each row with its source and source tier), corrections, coders' labels and the claims.
-`{pkg["cnai:claim_readings"]["path"]}` holds each claim's reading (the band its words allow, the
-population, the time and the primary comparison), fixed before its verdict, with the history of
-every revision.
-
+{readings}
 {curated}
 
 ## Files
@@ -332,14 +339,16 @@ def write_release(dest: Path, processed: Path | None = None) -> dict:
     shutil.copyfile(src / DUCKDB_FILE, dest / DUCKDB_FILE)
     # the curated tables byte for byte as committed (their sha256 is the repository file's)
     (dest / CURATED).mkdir(exist_ok=True)
-    curated = [f"{CURATED}/{n}.csv" for n in curated_tables()]
-    for name in curated:
-        shutil.copyfile(metadata.tables()[Path(name).stem].path, dest / name)
-    readings = f"{CURATED}/{READINGS}.yaml"
-    shutil.copyfile(paths.curated_table(READINGS), dest / readings)
+    copied = {  # the project's curated tables and readings (a test's project may have none)
+        f"{CURATED}/{n}.csv": metadata.tables()[n].path for n in curated_tables()
+    }
+    copied[f"{CURATED}/{READINGS}.yaml"] = paths.curated_table(READINGS)
+    copied = {name: src for name, src in copied.items() if src.is_file()}
+    for name, src in copied.items():
+        shutil.copyfile(src, dest / name)
     # the files written here, never whatever else the folder holds (a writer's marker file)
     written = [f"{n}.{ext}" for n in TABLES for ext in ("csv", "parquet")] + [DUCKDB_FILE]
-    written += [*curated, readings]
+    written += list(copied)
     for name in sorted(written):
         files[name] = {"bytes": (dest / name).stat().st_size, "sha256": sha256_file(dest / name)}
     latest = latest_batches(load_table("batches", processed))
