@@ -635,6 +635,18 @@ def test_palette_gives_each_name_one_colour_and_claim_differs_from_estimate():
         palette.colour("planet", "Mars")
 
 
+def test_a_key_figure_s_interval_is_named_as_its_verdict_names_it():
+    """A referee: the compute card said "95% interval 1.82×–5.47×" for percentiles of
+    simulations, and a range between two assumptions read as a 95% interval too."""
+    values = {"r": 3.14, "r_ci_low": 1.82, "r_ci_high": 5.47, "s": 0.1, "s_ci_low": 0.05,
+              "s_ci_high": 0.2,
+              "verdicts": [{"figure": "r", "interval_kind": "2.5th–97.5th percentile of the samples"}]}  # fmt: skip
+    assert render.interval_of("r", values, "ratio", "x").startswith(
+        "2.5th–97.5th percentile of the samples 1.82×"
+    )
+    assert render.interval_of("s", values, "share", None).startswith("95% interval 5.0%")
+
+
 def test_share_axes_are_labelled_in_percent():
     import matplotlib
 

@@ -53,12 +53,22 @@ def group_of(report_id: str) -> str:
 
 
 def interval_of(name: str, values: dict, kind: str | None, unit: str | None) -> str:
-    """The 95% interval the report recorded beside a figure (``<name>_ci_low`` /
-    ``<name>_ci_high``) as "95% interval 5.4%–19.8%"; "" when there is none."""
+    """The interval the report recorded beside a figure (``<name>_ci_low`` / ``<name>_ci_high``)
+    as "95% interval 5.4%–19.8%", named as the verdict resting on the figure names it (a range
+    between two assumptions, percentiles of simulations); "" when there is none."""
     lo, hi = values.get(f"{name}_ci_low"), values.get(f"{name}_ci_high")
     if values.get(name) is None or not all(isinstance(x, (int, float)) for x in (lo, hi)):
         return ""
-    return f"95% interval {span(fmt(lo, kind, unit), fmt(hi, kind, unit))}"
+    verdicts = values.get("verdicts") if isinstance(values.get("verdicts"), list) else []
+    what = next(
+        (
+            str(v["interval_kind"])
+            for v in verdicts
+            if isinstance(v, dict) and v.get("figure") == name and v.get("interval_kind")
+        ),
+        "95% interval",
+    )
+    return f"{what} {span(fmt(lo, kind, unit), fmt(hi, kind, unit))}"
 
 
 def shown_with_interval(name: str, values: dict, kind: str | None, unit: str | None) -> str:
