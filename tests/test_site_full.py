@@ -701,14 +701,14 @@ def test_a_list_links_only_a_notice_of_its_own(full_site):
 
 
 def test_a_first_click_on_a_count_column_puts_the_largest_first(full_site, browser):
-    """On the index's province table the first click on "Deep-synthesis filings" sorted
+    """On the index's province table the first click on "Filings" sorted
     Tianjin's 55 first: a number column sorts largest first, a text column A to Z."""
     url, _, _ = full_site
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(url + "index.html", wait_until="load")
     col = page.evaluate(
         """() => [...document.querySelectorAll("#province-table thead th")]
-        .findIndex(th => th.textContent.startsWith("Deep-synthesis filings"))"""
+        .findIndex(th => th.textContent.startsWith("Filings"))"""
     )
     assert col > 0
     page.click(f"#province-table thead th:nth-child({col + 1})")
@@ -724,6 +724,24 @@ def test_a_first_click_on_a_count_column_puts_the_largest_first(full_site, brows
     page.close()
     assert values == sorted(values, reverse=True), values
     assert names == sorted(names), names
+
+
+def test_the_province_table_fits_a_phone_as_a_table(full_site, browser):
+    """A reader at 390 px scrolled the index's province table sideways and missed two of its
+    columns: five short columns in tighter cells fit the screen, every column in view, and it
+    stays a table (as cards it was ~2,700 px of the front page)."""
+    url, _, _ = full_site
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url + "index.html", wait_until="load")
+    page.wait_for_timeout(300)  # site.js lays the tables out on load
+    fit = page.evaluate(
+        """() => { const t = document.querySelector("#province-table");
+        return [t.classList.contains("cnai-as-cards"), t.scrollWidth, t.parentElement.clientWidth,
+                Math.max(...[...t.querySelectorAll("thead th")].map(th => th.getBoundingClientRect().right))]; }"""
+    )
+    page.close()
+    cards, width, box, right = fit
+    assert not cards and width <= box and right <= 390, fit
 
 
 def test_a_sector_table_leads_with_the_known_sectors_and_says_its_coverage(full_site):

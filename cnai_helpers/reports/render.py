@@ -719,11 +719,10 @@ LEDGER_COUNTS = {  # status -> the ledger's count of claims (one per claim, not 
     "source_traced": "n_source_traced",
 }
 PROVINCE_COLUMNS = (  # results.json key, column label, kind
-    ("n_filings", "Deep-synthesis filings", "count"),
-    ("share_of_national", "Share of national", "share"),
-    ("rank_among_provinces", "Rank", "count"),
+    ("n_filings", "Filings", "count"),  # the caption says which (deep synthesis)
+    ("share_of_national", "Share of all", "share"),  # its rank: sort by it (all 31 on the page)
     ("n_entities", "Filers", "count"),
-    ("growth_last_year", "Share first listed in the last 12 months", "share"),
+    ("growth_last_year", "New in 12 months", "share"),
 )
 
 
