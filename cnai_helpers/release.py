@@ -26,6 +26,7 @@ PROFILE = "tabular-data-package"
 DUCKDB_FILE = "registry.duckdb"
 CURATED = "curated"  # the release's folder of curated tables
 READINGS = "claim_readings"  # the claims' readings (YAML: nested, not a table)
+READINGS_FILE = f"{CURATED}/{READINGS}.yaml"  # its path in the release
 ABBREV = {
     "deep_synthesis": "ds",
     "algorithm_recommendation": "ar",
@@ -187,7 +188,6 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
         for n in curated_tables()
         if f"{CURATED}/{n}.csv" in files  # those the project has (all, but in a test's project)
     ]
-    readings = f"{CURATED}/{READINGS}.yaml"
     pkg = {
         "profile": PROFILE,
         "name": "cnai-registry",
@@ -218,11 +218,11 @@ def datapackage(version: str, latest: dict[str, str], files: dict[str, dict], so
         ],
         "resources": resources,
     }
-    if readings in files:  # each claim's band, population, time and primary comparison
+    if READINGS_FILE in files:  # each claim's band, population, time and primary comparison
         pkg["cnai:claim_readings"] = {
-            "path": readings,
-            "bytes": files[readings]["bytes"],
-            "hash": "sha256:" + files[readings]["sha256"],
+            "path": READINGS_FILE,
+            "bytes": files[READINGS_FILE]["bytes"],
+            "hash": "sha256:" + files[READINGS_FILE]["sha256"],
         }
     return pkg
 
@@ -342,7 +342,7 @@ def write_release(dest: Path, processed: Path | None = None) -> dict:
     copied = {  # the project's curated tables and readings (a test's project may have none)
         f"{CURATED}/{n}.csv": metadata.tables()[n].path for n in curated_tables()
     }
-    copied[f"{CURATED}/{READINGS}.yaml"] = paths.curated_table(READINGS)
+    copied[READINGS_FILE] = paths.curated_table(READINGS)
     copied = {name: src for name, src in copied.items() if src.is_file()}
     for name, src in copied.items():
         shutil.copyfile(src, dest / name)

@@ -182,8 +182,8 @@ def test_held_out_scores_leave_out_rows_a_later_rule_decides():
         "北京某某科技有限公司",
         "咪咕音乐有限公司",
     ]
-    d = pd.DataFrame({"entity_name": names, "locality": None,
-                      "pred_org_source": ["rules"] * 6 + ["override"]})  # fmt: skip
+    calls = [rules.org_type_call(n)[1] for n in names[:6]]
+    d = pd.DataFrame({"pred_org_rule": [*calls, "override: owned by 咪咕"]})  # fmt: skip
     assert ev.decided_later(d).tolist() == [True, False, True, True, True, False, False]
     held = ev.with_predictions(ev.adjudicated_labels(), rules.load_overrides())
     later = held.loc[ev.decided_later(held), "sample_id"]

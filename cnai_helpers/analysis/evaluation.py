@@ -73,6 +73,7 @@ def with_predictions(labels: pd.DataFrame, overrides: dict | None = None) -> pd.
     return labels.assign(
         pred_org_type=orgs["org_type"].to_numpy(),
         pred_org_source=orgs["org_type_source"].to_numpy(),
+        pred_org_rule=orgs["org_type_rule"].to_numpy(),  # the rule that fired (decided_later)
         pred_sector=sec["sector"].to_numpy(),
         pred_horizontal=sec["horizontal_function"].to_numpy(),
         pred_cross=sec["is_cross_sector"].to_numpy(),
@@ -81,31 +82,23 @@ def with_predictions(labels: pd.DataFrame, overrides: dict | None = None) -> pd.
 
 
 def decided_later(d: pd.DataFrame) -> pd.Series:
-    """Per row (``entity_name``, ``locality`` and :func:`with_predictions`' ``pred_org_source``):
-    was its organisation type decided by a rule entry written after the held-out labels were
-    committed (reference/org_types.yaml ``later``)? Those labels may have shaped the entry, so
-    the held-out scores leave these rows out (an override's row is decided by the override)."""
-    from ..enrich.rules import later_entries, org_type_call
+    """Per row (:func:`with_predictions`' ``pred_org_rule``, "type: matched text"): was its
+    organisation type decided by a rule entry written after the held-out labels were committed
+    (reference/org_types.yaml ``later``)? Those labels may have shaped the entry, so the
+    held-out scores leave these rows out (an override's row is decided by the override)."""
+    from ..enrich.rules import later_entries
 
     later = later_entries()
     texts = {t.casefold() for t in later["texts"]}
     pats = [re.compile(p) for p in later["patterns"]]
 
-    def by_later(name, locality) -> bool:
-        loc = locality if isinstance(locality, str) else None
-        matched = org_type_call(name if isinstance(name, str) else "", loc)[1].split(": ", 1)[1]
-        return matched.casefold() in texts or any(p.fullmatch(matched) for p in pats)
+    def by_later(rule: str) -> bool:
+        kind, _, matched = rule.partition(": ")
+        return kind != "override" and (
+            matched.casefold() in texts or any(p.fullmatch(matched) for p in pats)
+        )
 
-    locality = d["locality"] if "locality" in d else pd.Series(None, index=d.index)
-    ruled = d["pred_org_source"].astype(str) == "rules"
-    return pd.Series(
-        [
-            bool(r) and by_later(n, loc)
-            for r, n, loc in zip(ruled, d["entity_name"], locality, strict=True)
-        ],
-        index=d.index,
-        dtype=bool,
-    )
+    return d["pred_org_rule"].astype(str).map(by_later).astype(bool)
 
 
 def truth_state_linked(d: pd.DataFrame) -> pd.Series:

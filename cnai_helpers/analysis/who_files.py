@@ -213,7 +213,7 @@ def judge_share(
     ok = bool(r["measurable"])
     kind = str(r.get("interval_kind") or "")
     bounds = next((k for k in BOUNDS_DECIDE if kind.startswith(k)), None)
-    if bounds and (to_decide is None or bounds == SECTOR_BOUNDS_KIND):
+    if to_decide is None and bounds:
         to_decide = BOUNDS_DECIDE[bounds]  # the unknown labels, not the sample, keep it open
     v = evidence.judge(
         claim,
@@ -253,7 +253,8 @@ def shown(r) -> str:
 # the pooled share's interval: percentiles of the population-weighted sum of each list's bootstrap
 # draws of its two-phase estimate (coverage checked by simulation, bench/bench_two_phase_coverage.py)
 POOLED_KIND = "95% bootstrap interval"
-POOLED_INTERVAL = f"{POOLED_KIND}, the unlabelled registrations counted from none to all"
+UNLABELLED = ", the unlabelled registrations counted from none to all"
+POOLED_INTERVAL = POOLED_KIND + UNLABELLED
 # the foreign share's: each sampled list's count drawn from its Jeffreys distribution
 COUNT_KIND = "95% Jeffreys interval"
 
@@ -284,7 +285,7 @@ def pooled_share(parts: list[dict], *, level: float = 0.95, kind: str = POOLED_K
             "population": total,
             "n_eval": sum(int(x.get("n_eval", 0)) for x in parts),
             "reason": why,
-            "interval_kind": POOLED_INTERVAL.replace(POOLED_KIND, kind),
+            "interval_kind": kind + UNLABELLED,
         }
     labelled = [x for x in parts if not x.get("unlabelled")]
     w_unl = sum(int(x["population"]) for x in parts if x.get("unlabelled")) / total
@@ -305,7 +306,7 @@ def pooled_share(parts: list[dict], *, level: float = 0.95, kind: str = POOLED_K
         "n_eval": sum(int(x.get("n_eval", 0)) for x in labelled),
         "unlabelled_weight": w_unl,
         "reason": "",
-        "interval_kind": POOLED_INTERVAL.replace(POOLED_KIND, kind) if w_unl > 0 else kind,
+        "interval_kind": kind + UNLABELLED if w_unl > 0 else kind,
     }
 
 

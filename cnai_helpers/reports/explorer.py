@@ -139,18 +139,6 @@ def curated_files() -> list[Path]:
     return [*(paths.curated_table(n) for n in curated_tables()), paths.curated_table(READINGS)]
 
 
-def metadata_grain(name: str) -> str:
-    from .. import metadata
-
-    return metadata.tables()[name].grain
-
-
-def metadata_description(name: str) -> str:
-    from .. import metadata
-
-    return metadata.tables()[name].description
-
-
 def fingerprint(digests: list[str], site_name: str) -> str:
     from .needs import registry_tables_fingerprint
 
@@ -604,6 +592,7 @@ def build_site_pages(
             "seconds": round(time.perf_counter() - t0, 2),
         }
 
+    from .. import metadata
     from ..analysis import evaluation
     from ..curated import load_sector_hand_labels
     from ..loaders import REGISTRIES, load_batches, load_filings
@@ -739,14 +728,11 @@ def build_site_pages(
             if p.is_file() and p.name != "index.html" and not p.name.startswith(".")
         }  # not atomic_dir's marker
         rows = info.get("rows", {})
-
-        def grain(r: dict) -> str:  # the table's own words (its title's brackets may nest)
-            return metadata_grain(r["name"])
-
+        declared = metadata.tables()  # each table's grain in its own words (brackets nest)
         tables = [
             {
                 "name": r["name"],
-                "grain": grain(r),
+                "grain": declared[r["name"]].grain,
                 "rows": rows.get(r["name"], 0),
                 "csv_size": human_size(r["bytes"]),
                 "parquet_size": human_size(r["cnai:parquet"]["bytes"]),
@@ -758,8 +744,8 @@ def build_site_pages(
             {
                 "name": r["name"],
                 "path": r["path"],
-                "grain": grain(r),
-                "what": metadata_description(r["name"]),
+                "grain": declared[r["name"]].grain,
+                "what": declared[r["name"]].description,
                 "csv_size": human_size(r["bytes"]),
             }
             for r in pkg["resources"]

@@ -720,7 +720,7 @@ LEDGER_COUNTS = {  # status -> the ledger's count of claims (one per claim, not 
 }
 PROVINCE_COLUMNS = (  # results.json key, column label, kind
     ("n_filings", "Filings", "count"),  # the caption says which (deep synthesis)
-    ("share_of_national", "Share of all", "share"),  # its rank: sort by it (all 31 on the page)
+    ("share_of_national", "Share of all", "share"),  # its rank: a click on the column sorts it
     ("n_entities", "Filers", "count"),
     ("growth_last_year", "New in 12 months", "share"),
 )
