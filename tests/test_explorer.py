@@ -357,6 +357,7 @@ def test_download_page_lists_only_the_release_and_says_how_to_cite_it(built):
         for td in soup.select("td[data-label='One row is'], td[data-label='What it holds']")
     ]
     assert said and all(t.count("(") == t.count(")") for t in said), said
+    assert "`" not in text  # tables.yaml's backquoted commands shown as code, not as quotes
 
 
 @pytest.mark.mirror

@@ -94,14 +94,23 @@ ENV = jinja2.Environment(
 
 
 def _code_names(text: str):
-    """A text with its code names (``filing_key``) as code elements, the rest escaped."""
+    """A text with its code names (``filing_key``) and its backquoted commands (`cnai registry
+    build`, as tables.yaml writes them) as code elements, the rest escaped."""
     import html
 
     from markupsafe import Markup
 
     from ..display import CODE_NAME_RE
 
-    return Markup(CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(str(text))))
+    parts = re.split(r"`([^`]+)`", str(text))  # odd parts: what the backquotes held
+    return Markup(
+        "".join(
+            f"<code>{html.escape(x)}</code>"
+            if i % 2
+            else CODE_NAME_RE.sub(r"<code>\g<0></code>", html.escape(x))
+            for i, x in enumerate(parts)
+        )
+    )
 
 
 ENV.filters["code_names"] = _code_names
